@@ -1,0 +1,1 @@
+"""The grader: scores a student's submission against PyTorch in a sandbox."""

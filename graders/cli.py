@@ -1,0 +1,188 @@
+"""Command line: ``python -m graders grade|repro|list``.
+
+Exit 0 whenever grading completed, whatever the score; 2 with one line on stderr for a user's
+mistake (missing path, unreadable file, unknown option, bad seed); never a traceback for those.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import NoReturn
+
+import numpy as np
+
+DEFAULT_SUBMISSION = Path(__file__).resolve().parent.parent / "student_template"
+
+
+class UsageError(Exception):
+    """A user's mistake: reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see python -m graders {self.prog.split()[-1]} --help)"
+                         if self.prog.split()[-1] != "graders" else
+                         f"{message} (see python -m graders --help)")
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seed must be an integer, not {text!r}") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError("seed must be between 0 and 2**63 - 1")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    from graders.engine import PUBLIC_SEED
+    from graders.report import FORMATS
+
+    top = _Parser(prog="graders", description="Grade a NumPy submission against PyTorch.")
+    sub = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--seed", type=_seed, default=PUBLIC_SEED, help="seed of the public cases")
+        p.add_argument("--hidden-seed", type=_seed, default=None,
+                       help="seed of the hidden cases (default: $GRADER_HIDDEN_SEED)")
+        p.add_argument("--device", default="cpu", choices=("cpu", "cuda", "auto"),
+                       help="where torch computes the expected values")
+        p.add_argument("--no-cache", action="store_true", help="ignore the oracle cache")
+
+    g = sub.add_parser("grade", help="grade a submission directory")
+    g.add_argument("submission", nargs="?", type=Path, default=DEFAULT_SUBMISSION)
+    g.add_argument("--format", default="text", choices=FORMATS)
+    g.add_argument("--output", type=Path, default=None, help="write the report here")
+    g.add_argument("--only", action="append", default=None, metavar="PATTERN",
+                   help="grade only items matching this glob or module (repeatable)")
+    common(g)
+
+    r = sub.add_parser("repro", help="rerun one case and print everything about it")
+    r.add_argument("submission", type=Path)
+    r.add_argument("item")
+    r.add_argument("case")
+    common(r)
+
+    sub.add_parser("list", help="list the graded items and their points")
+    return top
+
+
+def _hidden_seed(value: int | None) -> int | None:
+    if value is not None:
+        return value
+    env = os.environ.get("GRADER_HIDDEN_SEED", "").strip()
+    if not env:
+        return None
+    try:
+        return _seed(env)
+    except argparse.ArgumentTypeError as exc:
+        raise UsageError(f"GRADER_HIDDEN_SEED: {exc}") from None
+
+
+def _write_output(path: Path, text: str, submission: Path) -> None:
+    """Atomically write the report; refuse to clobber a directory or anything of the student's."""
+    target = path.resolve()
+    if target.is_dir():
+        raise UsageError(f"--output {path} is a directory")
+    if target.suffix == ".py" or submission.resolve() in target.parents:
+        raise UsageError(f"--output {path} would overwrite the submission's files")
+    if not target.parent.is_dir():
+        raise UsageError(f"--output {path}: directory {target.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".report-")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, target)
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from graders import engine, registry
+    from graders.report import RENDERERS
+
+    items = registry.select(args.only)
+    if not items:
+        raise UsageError(f"--only {' '.join(args.only)} matches no item (see python -m graders "
+                         "list)")
+    result = engine.grade(args.submission, items, seed=args.seed,
+                          hidden_seed=_hidden_seed(args.hidden_seed), device=args.device,
+                          use_cache=not args.no_cache)
+    text = RENDERERS[args.format](result)
+    if args.output is not None:
+        _write_output(args.output, text, args.submission)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_repro(args: argparse.Namespace) -> int:
+    from graders import engine, oracle, registry
+    from graders.registry import build_cases
+    from graders.sandbox import Sandbox
+
+    item = registry.BY_NAME.get(args.item)
+    if item is None:
+        raise UsageError(f"unknown item '{args.item}' (see python -m graders list)")
+    hidden = args.case.startswith("hidden/")
+    hseed = _hidden_seed(args.hidden_seed)
+    if hidden and hseed is None:
+        raise UsageError("a hidden case needs --hidden-seed or GRADER_HIDDEN_SEED")
+    cases = build_cases(item, hseed if hidden else args.seed, hidden=hidden)  # type: ignore[arg-type]
+    case = next((c for c in cases if c.name == args.case), None)
+    if case is None:
+        names = ", ".join(c.name for c in cases)
+        raise UsageError(f"{item.name} has no case '{args.case}' (cases: {names})")
+    paths = engine.check_submission(args.submission, [item])
+    dev = oracle.resolve_device(args.device)
+    with Sandbox(parallel=1) as sandbox:
+        run = sandbox.run([engine.make_job(item.name, item, paths[item.module], [case])])
+    exp = item.oracle(case, dev)
+    result = engine.judge(item, case, run[item.name].cases[0], exp, dev,
+                          args.submission.resolve(), args.seed)
+    np.set_printoptions(precision=10, threshold=200, linewidth=110)
+    print(f"item {item.name}  case {case.name}  [{case.category}]  seed {case.seed}"
+          f"  device {dev}")
+    for i, a in enumerate(case.args):
+        print(f"arg{i} =\n{a!r}")
+    for k, v in {**case.kwargs, **case.spec}.items():
+        print(f"{k} = {v!r}")
+    for name, value in exp.items():
+        print(f"expected {name} (torch) =\n{np.asarray(value)!r}")
+    got = run[item.name].cases[0]
+    for name, value in got.outputs.items():
+        print(f"got {name} (student) =\n{value!r}")
+    if got.error:
+        print(f"error: {got.error}")
+    print(f"verdict: {result.status}" + (f": {result.message}" if result.message else ""))
+    return 0
+
+
+def cmd_list(_: argparse.Namespace) -> int:
+    from graders import registry
+
+    for item in registry.ITEMS:
+        print(f"{item.name:50s} {item.points:g}")
+    print(f"{'total':50s} {sum(i.points for i in registry.ITEMS):g}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from graders.engine import SubmissionError
+    from graders.oracle import DeviceError
+    from graders.sandbox import SandboxError
+
+    try:
+        args = _parser().parse_args(argv)
+        return {"grade": cmd_grade, "repro": cmd_repro, "list": cmd_list}[args.command](args)
+    except (UsageError, SubmissionError, DeviceError) as exc:
+        print(f"graders: error: {exc}", file=sys.stderr)
+        return 2
+    except SandboxError as exc:
+        print(f"graders: sandbox failure: {exc}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        print("graders: interrupted", file=sys.stderr)
+        return 130

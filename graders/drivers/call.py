@@ -1,0 +1,41 @@
+"""Driver ``call``: ``result = module.<function>(*args, **kwargs)``.
+
+``case["returns"]`` says what comes back: ``"array"`` (default; one ndarray), ``"tuple"`` (a
+tuple of ndarrays, one per name in ``case["outputs"]``) or ``"scalar"`` (a real number).  With
+``case["expect_raise"]`` the output is the MRO names of the exception the call raised.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def _scalar(value: Any) -> np.ndarray:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"returned {type(value).__name__}, expected a real number")
+    return np.asarray(float(value), dtype=np.float64)
+
+
+def run(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarray]:
+    fn = getattr(module, function)
+    args, kwargs = case.get("args", []), case.get("kwargs", {})
+    outputs = case.get("outputs", ["out"])
+    if case.get("expect_raise"):
+        try:
+            fn(*args, **kwargs)
+        except Exception as exc:
+            return {"raised": np.array([c.__name__ for c in type(exc).__mro__])}
+        return {"raised": np.array(["<nothing raised>"])}
+    result = fn(*args, **kwargs)
+    kind = case.get("returns", "array")
+    if kind == "scalar":
+        return {outputs[0]: _scalar(result)}
+    if kind == "tuple":
+        if not isinstance(result, tuple) or len(result) != len(outputs):
+            raise TypeError(f"returned {type(result).__name__}, expected a tuple of "
+                            f"{len(outputs)} values")
+        return {name: (_scalar(v) if case.get("scalars") else v)
+                for name, v in zip(outputs, result, strict=True)}
+    return {outputs[0]: result}

@@ -1,0 +1,218 @@
+"""The pipeline: registry -> sandbox -> oracle -> compare -> score, for one submission.
+
+:func:`grade` is what the CLI, the tests and the batch grader call.  The sandbox's children run
+while the oracle computes (or loads from the cache) the expected outputs in this process.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from graders import compare, oracle, scan
+from graders.registry import Case, Item, build_cases
+from graders.sandbox import CaseRun, Job, Sandbox
+from graders.score import CaseResult, ItemResult, SubmissionResult, classify
+
+PUBLIC_SEED = 20261122
+
+
+class SubmissionError(ValueError):
+    """The submission cannot be graded as given (bad path, missing module): exit 2."""
+
+
+@dataclass
+class Plan:
+    """The cases each selected item will run."""
+
+    item: Item
+    cases: list[Case]
+    hidden_not_run: int
+
+
+def check_submission(submission: Path, items: list[Item]) -> dict[str, Path]:
+    """Paths of the modules the items need; SubmissionError with one clear line otherwise."""
+    if not submission.exists():
+        raise SubmissionError(f"submission '{submission}' does not exist")
+    if not submission.is_dir():
+        raise SubmissionError(f"submission '{submission}' is not a directory of modules")
+    needed = list(dict.fromkeys(item.module for item in items))
+    paths = {m: submission / f"{m}.py" for m in needed}
+    missing = [f"{m}.py" for m, p in paths.items() if not p.is_file()]
+    if missing:
+        raise SubmissionError(
+            f"submission '{submission}' has no {', '.join(missing)} "
+            f"(use --only to grade a subset)")
+    for path in paths.values():
+        if not os.access(path, os.R_OK):
+            raise SubmissionError(f"cannot read '{path}'")
+    return paths
+
+
+def plan(items: list[Item], seed: int, hidden_seed: int | None) -> list[Plan]:
+    """Build every item's public cases, and hidden ones when a hidden seed is given."""
+    plans = []
+    for item in items:
+        cases = build_cases(item, seed, hidden=False)
+        hidden = build_cases(item, hidden_seed if hidden_seed is not None else 0, hidden=True)
+        plans.append(Plan(item, cases + hidden if hidden_seed is not None else cases,
+                          0 if hidden_seed is not None else len(hidden)))
+    return plans
+
+
+# ----------------------------------------------------------------------------- encoding
+def _encode(value: Any, arrays: dict[str, np.ndarray], prefix: str) -> Any:
+    if isinstance(value, np.ndarray):
+        name = f"{prefix}_{len(arrays)}.npy"
+        if value.flags.c_contiguous or value.ndim < 2:
+            arrays[name] = np.array(value, order="C")  # (ascontiguousarray makes 0-d 1-d)
+            return {"npy": name}
+        if value.T.flags.c_contiguous:
+            arrays[name] = np.array(value.T, order="C")
+            return {"npy": name, "view": "T"}
+        base = np.zeros((*value.shape[:-1], 2 * value.shape[-1]), dtype=value.dtype)
+        base[..., ::2] = value
+        arrays[name] = base
+        return {"npy": name, "view": "step"}
+    if isinstance(value, tuple):
+        return {"tuple": [_encode(v, arrays, prefix) for v in value]}
+    if isinstance(value, list):
+        return [_encode(v, arrays, prefix) for v in value]
+    if isinstance(value, dict):
+        return {k: _encode(v, arrays, prefix) for k, v in value.items()}
+    if isinstance(value, (float, np.floating)):
+        return float(value) if np.isfinite(value) else {"float": str(float(value))}
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def make_job(key: str, item: Item, path: Path, cases: list[Case]) -> Job:
+    """Encode an item's cases for the child: arrays to ``.npy``, the rest to JSON."""
+    arrays: dict[str, np.ndarray] = {}
+    encoded = []
+    for k, case in enumerate(cases):
+        encoded.append({
+            "index": k,
+            "args": [_encode(a, arrays, f"c{k}") for a in case.args],
+            "kwargs": {n: _encode(v, arrays, f"c{k}") for n, v in case.kwargs.items()},
+            **{n: _encode(v, arrays, f"c{k}") for n, v in case.spec.items()},
+        })
+    return Job(key=key, module_path=path, module_name=item.module, function=item.attr,
+               driver=item.driver, cases=encoded, arrays=arrays, case_timeout=item.case_timeout)
+
+
+# ----------------------------------------------------------------------------- feedback
+def _preview(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        flat = value.ravel()[:4]
+        vals = ", ".join(f"{v:.6g}" if value.dtype.kind == "f" else str(v) for v in flat)
+        more = ", ..." if value.size > 4 else ""
+        layout = "" if value.flags.c_contiguous or value.ndim < 2 else ", non-contiguous"
+        return f"{value.dtype} {tuple(value.shape)}{layout} [{vals}{more}]"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_preview(v) for v in value) + ")"
+    return repr(value)
+
+
+def describe_inputs(case: Case) -> str:
+    """Shape, dtype and a few values of each input, for the report."""
+    parts = [f"arg{i}: {_preview(a)}" for i, a in enumerate(case.args)]
+    parts += [f"{k}={_preview(v)}" for k, v in case.kwargs.items()]
+    shown = {k: v for k, v in case.spec.items() if k in ("shape", "seed", "steps", "dtype")}
+    parts += [f"{k}={_preview(v)}" for k, v in shown.items()]
+    return "; ".join(parts)
+
+
+def repro_command(submission: Path, item: Item, case: Case, seed: int) -> str:
+    """A one-line command that reruns just this case and prints everything about it."""
+    sub = shlex.quote(str(submission))
+    cmd = f"python -m graders repro {sub} {item.name} {shlex.quote(case.name)}"
+    if seed != PUBLIC_SEED:
+        cmd += f" --seed {seed}"
+    if case.hidden:
+        cmd += " --hidden-seed $GRADER_HIDDEN_SEED"
+    return cmd
+
+
+# ----------------------------------------------------------------------------- the pipeline
+def _oracle_steps(plans: list[Plan], device: str, store: oracle.ExpectedCache,
+                  expected: dict[str, list[dict[str, Any]]]) -> Iterator[None]:
+    for p in plans:
+        key = oracle.cache_key(p.item, p.cases, device)
+        cached = store.load(key)
+        if cached is None or len(cached) != len(p.cases):
+            cached = oracle.compute_expected(p.item, p.cases, device)
+            store.store(key, cached)
+        expected[p.item.name] = cached
+        yield
+
+
+def judge(item: Item, case: Case, run: CaseRun, exp: dict[str, Any], device: str,
+          submission: Path, seed: int) -> CaseResult:
+    """Turn a case's run and expected outputs into a CaseResult."""
+    common = {"name": case.name, "category": str(case.category), "weight": case.weight,
+              "hidden": case.hidden, "inputs": describe_inputs(case),
+              "repro": repro_command(submission, item, case, seed)}
+    if "raises" in exp and item.check != "raises":
+        check = compare.CHECKS["raises"]
+    else:
+        check = compare.CHECKS[item.check]
+    if not run.ok:
+        if "raises" in exp and run.error and run.error.startswith(str(exp["raises"])):
+            return CaseResult(passed=True, status="passed", **common)
+        status = classify(run.error)
+        return CaseResult(passed=False, status=status, message=run.error or "", **common)
+    verdict = check(exp, run.outputs, case.tolerance or item.tolerance, device, case.data)
+    return CaseResult(passed=verdict.passed, status="passed" if verdict.passed else "failed",
+                      message=verdict.message, details=verdict.details, **common)
+
+
+def grade(submission: Path, items: list[Item], *, seed: int = PUBLIC_SEED,
+          hidden_seed: int | None = None, device: str = "cpu", use_cache: bool = True,
+          parallel: int | None = None) -> SubmissionResult:
+    """Grade ``submission`` on ``items``: the one entry point of the engine."""
+    t0 = time.perf_counter()
+    submission = submission.resolve()
+    paths = check_submission(submission, items)
+    dev = oracle.resolve_device(device)
+    plans = plan(items, seed, hidden_seed)
+    findings = [str(f) for p in paths.values() for f in scan.scan_file(p)]
+    expected: dict[str, list[dict[str, Any]]] = {}
+    with Sandbox(parallel=parallel) as sandbox:
+        store = oracle.ExpectedCache(
+            oracle.CACHE_DIR if use_cache and sandbox.cache_safe else None)
+        steps = _oracle_steps(plans, dev, store, expected)
+
+        def between() -> bool:
+            return next(steps, StopIteration) is not StopIteration
+
+        jobs = [make_job(p.item.name, p.item, paths[p.item.module], p.cases) for p in plans]
+        runs = sandbox.run(jobs, between=between)
+        layers = dict(sandbox.layers)
+    results = []
+    for p in plans:
+        run = runs[p.item.name]
+        cases = [judge(p.item, case, r, exp, dev, submission, seed)
+                 for case, r, exp in zip(p.cases, run.cases, expected[p.item.name], strict=True)]
+        note = ""
+        import_errors = {c.message for c in cases if c.message.startswith("the module failed")}
+        if import_errors:
+            note = import_errors.pop()
+        results.append(ItemResult(name=p.item.name, points=p.item.points, cases=cases,
+                                  hidden_not_run=p.hidden_not_run, stdout_tail=run.stdout_tail,
+                                  stderr_tail=run.stderr_tail, note=note,
+                                  elapsed=round(run.elapsed, 3)))
+    return SubmissionResult(
+        submission=str(submission), items=results, environment=oracle.versions(dev),
+        sandbox=layers, seed=seed, hidden_seed_given=hidden_seed is not None,
+        findings=findings, execution_time=round(time.perf_counter() - t0, 3))

@@ -1,0 +1,47 @@
+"""Plain-text feedback for one item: what every renderer shows a student."""
+
+from __future__ import annotations
+
+from graders.score import CaseResult, ItemResult
+
+MAX_CASES_SHOWN = 3
+
+
+def case_lines(case: CaseResult) -> list[str]:
+    """Everything about a failing case, one fact per line."""
+    d = case.details
+    lines = [f"case {case.name} [{case.category}]: {case.status}: {case.message}"]
+    lines.append(f"  input: {case.inputs}")
+    if "expected" in d:
+        lines.append(f"  worst element {d.get('index')}: expected {d['expected']}, got {d['got']}")
+    if "max_abs_err" in d:
+        lines.append(f"  max abs err {d['max_abs_err']:.3g}, max rel err "
+                     f"{d.get('max_rel_err', 0.0):.3g}, tolerance rtol={d['rtol']:g} "
+                     f"atol={d['atol']:g}")
+    if "p_value" in d:
+        lines.append(f"  KS D={d['ks_statistic']:.4g}, p={d['p_value']:.3g} (alpha {d['alpha']:g}),"
+                     f" n={d['n']}")
+    lines.append(f"  reproduce: {case.repro}")
+    return lines
+
+
+def item_text(item: ItemResult, hidden: bool | None = None) -> str:
+    """Feedback for an item (or only its public / hidden part)."""
+    cases = [c for c in item.cases if hidden is None or c.hidden == hidden]
+    failing = [c for c in cases if not c.passed]
+    if cases and all(c.status == "not implemented" for c in cases):
+        return "not implemented (the function raises NotImplementedError)"
+    if item.note:
+        return item.note
+    out = [f"{len(cases) - len(failing)}/{len(cases)} cases passed"]
+    for case in failing[:MAX_CASES_SHOWN]:
+        out.extend(case_lines(case))
+    if len(failing) > MAX_CASES_SHOWN:
+        more = failing[MAX_CASES_SHOWN:]
+        out.append(f"... and {len(more)} more failing: " + ", ".join(c.name for c in more[:8]))
+    if item.hidden_not_run and hidden is not True:
+        out.append(f"{item.hidden_not_run} hidden cases not run")
+    for label, tail in (("stdout", item.stdout_tail), ("stderr", item.stderr_tail)):
+        if tail.strip():
+            out.append(f"[your code's {label}, last lines]\n{tail.rstrip()}")
+    return "\n".join(out)

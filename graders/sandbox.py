@@ -1,0 +1,455 @@
+"""Phase 2, sandbox: run a submission's functions in isolated child processes.
+
+One warm *zygote* (``worker.py``: Python ``-I``, NumPy loaded, no student code) is started per
+grading session, inside ``unshare`` (no network, own pid/mount/ipc namespaces, the forbidden
+packages and the grader's own files hidden under empty mounts) where the platform allows.  It
+forks one child per item, which runs all of the item's cases; after a crash or a timeout the
+remaining cases are rerun in a fresh child.  Inputs go in as ``.npy`` files; outputs come back
+as ``.npy`` files that this module opens without following links and accepts only if the header
+agrees with the file's size.  The child never sees an expected value.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import math
+import os
+import queue
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+NOBODY = 65534
+#: Packages a submission must not reach; hidden from the child where namespaces allow.
+HIDDEN_PACKAGES = ("torch", "scipy", "jax", "jaxlib", "tensorflow", "sklearn", "sympy", "functorch")
+MAX_OUTPUT_BYTES = 64 << 20
+TAIL_BYTES = 1500
+DEFAULT_LIMITS = {
+    "as": 3 << 30,  # bytes of address space
+    "cpu": 60,  # seconds of CPU per child
+    "fsize": 64 << 20,  # largest file a child may write
+    "nofile": 64,
+    "nproc": 64,
+    "core": 0,
+}
+MAX_RESTARTS = 3
+MAX_OUTPUTS = 32
+
+
+class SandboxError(RuntimeError):
+    """The sandbox itself could not run (not the student's fault)."""
+
+
+@dataclass
+class CaseRun:
+    """What came back from the child for one case."""
+
+    ok: bool
+    outputs: dict[str, np.ndarray] = field(default_factory=dict)
+    error: str | None = None  # the student's exception, or why nothing came back
+
+
+@dataclass
+class ItemRun:
+    """Everything the sandbox learnt running one item's cases."""
+
+    cases: list[CaseRun]
+    stdout_tail: str = ""
+    stderr_tail: str = ""
+    restarts: int = 0
+    elapsed: float = 0.0
+
+
+@dataclass
+class Job:
+    """An item's work for the sandbox: the encoded cases and where they run."""
+
+    key: str
+    module_path: Path
+    module_name: str
+    function: str
+    driver: str
+    cases: list[dict[str, Any]]
+    arrays: dict[str, np.ndarray]
+    case_timeout: float = 5.0
+    results: dict[int, CaseRun] = field(default_factory=dict)
+    restarts: int = 0
+    elapsed: float = 0.0
+    workdir: Path | None = None
+    stdout_tail: str = ""
+    stderr_tail: str = ""
+
+
+def _hidden_paths() -> list[str]:
+    paths = []
+    for name in HIDDEN_PACKAGES:
+        try:
+            spec = find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is not None and spec.origin:
+            paths.append(str(Path(spec.origin).parent))
+    for name in ("reference", "graders", "tools", "tests", ".grader-cache", "student_template"):
+        if (REPO / name).is_dir():
+            paths.append(str(REPO / name))
+    return paths
+
+
+@cache
+def namespace_prefix() -> tuple[tuple[str, ...], str]:
+    """The ``unshare`` command line that works here, and a description of it ('' if none)."""
+    base = ("--fork", "--pid", "--mount-proc", "--net", "--mount", "--ipc", "--uts",
+            "--kill-child")
+    unshare = shutil.which("unshare")
+    if unshare is None or os.environ.get("GRADER_NO_NAMESPACES"):
+        return (), ""
+    variants = [((unshare, *base), "net, pid, mount, ipc, uts")]
+    if os.getuid() != 0:
+        variants = [((unshare, "--user", "--map-root-user", *base),
+                     "user (mapped root), net, pid, mount, ipc, uts")]
+    for prefix, text in variants:
+        try:
+            ok = subprocess.run([*prefix, "true"], stdin=subprocess.DEVNULL, capture_output=True,
+                                timeout=10).returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            ok = False
+        if ok:
+            return prefix, text
+    return (), ""
+
+
+def _read_tail(dir_fd: int, name: str) -> str:
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
+    except OSError:
+        return ""
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return ""
+        os.lseek(fd, max(0, st.st_size - TAIL_BYTES), os.SEEK_SET)
+        data = os.read(fd, TAIL_BYTES)
+    finally:
+        os.close(fd)
+    text = data.decode("utf-8", "replace")
+    return ("..." if st.st_size > TAIL_BYTES else "") + text
+
+
+def _open_regular(dir_fd: int, name: str, limit: int) -> bytes:
+    """Read a file the child wrote: no links, no FIFOs or devices, at most ``limit`` bytes."""
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise ValueError(f"output {name} could not be opened safely ({exc.strerror})") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError(f"output {name} is not a regular file")
+        if st.st_size > limit:
+            raise ValueError(f"output {name} is larger than {limit} bytes")
+        chunks, left = [], st.st_size
+        while left > 0:
+            chunk = os.read(fd, left)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def parse_npy(data: bytes) -> np.ndarray:
+    """Parse ``.npy`` bytes strictly: no pickles, no object dtype, header must match the size."""
+    import io
+
+    f = io.BytesIO(data)
+    try:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version in ((2, 0), (3, 0)):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            raise ValueError(f"unsupported .npy version {version}")
+    except ValueError as exc:
+        raise ValueError(f"malformed .npy header ({exc})") from None
+    if dtype.hasobject:
+        raise ValueError("the output holds Python objects (pickles are refused)")
+    expected = f.tell() + math.prod(shape) * dtype.itemsize
+    if expected != len(data):
+        raise ValueError(f"the .npy header says {expected} bytes but the file has {len(data)}")
+    f.seek(0)
+    arr = np.lib.format.read_array(f, allow_pickle=False)
+    return np.asarray(arr) if type(arr) is not np.ndarray else arr
+
+
+def _collect(job: Job, reply: dict[str, Any], first: int) -> int | None:
+    """Read the outputs of a finished child; return the next case index to rerun from, if any."""
+    assert job.workdir is not None
+    out_fd = os.open(job.workdir / "out", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    work_fd = os.open(job.workdir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        job.stdout_tail = _read_tail(work_fd, "stdout.txt") or job.stdout_tail
+        job.stderr_tail = _read_tail(work_fd, "stderr.txt") or job.stderr_tail
+        if reply.get("import_error") or not reply.get("imported"):
+            try:
+                meta = json.loads(_open_regular(out_fd, "import.json", 1 << 16))
+                why = f"the module failed to import: {meta.get('error', '?')}"
+            except (OSError, ValueError):
+                why = _died(reply, "while importing the module")
+            for case in job.cases[first:]:
+                job.results[case["index"]] = CaseRun(ok=False, error=why)
+            return None
+        done = set(reply.get("done", []))
+        for case in job.cases[first:]:
+            k = case["index"]
+            if k not in done:
+                break
+            job.results[k] = _read_case(out_fd, case)
+        else:
+            return None
+        # Case k never finished: it timed out or took the child down.
+        k = case["index"]
+        if reply.get("timed_out") == k:
+            why = f"timed out after {job.case_timeout:g} s (wall clock)"
+        elif k in reply.get("started", []):
+            why = _died(reply, "while running this case")
+        else:
+            why = _died(reply, "before this case started")
+        job.results[k] = CaseRun(ok=False, error=why)
+        return job.cases.index(case) + 1
+    finally:
+        os.close(out_fd)
+        os.close(work_fd)
+
+
+def _died(reply: dict[str, Any], when: str) -> str:
+    code = reply.get("status")
+    if isinstance(code, int) and code < 0:
+        import signal
+
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"the worker process was killed by {name} {when}"
+    return f"the worker process ended (exit status {code}) {when}"
+
+
+def _read_case(out_fd: int, case: dict[str, Any]) -> CaseRun:
+    k = case["index"]
+    try:
+        meta = json.loads(_open_regular(out_fd, f"{k}.json", 1 << 16))
+    except (OSError, ValueError) as exc:
+        return CaseRun(ok=False, error=f"no result came back ({exc})")
+    if not isinstance(meta, dict) or meta.get("ok") is not True:
+        err = meta.get("error") if isinstance(meta, dict) else None
+        return CaseRun(ok=False, error=str(err)[:600] if err else "the call failed")
+    outputs: dict[str, np.ndarray] = {}
+    prefix = f"{k}."
+    names = sorted(f[len(prefix):-4] for f in os.listdir(out_fd)
+                   if f.startswith(prefix) and f.endswith(".npy"))
+    for name in names[:MAX_OUTPUTS]:
+        if not name.isidentifier():
+            continue
+        try:
+            outputs[name] = parse_npy(_open_regular(out_fd, f"{k}.{name}.npy", MAX_OUTPUT_BYTES))
+        except FileNotFoundError:
+            continue
+        except ValueError as exc:
+            return CaseRun(ok=False, error=str(exc))
+    return CaseRun(ok=True, outputs=outputs)
+
+
+class Sandbox:
+    """A running zygote and the jobs it is working on."""
+
+    def __init__(self, parallel: int | None = None, limits: dict[str, int] | None = None) -> None:
+        self.parallel = parallel or max(1, min(4, os.cpu_count() or 1))
+        self.limits = {**DEFAULT_LIMITS, **(limits or {})}
+        self.session = Path(tempfile.mkdtemp(prefix="grader-"))
+        self.root = os.getuid() == 0
+        self._seq = 0
+        self._replies: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self.layers: dict[str, Any] = {}
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._start()
+
+    # -- life cycle ---------------------------------------------------------------------------
+    def _start(self) -> None:
+        os.chmod(self.session, 0o755)
+        shutil.copy2(HERE / "worker.py", self.session / "worker.py")
+        shutil.copytree(HERE / "drivers", self.session / "drivers",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        prefix, ns = namespace_prefix()
+        env = {
+            "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+            "HOME": str(self.session), "TMPDIR": str(self.session),
+            "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+            "NUMEXPR_NUM_THREADS": "1", "VECLIB_MAXIMUM_THREADS": "1",
+            "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+            "GRADER_NAMESPACES": ns or "none",
+        }
+        cmd: list[str] = [sys.executable, "-I", str(self.session / "worker.py")]
+        if prefix:
+            mounts = " && ".join(
+                f"mount -t tmpfs -o ro,size=4k tmpfs {json.dumps(p)}" for p in _hidden_paths()
+            )
+            script = f'{mounts + " && " if mounts else ""}exec "$@"'
+            cmd = [*prefix, "/bin/sh", "-c", script, "sh", *cmd]
+        self.proc = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=open(self.session / "zygote.log", "wb"),  # noqa: SIM115
+            env=env, cwd=self.session, start_new_session=True,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            log = (self.session / "zygote.log").read_text(errors="replace").strip()
+            raise SandboxError(f"the sandbox worker did not start: {log[-300:] or 'no output'}")
+        self.layers = json.loads(line)["layers"]
+        self.cache_safe = (
+            (self.root and "nobody" in str(self.layers.get("privileges")))
+            or bool(self.layers.get("forbidden_packages_hidden"))
+        )
+        threading.Thread(target=self._reader, daemon=True).start()
+
+    def _reader(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        for line in self.proc.stdout:
+            try:
+                self._replies.put(json.loads(line))
+            except ValueError:
+                continue
+        self._replies.put(None)
+
+    def close(self) -> None:
+        if self.proc is not None:
+            try:
+                if self.proc.stdin:
+                    self.proc.stdin.close()
+                self.proc.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+            try:
+                os.killpg(self.proc.pid, 9)
+            except OSError:
+                pass
+            self.proc.wait()
+            self.proc = None
+        shutil.rmtree(self.session, ignore_errors=True)
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- jobs -----------------------------------------------------------------------------------
+    def _prepare(self, job: Job) -> None:
+        self._seq += 1
+        work = self.session / f"job{self._seq}"
+        (work / "in").mkdir(parents=True)
+        for name, arr in job.arrays.items():
+            np.save(work / "in" / name, arr, allow_pickle=False)
+        (work / "in" / "cases.json").write_text(json.dumps(job.cases), encoding="utf-8")
+        sub = work / "module"
+        sub.mkdir()
+        shutil.copy2(job.module_path, sub / job.module_path.name)
+        for sibling in job.module_path.parent.glob("*.py"):
+            if sibling.name != job.module_path.name:
+                shutil.copy2(sibling, sub / sibling.name)
+        job.workdir = work
+
+    def _request(self, job: Job, start: int) -> dict[str, Any]:
+        assert job.workdir is not None
+        work = job.workdir
+        for name in ("out", "scratch"):
+            path = work / name
+            if path.exists():
+                shutil.rmtree(path)
+            path.mkdir()
+            if self.root:
+                os.chown(path, NOBODY, NOBODY)
+        remaining = len(job.cases) - start
+        return {
+            "id": job.key, "module": str(work / "module" / job.module_path.name),
+            "module_name": job.module_name, "function": job.function,
+            "driver": str(self.session / "drivers" / f"{job.driver}.py"),
+            "cases": str(work / "in" / "cases.json"), "workdir": str(work), "start": start,
+            "case_timeout": job.case_timeout,
+            "item_timeout": job.case_timeout * max(1, remaining) + 5.0,
+            "limits": self.limits,
+        }
+
+    def run(self, jobs: list[Job], between: Any = None) -> dict[str, ItemRun]:
+        """Run every job; ``between()`` is called repeatedly while children work."""
+        assert self.proc is not None and self.proc.stdin is not None
+        pending = collections.deque((job, 0) for job in jobs)
+        inflight: dict[str, tuple[Job, int]] = {}
+        finished: dict[str, ItemRun] = {}
+        work_left = between
+
+        def pump() -> None:
+            assert self.proc is not None and self.proc.stdin is not None
+            while pending and len(inflight) < self.parallel:
+                job, start = pending.popleft()
+                if job.workdir is None:
+                    self._prepare(job)
+                inflight[job.key] = (job, start)
+                self.proc.stdin.write((json.dumps(self._request(job, start)) + "\n").encode())
+                self.proc.stdin.flush()
+
+        pump()
+        while inflight:
+            if work_left is not None:
+                more = work_left()
+                if not more:
+                    work_left = None
+                try:
+                    reply = self._replies.get_nowait()
+                except queue.Empty:
+                    continue
+            else:
+                reply = self._replies.get()
+            if reply is None:
+                raise SandboxError("the sandbox worker died; see " + str(self.session))
+            job, start = inflight.pop(reply["id"])
+            job.elapsed += float(reply.get("elapsed", 0.0))
+            nxt = _collect(job, reply, start)
+            if nxt is not None and nxt < len(job.cases):
+                job.restarts += 1
+                if job.restarts > MAX_RESTARTS:
+                    for case in job.cases[nxt:]:
+                        job.results[case["index"]] = CaseRun(
+                            ok=False, error="not run: the worker crashed or timed out "
+                            f"{job.restarts} times on this item")
+                else:
+                    pending.appendleft((job, nxt))
+            if job.key not in inflight and all(c["index"] in job.results for c in job.cases):
+                finished[job.key] = ItemRun(
+                    cases=[job.results[c["index"]] for c in job.cases],
+                    stdout_tail=job.stdout_tail, stderr_tail=job.stderr_tail,
+                    restarts=job.restarts, elapsed=job.elapsed)
+                if job.workdir is not None:
+                    shutil.rmtree(job.workdir, ignore_errors=True)
+            pump()
+        while work_left is not None and work_left():
+            pass
+        return finished

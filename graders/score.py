@@ -1,0 +1,116 @@
+"""Phase 5, score: results as data, and the partial-credit rule.
+
+An item's score is its points times the weighted fraction of its cases that passed (weights by
+category, see ``registry.WEIGHTS``).  Hidden cases count only when a hidden seed was given;
+otherwise the report says how many exist and were not run.  Renderers (``graders.report``) only
+read these dataclasses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class CaseResult:
+    """One case's verdict and everything a student needs to act on it."""
+
+    name: str
+    category: str
+    weight: float
+    hidden: bool
+    passed: bool
+    status: str  # passed | failed | error | not implemented | timeout
+    message: str = ""
+    inputs: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+    repro: str = ""
+
+
+@dataclass
+class ItemResult:
+    """One graded item: its points, its cases, and what the sandbox saw."""
+
+    name: str
+    points: float
+    cases: list[CaseResult]
+    hidden_not_run: int = 0
+    stdout_tail: str = ""
+    stderr_tail: str = ""
+    note: str = ""
+    elapsed: float = 0.0
+
+    def _fraction(self, cases: list[CaseResult]) -> float:
+        total = sum(c.weight for c in cases)
+        return sum(c.weight for c in cases if c.passed) / total if total else 0.0
+
+    @property
+    def score(self) -> float:
+        return round(self.points * self._fraction(self.cases), 4)
+
+    def part(self, hidden: bool) -> tuple[float, float]:
+        """(score, max) of the public or hidden part, splitting the points by case weight."""
+        total = sum(c.weight for c in self.cases)
+        mine = [c for c in self.cases if c.hidden == hidden]
+        if not total or not mine:
+            return 0.0, 0.0
+        share = self.points * sum(c.weight for c in mine) / total
+        return round(share * self._fraction(mine), 4), round(share, 4)
+
+    @property
+    def status(self) -> str:
+        if self.cases and all(c.status == "not implemented" for c in self.cases):
+            return "not implemented"
+        if self.cases and all(c.passed for c in self.cases):
+            return "passed"
+        return "failed" if not any(c.passed for c in self.cases) else "partial"
+
+    @property
+    def failures(self) -> list[CaseResult]:
+        return [c for c in self.cases if not c.passed]
+
+
+@dataclass
+class SubmissionResult:
+    """A whole grading run."""
+
+    submission: str
+    items: list[ItemResult]
+    environment: dict[str, Any]
+    sandbox: dict[str, Any]
+    seed: int
+    hidden_seed_given: bool
+    findings: list[str] = field(default_factory=list)
+    execution_time: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return round(sum(i.score for i in self.items), 4)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(i.points for i in self.items), 4)
+
+    @property
+    def hidden_not_run(self) -> int:
+        return sum(i.hidden_not_run for i in self.items)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["score"], data["max_score"] = self.score, self.max_score
+        data["hidden_not_run"] = self.hidden_not_run
+        for item, raw in zip(self.items, data["items"], strict=True):
+            raw["score"], raw["status"] = item.score, item.status
+        return data
+
+
+def classify(error: str | None) -> str:
+    """The status of a case that did not produce outputs."""
+    if not error:
+        return "failed"
+    if error.startswith("NotImplementedError"):
+        return "not implemented"
+    if error.startswith("timed out"):
+        return "timeout"
+    return "error"

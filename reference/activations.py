@@ -1,0 +1,398 @@
+"""Activation functions and their derivatives, in NumPy (course notes: seeds 001, 003, 004).
+
+Every function takes an array-like of any shape (0-d, empty and non-contiguous views included)
+and returns a new plain ``np.ndarray``. A floating dtype is kept (float32 in, float32 out);
+integer and boolean inputs are computed in float64. Each ``f_grad`` is the elementwise
+derivative with the value torch autograd gives at kinks; ``softmax_grad`` and
+``log_softmax_grad`` are full Jacobians along ``dim``.
+
+All functions are stable: finite results and no overflow, invalid or divide-by-zero warnings for
+inputs up to ``|x| = 1e4`` and at ``±inf`` wherever torch is finite (underflow to 0 is allowed);
+``nan`` propagates as it does in torch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.array_utils import normalize_axis_index
+from numpy.typing import ArrayLike
+
+__all__ = [
+    "elu",
+    "elu_grad",
+    "leaky_relu",
+    "leaky_relu_grad",
+    "log_softmax",
+    "log_softmax_grad",
+    "relu",
+    "relu_grad",
+    "sigmoid",
+    "sigmoid_grad",
+    "silu",
+    "silu_grad",
+    "softmax",
+    "softmax_grad",
+    "softplus",
+    "softplus_grad",
+    "tanh",
+    "tanh_grad",
+]
+
+
+def sigmoid(x: ArrayLike) -> np.ndarray:
+    r"""Logistic sigmoid, elementwise.
+
+    .. math:: \sigma(x) = \frac{1}{1 + e^{-x}}
+
+    Shapes: any; the output has the shape of ``x``.
+    Torch: ``torch.sigmoid(x)``.
+    Stability: two branches through :math:`e^{-|x|}`, so nothing overflows:
+    :math:`\sigma(x) = 1/(1+e^{-|x|})` for :math:`x \ge 0`, :math:`e^{-|x|}/(1+e^{-|x|})` otherwise.
+    """
+    # BEGIN SOLUTION
+    x = np.asarray(x)
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    e = np.exp(-np.abs(x))
+    out = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    return np.asarray(out, dtype=x.dtype)
+    # END SOLUTION
+
+
+def sigmoid_grad(x: ArrayLike) -> np.ndarray:
+    r"""Derivative of the sigmoid, elementwise.
+
+    .. math:: \sigma'(x) = \sigma(x)\,(1 - \sigma(x)) = \sigma(x)\,\sigma(-x)
+
+    Shapes: any; the output has the shape of ``x``.
+    Torch: ``torch.autograd.grad(torch.sigmoid(x).sum(), x)``.
+    Stability: :math:`1 - \sigma(x)` is evaluated as :math:`\sigma(-x)`, which keeps full
+    relative precision for large ``x`` (torch's ``(1 - y) * y`` agrees within float tolerance).
+    """
+    # BEGIN SOLUTION
+    x = np.asarray(x)
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    return np.asarray(sigmoid(x) * sigmoid(-x), dtype=x.dtype)
+    # END SOLUTION
+
+
+def tanh(x: ArrayLike) -> np.ndarray:
+    r"""Hyperbolic tangent, elementwise.
+
+    .. math:: \tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}} = 2\sigma(2x) - 1
+
+    Shapes: any; the output has the shape of ``x``.
+    Torch: ``torch.tanh(x)``.
+    """
+    # BEGIN SOLUTION
+    x = np.asarray(x)
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    return np.asarray(np.tanh(x), dtype=x.dtype)
+    # END SOLUTION
+
+
+def tanh_grad(x: ArrayLike) -> np.ndarray:
+    r"""Derivative of tanh, elementwise.
+
+    .. math:: \tanh'(x) = 1 - \tanh^2(x)
+
+    Shapes: any; the output has the shape of ``x``.
+    Torch: ``torch.autograd.grad(torch.tanh(x).sum(), x)`` (torch also computes ``1 - y**2``).
+    """
+    # BEGIN SOLUTION
+    x = np.asarray(x)
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    t = np.tanh(x)
+    return np.asarray(1 - t * t, dtype=x.dtype)
+    # END SOLUTION
+
+
+def relu(x: ArrayLike) -> np.ndarray:
+    r"""Rectified linear unit, elementwise (Nair & Hinton, 2010).
+
+    .. math:: \operatorname{relu}(x) = \max(0, x)
+
+    Shapes: any; the output has the shape of ``x``.
+    Torch: ``torch.nn.functional.relu(x)``; ``relu(nan) = nan`` as in torch.
+    """
+    # BEGIN SOLUTION
+    x = np.asarray(x)
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    return np.asarray(np.maximum(x, 0), dtype=x.dtype)
+    # END SOLUTION
+
+
+def relu_grad(x: ArrayLike) -> np.ndarray:
+    r"""Derivative of relu, elementwise.
+
+    .. math:: \operatorname{relu}'(x) = \begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}
+
+    Shapes: any; the output has the shape of ``x``.
+    Torch: ``torch.autograd.grad(torch.nn.functional.relu(x).sum(), x)``.
+    Convention: relu'(0) = 0 as torch autograd (``threshold_backward``: 0 where ``x <= 0``);
+    hence relu'(nan) = 1, as in torch.
+    """
+    # BEGIN SOLUTION
+    x = np.asarray(x)
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    return np.where(x <= 0, 0, 1).astype(x.dtype)
+    # END SOLUTION
+
+
+def leaky_relu(x: ArrayLike, negative_slope: float = 0.01) -> np.ndarray:
+    r"""Leaky rectified linear unit, elementwise (Maas, Hannun & Ng, 2013).
+
+    .. math::
+        \operatorname{leaky\_relu}(x) =
+        \begin{cases} x & x > 0 \\ \text{negative\_slope} \cdot x & x \le 0 \end{cases}
+
+    Shapes: any; the output has the shape of ``x``. Any real ``negative_slope`` is allowed
+    (the notes' :math:`\max(\alpha x, x)` equals this only for :math:`\alpha \le 1`).
+    Torch: ``torch.nn.functional.leaky_relu(x, negative_slope)``.
+    """
+    # BEGIN SOLUTION
+    x = np.asarray(x)
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    with np.errstate(invalid="ignore"):  # -inf * 0 = nan when negative_slope = 0, as torch
+        out = np.where(x > 0, x, x * negative_slope)
+    return np.asarray(out, dtype=x.dtype)
+    # END SOLUTION
+
+
+def leaky_relu_grad(x: ArrayLike, negative_slope: float = 0.01) -> np.ndarray:
+    r"""Derivative of leaky_relu, elementwise.
+
+    .. math::
+        \operatorname{leaky\_relu}'(x) =
+        \begin{cases} 1 & x > 0 \\ \text{negative\_slope} & x \le 0 \end{cases}
+
+    Shapes: any; the output has the shape of ``x``.
+    Torch: ``torch.autograd.grad(torch.nn.functional.leaky_relu(x, negative_slope).sum(), x)``.
+    Convention: leaky_relu'(0) = negative_slope as torch autograd (and at nan too).
+    """
+    # BEGIN SOLUTION
+    x = np.asarray(x)
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    return np.asarray(np.where(x > 0, 1.0, negative_slope), dtype=x.dtype)
+    # END SOLUTION
+
+
+def elu(x: ArrayLike, alpha: float = 1.0) -> np.ndarray:
+    r"""Exponential linear unit, elementwise (Clevert, Unterthiner & Hochreiter, 2016).
+
+    .. math::
+        \operatorname{elu}(x) = \begin{cases} x & x > 0 \\ \alpha\,(e^{x} - 1) & x \le 0 \end{cases}
+
+    Shapes: any; the output has the shape of ``x``.
+    Torch: ``torch.nn.functional.elu(x, alpha)``.
+    Stability: ``expm1`` on the non-positive branch only (``min(x, 0)``), so a large positive ``x``
+    never reaches ``exp``.
+    """
+    # BEGIN SOLUTION
+    x = np.asarray(x)
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    negative = alpha * np.expm1(np.minimum(x, 0))
+    return np.asarray(np.where(x > 0, x, negative), dtype=x.dtype)
+    # END SOLUTION
+
+
+def elu_grad(x: ArrayLike, alpha: float = 1.0) -> np.ndarray:
+    r"""Derivative of elu, elementwise.
+
+    .. math::
+        \operatorname{elu}'(x) = \begin{cases} 1 & x > 0 \\ \alpha\,e^{x} & x \le 0 \end{cases}
+
+    Shapes: any; the output has the shape of ``x``.
+    Torch: ``torch.autograd.grad(torch.nn.functional.elu(x, alpha).sum(), x)``.
+    Convention: elu'(0) = alpha as torch autograd (the left derivative); elu'(nan) = 1 as torch.
+    """
+    # BEGIN SOLUTION
+    x = np.asarray(x)
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    negative = alpha * np.exp(np.minimum(x, 0))
+    return np.asarray(np.where(x <= 0, negative, 1.0), dtype=x.dtype)
+    # END SOLUTION
+
+
+def silu(x: ArrayLike) -> np.ndarray:
+    r"""Sigmoid-weighted linear unit (the notes' Swish), elementwise.
+
+    .. math:: \operatorname{silu}(x) = x\,\sigma(x) = \frac{x}{1 + e^{-x}}
+
+    Shapes: any; the output has the shape of ``x``.
+    Papers: Hendrycks & Gimpel, 2016; Elfwing, Uchibe & Doya, 2018; Ramachandran, Zoph & Le,
+    2017 (Swish with :math:`\beta = 1`).
+    Torch: ``torch.nn.functional.silu(x)``.
+    Convention: silu(-inf) = nan, as torch (it is :math:`-\infty \cdot 0`; the limit is 0).
+    """
+    # BEGIN SOLUTION
+    x = np.asarray(x)
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    with np.errstate(invalid="ignore"):  # -inf * 0 = nan, as torch
+        out = x * sigmoid(x)
+    return np.asarray(out, dtype=x.dtype)
+    # END SOLUTION
+
+
+def silu_grad(x: ArrayLike) -> np.ndarray:
+    r"""Derivative of silu, elementwise.
+
+    .. math::
+        \operatorname{silu}'(x) = \sigma(x)\,\bigl(1 + x\,(1 - \sigma(x))\bigr)
+        = \operatorname{silu}(x) + \sigma(x)\,(1 - \operatorname{silu}(x))
+
+    Shapes: any; the output has the shape of ``x``.
+    Torch: ``torch.autograd.grad(torch.nn.functional.silu(x).sum(), x)``.
+    Convention: silu'(±inf) = nan, as torch (:math:`\infty \cdot 0`; the limits are 1 and 0).
+    """
+    # BEGIN SOLUTION
+    x = np.asarray(x)
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    with np.errstate(invalid="ignore"):  # ±inf * 0 = nan, as torch
+        out = sigmoid(x) * (1 + x * sigmoid(-x))
+    return np.asarray(out, dtype=x.dtype)
+    # END SOLUTION
+
+
+def softplus(x: ArrayLike, beta: float = 1.0, threshold: float = 20.0) -> np.ndarray:
+    r"""Softplus, a smooth relu, elementwise (Dugas et al., 2001).
+
+    .. math::
+        \operatorname{softplus}(x) = \begin{cases}
+            x & \beta x > \text{threshold} \\
+            \frac{1}{\beta} \log\left(1 + e^{\beta x}\right) & \text{otherwise}
+        \end{cases}
+
+    Shapes: any; the output has the shape of ``x``. ``beta`` must be non-zero.
+    Torch: ``torch.nn.functional.softplus(x, beta, threshold)``.
+    Convention: torch's threshold rule, strict: at :math:`\beta x = \text{threshold}` the log
+    branch is used. Stability: :math:`\log(1+e^{z}) = \max(z, 0) + \log(1 + e^{-|z|})`, so a
+    huge ``threshold`` gives the finite value where torch's ``log1p(exp(z))`` overflows.
+    """
+    # BEGIN SOLUTION
+    x = np.asarray(x)
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    z = x * beta
+    smooth = (np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))) / beta
+    return np.asarray(np.where(z > threshold, x, smooth), dtype=x.dtype)
+    # END SOLUTION
+
+
+def softplus_grad(x: ArrayLike, beta: float = 1.0, threshold: float = 20.0) -> np.ndarray:
+    r"""Derivative of softplus, elementwise.
+
+    .. math::
+        \operatorname{softplus}'(x) = \begin{cases}
+            1 & \beta x > \text{threshold} \\ \sigma(\beta x) & \text{otherwise} \end{cases}
+
+    Shapes: any; the output has the shape of ``x``.
+    Torch: ``torch.autograd.grad(torch.nn.functional.softplus(x, beta, threshold).sum(), x)``.
+    Convention: at :math:`\beta x = \text{threshold}` the value is
+    :math:`\sigma(\text{threshold})` (``0.9999999979`` for the default 20), not 1, as torch.
+    """
+    # BEGIN SOLUTION
+    x = np.asarray(x)
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    z = x * beta
+    return np.asarray(np.where(z > threshold, 1.0, sigmoid(z)), dtype=x.dtype)
+    # END SOLUTION
+
+
+def softmax(x: ArrayLike, dim: int = -1) -> np.ndarray:
+    r"""Softmax along axis ``dim`` (Bridle, 1990).
+
+    .. math:: \operatorname{softmax}(x)_i = \frac{e^{x_i - m}}{\sum_j e^{x_j - m}},
+              \quad m = \max_j x_j
+
+    Shapes: any; the output has the shape of ``x``; sums to 1 along ``dim``. A 0-d input is one
+    class (the result is 1). Empty input gives empty output.
+    Torch: ``torch.nn.functional.softmax(x, dim)``.
+    Convention: the max-shift is exact algebra and prevents overflow; a slice holding ``+inf``,
+    ``nan`` or only ``-inf`` gives ``nan``, as torch.
+    """
+    # BEGIN SOLUTION
+    x = np.asarray(x)
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    if x.size == 0:
+        return x.copy()
+    xv = np.atleast_1d(x)
+    with np.errstate(invalid="ignore"):  # inf - inf in a slice torch also makes nan
+        e = np.exp(xv - np.max(xv, axis=dim, keepdims=True))
+        out = e / np.sum(e, axis=dim, keepdims=True)
+    return np.asarray(out, dtype=x.dtype).reshape(x.shape)
+    # END SOLUTION
+
+
+def log_softmax(x: ArrayLike, dim: int = -1) -> np.ndarray:
+    r"""Logarithm of softmax along axis ``dim``, computed without forming the softmax.
+
+    .. math:: \operatorname{log\_softmax}(x)_i = (x_i - m) - \log \sum_j e^{x_j - m},
+              \quad m = \max_j x_j
+
+    Shapes: any; the output has the shape of ``x``. A 0-d input gives 0.
+    Torch: ``torch.nn.functional.log_softmax(x, dim)``.
+    Convention: ``-inf`` entries give ``-inf``; a slice holding ``+inf``, ``nan`` or only
+    ``-inf`` gives ``nan``, as torch.
+    """
+    # BEGIN SOLUTION
+    x = np.asarray(x)
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    if x.size == 0:
+        return x.copy()
+    xv = np.atleast_1d(x)
+    with np.errstate(invalid="ignore"):  # inf - inf in a slice torch also makes nan
+        shifted = xv - np.max(xv, axis=dim, keepdims=True)
+        out = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+    return np.asarray(out, dtype=x.dtype).reshape(x.shape)
+    # END SOLUTION
+
+
+def softmax_grad(x: ArrayLike, dim: int = -1) -> np.ndarray:
+    r"""Jacobian of softmax along ``dim``, for every slice at once.
+
+    .. math:: \frac{\partial s_i}{\partial x_j} = s_i\,(\delta_{ij} - s_j),
+              \qquad J = \operatorname{diag}(s) - s\,s^{\top}
+
+    Shapes: ``x`` of shape ``S`` with ``C = S[dim]`` gives ``J`` of shape ``S + (C,)``, with
+    ``J[k_0, ..., k_{n-1}, j] = d softmax(x, dim)[k_0, ..., k_{n-1}] / d x[k']``, where ``k'`` is
+    ``k`` with ``k[dim]`` replaced by ``j``. So the output index ``i`` keeps its place at axis
+    ``dim % x.ndim`` among the first ``x.ndim`` axes, and the new last axis is the input index
+    ``j``; entries coupling different slices are 0 and are not stored. For ``dim = -1`` this is
+    the stack of ``C x C`` Jacobians, ``J[..., i, j]``; for ``x`` of shape ``(A, C, B)`` and
+    ``dim = 1`` it is ``J[a, i, b, j] = d s[a, i, b] / d x[a, j, b]``. A 0-d ``x`` is one class:
+    ``J`` has shape ``(1,)`` and is 0.
+    Torch: ``torch.autograd.functional.jacobian(lambda t: torch.softmax(t, dim), x)``
+    (shape ``S + S``) restricted to its slice-diagonal blocks as above.
+    """
+    # BEGIN SOLUTION
+    x = np.asarray(x)
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    xv = np.atleast_1d(x)
+    axis = normalize_axis_index(dim, xv.ndim)
+    s = np.moveaxis(softmax(xv, axis), axis, -1)  # (..., C)
+    eye = np.eye(xv.shape[axis], dtype=x.dtype)
+    jac = s[..., :, None] * (eye - s[..., None, :])  # (..., i, j)
+    return np.moveaxis(jac, -2, axis).reshape((*x.shape, xv.shape[axis]))
+    # END SOLUTION
+
+
+def log_softmax_grad(x: ArrayLike, dim: int = -1) -> np.ndarray:
+    r"""Jacobian of log_softmax along ``dim``, in the layout of :func:`softmax_grad`.
+
+    .. math:: \frac{\partial \log s_i}{\partial x_j} = \delta_{ij} - s_j,
+              \qquad J = I - \mathbf{1}\,s^{\top}
+
+    Shapes: ``x`` of shape ``S`` with ``C = S[dim]`` gives shape ``S + (C,)``, laid out exactly as
+    :func:`softmax_grad`: ``J[k, j] = d log_softmax(x, dim)[k] / d x[k with k[dim] = j]``.
+    Torch: ``torch.autograd.functional.jacobian(lambda t: torch.log_softmax(t, dim), x)``
+    (shape ``S + S``) restricted to its slice-diagonal blocks.
+    """
+    # BEGIN SOLUTION
+    x = np.asarray(x)
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    xv = np.atleast_1d(x)
+    axis = normalize_axis_index(dim, xv.ndim)
+    s = np.moveaxis(softmax(xv, axis), axis, -1)  # (..., C)
+    eye = np.eye(xv.shape[axis], dtype=x.dtype)
+    jac = eye - s[..., None, :]  # (..., i, j)
+    return np.moveaxis(jac, -2, axis).reshape((*x.shape, xv.shape[axis]))
+    # END SOLUTION

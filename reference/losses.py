@@ -1,0 +1,1693 @@
+"""Loss functions of ``torch.nn.functional`` and their gradients, in NumPy (seeds 000-004).
+
+Every loss ``X(...)`` has the name, positional arguments and keyword arguments of
+``torch.nn.functional.X`` (without the deprecated ``size_average``/``reduce``) and returns a new
+plain ``np.ndarray``: the unreduced loss for ``reduction='none'``, a 0-d array otherwise.
+Beside it, ``X_grad(..., grad_output=None)`` takes the same arguments and returns the
+vector-Jacobian product with the upstream gradient ``grad_output``: a scalar for
+``'mean'``/``'sum'``/``'batchmean'``, an array of the unreduced loss's shape for ``'none'``; ones
+when omitted. It is the gradient with respect to the first argument, or a tuple in argument order
+for the losses whose inputs are all predictions (``margin_ranking_loss``: input1, input2;
+``cosine_embedding_loss``: input1, input2; ``triplet_margin_loss``: anchor, positive, negative).
+At kinks the gradient is the value torch autograd gives (each docstring's ``Convention:`` line).
+
+Dtypes: the first argument's floating dtype is kept (float32 in, float32 out); integer inputs are
+computed in float64. Class-index targets are integer arrays.
+
+Stability: log-sum-exp shifts, ``logaddexp`` and two-branch sigmoids, so no overflow, invalid or
+divide-by-zero warnings for logits up to ``|x| = 1000`` wherever torch's result is finite.
+
+Reductions: ``'none'``, ``'mean'``, ``'sum'`` (plus ``'batchmean'`` for ``kl_div``); any other
+value raises ``ValueError("<reduction> is not a valid value for reduction")`` as torch does.
+``'mean'`` of an empty loss, and ``'mean'`` when every target is ignored, is ``nan`` as in torch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_grad",
+    "binary_cross_entropy_with_logits",
+    "binary_cross_entropy_with_logits_grad",
+    "center_loss",
+    "center_loss_grad",
+    "center_loss_update",
+    "cosine_embedding_loss",
+    "cosine_embedding_loss_grad",
+    "cross_entropy",
+    "cross_entropy_grad",
+    "ctc_loss",
+    "ctc_loss_grad",
+    "hinge_embedding_loss",
+    "hinge_embedding_loss_grad",
+    "huber_loss",
+    "huber_loss_grad",
+    "kl_div",
+    "kl_div_grad",
+    "l1_loss",
+    "l1_loss_grad",
+    "margin_ranking_loss",
+    "margin_ranking_loss_grad",
+    "mse_loss",
+    "mse_loss_grad",
+    "multi_margin_loss",
+    "multi_margin_loss_grad",
+    "multilabel_margin_loss",
+    "multilabel_margin_loss_grad",
+    "multilabel_soft_margin_loss",
+    "multilabel_soft_margin_loss_grad",
+    "nll_loss",
+    "nll_loss_grad",
+    "poisson_nll_loss",
+    "poisson_nll_loss_grad",
+    "smooth_l1_loss",
+    "smooth_l1_loss_grad",
+    "soft_margin_loss",
+    "soft_margin_loss_grad",
+    "triplet_margin_loss",
+    "triplet_margin_loss_grad",
+]
+
+Lengths = ArrayLike | Sequence[int] | int
+
+
+# --------------------------------------------------------------------------------------------
+# Private helpers: reductions, upstream gradients, stable primitives
+# --------------------------------------------------------------------------------------------
+
+
+def _check_reduction(reduction: str, batchmean: bool = False) -> None:
+    """Raise torch's ``ValueError`` for a reduction the loss does not accept."""
+    # BEGIN SOLUTION
+    allowed = ("none", "mean", "sum", "batchmean") if batchmean else ("none", "mean", "sum")
+    if reduction not in allowed:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    # END SOLUTION
+
+
+def _floating(x: ArrayLike) -> np.ndarray:
+    """``x`` as an array of a floating dtype (integers and booleans become float64)."""
+    # BEGIN SOLUTION
+    arr = np.asarray(x)
+    return arr if arr.dtype.kind == "f" else arr.astype(np.float64)
+    # END SOLUTION
+
+
+def _reduce(loss: np.ndarray, reduction: str, denom: float | None = None) -> np.ndarray:
+    """Reduce the unreduced ``loss``; ``denom`` replaces the element count for ``'mean'``.
+
+    ``'batchmean'`` divides the sum by ``loss.shape[0]`` (by 1 for a 0-d loss), as torch does.
+    A zero denominator gives ``nan`` (0/0), torch's value for an empty or all-ignored batch.
+    """
+    # BEGIN SOLUTION
+    if reduction == "none":
+        return np.asarray(loss)
+    total = np.sum(loss, dtype=np.float64)
+    if reduction == "sum":
+        return np.asarray(total)
+    if reduction == "batchmean":
+        count: float = loss.shape[0] if loss.ndim else 1
+    else:
+        count = loss.size if denom is None else denom
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(np.float64(total) / np.float64(count))
+    # END SOLUTION
+
+
+def _upstream(
+    grad_output: ArrayLike | None,
+    shape: tuple[int, ...],
+    reduction: str,
+    denom: float | None = None,
+) -> np.ndarray:
+    """The upstream gradient of each element of the unreduced loss (an array of ``shape``).
+
+    The adjoint of :func:`_reduce`: ``'none'`` passes ``grad_output`` through (broadcast to
+    ``shape``); ``'sum'`` copies the scalar; ``'mean'`` divides it by the count or ``denom``;
+    ``'batchmean'`` by ``shape[0]``. A zero denominator gives ``inf``/``nan``, which callers mask
+    where the loss element does not depend on the input (ignored targets).
+    """
+    # BEGIN SOLUTION
+    g = np.ones((), np.float64) if grad_output is None else np.asarray(grad_output, np.float64)
+    if reduction == "none":
+        return np.broadcast_to(g, shape) if grad_output is not None else np.ones(shape)
+    if g.size != 1:
+        raise ValueError(f"grad_output of a reduced loss must be a scalar, got shape {g.shape}")
+    g = g.reshape(())
+    size = int(np.prod(shape))
+    if reduction == "sum" or size == 0:
+        return np.full(shape, g)
+    if reduction == "batchmean":
+        count: float = shape[0] if shape else 1
+    else:
+        count = size if denom is None else denom
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.full(shape, g / np.float64(count))
+    # END SOLUTION
+
+
+def _unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``grad`` (of a broadcast shape) down to ``shape``: the adjoint of broadcasting."""
+    # BEGIN SOLUTION
+    while grad.ndim > len(shape):
+        grad = grad.sum(axis=0)
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    return grad.sum(axis=axes, keepdims=True) if axes else grad
+    # END SOLUTION
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    """Logistic sigmoid through :math:`e^{-|x|}` (no overflow)."""
+    # BEGIN SOLUTION
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    # END SOLUTION
+
+
+def _softplus(x: np.ndarray) -> np.ndarray:
+    r""":math:`\log(1 + e^{x})` as ``logaddexp(0, x)`` (no overflow)."""
+    # BEGIN SOLUTION
+    return np.logaddexp(0.0, x)
+    # END SOLUTION
+
+
+def _log_softmax(z: np.ndarray) -> np.ndarray:
+    """Log-softmax over the last axis with the max shift (finite for ``|z| ~ 1000``)."""
+    # BEGIN SOLUTION
+    shifted = z - z.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    # END SOLUTION
+
+
+def _classes_last(x: np.ndarray) -> np.ndarray:
+    """Move the class axis (0 for an unbatched ``(C,)`` input, else 1) to the end."""
+    # BEGIN SOLUTION
+    return x if x.ndim <= 1 else np.moveaxis(x, 1, -1)
+    # END SOLUTION
+
+
+def _classes_back(x: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`_classes_last`."""
+    # BEGIN SOLUTION
+    return x if x.ndim <= 1 else np.moveaxis(x, -1, 1)
+    # END SOLUTION
+
+
+def _class_targets(
+    target: ArrayLike, n_classes: int, weight: ArrayLike | None, ignore_index: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Validate class indices; return ``(safe, mask, w, w_t)``.
+
+    ``mask`` marks the targets that count (``!= ignore_index``), ``safe`` is the target with
+    ignored entries replaced by 0 (for gathering), ``w`` the class weights (ones by default) and
+    ``w_t`` the weight of each target, 0 where ignored.
+    """
+    # BEGIN SOLUTION
+    t = np.asarray(target)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"class-index targets must be integers, got dtype {t.dtype}")
+    mask = t != ignore_index
+    bad = mask & ((t < 0) | (t >= n_classes))
+    if bad.any():
+        raise IndexError(f"Target {t[bad].flat[0]} is out of bounds.")
+    safe = np.where(mask, t, 0)
+    w = np.ones(n_classes) if weight is None else _floating(weight).astype(np.float64)
+    if w.shape != (n_classes,):
+        raise ValueError(f"weight must have shape ({n_classes},), got {w.shape}")
+    w_t = np.where(mask, w[safe], 0.0)
+    return safe, mask, w, w_t
+    # END SOLUTION
+
+
+def _gather_last(a: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``a[..., index]`` elementwise: pick one entry of the last axis per position."""
+    # BEGIN SOLUTION
+    return np.take_along_axis(a, index[..., None], axis=-1)[..., 0]
+    # END SOLUTION
+
+
+def _one_hot(index: np.ndarray, n_classes: int) -> np.ndarray:
+    """One-hot float array of shape ``index.shape + (n_classes,)``."""
+    # BEGIN SOLUTION
+    return (np.arange(n_classes) == index[..., None]).astype(np.float64)
+    # END SOLUTION
+
+
+# --------------------------------------------------------------------------------------------
+# Regression losses
+# --------------------------------------------------------------------------------------------
+
+
+def _weighted_denominator(weight: ArrayLike | None, input_shape: tuple[int, ...]) -> float | None:
+    """torch's ``'mean'`` denominator for weighted L1/MSE: ``weight.sum()``; None if no weight."""
+    # BEGIN SOLUTION
+    if weight is None:
+        return None
+    w = np.asarray(weight)
+    if w.shape != input_shape:
+        raise ValueError("Weights and input must have the same size.")
+    return float(np.sum(w, dtype=np.float64))
+    # END SOLUTION
+
+
+def l1_loss(
+    input: ArrayLike, target: ArrayLike, reduction: str = "mean", weight: ArrayLike | None = None
+) -> np.ndarray:
+    r"""Mean absolute error (MAE, L1 loss).
+
+    .. math:: \ell_n = w_n\,|x_n - y_n|
+
+    Reductions: ``'none'`` :math:`\ell` (broadcast shape of input and target), ``'sum'``
+    :math:`\sum_n \ell_n`, ``'mean'`` :math:`\sum_n \ell_n / N`, or
+    :math:`\sum_n \ell_n / \sum_n w_n` when ``weight`` is given (``weight`` has input's shape).
+
+    Torch: ``torch.nn.functional.l1_loss(input, target, reduction=reduction, weight=weight)``.
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    x, y = _floating(input), _floating(target)
+    denom = _weighted_denominator(weight, x.shape)
+    loss = np.abs(x - y)
+    if weight is not None:
+        loss = loss * _floating(weight)
+    return _reduce(loss, reduction, denom).astype(x.dtype)
+    # END SOLUTION
+
+
+def l1_loss_grad(
+    input: ArrayLike,
+    target: ArrayLike,
+    reduction: str = "mean",
+    weight: ArrayLike | None = None,
+    grad_output: ArrayLike | None = None,
+) -> np.ndarray:
+    r"""Gradient of :func:`l1_loss` with respect to ``input``.
+
+    .. math:: \frac{\partial \ell_n}{\partial x_n} = w_n\,\operatorname{sign}(x_n - y_n)
+
+    Shapes: the shape of ``input`` (summed over broadcast axes).
+    Convention: :math:`\operatorname{sign}(0) = 0`, torch's subgradient at :math:`x_n = y_n`.
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    x, y = _floating(input), _floating(target)
+    denom = _weighted_denominator(weight, x.shape)
+    g = np.sign(x - y)
+    if weight is not None:
+        g = g * _floating(weight)
+    g = g * _upstream(grad_output, g.shape, reduction, denom)
+    return _unbroadcast(g, x.shape).astype(x.dtype)
+    # END SOLUTION
+
+
+def mse_loss(
+    input: ArrayLike, target: ArrayLike, reduction: str = "mean", weight: ArrayLike | None = None
+) -> np.ndarray:
+    r"""Mean squared error (MSE, squared L2 loss).
+
+    .. math:: \ell_n = w_n\,(x_n - y_n)^2
+
+    Reductions: as :func:`l1_loss` (weighted ``'mean'`` divides by :math:`\sum_n w_n`).
+    Torch: ``torch.nn.functional.mse_loss(input, target, reduction=reduction, weight=weight)``.
+    Convention: no factor 1/2 (the notes' "(y - y')^2"; some texts use 1/2 (y - y')^2).
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    x, y = _floating(input), _floating(target)
+    denom = _weighted_denominator(weight, x.shape)
+    loss = (x - y) ** 2
+    if weight is not None:
+        loss = loss * _floating(weight)
+    return _reduce(loss, reduction, denom).astype(x.dtype)
+    # END SOLUTION
+
+
+def mse_loss_grad(
+    input: ArrayLike,
+    target: ArrayLike,
+    reduction: str = "mean",
+    weight: ArrayLike | None = None,
+    grad_output: ArrayLike | None = None,
+) -> np.ndarray:
+    r"""Gradient of :func:`mse_loss` with respect to ``input``.
+
+    .. math:: \frac{\partial \ell_n}{\partial x_n} = 2\,w_n\,(x_n - y_n)
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    x, y = _floating(input), _floating(target)
+    denom = _weighted_denominator(weight, x.shape)
+    g = 2 * (x - y)
+    if weight is not None:
+        g = g * _floating(weight)
+    g = g * _upstream(grad_output, g.shape, reduction, denom)
+    return _unbroadcast(g, x.shape).astype(x.dtype)
+    # END SOLUTION
+
+
+def smooth_l1_loss(
+    input: ArrayLike, target: ArrayLike, reduction: str = "mean", beta: float = 1.0
+) -> np.ndarray:
+    r"""Smooth L1 loss: quadratic near zero, linear beyond ``beta``.
+
+    .. math::
+        \ell_n = \begin{cases} 0.5\,(x_n - y_n)^2/\beta, & |x_n - y_n| < \beta \\
+                 |x_n - y_n| - 0.5\,\beta, & \text{otherwise} \end{cases}
+
+    Reductions: ``'none'``, ``'sum'``, ``'mean'`` over all elements.
+    Torch: ``torch.nn.functional.smooth_l1_loss(input, target, reduction=reduction, beta=beta)``.
+    Convention: ``beta = 0`` is exactly :func:`l1_loss` (torch dispatches to it); a negative
+    ``beta`` raises ``ValueError``. The notes' formula (seed 000) is the case ``beta = 1``.
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    if beta < 0:
+        raise ValueError("smooth_l1_loss does not support negative values for beta.")
+    x, y = _floating(input), _floating(target)
+    a = np.abs(x - y)
+    loss = a if beta == 0 else np.where(a < beta, 0.5 * a**2 / beta, a - 0.5 * beta)
+    return _reduce(loss, reduction).astype(x.dtype)
+    # END SOLUTION
+
+
+def smooth_l1_loss_grad(
+    input: ArrayLike,
+    target: ArrayLike,
+    reduction: str = "mean",
+    beta: float = 1.0,
+    grad_output: ArrayLike | None = None,
+) -> np.ndarray:
+    r"""Gradient of :func:`smooth_l1_loss` with respect to ``input``.
+
+    .. math::
+        \frac{\partial \ell_n}{\partial x_n} = \operatorname{clip}\!\left(\frac{x_n - y_n}{\beta},
+        -1, 1\right)
+
+    Convention: continuous at :math:`|x_n - y_n| = \beta` (value ±1); for ``beta = 0`` it is
+    :math:`\operatorname{sign}(x_n - y_n)` with sign(0) = 0, as torch's l1 dispatch gives.
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    if beta < 0:
+        raise ValueError("smooth_l1_loss does not support negative values for beta.")
+    x, y = _floating(input), _floating(target)
+    d = x - y
+    g = np.sign(d) if beta == 0 else np.clip(d / beta, -1.0, 1.0)
+    g = g * _upstream(grad_output, g.shape, reduction)
+    return _unbroadcast(g, x.shape).astype(x.dtype)
+    # END SOLUTION
+
+
+def huber_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    reduction: str = "mean",
+    delta: float = 1.0,
+    weight: ArrayLike | None = None,
+) -> np.ndarray:
+    r"""Huber loss: smooth L1 scaled by ``delta`` (``huber = delta * smooth_l1(beta=delta)``).
+
+    .. math::
+        \ell_n = w_n \begin{cases} 0.5\,(x_n - y_n)^2, & |x_n - y_n| < \delta \\
+                 \delta\,(|x_n - y_n| - 0.5\,\delta), & \text{otherwise} \end{cases}
+
+    Reductions: ``'none'``, ``'sum'``, ``'mean'`` over all elements.
+    Torch: ``torch.nn.functional.huber_loss(input, target, reduction=reduction, delta=delta,
+    weight=weight)``.
+    Convention: with ``weight`` the ``'mean'`` still divides by the element count, not by
+    :math:`\sum w_n` (torch 2.13's ``weighted_loss.mean()``, unlike weighted L1/MSE);
+    ``delta <= 0`` raises ``ValueError``.
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    if delta <= 0:
+        raise ValueError("huber_loss does not support non-positive values for delta.")
+    x, y = _floating(input), _floating(target)
+    _weighted_denominator(weight, x.shape)  # shape check only
+    a = np.abs(x - y)
+    loss = np.where(a < delta, 0.5 * a**2, delta * (a - 0.5 * delta))
+    if weight is not None:
+        loss = loss * _floating(weight)
+    return _reduce(loss, reduction).astype(x.dtype)
+    # END SOLUTION
+
+
+def huber_loss_grad(
+    input: ArrayLike,
+    target: ArrayLike,
+    reduction: str = "mean",
+    delta: float = 1.0,
+    weight: ArrayLike | None = None,
+    grad_output: ArrayLike | None = None,
+) -> np.ndarray:
+    r"""Gradient of :func:`huber_loss` with respect to ``input``.
+
+    .. math:: \frac{\partial \ell_n}{\partial x_n} = w_n\,\operatorname{clip}(x_n - y_n,
+        -\delta, \delta)
+
+    Convention: continuous at :math:`|x_n - y_n| = \delta` (value :math:`\pm\delta`).
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    if delta <= 0:
+        raise ValueError("huber_loss does not support non-positive values for delta.")
+    x, y = _floating(input), _floating(target)
+    _weighted_denominator(weight, x.shape)
+    g = np.clip(x - y, -delta, delta)
+    if weight is not None:
+        g = g * _floating(weight)
+    g = g * _upstream(grad_output, g.shape, reduction)
+    return _unbroadcast(g, x.shape).astype(x.dtype)
+    # END SOLUTION
+
+
+# --------------------------------------------------------------------------------------------
+# Classification losses: cross-entropy, NLL, binary cross-entropy
+# --------------------------------------------------------------------------------------------
+
+
+def _is_probability_target(x: np.ndarray, target: ArrayLike) -> bool:
+    """torch's rule: a floating target of the input's shape holds class probabilities."""
+    # BEGIN SOLUTION
+    t = np.asarray(target)
+    return t.shape == x.shape and t.dtype.kind == "f"
+    # END SOLUTION
+
+
+def cross_entropy(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> np.ndarray:
+    r"""Cross-entropy of logits: log-softmax over the class axis followed by NLL.
+
+    Class-index target :math:`y_n` (integers), with :math:`\varepsilon` = ``label_smoothing``:
+
+    .. math::
+        \ell_n = (1-\varepsilon)\,w_{y_n}\,\bigl(-\log\operatorname{softmax}(x_n)_{y_n}\bigr)
+        + \frac{\varepsilon}{C} \sum_{c=1}^{C} w_c\,\bigl(-\log\operatorname{softmax}(x_n)_c\bigr),
+        \qquad \ell_n = 0 \text{ if } y_n = \text{ignore\_index}
+
+    Class-probability target :math:`t_n` (floats, the input's shape), smoothed to
+    :math:`t' = (1-\varepsilon)\,t + \varepsilon/C`:
+
+    .. math:: \ell_n = -\sum_{c=1}^{C} w_c\, t'_{n,c} \log\operatorname{softmax}(x_n)_c
+
+    Reductions: ``'none'`` :math:`\ell` (shape ``(N, d1, ...)``, 0-d for an unbatched input),
+    ``'sum'`` :math:`\sum_n \ell_n`; ``'mean'`` divides by :math:`\sum_n w_{y_n}` over the
+    non-ignored targets for class indices (``nan`` if all are ignored), by the number of
+    positions ``N*d1*...`` for probabilities.
+
+    Shapes: input ``(C,)``, ``(N, C)`` or ``(N, C, d1, ...)``; class axis 0 unbatched, else 1.
+    Torch: ``torch.nn.functional.cross_entropy(input, target, weight=weight,
+    ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing)``.
+    Convention: the smoothing term is weighted by :math:`w_c` and masked for ignored targets,
+    and its ``'mean'`` shares the :math:`\sum_n w_{y_n}` denominator (torch's definition);
+    a floating target of the input's shape is read as probabilities, as torch reads it.
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    x = _floating(input)
+    z = _classes_last(x).astype(np.float64)
+    n_classes = z.shape[-1]
+    logp = _log_softmax(z)
+    if _is_probability_target(x, target):
+        w = np.ones(n_classes) if weight is None else _floating(weight).astype(np.float64)
+        t = _classes_last(_floating(target)).astype(np.float64)
+        t = (1 - label_smoothing) * t + label_smoothing / n_classes
+        loss = -(logp * t * w).sum(axis=-1)
+        return _reduce(loss, reduction).astype(x.dtype)
+    safe, mask, w, w_t = _class_targets(target, n_classes, weight, ignore_index)
+    loss = -w_t * _gather_last(logp, safe)
+    if label_smoothing > 0:
+        smooth = np.where(mask, -(logp * w).sum(axis=-1), 0.0)
+        loss = (1 - label_smoothing) * loss + label_smoothing / n_classes * smooth
+    return _reduce(loss, reduction, float(w_t.sum())).astype(x.dtype)
+    # END SOLUTION
+
+
+def cross_entropy_grad(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+    grad_output: ArrayLike | None = None,
+) -> np.ndarray:
+    r"""Gradient of :func:`cross_entropy` with respect to the logits ``input``.
+
+    With :math:`p = \operatorname{softmax}(x_n)` and no weights it is the notes' identity
+
+    .. math:: \frac{\partial \ell_n}{\partial x_n} = p - \bigl((1-\varepsilon)\,
+        \mathrm{onehot}(y_n) + \varepsilon/C\bigr);
+
+    in general, with :math:`q` the (smoothed) target distribution,
+    :math:`\partial \ell_n/\partial x_{n,c} = p_c \sum_k w_k q_k - w_c q_c`.
+    Shapes: the shape of ``input``. Ignored targets get a zero gradient.
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    x = _floating(input)
+    z = _classes_last(x).astype(np.float64)
+    n_classes = z.shape[-1]
+    p = np.exp(_log_softmax(z))
+    if _is_probability_target(x, target):
+        w = np.ones(n_classes) if weight is None else _floating(weight).astype(np.float64)
+        t = _classes_last(_floating(target)).astype(np.float64)
+        wq = w * ((1 - label_smoothing) * t + label_smoothing / n_classes)
+        g = p * wq.sum(axis=-1, keepdims=True) - wq
+        u = _upstream(grad_output, g.shape[:-1], reduction)
+        return _classes_back(g * u[..., None]).astype(x.dtype)
+    safe, mask, w, w_t = _class_targets(target, n_classes, weight, ignore_index)
+    g = (1 - label_smoothing) * w_t[..., None] * (p - _one_hot(safe, n_classes))
+    if label_smoothing > 0:
+        g = g + label_smoothing / n_classes * (p * w.sum() - w)
+    u = _upstream(grad_output, safe.shape, reduction, float(w_t.sum()))
+    g = np.where(mask[..., None], g * u[..., None], 0.0)
+    return _classes_back(g).astype(x.dtype)
+    # END SOLUTION
+
+
+def nll_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> np.ndarray:
+    r"""Negative log-likelihood of log-probabilities: pick the target's entry and negate it.
+
+    .. math:: \ell_n = -w_{y_n}\, x_{n, y_n}, \qquad
+        \ell_n = 0 \text{ if } y_n = \text{ignore\_index}
+
+    Reductions: ``'none'``, ``'sum'``; ``'mean'`` is the weighted mean
+    :math:`\sum_n \ell_n / \sum_n w_{y_n}` over the non-ignored targets (``nan`` if none).
+    Shapes: input ``(C,)``, ``(N, C)`` or ``(N, C, d1, ...)``; target the input's shape
+    without the class axis (integers).
+    Torch: ``torch.nn.functional.nll_loss(input, target, weight=weight,
+    ignore_index=ignore_index, reduction=reduction)``.
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    x = _floating(input)
+    z = _classes_last(x).astype(np.float64)
+    safe, _, _, w_t = _class_targets(target, z.shape[-1], weight, ignore_index)
+    loss = -w_t * _gather_last(z, safe)
+    return _reduce(loss, reduction, float(w_t.sum())).astype(x.dtype)
+    # END SOLUTION
+
+
+def nll_loss_grad(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    grad_output: ArrayLike | None = None,
+) -> np.ndarray:
+    r"""Gradient of :func:`nll_loss` with respect to ``input``.
+
+    .. math:: \frac{\partial \ell_n}{\partial x_{n,c}} = -w_{y_n}\,[c = y_n]
+
+    Shapes: the shape of ``input``. Ignored targets get a zero gradient (also when all are).
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    x = _floating(input)
+    z = _classes_last(x)
+    safe, mask, _, w_t = _class_targets(target, z.shape[-1], weight, ignore_index)
+    u = _upstream(grad_output, safe.shape, reduction, float(w_t.sum()))
+    g = -w_t[..., None] * _one_hot(safe, z.shape[-1])
+    g = np.where(mask[..., None], g * u[..., None], 0.0)
+    return _classes_back(g).astype(x.dtype)
+    # END SOLUTION
+
+
+def _bce_check(x: np.ndarray, y: np.ndarray) -> None:
+    """torch's input checks for :func:`binary_cross_entropy`."""
+    # BEGIN SOLUTION
+    if x.shape != y.shape:
+        raise ValueError(
+            f"Using a target size ({y.shape}) that is different to the input size ({x.shape}) "
+            "is deprecated. Please ensure they have the same size."
+        )
+    if np.any(~((x >= 0) & (x <= 1))):
+        raise ValueError("all elements of input should be between 0 and 1")
+    # END SOLUTION
+
+
+def binary_cross_entropy(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+) -> np.ndarray:
+    r"""Binary cross-entropy of probabilities ``input`` in [0, 1].
+
+    .. math:: \ell_n = -w_n\bigl[y_n \max(\log x_n, -100) + (1 - y_n)\max(\log(1 - x_n), -100)\bigr]
+
+    Reductions: ``'none'``, ``'sum'``, ``'mean'`` over all elements.
+    Shapes: input and target the same shape; ``weight`` broadcasts to it.
+    Torch: ``torch.nn.functional.binary_cross_entropy(input, target, weight=weight,
+    reduction=reduction)``.
+    Convention: each log is clamped at -100 (torch), so ``x = 0`` with ``y = 1`` costs 100, not
+    inf; ``log(1 - x)`` is evaluated as ``log1p(-x)``. Inputs outside [0, 1] raise ``ValueError``.
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    x, y = _floating(input), _floating(target)
+    _bce_check(x, y)
+    with np.errstate(divide="ignore"):
+        log_x = np.maximum(np.log(x), -100.0)
+        log_1mx = np.maximum(np.log1p(-x), -100.0)
+    loss = (y - 1) * log_1mx - y * log_x
+    if weight is not None:
+        loss = loss * _floating(weight)
+    return _reduce(loss, reduction).astype(x.dtype)
+    # END SOLUTION
+
+
+def binary_cross_entropy_grad(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+    grad_output: ArrayLike | None = None,
+) -> np.ndarray:
+    r"""Gradient of :func:`binary_cross_entropy` with respect to ``input``.
+
+    .. math:: \frac{\partial \ell_n}{\partial x_n} = w_n\,\frac{x_n - y_n}{\max\bigl(x_n(1-x_n),
+        10^{-12}\bigr)}
+
+    Convention: torch's backward formula, whose denominator is clamped at 1e-12 (so it stays
+    finite at ``x = 0`` and ``x = 1``; it is not the derivative of the clamped logs there).
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    x, y = _floating(input), _floating(target)
+    _bce_check(x, y)
+    g = (x - y) / np.maximum(x * (1 - x), 1e-12)
+    if weight is not None:
+        g = g * _floating(weight)
+    g = g * _upstream(grad_output, g.shape, reduction)
+    return _unbroadcast(g, x.shape).astype(x.dtype)
+    # END SOLUTION
+
+
+def binary_cross_entropy_with_logits(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+    pos_weight: ArrayLike | None = None,
+) -> np.ndarray:
+    r"""Binary cross-entropy of logits: sigmoid fused with BCE, in the log domain.
+
+    .. math::
+        \ell_n = -w_n\bigl[p\,y_n \log\sigma(x_n) + (1 - y_n)\log(1 - \sigma(x_n))\bigr]
+               = w_n\bigl[(1 - y_n)\,x_n + (1 + (p - 1)\,y_n)\operatorname{softplus}(-x_n)\bigr]
+
+    with :math:`p` = ``pos_weight`` (broadcast along the last, class axis; 1 by default).
+    Reductions: ``'none'``, ``'sum'``, ``'mean'`` over all elements.
+    Torch: ``torch.nn.functional.binary_cross_entropy_with_logits(input, target, weight=weight,
+    reduction=reduction, pos_weight=pos_weight)``.
+    Stability: softplus as ``logaddexp(0, -x)``, finite for ``|x| = 1000`` (not sigmoid, then log).
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    x, y = _floating(input), _floating(target)
+    coef = 1.0 if pos_weight is None else 1 + (_floating(pos_weight) - 1) * y
+    loss = (1 - y) * x + coef * _softplus(-x)
+    if weight is not None:
+        loss = loss * _floating(weight)
+    return _reduce(loss, reduction).astype(x.dtype)
+    # END SOLUTION
+
+
+def binary_cross_entropy_with_logits_grad(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+    pos_weight: ArrayLike | None = None,
+    grad_output: ArrayLike | None = None,
+) -> np.ndarray:
+    r"""Gradient of :func:`binary_cross_entropy_with_logits` with respect to ``input``.
+
+    .. math:: \frac{\partial \ell_n}{\partial x_n} = w_n\bigl[(1 + (p-1)\,y_n)\,\sigma(x_n)
+        - p\,y_n\bigr] \;=\; w_n(\sigma(x_n) - y_n) \text{ for } p = 1
+
+    (the notes' "σ(z) − y" of seed 004).
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    x, y = _floating(input), _floating(target)
+    s = _sigmoid(x)
+    if pos_weight is None:
+        g = s - y
+    else:
+        py = _floating(pos_weight) * y
+        g = (1 + py - y) * s - py
+    if weight is not None:
+        g = g * _floating(weight)
+    g = g * _upstream(grad_output, np.shape(g), reduction)
+    return _unbroadcast(g, x.shape).astype(x.dtype)
+    # END SOLUTION
+
+
+# --------------------------------------------------------------------------------------------
+# Distribution losses: KL divergence, Poisson NLL
+# --------------------------------------------------------------------------------------------
+
+
+def kl_div(
+    input: ArrayLike, target: ArrayLike, reduction: str = "mean", log_target: bool = False
+) -> np.ndarray:
+    r"""Kullback-Leibler divergence of the target from the log-probabilities ``input``.
+
+    .. math:: \ell_n = y_n(\log y_n - x_n) \quad\text{or, with log\_target,}\quad
+        \ell_n = e^{y_n}(y_n - x_n)
+
+    Reductions: ``'none'``, ``'sum'``, ``'mean'`` (over all elements: not the KL divergence),
+    ``'batchmean'`` :math:`\sum_n \ell_n / N` with N = ``input.shape[0]`` (the KL divergence
+    per sample; a 0-d input is not divided).
+    Torch: ``torch.nn.functional.kl_div(input, target, reduction=reduction,
+    log_target=log_target)``.
+    Convention: :math:`0 \log 0 = 0` (torch's ``xlogy``); a negative target gives ``nan``.
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction, batchmean=True)
+    x, y = _floating(input), _floating(target)
+    if log_target:
+        with np.errstate(over="ignore"):
+            loss = np.exp(y) * (y - x)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ylogy = np.where(y == 0, 0.0, y * np.log(y))
+        loss = ylogy - y * x
+    return _reduce(loss, reduction).astype(x.dtype)
+    # END SOLUTION
+
+
+def kl_div_grad(
+    input: ArrayLike,
+    target: ArrayLike,
+    reduction: str = "mean",
+    log_target: bool = False,
+    grad_output: ArrayLike | None = None,
+) -> np.ndarray:
+    r"""Gradient of :func:`kl_div` with respect to ``input``.
+
+    .. math:: \frac{\partial \ell_n}{\partial x_n} = -y_n \quad\text{or, with log\_target,}\quad
+        -e^{y_n}
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction, batchmean=True)
+    x, y = _floating(input), _floating(target)
+    with np.errstate(over="ignore"):
+        g = -np.exp(y) if log_target else -y
+    g = np.broadcast_to(g, np.broadcast_shapes(x.shape, y.shape))
+    g = g * _upstream(grad_output, g.shape, reduction)
+    return _unbroadcast(g, x.shape).astype(x.dtype)
+    # END SOLUTION
+
+
+def poisson_nll_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    log_input: bool = True,
+    full: bool = False,
+    eps: float = 1e-8,
+    reduction: str = "mean",
+) -> np.ndarray:
+    r"""Negative log-likelihood of a Poisson target with rate :math:`\lambda` (up to a constant).
+
+    .. math::
+        \ell_n = e^{x_n} - y_n x_n \;(\text{log\_input}) \qquad
+        \ell_n = x_n - y_n \log(x_n + \text{eps}) \;(\text{otherwise})
+
+    ``full=True`` adds Stirling's approximation of :math:`\log(y_n!)`,
+    :math:`y_n \log y_n - y_n + \tfrac12 \log(2\pi y_n)`, only where :math:`y_n > 1`.
+    Reductions: ``'none'``, ``'sum'``, ``'mean'`` over all elements.
+    Torch: ``torch.nn.functional.poisson_nll_loss(input, target, log_input=log_input,
+    full=full, eps=eps, reduction=reduction)``.
+    Convention: ``exp(x)`` overflows to ``inf`` for ``x > 709`` (float64) exactly as torch does.
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    x, y = _floating(input), _floating(target)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        loss = np.exp(x) - y * x if log_input else x - y * np.log(x + eps)
+        if full:
+            yy = np.where(y > 1, y, 1.0)
+            stirling = yy * np.log(yy) - yy + 0.5 * np.log(2 * np.pi * yy)
+            loss = loss + np.where(y > 1, stirling, 0.0)
+    return _reduce(loss, reduction).astype(x.dtype)
+    # END SOLUTION
+
+
+def poisson_nll_loss_grad(
+    input: ArrayLike,
+    target: ArrayLike,
+    log_input: bool = True,
+    full: bool = False,
+    eps: float = 1e-8,
+    reduction: str = "mean",
+    grad_output: ArrayLike | None = None,
+) -> np.ndarray:
+    r"""Gradient of :func:`poisson_nll_loss` with respect to ``input``.
+
+    .. math:: \frac{\partial \ell_n}{\partial x_n} = e^{x_n} - y_n \;(\text{log\_input}) \qquad
+        1 - \frac{y_n}{x_n + \text{eps}} \;(\text{otherwise})
+
+    The Stirling term does not depend on the input (``full`` changes nothing here).
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    x, y = _floating(input), _floating(target)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        g = np.exp(x) - y if log_input else 1 - y / (x + eps)
+        g = g * _upstream(grad_output, np.shape(g), reduction)
+    return _unbroadcast(g, x.shape).astype(x.dtype)
+    # END SOLUTION
+
+
+# --------------------------------------------------------------------------------------------
+# Margin and embedding losses
+# --------------------------------------------------------------------------------------------
+
+
+def _ranking_check(*arrays: np.ndarray) -> None:
+    """torch's check that ``margin_ranking_loss`` inputs have the same number of dimensions."""
+    # BEGIN SOLUTION
+    if len({a.ndim for a in arrays}) != 1:
+        raise ValueError(
+            "margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+            + ", ".join(f"input{i}: {a.shape}" for i, a in enumerate(arrays, 1))
+        )
+    # END SOLUTION
+
+
+def margin_ranking_loss(
+    input1: ArrayLike,
+    input2: ArrayLike,
+    target: ArrayLike,
+    margin: float = 0.0,
+    reduction: str = "mean",
+) -> np.ndarray:
+    r"""Margin ranking loss: ``input1`` should rank above ``input2`` when ``target = 1``.
+
+    .. math:: \ell_n = \max\bigl(0,\; -y_n (x_{1,n} - x_{2,n}) + \text{margin}\bigr),
+        \qquad y_n \in \{1, -1\}
+
+    Reductions: ``'none'`` (one loss per pair, the broadcast shape), ``'sum'``, ``'mean'``.
+    Torch: ``torch.nn.functional.margin_ranking_loss(input1, input2, target, margin=margin,
+    reduction=reduction)``.
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    x1, x2, y = _floating(input1), _floating(input2), _floating(target)
+    _ranking_check(x1, x2, y)
+    loss = np.maximum(-y * (x1 - x2) + margin, 0.0)
+    return _reduce(loss, reduction).astype(x1.dtype)
+    # END SOLUTION
+
+
+def margin_ranking_loss_grad(
+    input1: ArrayLike,
+    input2: ArrayLike,
+    target: ArrayLike,
+    margin: float = 0.0,
+    reduction: str = "mean",
+    grad_output: ArrayLike | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Gradients of :func:`margin_ranking_loss` with respect to ``(input1, input2)``.
+
+    .. math:: \frac{\partial \ell_n}{\partial x_{1,n}} = -\frac{\partial \ell_n}{\partial x_{2,n}}
+        = -y_n\,[\,-y_n(x_{1,n} - x_{2,n}) + \text{margin} \ge 0\,]
+
+    Convention: at the hinge (argument exactly 0) the gradient is passed, as torch's
+    ``clamp_min`` backward does (``>=``).
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    x1, x2, y = _floating(input1), _floating(input2), _floating(target)
+    _ranking_check(x1, x2, y)
+    z = -y * (x1 - x2) + margin
+    g = -y * (z >= 0) * _upstream(grad_output, z.shape, reduction)
+    return _unbroadcast(g, x1.shape).astype(x1.dtype), _unbroadcast(-g, x2.shape).astype(x2.dtype)
+    # END SOLUTION
+
+
+def _multilabel_pairs(
+    x: np.ndarray, target: ArrayLike
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For (N, C) input: ``(tgt, valid, hinge_mask, z)`` of the multilabel margin loss.
+
+    ``tgt`` (N, C) are the targets with the -1 padding made 0; ``valid[n, j]`` marks the target
+    entries before the first -1; ``z[n, j, i] = 1 - x[n, tgt[n, j]] + x[n, i]``;
+    ``hinge_mask[n, j, i]`` marks the pairs (valid target j, non-target class i) with ``z > 0``.
+    """
+    # BEGIN SOLUTION
+    t = np.asarray(target).reshape(x.shape)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"multilabel_margin_loss targets must be integers, got dtype {t.dtype}")
+    n, c = x.shape
+    if np.any((t < -1) | (t >= c)):
+        raise ValueError("multilabel_margin_loss: target out of range [-1, C)")
+    valid = np.cumprod(t >= 0, axis=1).astype(bool)
+    tgt = np.where(valid, t, 0)
+    is_target = np.zeros((n, c), dtype=bool)
+    rows, cols = np.nonzero(valid)
+    is_target[rows, tgt[rows, cols]] = True
+    x_t = np.take_along_axis(x, tgt, axis=1)
+    z = 1 - x_t[:, :, None] + x[:, None, :]
+    hinge_mask = valid[:, :, None] & ~is_target[:, None, :] & (z > 0)
+    return tgt, valid, hinge_mask, z
+    # END SOLUTION
+
+
+def multilabel_margin_loss(
+    input: ArrayLike, target: ArrayLike, reduction: str = "mean"
+) -> np.ndarray:
+    r"""Multi-label hinge loss: every target class should beat every non-target class by 1.
+
+    .. math:: \ell_n = \sum_{j} \sum_{i \notin \mathcal{Y}_n}
+        \frac{\max\bigl(0,\; 1 - (x_{n, y_{n,j}} - x_{n,i})\bigr)}{C}
+
+    where :math:`y_{n,j}` runs over the target entries before the first -1 and
+    :math:`\mathcal{Y}_n` is their set (a repeated target counts twice in the sum).
+    Reductions: ``'none'`` (shape ``(N,)``, 0-d unbatched), ``'sum'``, ``'mean'`` over samples.
+    Shapes: input ``(C,)`` or ``(N, C)``; target the same shape, integers, padded with -1.
+    Torch: ``torch.nn.functional.multilabel_margin_loss(input, target, reduction=reduction)``.
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    x = _floating(input)
+    x2 = x.reshape(-1, x.shape[-1]).astype(np.float64)
+    _, _, hinge_mask, z = _multilabel_pairs(x2, target)
+    loss = np.where(hinge_mask, z, 0.0).sum(axis=(1, 2)) / x2.shape[1]
+    return _reduce(loss.reshape(x.shape[:-1]), reduction).astype(x.dtype)
+    # END SOLUTION
+
+
+def multilabel_margin_loss_grad(
+    input: ArrayLike,
+    target: ArrayLike,
+    reduction: str = "mean",
+    grad_output: ArrayLike | None = None,
+) -> np.ndarray:
+    r"""Gradient of :func:`multilabel_margin_loss` with respect to ``input``.
+
+    Each active pair (hinge argument :math:`> 0`) adds :math:`+1/C` to the non-target class
+    :math:`i` and :math:`-1/C` to the target class :math:`y_{n,j}`.
+    Convention: a pair exactly at the hinge (argument 0) contributes nothing (torch: ``z > 0``).
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    x = _floating(input)
+    x2 = x.reshape(-1, x.shape[-1]).astype(np.float64)
+    n, c = x2.shape
+    tgt, _, hinge_mask, _ = _multilabel_pairs(x2, target)
+    u = _upstream(grad_output, x.shape[:-1], reduction).reshape(n)
+    active = hinge_mask.astype(np.float64) * (u / c)[:, None, None]
+    g = active.sum(axis=1)
+    rows = np.repeat(np.arange(n), tgt.shape[1])
+    np.add.at(g, (rows, tgt.reshape(-1)), -active.sum(axis=2).reshape(-1))
+    return g.reshape(x.shape).astype(x.dtype)
+    # END SOLUTION
+
+
+def soft_margin_loss(input: ArrayLike, target: ArrayLike, reduction: str = "mean") -> np.ndarray:
+    r"""Two-class logistic loss with targets :math:`y_n \in \{1, -1\}`.
+
+    .. math:: \ell_n = \log\bigl(1 + e^{-y_n x_n}\bigr)
+
+    Reductions: ``'none'``, ``'sum'``, ``'mean'`` over all elements.
+    Torch: ``torch.nn.functional.soft_margin_loss(input, target, reduction=reduction)``.
+    Convention: evaluated as ``logaddexp(0, -y x)``, so it stays finite where torch's
+    ``log1p(exp(-y x))`` overflows to ``inf`` (:math:`-y x > 709` in float64): there this
+    reference returns the exact value :math:`\approx -y x` instead of torch's ``inf``.
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    x, y = _floating(input), _floating(target)
+    return _reduce(_softplus(-y * x), reduction).astype(x.dtype)
+    # END SOLUTION
+
+
+def soft_margin_loss_grad(
+    input: ArrayLike,
+    target: ArrayLike,
+    reduction: str = "mean",
+    grad_output: ArrayLike | None = None,
+) -> np.ndarray:
+    r"""Gradient of :func:`soft_margin_loss` with respect to ``input``.
+
+    .. math:: \frac{\partial \ell_n}{\partial x_n} = -y_n\,\sigma(-y_n x_n)
+
+    Convention: finite everywhere (torch returns ``nan`` where its forward overflows).
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    x, y = _floating(input), _floating(target)
+    g = -y * _sigmoid(-y * x)
+    g = g * _upstream(grad_output, g.shape, reduction)
+    return _unbroadcast(g, x.shape).astype(x.dtype)
+    # END SOLUTION
+
+
+def multilabel_soft_margin_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+) -> np.ndarray:
+    r"""Multi-label one-versus-all logistic loss, averaged over the C classes.
+
+    .. math:: \ell_n = -\frac{1}{C}\sum_{c=1}^{C} w_c\bigl[y_{n,c}\log\sigma(x_{n,c})
+        + (1 - y_{n,c})\log\sigma(-x_{n,c})\bigr]
+
+    Reductions: ``'none'`` (input's shape without the last axis), ``'sum'``, ``'mean'``.
+    Shapes: input and target ``(N, C)`` (or ``(C,)``); ``weight`` broadcasts to them.
+    Torch: ``torch.nn.functional.multilabel_soft_margin_loss(input, target, weight=weight,
+    reduction=reduction)``.
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    x, y = _floating(input), _floating(target)
+    terms = y * _softplus(-x) + (1 - y) * _softplus(x)
+    if weight is not None:
+        terms = terms * _floating(weight)
+    return _reduce(terms.sum(axis=-1) / x.shape[-1], reduction).astype(x.dtype)
+    # END SOLUTION
+
+
+def multilabel_soft_margin_loss_grad(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+    grad_output: ArrayLike | None = None,
+) -> np.ndarray:
+    r"""Gradient of :func:`multilabel_soft_margin_loss` with respect to ``input``.
+
+    .. math:: \frac{\partial \ell_n}{\partial x_{n,c}} = \frac{w_c}{C}\,(\sigma(x_{n,c}) - y_{n,c})
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    x, y = _floating(input), _floating(target)
+    g = (_sigmoid(x) - y) / x.shape[-1]
+    if weight is not None:
+        g = g * _floating(weight)
+    g = g * _upstream(grad_output, g.shape[:-1], reduction)[..., None]
+    return _unbroadcast(g, x.shape).astype(x.dtype)
+    # END SOLUTION
+
+
+def _multi_margin_parts(
+    input: ArrayLike, target: ArrayLike, p: int, margin: float, weight: ArrayLike | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(x2, t, z, w_t)`` for (N, C) input; ``z[n, i] = margin - x[n, t_n] + x[n, i]``, 0 at t_n.
+
+    ``w_t`` is the weight of each sample's target class (ones without ``weight``).
+    """
+    # BEGIN SOLUTION
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    x = _floating(input)
+    x2 = x.reshape(-1, x.shape[-1]).astype(np.float64)
+    c = x2.shape[1]
+    t = np.asarray(target).reshape(-1)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"multi_margin_loss targets must be integers, got dtype {t.dtype}")
+    if np.any((t < 0) | (t >= c)):
+        raise IndexError("multi_margin_loss: target out of range")
+    w = np.ones(c) if weight is None else _floating(weight).astype(np.float64).reshape(c)
+    z = margin - _gather_last(x2, t)[:, None] + x2
+    z[np.arange(len(t)), t] = 0.0
+    return x2, t, z, w[t]
+    # END SOLUTION
+
+
+def multi_margin_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    p: int = 1,
+    margin: float = 1.0,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+) -> np.ndarray:
+    r"""Multi-class hinge loss (one target class per sample).
+
+    .. math:: \ell_n = \frac{1}{C}\sum_{i \ne y_n} w_{y_n}
+        \max\bigl(0,\; \text{margin} - x_{n,y_n} + x_{n,i}\bigr)^p, \qquad p \in \{1, 2\}
+
+    Reductions: ``'none'`` (shape ``(N,)``, 0-d unbatched), ``'sum'``, ``'mean'`` over samples.
+    Shapes: input ``(C,)`` or ``(N, C)``; target ``()`` or ``(N,)`` integers; weight ``(C,)``.
+    Torch: ``torch.nn.functional.multi_margin_loss(input, target, p=p, margin=margin,
+    weight=weight, reduction=reduction)``.
+    Convention: the weight multiplies the p-th power (it is not raised to p).
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    x = _floating(input)
+    x2, _, z, w_t = _multi_margin_parts(input, target, p, margin, weight)
+    h = np.where(z > 0, z, 0.0) ** p
+    loss = w_t * h.sum(axis=1) / x2.shape[1]
+    return _reduce(loss.reshape(x.shape[:-1]), reduction).astype(x.dtype)
+    # END SOLUTION
+
+
+def multi_margin_loss_grad(
+    input: ArrayLike,
+    target: ArrayLike,
+    p: int = 1,
+    margin: float = 1.0,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+    grad_output: ArrayLike | None = None,
+) -> np.ndarray:
+    r"""Gradient of :func:`multi_margin_loss` with respect to ``input``.
+
+    For each :math:`i \ne y_n` with :math:`z_{n,i} = \text{margin} - x_{n,y_n} + x_{n,i} > 0`:
+    :math:`\partial\ell_n/\partial x_{n,i} = w_{y_n}\,p\,z_{n,i}^{p-1}/C`, and
+    :math:`\partial\ell_n/\partial x_{n,y_n}` is minus their sum.
+    Convention: zero at the hinge :math:`z = 0` (torch's kernel tests ``z > 0``).
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    x = _floating(input)
+    x2, t, z, w_t = _multi_margin_parts(input, target, p, margin, weight)
+    n, c = x2.shape
+    u = _upstream(grad_output, x.shape[:-1], reduction).reshape(n)
+    g = np.where(z > 0, 1.0 if p == 1 else 2 * z, 0.0) * (w_t * u / c)[:, None]
+    g[np.arange(n), t] = -g.sum(axis=1)
+    return g.reshape(x.shape).astype(x.dtype)
+    # END SOLUTION
+
+
+def _pnorm(v: np.ndarray, p: float) -> tuple[np.ndarray, np.ndarray]:
+    r"""``(||v||_p, d||v||_p/dv)`` over the last axis, with torch's ``norm`` backward conventions.
+
+    p = inf: the gradient is shared equally among the entries of maximal ``|v|``; p = 0: zero;
+    a zero vector has a zero gradient; sign(0) = 0.
+    """
+    # BEGIN SOLUTION
+    a = np.abs(v)
+    if np.isinf(p):
+        norm = a.max(axis=-1)
+        hit = (a == norm[..., None]).astype(np.float64)
+        return norm, np.sign(v) * hit / hit.sum(axis=-1, keepdims=True)
+    if p == 0:
+        return (a != 0).sum(axis=-1).astype(np.float64), np.zeros_like(v)
+    norm = (a**p).sum(axis=-1) ** (1.0 / p)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        grad = np.sign(v) * np.where(a > 0, a ** (p - 1), 0.0) / norm[..., None] ** (p - 1)
+    return norm, np.where(norm[..., None] > 0, grad, 0.0)
+    # END SOLUTION
+
+
+def _triplet_parts(
+    anchor: ArrayLike,
+    positive: ArrayLike,
+    negative: ArrayLike,
+    margin: float,
+    p: float,
+    eps: float,
+    swap: bool,
+) -> dict[str, np.ndarray]:
+    """Distances, their gradients and the swap choice of :func:`triplet_margin_loss`."""
+    # BEGIN SOLUTION
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    a, pos, neg = (_floating(v).astype(np.float64) for v in (anchor, positive, negative))
+    if not a.ndim == pos.ndim == neg.ndim:
+        raise ValueError(
+            "The anchor, positive, and negative tensors are expected to have the same number "
+            f"of dimensions, but got: anchor {a.ndim}D, positive {pos.ndim}D, and "
+            f"negative {neg.ndim}D inputs"
+        )
+    d_ap, n_ap = _pnorm(a - pos + eps, p)
+    d_an, n_an = _pnorm(a - neg + eps, p)
+    w_an = np.ones_like(d_an)  # share of d_an in min(d_an, d_pn)
+    d_pn, n_pn = _pnorm(pos - neg + eps, p)
+    if swap:
+        w_an = np.where(d_an < d_pn, 1.0, np.where(d_an == d_pn, 0.5, 0.0))
+        d_neg = np.minimum(d_an, d_pn)
+    else:
+        d_neg = d_an
+    z = margin + d_ap - d_neg
+    return {"z": z, "n_ap": n_ap, "n_an": n_an, "n_pn": n_pn, "w_an": w_an}
+    # END SOLUTION
+
+
+def triplet_margin_loss(
+    anchor: ArrayLike,
+    positive: ArrayLike,
+    negative: ArrayLike,
+    margin: float = 1.0,
+    p: float = 2,
+    eps: float = 1e-6,
+    swap: bool = False,
+    reduction: str = "mean",
+) -> np.ndarray:
+    r"""Triplet loss: the anchor should be nearer the positive than the negative by ``margin``.
+
+    .. math:: \ell_n = \max\bigl(d(a_n, p_n) - d(a_n, n_n) + \text{margin},\; 0\bigr),
+        \qquad d(u, v) = \lVert u - v + \text{eps} \rVert_p
+
+    With ``swap=True`` (Balntas et al., 2016) :math:`d(a_n, n_n)` is replaced by
+    :math:`\min(d(a_n, n_n), d(p_n, n_n))`.
+    Reductions: ``'none'`` (shape ``(N,)``, 0-d unbatched), ``'sum'``, ``'mean'``.
+    Shapes: anchor, positive, negative ``(N, D)`` or ``(D,)``; the norm is over the last axis.
+    Torch: ``torch.nn.functional.triplet_margin_loss(anchor, positive, negative, margin=margin,
+    p=p, eps=eps, swap=swap, reduction=reduction)``.
+    Convention: ``d`` is ``torch.nn.functional.pairwise_distance``, which adds ``eps`` to the
+    difference (not to the norm); ``margin <= 0`` raises ``ValueError``.
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    parts = _triplet_parts(anchor, positive, negative, margin, p, eps, swap)
+    loss = np.maximum(parts["z"], 0.0)
+    return _reduce(loss, reduction).astype(_floating(anchor).dtype)
+    # END SOLUTION
+
+
+def triplet_margin_loss_grad(
+    anchor: ArrayLike,
+    positive: ArrayLike,
+    negative: ArrayLike,
+    margin: float = 1.0,
+    p: float = 2,
+    eps: float = 1e-6,
+    swap: bool = False,
+    reduction: str = "mean",
+    grad_output: ArrayLike | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Gradients of :func:`triplet_margin_loss` with respect to ``(anchor, positive, negative)``.
+
+    With :math:`\nu(u) = \nabla_u \lVert u \rVert_p` and an active hinge,
+    :math:`\partial\ell/\partial a = \nu(a - p + \text{eps}) - \nu(a - n + \text{eps})`,
+    :math:`\partial\ell/\partial p = -\nu(a - p + \text{eps})`,
+    :math:`\partial\ell/\partial n = \nu(a - n + \text{eps})` (swap moves the negative term
+    to :math:`d(p, n)` where it is smaller).
+    Convention: at the hinge (argument exactly 0) the gradient is passed (torch's
+    ``clamp_min``); a tie :math:`d(a,n) = d(p,n)` under swap splits the gradient equally
+    (torch's ``min``); ``norm`` conventions of :func:`_pnorm`.
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    dtype = _floating(anchor).dtype
+    parts = _triplet_parts(anchor, positive, negative, margin, p, eps, swap)
+    z = parts["z"]
+    u = ((z >= 0) * _upstream(grad_output, z.shape, reduction))[..., None]
+    w_an = parts["w_an"][..., None]
+    n_ap, n_an, n_pn = parts["n_ap"], parts["n_an"], parts["n_pn"]
+    g_a = u * (n_ap - w_an * n_an)
+    g_p = u * (-n_ap - (1 - w_an) * n_pn)
+    g_n = u * (w_an * n_an + (1 - w_an) * n_pn)
+    return g_a.astype(dtype), g_p.astype(dtype), g_n.astype(dtype)
+    # END SOLUTION
+
+
+def hinge_embedding_loss(
+    input: ArrayLike, target: ArrayLike, margin: float = 1.0, reduction: str = "mean"
+) -> np.ndarray:
+    r"""Hinge embedding loss for a distance ``input`` and a similar/dissimilar label.
+
+    .. math:: \ell_n = \begin{cases} x_n, & y_n = 1 \\ \max(0, \text{margin} - x_n), & y_n = -1
+        \end{cases}
+
+    Reductions: ``'none'``, ``'sum'``, ``'mean'`` over all elements.
+    Torch: ``torch.nn.functional.hinge_embedding_loss(input, target, margin=margin,
+    reduction=reduction)``.
+    Convention: as torch computes it, :math:`\ell_n = [y_n \ne -1]\,x_n + [y_n \ne 1]
+    \max(0, \text{margin} - x_n)`, so a label other than ±1 gets both terms.
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    x, y = _floating(input), _floating(target)
+    loss = np.where(y != 1, np.maximum(margin - x, 0.0), 0.0) + np.where(y != -1, x, 0.0)
+    return _reduce(loss, reduction).astype(x.dtype)
+    # END SOLUTION
+
+
+def hinge_embedding_loss_grad(
+    input: ArrayLike,
+    target: ArrayLike,
+    margin: float = 1.0,
+    reduction: str = "mean",
+    grad_output: ArrayLike | None = None,
+) -> np.ndarray:
+    r"""Gradient of :func:`hinge_embedding_loss` with respect to ``input``.
+
+    .. math:: \frac{\partial \ell_n}{\partial x_n} = [y_n \ne -1]
+        - [y_n \ne 1]\,[\text{margin} - x_n \ge 0]
+
+    Convention: at the hinge :math:`x_n = \text{margin}` the gradient is -1 for
+    :math:`y_n = -1` (torch's ``clamp_min`` passes it).
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    x, y = _floating(input), _floating(target)
+    g = (y != -1).astype(np.float64) - ((y != 1) & (margin - x >= 0))
+    g = np.broadcast_to(g, np.broadcast_shapes(x.shape, y.shape))
+    g = g * _upstream(grad_output, g.shape, reduction)
+    return _unbroadcast(g, x.shape).astype(x.dtype)
+    # END SOLUTION
+
+
+def _cosine_parts(
+    input1: ArrayLike, input2: ArrayLike, target: ArrayLike
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(y, cos, dcos/dx1, dcos/dx2)`` of :func:`cosine_embedding_loss`, in float64."""
+    # BEGIN SOLUTION
+    x1, x2 = _floating(input1).astype(np.float64), _floating(input2).astype(np.float64)
+    y = np.asarray(target, dtype=np.float64)
+    if y.ndim not in (0, 1):
+        raise ValueError("0D or 1D target tensor expected, multi-target not supported")
+    if x1.ndim != y.ndim + 1 or x2.ndim != y.ndim + 1:
+        raise ValueError(
+            f"{y.ndim}D target tensor expects {y.ndim + 1}D input tensors, but found inputs "
+            f"with sizes {x1.shape} and {x2.shape}."
+        )
+    dot = (x1 * x2).sum(axis=-1)
+    m1 = (x1 * x1).sum(axis=-1) + 1e-12
+    m2 = (x2 * x2).sum(axis=-1) + 1e-12
+    denom = np.sqrt(m1 * m2)
+    cos = dot / denom
+    d1 = x2 / denom[..., None] - (cos / m1)[..., None] * x1
+    d2 = x1 / denom[..., None] - (cos / m2)[..., None] * x2
+    return y, cos, d1, d2
+    # END SOLUTION
+
+
+def cosine_embedding_loss(
+    input1: ArrayLike,
+    input2: ArrayLike,
+    target: ArrayLike,
+    margin: float = 0.0,
+    reduction: str = "mean",
+) -> np.ndarray:
+    r"""Cosine embedding loss: pull similar pairs together, push dissimilar ones apart.
+
+    .. math:: \ell_n = \begin{cases} 1 - \cos(x_{1,n}, x_{2,n}), & y_n = 1 \\
+        \max\bigl(0, \cos(x_{1,n}, x_{2,n}) - \text{margin}\bigr), & y_n = -1 \end{cases}
+        \qquad \cos(u, v) = \frac{u \cdot v}{\sqrt{(\lVert u\rVert^2 + 10^{-12})
+        (\lVert v\rVert^2 + 10^{-12})}}
+
+    Reductions: ``'none'`` (shape ``(N,)``, 0-d unbatched), ``'sum'``, ``'mean'``.
+    Shapes: inputs ``(N, D)`` with target ``(N,)``, or ``(D,)`` with a 0-d target.
+    Torch: ``torch.nn.functional.cosine_embedding_loss(input1, input2, target, margin=margin,
+    reduction=reduction)``.
+    Convention: the 1e-12 inside each squared norm is torch's; a label other than ±1 gives 0.
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    y, cos, _, _ = _cosine_parts(input1, input2, target)
+    loss = np.where(y == 1, 1 - cos, 0.0) + np.where(y == -1, np.maximum(cos - margin, 0.0), 0.0)
+    return _reduce(loss, reduction).astype(_floating(input1).dtype)
+    # END SOLUTION
+
+
+def cosine_embedding_loss_grad(
+    input1: ArrayLike,
+    input2: ArrayLike,
+    target: ArrayLike,
+    margin: float = 0.0,
+    reduction: str = "mean",
+    grad_output: ArrayLike | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Gradients of :func:`cosine_embedding_loss` with respect to ``(input1, input2)``.
+
+    .. math:: \frac{\partial\cos}{\partial x_1} = \frac{x_2}{\sqrt{m_1 m_2}}
+        - \cos\cdot\frac{x_1}{m_1}, \qquad m_i = \lVert x_i\rVert^2 + 10^{-12}
+
+    times -1 for :math:`y_n = 1` and times :math:`[\cos - \text{margin} \ge 0]` for
+    :math:`y_n = -1`.
+    Convention: at :math:`\cos = \text{margin}` the gradient is passed (torch's ``clamp_min``).
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    y, cos, d1, d2 = _cosine_parts(input1, input2, target)
+    coef = -1.0 * (y == 1) + 1.0 * ((y == -1) & (cos - margin >= 0))
+    coef = (coef * _upstream(grad_output, cos.shape, reduction))[..., None]
+    return (coef * d1).astype(_floating(input1).dtype), (coef * d2).astype(_floating(input2).dtype)
+    # END SOLUTION
+
+
+# --------------------------------------------------------------------------------------------
+# Sequence loss: CTC
+# --------------------------------------------------------------------------------------------
+
+
+def _ctc_inputs(
+    log_probs: ArrayLike,
+    targets: ArrayLike,
+    input_lengths: Lengths,
+    target_lengths: Lengths,
+) -> tuple[np.ndarray, bool, np.ndarray, np.ndarray, list[np.ndarray]]:
+    """``(lp (T, N, C) float64, unbatched, input_lengths, target_lengths, target sequences)``."""
+    # BEGIN SOLUTION
+    lp = _floating(log_probs).astype(np.float64)
+    unbatched = lp.ndim == 2
+    if unbatched:
+        lp = lp[:, None, :]
+    if lp.ndim != 3:
+        raise ValueError(f"log_probs must have shape (T, N, C) or (T, C), got {lp.shape}")
+    t_max, n = lp.shape[:2]
+    il = np.asarray(input_lengths, dtype=np.int64).reshape(-1)
+    tl = np.asarray(target_lengths, dtype=np.int64).reshape(-1)
+    if il.shape != (n,) or tl.shape != (n,):
+        raise ValueError(f"input_lengths and target_lengths must have {n} entries")
+    if np.any(il > t_max) or np.any(il < 0) or np.any(tl < 0):
+        raise ValueError(f"Expected input_lengths in [0, {t_max}] and target_lengths >= 0")
+    tg = np.asarray(targets, dtype=np.int64)
+    if tg.ndim == 2 and not unbatched:
+        seqs = [tg[i, : tl[i]] for i in range(n)]
+    else:
+        starts = np.concatenate([[0], np.cumsum(tl)])
+        flat = tg.reshape(-1)
+        seqs = [flat[starts[i] : starts[i + 1]] for i in range(n)]
+    if any(len(s) != tl[i] for i, s in enumerate(seqs)):
+        raise ValueError("targets hold fewer labels than target_lengths asks for")
+    return lp, unbatched, il, tl, seqs
+    # END SOLUTION
+
+
+def _ctc_forward_backward(
+    lp: np.ndarray, labels: np.ndarray, blank: int
+) -> tuple[float, np.ndarray]:
+    r"""``(log p(labels | lp), occupancy)`` for one sequence ``lp`` of shape (T, C).
+
+    Forward-backward over the extended label sequence :math:`l'` (a blank before, between and
+    after the labels). ``occupancy[t, c]`` is :math:`\gamma_t(c) = \sum_{s: l'_s = c}
+    \alpha_t(s)\beta_t(s) / (y_t(c)\, p)`, the posterior probability of emitting c at time t.
+    """
+    # BEGIN SOLUTION
+    steps, n_classes = lp.shape
+    ext = np.full(2 * len(labels) + 1, blank, dtype=np.int64)
+    ext[1::2] = labels
+    size = len(ext)
+    if steps == 0:
+        return (0.0 if size == 1 else -np.inf), np.zeros((0, n_classes))
+    skip = np.zeros(size, dtype=bool)  # may l'_s be reached from l'_{s-2} (skipping a blank)?
+    skip[2:] = (ext[2:] != blank) & (ext[2:] != ext[:-2])
+    emit = lp[:, ext]
+    alpha = np.full((steps, size), -np.inf)
+    beta = np.full((steps, size), -np.inf)
+    alpha[0, : min(2, size)] = emit[0, : min(2, size)]
+    beta[-1, -min(2, size) :] = emit[-1, -min(2, size) :]
+    with np.errstate(under="ignore"):
+        for t in range(1, steps):
+            prev = alpha[t - 1]
+            a = prev.copy()
+            a[1:] = np.logaddexp(a[1:], prev[:-1])
+            a[2:] = np.where(skip[2:], np.logaddexp(a[2:], prev[:-2]), a[2:])
+            alpha[t] = a + emit[t]
+        for t in range(steps - 2, -1, -1):
+            nxt = beta[t + 1]
+            b = nxt.copy()
+            b[:-1] = np.logaddexp(b[:-1], nxt[1:])
+            b[:-2] = np.where(skip[2:], np.logaddexp(b[:-2], nxt[2:]), b[:-2])
+            beta[t] = b + emit[t]
+        log_p = float(np.logaddexp.reduce(alpha[-1, -min(2, size) :]))
+    occupancy = np.zeros((steps, n_classes))
+    if np.isfinite(log_p):
+        log_ab = alpha + beta
+        post = np.where(np.isfinite(log_ab), np.exp(log_ab - emit - log_p), 0.0)
+        np.add.at(occupancy.T, ext, post.T)
+    return log_p, occupancy
+    # END SOLUTION
+
+
+def ctc_loss(
+    log_probs: ArrayLike,
+    targets: ArrayLike,
+    input_lengths: Lengths,
+    target_lengths: Lengths,
+    blank: int = 0,
+    reduction: str = "mean",
+    zero_infinity: bool = False,
+) -> np.ndarray:
+    r"""Connectionist Temporal Classification loss (Graves et al., 2006).
+
+    .. math:: \ell_n = -\log \sum_{\pi \in \mathcal{B}^{-1}(\mathbf{y}_n)}
+        \prod_{t=1}^{T_n} \exp\bigl(\text{log\_probs}[t, n, \pi_t]\bigr)
+
+    summed over every alignment :math:`\pi` of length :math:`T_n` = ``input_lengths[n]`` that
+    collapses (merge repeats, then drop blanks) to the target :math:`\mathbf{y}_n`; computed by
+    the forward (alpha) recursion in log space.
+    Reductions: ``'none'`` (shape ``(N,)``, 0-d unbatched), ``'sum'``, ``'mean'``
+    :math:`\frac1N\sum_n \ell_n / \max(S_n, 1)` with :math:`S_n` = ``target_lengths[n]``.
+    Shapes: log_probs ``(T, N, C)`` (or ``(T, C)``); targets ``(N, S)`` padded or 1-D
+    concatenated (``sum(target_lengths)``); lengths ``(N,)``.
+    Torch: ``torch.nn.functional.ctc_loss(log_probs, targets, input_lengths, target_lengths,
+    blank=blank, reduction=reduction, zero_infinity=zero_infinity)``.
+    Convention: an impossible alignment gives ``inf``, replaced by 0 when ``zero_infinity``.
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    dtype = _floating(log_probs).dtype
+    lp, unbatched, il, tl, seqs = _ctc_inputs(log_probs, targets, input_lengths, target_lengths)
+    loss = np.array(
+        [-_ctc_forward_backward(lp[: il[i], i], s, blank)[0] for i, s in enumerate(seqs)]
+    )
+    if zero_infinity:
+        loss = np.where(np.isinf(loss), 0.0, loss)
+    if reduction == "mean":
+        return np.asarray(np.mean(loss / np.maximum(tl, 1)), dtype=dtype)
+    return _reduce(loss[0] if unbatched else loss, reduction).astype(dtype)
+    # END SOLUTION
+
+
+def ctc_loss_grad(
+    log_probs: ArrayLike,
+    targets: ArrayLike,
+    input_lengths: Lengths,
+    target_lengths: Lengths,
+    blank: int = 0,
+    reduction: str = "mean",
+    zero_infinity: bool = False,
+    grad_output: ArrayLike | None = None,
+) -> np.ndarray:
+    r"""Gradient of :func:`ctc_loss` with respect to the *logits* behind ``log_probs``.
+
+    Assuming ``log_probs = log_softmax(logits, -1)``, the gradient is
+
+    .. math:: \frac{\partial \ell_n}{\partial\, \text{logits}[t, n, c]}
+        = \exp(\text{log\_probs}[t, n, c]) - \gamma_t(c)
+
+    with :math:`\gamma_t(c)` the posterior probability that the alignment emits c at time t;
+    zero for :math:`t \ge T_n`. Shapes: the shape of ``log_probs``.
+    Torch: ``torch.autograd.grad(ctc_loss(log_softmax(logits, -1), ...), logits)``.
+    Convention: gradient w.r.t. the logits, not w.r.t. ``log_probs`` (torch's own backward for
+    log_probs returns this same quantity); an infinite loss gives ``nan`` rows for
+    :math:`t < T_n` as torch does, or zeros with ``zero_infinity``.
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    dtype = _floating(log_probs).dtype
+    lp, unbatched, il, tl, seqs = _ctc_inputs(log_probs, targets, input_lengths, target_lengths)
+    n = lp.shape[1]
+    if reduction == "mean":
+        g = np.ones(()) if grad_output is None else np.asarray(grad_output, np.float64)
+        u = np.full(n, g.reshape(()) / n) / np.maximum(tl, 1)
+    else:
+        u = _upstream(grad_output, () if unbatched else (n,), reduction).reshape(n)
+    grad = np.zeros_like(lp)
+    for i, s in enumerate(seqs):
+        steps = il[i]
+        log_p, occupancy = _ctc_forward_backward(lp[:steps, i], s, blank)
+        if np.isfinite(log_p):
+            grad[:steps, i] = (np.exp(lp[:steps, i]) - occupancy) * u[i]
+        elif not zero_infinity:
+            grad[:steps, i] = np.nan
+    return (grad[:, 0] if unbatched else grad).astype(dtype)
+    # END SOLUTION
+
+
+# --------------------------------------------------------------------------------------------
+# Center loss (seed 004; Wen et al., 2016)
+# --------------------------------------------------------------------------------------------
+
+
+def center_loss(
+    features: ArrayLike, labels: ArrayLike, centers: ArrayLike, reduction: str = "sum"
+) -> np.ndarray:
+    r"""Center loss: half the squared distance of each feature to its class center.
+
+    .. math:: \ell_i = \tfrac12 \lVert x_i - c_{y_i} \rVert_2^2, \qquad
+        L_C = \tfrac12 \sum_{i=1}^{m} \lVert x_i - c_{y_i} \rVert_2^2 \;(\text{the notes'})
+
+    Reductions: ``'sum'`` (the default: the notes' :math:`L_C` over a mini-batch of m samples,
+    whose gradient is the notes' :math:`x_i - c_{y_i}`), ``'mean'`` (divided by m),
+    ``'none'`` (shape ``(m,)``).
+    Shapes: features ``(m, D)``, labels ``(m,)`` integers, centers ``(K, D)``.
+    Torch: ``0.5 * ((features - centers[labels]) ** 2).sum()`` (no ``torch.nn.functional`` op).
+    Convention: ``reduction='sum'`` by default, as in the notes and Wen et al. (2016); the
+    centers are not an argument of the gradient (they move by :func:`center_loss_update`).
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    x, c = _floating(features), _floating(centers)
+    diff = x - c[np.asarray(labels)]
+    return _reduce(0.5 * (diff**2).sum(axis=-1), reduction).astype(x.dtype)
+    # END SOLUTION
+
+
+def center_loss_grad(
+    features: ArrayLike,
+    labels: ArrayLike,
+    centers: ArrayLike,
+    reduction: str = "sum",
+    grad_output: ArrayLike | None = None,
+) -> np.ndarray:
+    r"""Gradient of :func:`center_loss` with respect to ``features``.
+
+    .. math:: \frac{\partial L_C}{\partial x_i} = x_i - c_{y_i}
+
+    (divided by m for ``'mean'``). Shapes: the shape of ``features``.
+    """
+    # BEGIN SOLUTION
+    _check_reduction(reduction)
+    x, c = _floating(features), _floating(centers)
+    diff = x - c[np.asarray(labels)]
+    u = _upstream(grad_output, diff.shape[:-1], reduction)
+    return (diff * u[..., None]).astype(x.dtype)
+    # END SOLUTION
+
+
+def center_loss_update(
+    features: ArrayLike, labels: ArrayLike, centers: ArrayLike, alpha: float
+) -> np.ndarray:
+    r"""One update of the class centers by the notes' rule (Wen et al., 2016, eq. 4).
+
+    .. math:: \Delta c_j = \frac{\sum_{i=1}^{m} \delta(y_i = j)\,(c_j - x_i)}
+        {1 + \sum_{i=1}^{m} \delta(y_i = j)}, \qquad c_j \leftarrow c_j - \alpha\,\Delta c_j
+
+    Shapes: features ``(m, D)``, labels ``(m,)``, centers ``(K, D)``; returns new centers
+    ``(K, D)`` (the input is not modified). A class absent from the batch keeps its center.
+    Convention: the step :math:`c_j - \alpha\Delta c_j` is Wen et al.'s; the notes give only
+    :math:`\Delta c_j` (the "1 +" keeps an empty class from dividing by zero).
+    """
+    # BEGIN SOLUTION
+    x, c = _floating(features), _floating(centers)
+    y = np.asarray(labels).reshape(-1)
+    counts = np.bincount(y, minlength=c.shape[0]).astype(np.float64)
+    pull = np.zeros(c.shape, dtype=np.float64)
+    np.add.at(pull, y, c[y] - x.reshape(len(y), -1))
+    return (c - alpha * pull / (1 + counts)[:, None]).astype(c.dtype)
+    # END SOLUTION

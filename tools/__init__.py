@@ -1,0 +1,1 @@
+"""Instructor tooling: template generation, docs, benchmarks, goldens."""
