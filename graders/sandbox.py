@@ -339,6 +339,13 @@ class Sandbox:
                 continue
         self._replies.put(None)
 
+    def _death(self) -> str:
+        try:
+            log = (self.session / "zygote.log").read_text(errors="replace").strip()
+        except OSError:
+            log = ""
+        return "the sandbox worker died" + (f": {log.splitlines()[-1][:300]}" if log else "")
+
     def close(self) -> None:
         if self.proc is not None:
             try:
@@ -413,8 +420,11 @@ class Sandbox:
                 if job.workdir is None:
                     self._prepare(job)
                 inflight[job.key] = (job, start)
-                self.proc.stdin.write((json.dumps(self._request(job, start)) + "\n").encode())
-                self.proc.stdin.flush()
+                try:
+                    self.proc.stdin.write((json.dumps(self._request(job, start)) + "\n").encode())
+                    self.proc.stdin.flush()
+                except OSError:
+                    raise SandboxError(self._death()) from None
 
         pump()
         while inflight:
@@ -429,7 +439,7 @@ class Sandbox:
             else:
                 reply = self._replies.get()
             if reply is None:
-                raise SandboxError("the sandbox worker died; see " + str(self.session))
+                raise SandboxError(self._death())
             job, start = inflight.pop(reply["id"])
             job.elapsed += float(reply.get("elapsed", 0.0))
             nxt = _collect(job, reply, start)

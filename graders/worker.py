@@ -291,7 +291,11 @@ def _children_of(pid: int) -> list[int]:
 
 
 def _sweep(active: set[int]) -> None:
-    """Kill and reap every process left below the zygote that is not a running item."""
+    """Kill and reap every process left below the zygote that is not a running item.
+
+    Strays are reaped by pid, never with ``waitpid(-1)``, so the exit status of a running
+    item's child is left for the main loop.
+    """
     me = os.getpid()
     for _ in range(50):
         strays = [p for p in _children_of(me) if p not in active]
@@ -301,26 +305,14 @@ def _sweep(active: set[int]) -> None:
                     fn(p, signal.SIGKILL)
                 except OSError:
                     pass
-        _reap(active, block=bool(strays))
+        for p in strays:
+            try:
+                os.waitpid(p, 0)
+            except ChildProcessError:
+                pass
         if not strays:
             return
         time.sleep(0.002)
-
-
-def _reap(active: set[int], block: bool = False) -> None:
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            if not block:
-                return
-            block = False
-            time.sleep(0.001)
-            continue
-        if pid in active:  # pragma: no cover - handled by the main loop's waitpid
-            continue
 
 
 def _layers() -> dict[str, Any]:
@@ -334,7 +326,8 @@ def _layers() -> dict[str, Any]:
             nobody_ok = True
         except KeyError:
             nobody_ok = True  # the uid works without a passwd entry
-    torch_hidden = importlib.util.find_spec("torch") is None
+    spec = importlib.util.find_spec("torch")
+    torch_hidden = spec is None or spec.origin is None  # an empty mount is a namespace package
     return {
         "process": "separate process per item, python -I, scrubbed environment, stdin /dev/null",
         "rlimits": "address space, CPU, file size, open files, processes",

@@ -14,7 +14,6 @@ inputs up to ``|x| = 1e4`` and at ``±inf`` wherever torch is finite (underflow 
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.array_utils import normalize_axis_index
 from numpy.typing import ArrayLike
 
 __all__ = [
@@ -312,11 +311,10 @@ def softmax(x: ArrayLike, dim: int = -1) -> np.ndarray:
     # BEGIN SOLUTION
     x = np.asarray(x)
     x = x if x.dtype.kind == "f" else x.astype(np.float64)
-    if x.size == 0:
-        return x.copy()
     xv = np.atleast_1d(x)
+    shift = np.max(xv, axis=dim, keepdims=True, initial=-np.inf)  # checks dim; empty-safe
     with np.errstate(invalid="ignore"):  # inf - inf in a slice torch also makes nan
-        e = np.exp(xv - np.max(xv, axis=dim, keepdims=True))
+        e = np.exp(xv - shift)
         out = e / np.sum(e, axis=dim, keepdims=True)
     return np.asarray(out, dtype=x.dtype).reshape(x.shape)
     # END SOLUTION
@@ -336,11 +334,12 @@ def log_softmax(x: ArrayLike, dim: int = -1) -> np.ndarray:
     # BEGIN SOLUTION
     x = np.asarray(x)
     x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    xv = np.atleast_1d(x)
+    shift = np.max(xv, axis=dim, keepdims=True, initial=-np.inf)  # checks dim; empty-safe
     if x.size == 0:
         return x.copy()
-    xv = np.atleast_1d(x)
     with np.errstate(invalid="ignore"):  # inf - inf in a slice torch also makes nan
-        shifted = xv - np.max(xv, axis=dim, keepdims=True)
+        shifted = xv - shift
         out = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
     return np.asarray(out, dtype=x.dtype).reshape(x.shape)
     # END SOLUTION
@@ -367,8 +366,8 @@ def softmax_grad(x: ArrayLike, dim: int = -1) -> np.ndarray:
     x = np.asarray(x)
     x = x if x.dtype.kind == "f" else x.astype(np.float64)
     xv = np.atleast_1d(x)
-    axis = normalize_axis_index(dim, xv.ndim)
-    s = np.moveaxis(softmax(xv, axis), axis, -1)  # (..., C)
+    s = np.moveaxis(softmax(xv, dim), dim, -1)  # (..., C); moveaxis checks dim
+    axis = dim % xv.ndim
     eye = np.eye(xv.shape[axis], dtype=x.dtype)
     jac = s[..., :, None] * (eye - s[..., None, :])  # (..., i, j)
     return np.moveaxis(jac, -2, axis).reshape((*x.shape, xv.shape[axis]))
@@ -390,8 +389,8 @@ def log_softmax_grad(x: ArrayLike, dim: int = -1) -> np.ndarray:
     x = np.asarray(x)
     x = x if x.dtype.kind == "f" else x.astype(np.float64)
     xv = np.atleast_1d(x)
-    axis = normalize_axis_index(dim, xv.ndim)
-    s = np.moveaxis(softmax(xv, axis), axis, -1)  # (..., C)
+    s = np.moveaxis(softmax(xv, dim), dim, -1)  # (..., C); moveaxis checks dim
+    axis = dim % xv.ndim
     eye = np.eye(xv.shape[axis], dtype=x.dtype)
     jac = eye - s[..., None, :]  # (..., i, j)
     return np.moveaxis(jac, -2, axis).reshape((*x.shape, xv.shape[axis]))

@@ -973,9 +973,11 @@ def _conv_7x7_oracle() -> tuple[int, ...]:
 
 
 # the backprop example: net_o1 = w5 out_h1 + w6 out_h2 + b2
-_NET_O1 = 0.4 * _sigmoid(0.15 * 0.05 + 0.2 * 0.1 + 0.35) + 0.45 * _sigmoid(
-    0.25 * 0.05 + 0.3 * 0.1 + 0.35
-) + 0.6
+_NET_O1 = (
+    0.4 * _sigmoid(0.15 * 0.05 + 0.2 * 0.1 + 0.35)
+    + 0.45 * _sigmoid(0.25 * 0.05 + 0.3 * 0.1 + 0.35)
+    + 0.6
+)
 
 
 def _torch_backprop_out_o1() -> float:
@@ -1007,7 +1009,7 @@ _TANH_X = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
 
 
 def _tanh_table_notes() -> np.ndarray:
-    return -np.tanh(_TANH_X) ** 2
+    return -(np.tanh(_TANH_X) ** 2)
 
 
 def _tanh_table_correct() -> np.ndarray:
@@ -1326,8 +1328,7 @@ ERRATA: tuple[Erratum, ...] = (
         correction="torch.optim.RMSprop divides by √G + ε (state 'square_avg', smoothing "
         "constant alpha = 0.99; the notes' μ is alpha, not momentum).",
         kind="formula",
-        verified_by="3 steps of torch.optim.RMSprop (defaults) on ½‖w‖² from "
-        "w = [1e-6, 0.5, -2]",
+        verified_by="3 steps of torch.optim.RMSprop (defaults) on ½‖w‖² from w = [1e-6, 0.5, -2]",
         notes_version=lambda: _rmsprop_numpy(eps_inside=True),
         correct_version=lambda: _rmsprop_numpy(eps_inside=False),
         oracle=_rmsprop_oracle,

@@ -24,8 +24,6 @@ value raises ``ValueError("<reduction> is not a valid value for reduction")`` as
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -73,7 +71,8 @@ __all__ = [
     "triplet_margin_loss_grad",
 ]
 
-Lengths = ArrayLike | Sequence[int] | int
+#: Sequence lengths for CTC: an int (unbatched), a list or tuple of ints, or an integer array.
+Lengths = ArrayLike
 
 
 # --------------------------------------------------------------------------------------------
@@ -573,9 +572,8 @@ def cross_entropy_grad(
     g = (1 - label_smoothing) * w_t[..., None] * (p - _one_hot(safe, n_classes))
     if label_smoothing > 0:
         g = g + label_smoothing / n_classes * (p * w.sum() - w)
-    u = _upstream(grad_output, safe.shape, reduction, float(w_t.sum()))
-    g = np.where(mask[..., None], g * u[..., None], 0.0)
-    return _classes_back(g).astype(x.dtype)
+    u = np.where(mask, _upstream(grad_output, safe.shape, reduction, float(w_t.sum())), 0.0)
+    return _classes_back(g * u[..., None]).astype(x.dtype)
     # END SOLUTION
 
 
@@ -627,9 +625,8 @@ def nll_loss_grad(
     x = _floating(input)
     z = _classes_last(x)
     safe, mask, _, w_t = _class_targets(target, z.shape[-1], weight, ignore_index)
-    u = _upstream(grad_output, safe.shape, reduction, float(w_t.sum()))
-    g = -w_t[..., None] * _one_hot(safe, z.shape[-1])
-    g = np.where(mask[..., None], g * u[..., None], 0.0)
+    u = np.where(mask, _upstream(grad_output, safe.shape, reduction, float(w_t.sum())), 0.0)
+    g = -w_t[..., None] * _one_hot(safe, z.shape[-1]) * u[..., None]
     return _classes_back(g).astype(x.dtype)
     # END SOLUTION
 
@@ -688,16 +685,17 @@ def binary_cross_entropy_grad(
     r"""Gradient of :func:`binary_cross_entropy` with respect to ``input``.
 
     .. math:: \frac{\partial \ell_n}{\partial x_n} = w_n\,\frac{x_n - y_n}{\max\bigl(x_n(1-x_n),
-        10^{-12}\bigr)}
+        \epsilon\bigr)}, \qquad \epsilon = \operatorname{float32}(10^{-12})
 
-    Convention: torch's backward formula, whose denominator is clamped at 1e-12 (so it stays
-    finite at ``x = 0`` and ``x = 1``; it is not the derivative of the clamped logs there).
+    Convention: torch's backward formula, whose denominator is clamped at torch's ``EPSILON``,
+    the float32 value of 1e-12 (9.99999996e-13), so it stays finite at ``x = 0`` and ``x = 1``;
+    it is not the derivative of the clamped logs there.
     """
     # BEGIN SOLUTION
     _check_reduction(reduction)
     x, y = _floating(input), _floating(target)
     _bce_check(x, y)
-    g = (x - y) / np.maximum(x * (1 - x), 1e-12)
+    g = (x - y) / np.maximum(x * (1 - x), float(np.float32(1e-12)))
     if weight is not None:
         g = g * _floating(weight)
     g = g * _upstream(grad_output, g.shape, reduction)

@@ -218,14 +218,14 @@ def softmax_jacobian(n: int) -> sympy.Matrix:
 
 
 def log_softmax_jacobian(n: int) -> sympy.Matrix:
-    r"""The ``n x n`` Jacobian of :math:`\log s_i` by ``sympy.diff``; equals :math:`I - 1 s^\top`."""
+    r"""The ``n x n`` Jacobian of :math:`\log s_i` by ``sympy.diff``; it is :math:`I - 1 s^\top`."""
     log_s = softmax_vector(n).applyfunc(lambda e: sympy.expand_log(sympy.log(e), force=True))
     return log_s.jacobian(_logits(n))
 
 
 @functools.cache
 def softmax_jacobian_numpy(n: int, log: bool = False) -> Callable[[ArrayLike], np.ndarray]:
-    """``softmax_jacobian(n)`` (or the log-softmax one) lambdified: ``(n,)`` logits -> ``(n, n)``."""
+    """``softmax_jacobian(n)`` (or the log one) lambdified: logits ``(n,)`` to ``(n, n)``."""
     jacobian = log_softmax_jacobian(n) if log else softmax_jacobian(n)
     function = sympy.lambdify([_logits(n)], jacobian, modules="numpy")
 
@@ -300,10 +300,11 @@ def _expand(step: Any) -> Any:
 def _simplified(difference: Any) -> Any:
     if isinstance(difference, sympy.MatrixBase):
         return difference.applyfunc(_simplified)
-    simple = sympy.simplify(difference)
-    if simple != 0:
-        simple = sympy.simplify(difference.rewrite(sympy.exp))
-    return simple
+    if difference.has(sympy.tanh, sympy.tan, sympy.sec):  # in exponentials, simplify is quick
+        in_exponentials = sympy.simplify(difference.rewrite(sympy.exp))
+        if in_exponentials == 0:
+            return in_exponentials
+    return sympy.simplify(difference)
 
 
 def _is_zero(residual: Any) -> bool:
@@ -359,6 +360,12 @@ def _noeval_sqrt(a: Any) -> sympy.Expr:
 def _probabilities(n: int) -> sympy.Matrix:
     """Symbols ``s_0 .. s_{n-1}`` standing for the softmax outputs, as a column (for display)."""
     return sympy.Matrix(sympy.symbols(f"s_0:{n}", positive=True))
+
+
+def _softmax_jacobian_in_s(n: int) -> sympy.Matrix:
+    """``s_i (delta_ij - s_j)`` written in the symbols ``s_i`` (for display)."""
+    s = _probabilities(n)
+    return sympy.Matrix(n, n, lambda i, j: s[i] * (int(i == j) - s[j]))
 
 
 # --- activations ------------------------------------------------------------------------------
@@ -438,7 +445,7 @@ def _elu_derivative() -> tuple[Any, ...]:
     lhs=r"J",
     show=lambda: (
         sympy.Matrix(3, 3, lambda i, j: sympy.Derivative(sympy.Symbol(f"s_{i}"), f"x_{j}")),
-        sympy.Matrix(3, 3, lambda i, j: _probabilities(3)[i] * (int(i == j) - _probabilities(3)[j])),
+        _softmax_jacobian_in_s(3),
         r"\operatorname{diag}(s) - s s^\top",
     ),
 )
@@ -514,11 +521,20 @@ DERIVATIVE_TABLE: tuple[tuple[str, Any, Any], ...] = (
     ("tan", sympy.tan(x), sympy.sec(x) ** 2),
 )
 
+
+def _table_row(function: Any, derivative: Any) -> _Steps:
+    variable = _xp if function.has(_xp) else x
+
+    def steps() -> tuple[Any, ...]:
+        return (sympy.Derivative(function, variable), derivative)
+
+    return steps
+
+
 for _row, _function, _derivative in DERIVATIVE_TABLE:
-    _variable = _xp if _function.has(_xp) else x
     _title = rf"\frac{{d}}{{dx}} {_tex(_function)} = {_tex(_derivative)}"
     _derivation(f"table_{_row}", _title, "seed 003 (常见函数梯度 table)")(
-        lambda f=_function, d=_derivative, v=_variable: (sympy.Derivative(f, v), d)
+        _table_row(_function, _derivative)
     )
 
 
@@ -650,7 +666,8 @@ def _erratum_tanh() -> tuple[Any, ...]:
 
 @_derivation(
     "seed003_relu_derivative",
-    r"\text{claimed } \operatorname{ReLU}'(x) = x \text{ for } x \ge 0 \text{ (right: 1 for } x > 0)",
+    r"\text{claimed } \operatorname{ReLU}'(x) = x \text{ for } x \ge 0"
+    r" \text{ (right: 1 for } x > 0)",
     "seed 003, ReLU",
     erratum=True,
 )

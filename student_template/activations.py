@@ -16,7 +16,6 @@ inputs up to ``|x| = 1e4`` and at ``±inf`` wherever torch is finite (underflow 
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.array_utils import normalize_axis_index
 from numpy.typing import ArrayLike
 
 __all__ = [

@@ -462,10 +462,11 @@ def binary_cross_entropy_grad(
     r"""Gradient of :func:`binary_cross_entropy` with respect to ``input``.
 
     .. math:: \frac{\partial \ell_n}{\partial x_n} = w_n\,\frac{x_n - y_n}{\max\bigl(x_n(1-x_n),
-        10^{-12}\bigr)}
+        \epsilon\bigr)}, \qquad \epsilon = \operatorname{float32}(10^{-12})
 
-    Convention: torch's backward formula, whose denominator is clamped at 1e-12 (so it stays
-    finite at ``x = 0`` and ``x = 1``; it is not the derivative of the clamped logs there).
+    Convention: torch's backward formula, whose denominator is clamped at torch's ``EPSILON``,
+    the float32 value of 1e-12 (9.99999996e-13), so it stays finite at ``x = 0`` and ``x = 1``;
+    it is not the derivative of the clamped logs there.
     """
     raise NotImplementedError("losses.binary_cross_entropy_grad")
 

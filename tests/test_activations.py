@@ -30,15 +30,19 @@ ELEMENTWISE: dict[str, tuple[Callable[..., torch.Tensor], list[dict[str, float]]
     "relu": (F.relu, [{}]),
     "leaky_relu": (
         F.leaky_relu,
-        [{}, {"negative_slope": 0.2}, {"negative_slope": 0.0}, {"negative_slope": -0.5},
-         {"negative_slope": 1.5}],
+        [
+            {},
+            {"negative_slope": 0.2},
+            {"negative_slope": 0.0},
+            {"negative_slope": -0.5},
+            {"negative_slope": 1.5},
+        ],
     ),
     "elu": (F.elu, [{}, {"alpha": 0.5}, {"alpha": 2.0}, {"alpha": 0.0}]),
     "silu": (F.silu, [{}]),
     "softplus": (
         F.softplus,
-        [{}, {"beta": 2.0}, {"beta": 0.5, "threshold": 5.0}, {"threshold": 1.0},
-         {"beta": -1.0}],
+        [{}, {"beta": 2.0}, {"beta": 0.5, "threshold": 5.0}, {"threshold": 1.0}, {"beta": -1.0}],
     ),
 }
 CASES = [
@@ -56,8 +60,7 @@ SHAPES: dict[str, tuple[int, ...]] = {
     "3d": (2, 3, 4),
 }
 KINDS = [*SHAPES, "strided", "transposed"]
-EDGE = [0.0, -0.0, 1e-3, -1e-3, 1.0, -1.0, 20.0, -20.0, 20.01, -20.01, 1000.0, -1000.0,
-        INF, -INF, NAN]
+EDGE = [0.0, -0.0, *(s * v for v in (1e-3, 1.0, 20.0, 20.01, 1000.0, INF) for s in (1, -1)), NAN]
 
 
 def make_input(kind: str, seed: int, dtype: type = np.float64) -> np.ndarray:
@@ -222,6 +225,7 @@ SOFTMAX_CASES = [
 ]  # fmt: skip
 SOFTMAX_IDS = [f"{kind}-dim{dim}" for kind, dim in SOFTMAX_CASES]
 TORCH_SOFTMAX = {"softmax": torch.softmax, "log_softmax": torch.log_softmax}
+SOFTMAX_FAMILY = ["softmax", "log_softmax", "softmax_grad", "log_softmax_grad"]
 
 
 def slice_blocks(full: np.ndarray, shape: tuple[int, ...], dim: int) -> np.ndarray:
@@ -285,7 +289,8 @@ def test_softmax_grad_matches_sympy_jacobian() -> None:
         jac = getattr(A, name)(x, dim=1)
         for a, b in np.ndindex(2, 4):
             expected = softmax_jacobian_numpy(3, log=log)(x[a, :, b])
-            torch.testing.assert_close(torch.from_numpy(jac[a, :, b, :]), torch.from_numpy(expected))
+            got = torch.from_numpy(jac[a, :, b, :])
+            torch.testing.assert_close(got, torch.from_numpy(expected))
 
 
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
@@ -340,7 +345,7 @@ def test_softmax_stable_for_large_inputs(name: str, magnitude: float) -> None:
     check(value, TORCH_SOFTMAX[name](to_torch(x), 0), x.shape)
 
 
-@pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmax_grad", "log_softmax_grad"])
+@pytest.mark.parametrize("name", SOFTMAX_FAMILY)
 def test_softmax_family_float32_and_ints(name: str) -> None:
     x32 = make_input("2d", seed=8, dtype=np.float32)
     assert getattr(A, name)(x32, dim=0).dtype == np.float32
@@ -351,16 +356,16 @@ def test_softmax_family_float32_and_ints(name: str) -> None:
 
 
 def test_softmax_rejects_a_dim_out_of_range() -> None:
-    x = make_input("2d", seed=9)
-    for name in ["softmax", "log_softmax", "softmax_grad", "log_softmax_grad"]:
-        with pytest.raises((IndexError, ValueError)):
-            getattr(A, name)(x, dim=2)
+    for x in (make_input("2d", seed=9), np.zeros((3, 0))):
+        for name in SOFTMAX_FAMILY:
+            with pytest.raises((IndexError, ValueError)):
+                getattr(A, name)(x, dim=2)
 
 
 ALL_CALLS = [
     *((name, {}) for name in ELEMENTWISE),
     *((f"{name}_grad", {}) for name in ELEMENTWISE),
-    *((name, {"dim": 0}) for name in ["softmax", "log_softmax", "softmax_grad", "log_softmax_grad"]),
+    *((name, {"dim": 0}) for name in SOFTMAX_FAMILY),
 ]
 
 
@@ -376,7 +381,7 @@ def test_input_is_not_modified(name: str, kwargs: dict[str, int]) -> None:
 # --- properties (hypothesis, derandomized) ----------------------------------------------------
 
 FINITE = st.floats(-1e4, 1e4, allow_nan=False)
-PROPERTY = settings(derandomize=True, database=None, max_examples=60, deadline=None)
+PROPERTY = settings(derandomize=True, database=None, max_examples=40, deadline=None)
 
 
 @PROPERTY

@@ -16,7 +16,6 @@ import copy
 import importlib.util
 import inspect
 import sys
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -104,22 +103,36 @@ def quadratic_problem(seed: int = 1, n: int = 6) -> Problem:
 
 
 def rosenbrock_problem() -> Problem:
-    """The 4-d Rosenbrock function sum 100 (x_{i+1} - x_i^2)^2 + (1 - x_i)^2."""
+    """The 4-d Rosenbrock function, scaled so that plain SGD with lr = 1e-2 stays stable:
+    f = sum 5 (x_{i+1} - x_i^2)^2 + 0.05 (1 - x_i)^2 (that is, 0.05 x the usual one)."""
 
     def np_grad(xs: list[np.ndarray], k: int) -> tuple[float, list[np.ndarray]]:
         x = xs[0]
         r = x[1:] - x[:-1] ** 2
-        loss = float(np.sum(100 * r**2 + (1 - x[:-1]) ** 2))
+        loss = float(np.sum(5 * r**2 + 0.05 * (1 - x[:-1]) ** 2))
         g = np.zeros_like(x)
-        g[:-1] = -400 * x[:-1] * r - 2 * (1 - x[:-1])
-        g[1:] += 200 * r
+        g[:-1] = -20 * x[:-1] * r - 0.1 * (1 - x[:-1])
+        g[1:] += 10 * r
         return loss, [g]
 
     def torch_loss(ts: list[torch.Tensor]) -> torch.Tensor:
         x = ts[0]
-        return torch.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+        return torch.sum(5 * (x[1:] - x[:-1] ** 2) ** 2 + 0.05 * (1 - x[:-1]) ** 2)
 
     return Problem("rosenbrock", (np.array([-1.2, 1.0, -0.5, 0.8]),), np_grad, torch_loss)
+
+
+def negated(problem: Problem) -> Problem:
+    """-f, so that ``maximize=True`` climbs to a maximum instead of diverging."""
+    if problem.torch_loss is None:
+        return problem
+    torch_loss = problem.torch_loss
+
+    def np_grad(xs: list[np.ndarray], k: int) -> tuple[float, list[np.ndarray]]:
+        loss, grads = problem.np_grad(xs, k)
+        return -loss, [-g for g in grads]
+
+    return Problem(f"-{problem.name}", problem.init, np_grad, lambda ts: -torch_loss(ts))
 
 
 def mlp_problem(seed: int = 2) -> Problem:
@@ -200,10 +213,13 @@ def assert_value_close(mine: Any, theirs: Any, where: str) -> None:
     expected = torch.as_tensor(theirs, dtype=torch.float64)
     if expected.is_sparse:
         expected = expected.to_dense()
-    got = torch.as_tensor(np.asarray(mine, dtype=np.float64))
-    torch.testing.assert_close(
-        got, expected, rtol=RTOL, atol=ATOL, msg=lambda m: f"{where}: {m}"
-    )
+    got_np, exp_np = np.asarray(mine, dtype=np.float64), expected.detach().numpy()
+    if got_np.shape == exp_np.shape and np.all(
+        np.abs(got_np - exp_np) <= ATOL + RTOL * np.abs(exp_np)
+    ):
+        return  # fast path; assert_close below words the failure
+    got = torch.as_tensor(got_np)
+    torch.testing.assert_close(got, expected, rtol=RTOL, atol=ATOL, msg=lambda m: f"{where}: {m}")
 
 
 def assert_matches_torch(
@@ -273,6 +289,8 @@ def run_side_by_side(
     groups: list[tuple[list[int], dict[str, Any]]] | None = None,
 ) -> None:
     """Step ``ref_cls`` and ``torch.optim.<name>`` together; AssertionError at the first miss."""
+    if kwargs.get("maximize"):
+        problem = negated(problem)
     opt, topt, ps, ts = make_pair(ref_cls, name, kwargs, problem, groups)
     for k in range(steps):
         set_grads(problem, ps, ts, k, sparse=name == "SparseAdam")
@@ -531,7 +549,9 @@ def test_lbfgs_matches_torch(kwargs: dict[str, Any], source: str) -> None:
 def test_lbfgs_minimises_the_quadratic(line_search_fn: str | None) -> None:
     problem = quadratic_problem(seed=5, n=8)
     p = ref.Parameter(problem.init[0])
-    opt = ref.LBFGS([p], line_search_fn=line_search_fn, max_iter=50)
+    opt = ref.LBFGS(
+        [p], line_search_fn=line_search_fn, max_iter=50, tolerance_grad=1e-10, tolerance_change=0
+    )
     closure, _ = closures(problem, [p], [], None)
     for _ in range(3):
         opt.step(closure)
@@ -544,7 +564,9 @@ def test_lbfgs_minimises_the_quadratic(line_search_fn: str | None) -> None:
 def test_lbfgs_strong_wolfe_solves_rosenbrock() -> None:
     problem = rosenbrock_problem()
     p = ref.Parameter(problem.init[0])
-    opt = ref.LBFGS([p], line_search_fn="strong_wolfe", max_iter=100, history_size=10)
+    opt = ref.LBFGS(
+        [p], line_search_fn="strong_wolfe", max_iter=100, history_size=10, tolerance_change=0
+    )
     closure, _ = closures(problem, [p], [], None)
     for _ in range(5):
         opt.step(closure)
@@ -554,14 +576,17 @@ def test_lbfgs_strong_wolfe_solves_rosenbrock() -> None:
 @pytest.mark.parametrize("source", ["quadratic", "logistic", "rosenbrock"])
 def test_lbfgs_line_search_steps_satisfy_strong_wolfe(source: str) -> None:
     """With ``max_iter=1`` every call is one iteration: x_new = x + t d must satisfy
-    sufficient decrease (c1 = 1e-4) and the strong curvature condition (c2 = 0.9)."""
+    sufficient decrease (c1 = 1e-4) and the strong curvature condition (c2 = 0.9).
+
+    ``max_eval`` must be given: its default ``max_iter * 5 // 4`` is 1 here, which leaves the
+    line search no evaluation beyond the first trial step (torch's behaviour too)."""
     problem = {
         "quadratic": quadratic_problem,
         "logistic": logistic_problem,
         "rosenbrock": rosenbrock_problem,
     }[source]()
     p = ref.Parameter(problem.init[0])
-    opt = ref.LBFGS([p], line_search_fn="strong_wolfe", max_iter=1)
+    opt = ref.LBFGS([p], line_search_fn="strong_wolfe", max_iter=1, max_eval=25)
     closure, _ = closures(problem, [p], [], None)
     for call in range(6):
         x = p.data.copy()
@@ -684,9 +709,11 @@ def test_state_dict_is_a_snapshot() -> None:
     assert opt.param_groups[0]["lr"] == 0.01
     fresh = ref.Adam([ref.Parameter(a) for a in problem.init])
     fresh.load_state_dict(frozen)
+    loaded = frozen["state"][0]["exp_avg"].copy()
     frozen["state"][0]["exp_avg"] += 1.0
-    np.testing.assert_array_equal(fresh.state[fresh.param_groups[0]["params"][0]]["exp_avg"],
-                                  frozen["state"][0]["exp_avg"] - 1.0)
+    np.testing.assert_array_equal(
+        fresh.state[fresh.param_groups[0]["params"][0]]["exp_avg"], loaded
+    )
 
 
 def test_state_dict_of_lbfgs_round_trips() -> None:
@@ -866,8 +893,7 @@ def test_signature_and_defaults_match_torch(name: str) -> None:
     assert list(mine) == list(theirs)
     for key, param in theirs.items():
         assert mine[key].default == param.default, key
-        if key != "maximize":  # torch's Adagrad puts `foreach` before `*`; same call syntax
-            assert mine[key].kind == param.kind or name == "Adagrad", key
+        assert mine[key].kind == param.kind, key
     opt = getattr(ref, name)([ref.Parameter(np.ones(2))])
     topt = getattr(torch.optim, name)([torch.ones(2)])
     assert opt.defaults == {k: v for k, v in topt.defaults.items() if k not in TORCH_ONLY_KEYS}
@@ -880,7 +906,8 @@ def test_signature_and_defaults_match_torch(name: str) -> None:
 
 @pytest.mark.parametrize("alpha", [0.001, 0.1, 0.3, 0.75])
 def test_seed003_gradient_descent_closed_form(alpha: float) -> None:
-    """theta' = theta - alpha dJ/dtheta = (1 - 2 alpha) theta, so theta_t = theta_0 (1 - 2 alpha)^t."""
+    """theta' = theta - alpha dJ/dtheta = (1 - 2 alpha) theta,
+    so theta_t = theta_0 (1 - 2 alpha)^t and J_t = J_0 (1 - 2 alpha)^(2t)."""
     theta0 = np.array([1.5, -2.0])
     theta = ref.Parameter(theta0)
     opt = ref.SGD([theta], lr=alpha)
@@ -913,7 +940,7 @@ def test_objective_gradients_match_autograd(make: Callable[[], Problem]) -> None
     assert problem.torch_loss is not None
     tloss = problem.torch_loss(ts)
     tloss.backward()
-    assert loss == pytest.approx(float(tloss))
+    assert loss == pytest.approx(tloss.item())
     for g, t in zip(grads, ts, strict=True):
         assert_value_close(g, t.grad, "gradient")
 
@@ -940,11 +967,10 @@ class StudentSGD(ref.SGD):
                         v[...] = mu * v - group["lr"] * g
                         p.data += v
                         continue
-                    if "momentum_buffer" not in st:
-                        first = np.zeros_like(g) if "zero_buffer" in self.bugs else g.copy()
-                        st["momentum_buffer"] = first
-                        if "zero_buffer" in self.bugs:
-                            st["momentum_buffer"] = mu * first + (1 - tau) * g
+                    if "momentum_buffer" not in st and "zero_buffer" in self.bugs:
+                        st["momentum_buffer"] = (1 - tau) * g  # mu * 0 + (1 - tau) g
+                    elif "momentum_buffer" not in st:
+                        st["momentum_buffer"] = g.copy()
                     else:
                         st["momentum_buffer"] = mu * st["momentum_buffer"] + (1 - tau) * g
                     b = st["momentum_buffer"]
@@ -959,7 +985,8 @@ class StudentAdam(ref.Adam):
 
     def step(self, closure=None):
         for group in self.param_groups:
-            (b1, b2), lr, eps, lam = group["betas"], group["lr"], group["eps"], group["weight_decay"]
+            (b1, b2), lr, eps = group["betas"], group["lr"], group["eps"]
+            lam = group["weight_decay"]
             for p in (p for p in group["params"] if p.grad is not None):
                 st = self.state[p]
                 if not st:
@@ -1065,15 +1092,16 @@ def with_bugs(cls: type, *bugs: str) -> type:
 
 
 SMALL = "random0.001"
+HEAVY_BALL = {"lr": 0.01, "momentum": 0.9}
 PLANTED = [
     # (student class, torch name, bug, kwargs, gradient source)
     (StudentAdam, "Adam", "no_bias_correction", {"lr": 0.01}, "random"),
     (StudentAdam, "Adam", "eps_inside_sqrt", {"lr": 0.01}, SMALL),
     (StudentAdam, "Adam", "step_after_use", {"lr": 0.01}, "mlp"),
     (StudentAdagrad, "Adagrad", "step_after_use", {"lr": 0.1, "lr_decay": 0.5}, "random"),
-    (StudentSGD, "SGD", "zero_buffer", {"lr": 0.01, "momentum": 0.9, "dampening": 0.5}, "mlp"),
-    (StudentSGD, "SGD", "sutskever_nesterov", {"lr": 0.01, "momentum": 0.9, "nesterov": True}, "mlp"),
-    (StudentSGD, "SGD", "decay_after_momentum", {"lr": 0.01, "momentum": 0.9, "weight_decay": 0.1}, "quadratic"),
+    (StudentSGD, "SGD", "zero_buffer", {**HEAVY_BALL, "dampening": 0.5}, "mlp"),
+    (StudentSGD, "SGD", "sutskever_nesterov", {**HEAVY_BALL, "nesterov": True}, "mlp"),
+    (StudentSGD, "SGD", "decay_after_momentum", {**HEAVY_BALL, "weight_decay": 0.1}, "quadratic"),
     (StudentAdamW, "AdamW", "coupled_decay", {"lr": 0.01, "weight_decay": 0.1}, "mlp"),
     (StudentRMSprop, "RMSprop", "ignore_centered", {"centered": True}, "random"),
     (StudentAdagrad, "Adagrad", "ignore_lr_decay", {"lr": 0.1, "lr_decay": 0.5}, "quadratic"),
@@ -1134,11 +1162,10 @@ def test_student_template_constructs_and_raises(tmp_path) -> None:
         for name in ALL_NAMES:
             p = module.Parameter(np.ones(2), grad=np.ones(2))
             opt = getattr(module, name)([p])
-            with pytest.raises(NotImplementedError, match=rf"optimizers\.{name}\.step"):
+            owner = type(opt).step.__qualname__  # AdamW's step is Adam.step
+            with pytest.raises(NotImplementedError, match=rf"optimizers\.{owner}"):
                 opt.step(lambda: 1.0)
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            opt = module.SGD([module.Parameter(np.ones(2))])
+        opt = module.SGD([module.Parameter(np.ones(2))])
         for method, args in [
             ("zero_grad", ()),
             ("state_dict", ()),

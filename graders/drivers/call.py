@@ -2,7 +2,8 @@
 
 ``case["returns"]`` says what comes back: ``"array"`` (default; one ndarray), ``"tuple"`` (a
 tuple of ndarrays, one per name in ``case["outputs"]``) or ``"scalar"`` (a real number).  With
-``case["expect_raise"]`` the output is the MRO names of the exception the call raised.
+``case["errstate"] == "raise"`` overflow, invalid operations and division by zero raise
+``FloatingPointError`` (stability cases).  With ``case["expect_raise"]`` the output is the MRO names of the exception the call raised.
 """
 
 from __future__ import annotations
@@ -25,10 +26,16 @@ def run(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarra
     if case.get("expect_raise"):
         try:
             fn(*args, **kwargs)
+        except NotImplementedError:
+            raise
         except Exception as exc:
             return {"raised": np.array([c.__name__ for c in type(exc).__mro__])}
         return {"raised": np.array(["<nothing raised>"])}
-    result = fn(*args, **kwargs)
+    if case.get("errstate") == "raise":  # stability cases: overflow is a failure
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            result = fn(*args, **kwargs)
+    else:
+        result = fn(*args, **kwargs)
     kind = case.get("returns", "array")
     if kind == "scalar":
         return {outputs[0]: _scalar(result)}

@@ -262,5 +262,5 @@ ITEMS: list[Item] = [
     _init_item("kaiming_normal_", 3, True),
     _init_item("trunc_normal_", 2, True),
     _init_item("orthogonal_", 3, True),
-    _init_item("sparse_", 2, True),
+    _init_item("sparse_", 1, True),
 ]

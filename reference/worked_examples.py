@@ -1,0 +1,1047 @@
+"""The notes' hand-worked computations, recomputed with the reference implementations.
+
+Each :class:`WorkedExample` names where the computation is in the notes (``seed``,
+``location``), recomputes it (``compute()`` returns named floats and arrays), and records the
+values the notes print (``printed``) with the number of decimals printed (``decimals``).
+``compute`` may return more than the notes print (the backprop example's partial derivatives,
+which the notes set up but never evaluate; a loss the notes only print from code); those
+extra values are checked against torch by the tests, not against the notes.
+
+Where the notes print a value twice and one copy is wrong, ``printed`` holds the right copy and
+:mod:`reference.errata` lists the wrong one (``backprop-out-o1-value``).
+
+Everything is deterministic (seeded ``numpy.random.Generator``\\ s) and the whole module runs in
+well under two seconds. NumPy and the ``reference`` modules only: no torch here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from reference import activations as act
+from reference import initializers as init
+from reference import losses
+from reference import optimizers as optim
+
+__all__ = ["EXAMPLES", "WorkedExample", "by_id", "printed_mismatches"]
+
+SEED_000 = "000_0fa82a6dc0641123.txt"
+SEED_001 = "001_3dc55db402aa83d9.txt"
+SEED_002 = "002_7fac2f2423e2bca7.txt"
+SEED_003 = "003_ccf34248aa04a675.txt"
+SEED_004 = "004_3b9df9d3af197d22.txt"
+
+Value = float | np.ndarray
+Printed = float | int | tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class WorkedExample:
+    """One hand-worked computation of the notes.
+
+    ``printed[key]`` is the value the notes print for ``compute()[key]``, to
+    ``decimals`` decimals (an int for every key, or a per-key mapping).
+    """
+
+    id: str
+    seed: str
+    location: str
+    description: str
+    compute: Callable[[], dict[str, Value]] = field(repr=False, compare=False)
+    printed: Mapping[str, Printed] = field(default_factory=lambda: MappingProxyType({}))
+    decimals: Mapping[str, int] | int = 0
+
+    def decimals_for(self, key: str) -> int:
+        """Number of decimals the notes print for ``key``."""
+        return self.decimals if isinstance(self.decimals, int) else self.decimals[key]
+
+
+def printed_mismatches(
+    example: WorkedExample, values: Mapping[str, Any] | None = None
+) -> list[str]:
+    """Keys whose computed value does not round to the notes' printed value (empty: all do).
+
+    A computed value reproduces a printed one with ``d`` decimals when they differ by at most
+    half a unit in the last printed place (elementwise for arrays).
+    """
+    values = example.compute() if values is None else values
+    bad = []
+    for key, shown in example.printed.items():
+        half_ulp = 0.5 * 10.0 ** (-example.decimals_for(key)) + 1e-12
+        got = np.asarray(values[key], dtype=np.float64)
+        want = np.asarray(shown, dtype=np.float64)
+        if got.shape != want.shape or not bool(np.all(np.abs(got - want) <= half_ulp)):
+            bad.append(key)
+    return bad
+
+
+def _f(x: Any) -> float:
+    return float(np.asarray(x, dtype=np.float64))
+
+
+# ---------------------------------------------------------------------------------------------
+# seed 004, 3.2.5: the backpropagation example (2 inputs, 2 sigmoid hidden, 2 sigmoid outputs)
+# ---------------------------------------------------------------------------------------------
+
+#: i1, i2 and the targets o1, o2 ("输出数据 o1=0.01, o2=0.99")
+BP_INPUTS = (0.05, 0.10)
+BP_TARGETS = (0.01, 0.99)
+#: w1, w2 feed h1 and w3, w4 feed h2 (from i1, i2); w5, w6 feed o1 and w7, w8 feed o2 (from
+#: h1, h2); b1 is shared by h1 and h2, b2 by o1 and o2 (net_h1 = w1 i1 + w2 i2 + b1).
+BP_PARAMS: Mapping[str, float] = MappingProxyType(
+    {
+        "w1": 0.15,
+        "w2": 0.20,
+        "w3": 0.25,
+        "w4": 0.30,
+        "w5": 0.40,
+        "w6": 0.45,
+        "w7": 0.50,
+        "w8": 0.55,
+        "b1": 0.35,
+        "b2": 0.60,
+    }
+)
+BP_LR = 0.5
+
+
+def _bp_forward(p: Mapping[str, float]) -> dict[str, Value]:
+    i1, i2 = BP_INPUTS
+    net_h = np.array([p["w1"] * i1 + p["w2"] * i2 + p["b1"], p["w3"] * i1 + p["w4"] * i2 + p["b1"]])
+    out_h = act.sigmoid(net_h)
+    net_o = np.array(
+        [
+            p["w5"] * out_h[0] + p["w6"] * out_h[1] + p["b2"],
+            p["w7"] * out_h[0] + p["w8"] * out_h[1] + p["b2"],
+        ]
+    )
+    out_o = act.sigmoid(net_o)
+    # E = Σ ½ (target - output)²: half of the unreduced squared error
+    e = 0.5 * losses.mse_loss(out_o, np.array(BP_TARGETS), reduction="none")
+    return {
+        "net_h1": _f(net_h[0]),
+        "net_h2": _f(net_h[1]),
+        "out_h1": _f(out_h[0]),
+        "out_h2": _f(out_h[1]),
+        "net_o1": _f(net_o[0]),
+        "net_o2": _f(net_o[1]),
+        "out_o1": _f(out_o[0]),
+        "out_o2": _f(out_o[1]),
+        "E_o1": _f(e[0]),
+        "E_o2": _f(e[1]),
+        "E_total": _f(e.sum()),
+    }
+
+
+def _bp_gradients(p: Mapping[str, float]) -> dict[str, float]:
+    """∂E_total/∂(w1..w8, b1, b2) by the chain rule, as the notes set it up for w5."""
+    fw = _bp_forward(p)
+    i1, i2 = BP_INPUTS
+    out_h = np.array([fw["out_h1"], fw["out_h2"]])
+    out_o = np.array([fw["out_o1"], fw["out_o2"]])
+    net_h = np.array([fw["net_h1"], fw["net_h2"]])
+    net_o = np.array([fw["net_o1"], fw["net_o2"]])
+    # ∂E/∂out_o = out_o - target (the gradient of ½·sum of squares)
+    de_dout = 0.5 * losses.mse_loss_grad(out_o, np.array(BP_TARGETS), reduction="sum")
+    delta_o = de_dout * act.sigmoid_grad(net_o)  # ∂E/∂net_o
+    de_douth = np.array(
+        [
+            delta_o[0] * p["w5"] + delta_o[1] * p["w7"],
+            delta_o[0] * p["w6"] + delta_o[1] * p["w8"],
+        ]
+    )
+    delta_h = de_douth * act.sigmoid_grad(net_h)  # ∂E/∂net_h
+    return {
+        "dE/dout_o1": _f(de_dout[0]),
+        "dout_o1/dnet_o1": _f(act.sigmoid_grad(net_o[0])),
+        "dnet_o1/dw5": _f(out_h[0]),
+        "dE/dw1": _f(delta_h[0] * i1),
+        "dE/dw2": _f(delta_h[0] * i2),
+        "dE/dw3": _f(delta_h[1] * i1),
+        "dE/dw4": _f(delta_h[1] * i2),
+        "dE/dw5": _f(delta_o[0] * out_h[0]),
+        "dE/dw6": _f(delta_o[0] * out_h[1]),
+        "dE/dw7": _f(delta_o[1] * out_h[0]),
+        "dE/dw8": _f(delta_o[1] * out_h[1]),
+        "dE/db1": _f(delta_h.sum()),
+        "dE/db2": _f(delta_o.sum()),
+    }
+
+
+def _backprop_forward() -> dict[str, Value]:
+    return _bp_forward(BP_PARAMS)
+
+
+def _backprop_backward() -> dict[str, Value]:
+    return dict(_bp_gradients(BP_PARAMS))
+
+
+def _backprop_sgd_step() -> dict[str, Value]:
+    grads = _bp_gradients(BP_PARAMS)
+    params = {name: optim.Parameter(value) for name, value in BP_PARAMS.items()}
+    for name, prm in params.items():
+        prm.grad = np.array(grads[f"dE/d{name}"])
+    optim.SGD(list(params.values()), lr=BP_LR).step()
+    updated = {name: _f(prm.data) for name, prm in params.items()}
+    out: dict[str, Value] = {f"{name}+": value for name, value in updated.items()}
+    out["E_total+"] = _bp_forward(updated)["E_total"]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# seed 002: loss functions and nn.Linear
+# ---------------------------------------------------------------------------------------------
+
+CE_LOGITS = np.array([[1.5, 2.0, 0.5], [0.5, 1.0, 1.5]])
+CE_LABELS = np.array([1, 2])
+
+
+def _cross_entropy() -> dict[str, Value]:
+    shifted = CE_LOGITS - CE_LOGITS.max(axis=1, keepdims=True)  # "减去最大值"
+    log_sum = np.log(np.exp(shifted).sum(axis=1))  # "求和并取对数"
+    log_p = act.log_softmax(CE_LOGITS, dim=1)
+    picked = log_p[np.arange(2), CE_LABELS]
+    return {
+        "shifted_logits": shifted,
+        "log_sum_exp_shifted": log_sum,
+        "log_softmax_true": picked,
+        "per_sample_loss": -picked,
+        "loss": _f(losses.cross_entropy(CE_LOGITS, CE_LABELS)),
+    }
+
+
+BCE_Y = np.array([[0.7], [0.2], [0.9], [0.7]])
+BCE_T = np.array([[1.0], [0.0], [1.0], [0.0]])
+
+
+def _bce() -> dict[str, Value]:
+    # the table's column t log y + (1 - t) log(1 - y) is minus the unreduced loss
+    terms = -losses.binary_cross_entropy(BCE_Y, BCE_T, reduction="none").ravel()
+    return {
+        "terms": terms,
+        "loss": _f(losses.binary_cross_entropy(BCE_Y, BCE_T)),
+    }
+
+
+MAE_TRUE = np.array([2.0, 5.0, 2.5])
+MAE_PRED = np.array([2.5, 5.0, 3.0])
+MSE_TRUE = np.array([3.0, 5.0, 2.5])
+MSE_PRED = np.array([2.5, 5.0, 3.0])
+
+
+def _mae() -> dict[str, Value]:
+    return {"loss": _f(losses.l1_loss(MAE_PRED, MAE_TRUE))}
+
+
+def _mse() -> dict[str, Value]:
+    return {"loss": _f(losses.mse_loss(MSE_PRED, MSE_TRUE))}
+
+
+LINEAR_X = np.array([[0.1, 0.95]])
+LINEAR_W = np.array([[0.1, 0.2], [0.3, 0.4]])
+
+
+def _linear_forward() -> dict[str, Value]:
+    fan_in = LINEAR_W.shape[1]
+    bound = 1.0 / math.sqrt(fan_in)  # nn.Linear's bias: U(-1/√fan_in, 1/√fan_in)
+    bias = init.uniform_(np.empty(2), -bound, bound, generator=np.random.default_rng(2))
+    x_wt = LINEAR_X @ LINEAR_W.T  # "输出:权重参数会转置": y = x Wᵀ + b
+    return {"x_WT": x_wt, "bias_bound": bound, "bias": bias, "output": x_wt + bias}
+
+
+def _linear_default_init() -> dict[str, Value]:
+    gain = init.calculate_gain("leaky_relu", math.sqrt(5.0))  # √(2/(1+5)) = 1/√3
+    small = init.kaiming_uniform_(np.empty((4, 6)), a=math.sqrt(5.0), generator=_rng(3))
+    big = init.kaiming_uniform_(np.empty((300, 400)), a=math.sqrt(5.0), generator=_rng(4))
+    return {
+        "gain": gain,
+        "bound_6_to_4": gain * math.sqrt(3.0 / 6),  # = 1/√6
+        "max_abs_6_to_4": _f(np.abs(small).max()),
+        "bound_400": gain * math.sqrt(3.0 / 400),  # = 1/√400 = 0.05
+        "max_abs_400": _f(np.abs(big).max()),
+        "std_400": _f(big.std()),  # ≈ bound/√3
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# seeds 000 and 002: variance propagation and the Xavier / Kaiming formulas
+# ---------------------------------------------------------------------------------------------
+
+VAR_WIDTH = 128
+VAR_DEPTH = 20
+VAR_BATCH = 64
+
+
+def _rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(20240000 + seed)
+
+
+def _matmul_t(h: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """h Wᵀ by einsum's own loop, not BLAS: small products, where BLAS threads only contend
+    (seconds instead of milliseconds on a busy machine), and one summation order everywhere."""
+    return np.einsum("bi,oi->bo", h, w)
+
+
+def _deep_std(
+    fill: Callable[[np.ndarray, np.random.Generator], np.ndarray],
+    activation: Callable[[np.ndarray], np.ndarray] | None,
+    seed: int,
+) -> tuple[float, np.ndarray]:
+    """Std of the last layer's output, and each layer's std, for a 20-layer, 128-wide net."""
+    rng = _rng(seed)
+    h = rng.standard_normal((VAR_BATCH, VAR_WIDTH))
+    stds = []
+    for _ in range(VAR_DEPTH):
+        w = fill(np.empty((VAR_WIDTH, VAR_WIDTH)), rng)
+        h = _matmul_t(h, w)
+        if activation is not None:
+            h = activation(h)
+        stds.append(float(h.std()))
+    return stds[-1], np.array(stds)
+
+
+def _variance_propagation() -> dict[str, Value]:
+    n = VAR_WIDTH
+    rng = _rng(10)
+    x = rng.standard_normal((VAR_BATCH, n))
+    w = rng.standard_normal((n, n))
+    one_layer = float(_matmul_t(x, w).std())  # D(H) = n·D(X)·D(W) = n: std √n ≈ 11.3
+    lin_std1, _ = _deep_std(lambda t, g: init.normal_(t, 0.0, 1.0, generator=g), None, 11)
+    lin_small, _ = _deep_std(lambda t, g: init.normal_(t, 0.0, 0.01, generator=g), None, 12)
+    lin_scaled, lin_scaled_all = _deep_std(
+        lambda t, g: init.normal_(t, 0.0, math.sqrt(1.0 / n), generator=g), None, 13
+    )
+    tanh_std1, _ = _deep_std(lambda t, g: init.normal_(t, 0.0, 1.0, generator=g), act.tanh, 14)
+    tanh_xavier, _ = _deep_std(lambda t, g: init.xavier_uniform_(t, generator=g), act.tanh, 15)
+    relu_kaiming, relu_kaiming_all = _deep_std(
+        lambda t, g: init.kaiming_normal_(t, nonlinearity="relu", generator=g), act.relu, 16
+    )
+    relu_std1, _ = _deep_std(lambda t, g: init.normal_(t, 0.0, 1.0, generator=g), act.relu, 17)
+    return {
+        "one_layer_std": one_layer,
+        "one_layer_std_theory": math.sqrt(n),
+        "linear_std1_log10": math.log10(lin_std1),
+        "linear_std1_log10_theory": VAR_DEPTH * math.log10(math.sqrt(n) * 1.0),
+        "linear_std0.01_log10": math.log10(lin_small),
+        "linear_std0.01_log10_theory": VAR_DEPTH * math.log10(math.sqrt(n) * 0.01),
+        "linear_std_sqrt_1_over_n": lin_scaled,
+        "linear_std_sqrt_1_over_n_per_layer": lin_scaled_all,
+        "tanh_std1": tanh_std1,
+        "tanh_xavier": tanh_xavier,
+        "relu_std1_log10": math.log10(relu_std1),
+        "relu_kaiming": relu_kaiming,
+        "relu_kaiming_per_layer": relu_kaiming_all,
+    }
+
+
+def _xavier_uniform_variance() -> dict[str, Value]:
+    n_in, n_out = 300, 100
+    a = math.sqrt(6.0) / math.sqrt(n_in + n_out)
+    w = init.xavier_uniform_(np.empty((n_out, n_in)), generator=_rng(20))
+    return {
+        "a": a,
+        "variance_a2_over_3": a * a / 3.0,  # D(W) = (2a)²/12 = a²/3
+        "variance_target": 2.0 / (n_in + n_out),
+        "sample_variance": _f(w.var()),
+        "sample_max_abs": _f(np.abs(w).max()),
+    }
+
+
+def _kaiming_variance() -> dict[str, Value]:
+    n_in, slope = 500, 0.2
+    target = 2.0 / ((1.0 + slope**2) * n_in)  # D(W) = 2 / ((1 + a²) n_i)
+    w = init.kaiming_normal_(np.empty((400, n_in)), a=slope, generator=_rng(21))
+    return {
+        "variance_target": target,
+        "std_target": math.sqrt(target),
+        "gain": init.calculate_gain("leaky_relu", slope),
+        "sample_std": _f(w.std()),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# seed 001: softmax, the initial loss, XOR
+# ---------------------------------------------------------------------------------------------
+
+SOFTMAX_Y = np.array([2.0, 1.0, 0.1])
+
+
+def _softmax_example() -> dict[str, Value]:
+    s = act.softmax(SOFTMAX_Y)
+    return {"softmax": s, "sum": _f(s.sum())}
+
+
+def _initial_loss() -> dict[str, Value]:
+    n_classes, batch, features = 10, 64, 32
+    rng = _rng(30)
+    labels = rng.integers(0, n_classes, size=batch)
+    equal = losses.cross_entropy(np.zeros((batch, n_classes)), labels)
+    x = rng.standard_normal((batch, features))
+    w = init.uniform_(np.empty((n_classes, features)), -1e-3, 1e-3, generator=rng)
+    small = losses.cross_entropy(x @ w.T, labels)
+    return {"log_N": math.log(n_classes), "equal_scores": _f(equal), "small_init": _f(small)}
+
+
+GATE_AB = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+XOR_Y = np.array([0.0, 1.0, 1.0, 0.0])  # the slide's table (labelled XNOR; see the errata)
+#: two-layer ReLU network: h = relu(W1 [A, B] + b1), y = W2 h
+XOR_W1 = np.array([[1.0, 1.0], [1.0, 1.0]])
+XOR_B1 = np.array([0.0, -1.0])
+XOR_W2 = np.array([1.0, -2.0])
+
+
+def _xor() -> dict[str, Value]:
+    design = np.c_[GATE_AB, np.ones(4)]  # rows [A, B, 1]
+    # A threshold unit [w·x + b > 0] separating XOR needs f(01) > 0, f(10) > 0, f(00) ≤ 0,
+    # f(11) ≤ 0, so f(01) + f(10) - f(00) - f(11) > 0; but these multipliers annihilate every
+    # affine f (λᵀ[X 1] = 0), so that sum is 0 for all (w, b): no linear separator exists.
+    # The same certificate, negated, rules out XNOR.
+    certificate = np.array([-1.0, 1.0, 1.0, -1.0])
+    residual = certificate @ design
+    # the slide's "Y = w1 A + w2 B": the best least-squares fit, with and without a bias
+    coef_nobias, *_ = np.linalg.lstsq(GATE_AB, XOR_Y, rcond=None)
+    coef_bias, *_ = np.linalg.lstsq(design, XOR_Y, rcond=None)
+    hidden = act.relu(GATE_AB @ XOR_W1.T + XOR_B1)
+    out = hidden @ XOR_W2
+    step_hidden = (GATE_AB @ XOR_W1.T + np.array([-0.5, -1.5]) > 0).astype(np.float64)
+    step_out = (step_hidden @ np.array([1.0, -1.0]) - 0.5 > 0).astype(np.float64)
+    return {
+        "certificate_residual": np.abs(residual),
+        "linear_fit_mse_no_bias": _f(np.mean((GATE_AB @ coef_nobias - XOR_Y) ** 2)),
+        "linear_fit_mse_with_bias": _f(np.mean((design @ coef_bias - XOR_Y) ** 2)),
+        "two_layer_relu_xor": out,
+        "two_layer_relu_xnor": 1.0 - out,
+        "two_layer_threshold_xor": step_out,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# seed 003: gradient descent on J = θ1² + θ2², partial derivatives, the derivative table
+# ---------------------------------------------------------------------------------------------
+
+GD_THETA0 = np.array([1.0, -2.0])
+
+
+def _gd_run(alpha: float, steps: int) -> np.ndarray:
+    theta = optim.Parameter(GD_THETA0)
+    opt = optim.SGD([theta], lr=alpha)
+    for _ in range(steps):
+        opt.zero_grad()
+        theta.grad = 2.0 * theta.data  # dJ/dθ_k = 2θ_k
+        opt.step()
+    return theta.data.copy()
+
+
+def _gradient_descent() -> dict[str, Value]:
+    out: dict[str, Value] = {}
+    for alpha, steps in ((0.001, 1000), (0.1, 20), (1.0, 7), (1.1, 10)):
+        theta = _gd_run(alpha, steps)
+        out[f"theta_alpha{alpha}_t{steps}"] = theta
+        out[f"closed_form_alpha{alpha}_t{steps}"] = GD_THETA0 * (1.0 - 2.0 * alpha) ** steps
+        out[f"J_alpha{alpha}_t{steps}"] = _f(np.sum(theta**2))
+    return out
+
+
+Z_POINTS = np.array([[1.0, 2.0], [-3.0, 0.5], [0.0, 0.0], [2.5, -1.5]])  # rows (x, y)
+
+
+def _partials_z() -> dict[str, Value]:
+    x, y = Z_POINTS[:, 0], Z_POINTS[:, 1]
+    h = 1e-6
+
+    def z(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return b**2 - a**2
+
+    return {
+        "dz_dx": -2.0 * x,
+        "dz_dy": 2.0 * y,
+        "dz_dx_central_difference": (z(x + h, y) - z(x - h, y)) / (2 * h),
+        "dz_dy_central_difference": (z(x, y + h) - z(x, y - h)) / (2 * h),
+    }
+
+
+TABLE_X = np.array([0.5, 1.0, 2.0])
+TABLE_A = 3.0
+
+
+def _derivative_table() -> dict[str, Value]:
+    x, a = TABLE_X, TABLE_A
+    return {
+        "c": np.zeros_like(x),
+        "x": np.ones_like(x),
+        "ax": np.full_like(x, a),
+        "x^2": 2.0 * x,
+        "sqrt(x)": 0.5 * x**-0.5,
+        "e^x": np.exp(x),
+        "a^x": math.log(a) * a**x,
+        "ln(x)": 1.0 / x,
+        "log_a(x)": 1.0 / (x * math.log(a)),
+        "sin(x)": np.cos(x),
+        "cos(x)": -np.sin(x),
+        "tan(x)": 1.0 / np.cos(x) ** 2,
+    }
+
+
+ACT_X = np.linspace(-4.0, 4.0, 9)
+
+
+def _sigmoid_tanh_identities() -> dict[str, Value]:
+    s = act.sigmoid(ACT_X)
+    return {
+        "sigmoid_grad": act.sigmoid_grad(ACT_X),
+        "sigmoid_minus_sigmoid_sq": s - s**2,  # σ' = σ - σ² = σ(1 - σ)
+        "tanh": act.tanh(ACT_X),
+        "two_sigmoid_2x_minus_1": 2.0 * act.sigmoid(2.0 * ACT_X) - 1.0,
+        "tanh_grad": act.tanh_grad(ACT_X),
+        "one_minus_tanh_sq": 1.0 - act.tanh(ACT_X) ** 2,
+    }
+
+
+SOFTMAX_A = np.array([2.0, 1.0, 0.1])
+
+
+def _softmax_jacobian() -> dict[str, Value]:
+    p = act.softmax(SOFTMAX_A)
+    jac = act.softmax_grad(SOFTMAX_A)
+    return {
+        "jacobian": jac,
+        "diagonal_p_i_1_minus_p_i": p * (1 - p),  # i = j: p_i (1 - p_j) = p_j (1 - p_j)
+        "off_diagonal_minus_p_i_p_j": -np.outer(p, p) * (1 - np.eye(3)),  # i ≠ j: -p_j p_i
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# seed 004: perceptrons, convolution arithmetic, activation derivatives, losses
+# ---------------------------------------------------------------------------------------------
+
+VOTE_SCORES = np.array([4.0, 1.0, -3.0])
+VOTE_WEIGHTS = np.array([1.0, 3.0, 2.0])
+VOTE_THRESHOLD = 3.0
+
+
+def _perceptron_vote() -> dict[str, Value]:
+    total = _f(VOTE_SCORES @ VOTE_WEIGHTS)  # 4×1 + 1×3 + (-3)×2 = 1
+    return {"weighted_sum": total, "output": float(total > VOTE_THRESHOLD)}
+
+
+NAND_W = np.array([-2.0, -2.0])
+NAND_B = 3.0
+
+
+def _nand() -> dict[str, Value]:
+    sums = GATE_AB @ NAND_W + NAND_B
+    return {
+        "weighted_sums": sums,
+        "outputs": (sums > 0).astype(np.float64),
+        "sum_input_01": _f(sums[1]),  # 0×(-2) + 1×(-2) + 3 = 1
+        "output_input_01": float(sums[1] > 0),
+    }
+
+
+#: the figure the notes lost: the classic 5×5 binary image and 3×3 filter (bias 0)
+CONV_IMAGE = np.array(
+    [
+        [1, 1, 1, 0, 0],
+        [0, 1, 1, 1, 0],
+        [0, 0, 1, 1, 1],
+        [0, 0, 1, 1, 0],
+        [0, 1, 1, 0, 0],
+    ],
+    dtype=np.float64,
+)
+CONV_FILTER = np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1]], dtype=np.float64)
+CONV_BIAS = 0.0
+
+
+def _conv2d(
+    x: np.ndarray, w: np.ndarray, bias: float, stride: int = 1, padding: int = 0
+) -> np.ndarray:
+    """a_{i,j} = Σ_d Σ_m Σ_n w_{d,m,n} x_{d, iS+m, jS+n} + w_b (the notes' formula, no f).
+
+    ``x``: (D, H, W) or (H, W); ``w``: (D, F, F) or (F, F).
+    """
+    x3 = x[None] if x.ndim == 2 else x
+    w3 = w[None] if w.ndim == 2 else w
+    x3 = np.pad(x3, ((0, 0), (padding, padding), (padding, padding)))
+    f = w3.shape[-1]
+    windows = np.lib.stride_tricks.sliding_window_view(x3, (f, f), axis=(1, 2))
+    windows = windows[:, ::stride, ::stride]  # (D, H2, W2, F, F)
+    return np.einsum("dijmn,dmn->ij", windows, w3) + bias
+
+
+def _conv_feature_maps() -> dict[str, Value]:
+    s1 = act.relu(_conv2d(CONV_IMAGE, CONV_FILTER, CONV_BIAS, stride=1))
+    s2 = act.relu(_conv2d(CONV_IMAGE, CONV_FILTER, CONV_BIAS, stride=2))
+    return {"a_00": _f(s1[0, 0]), "stride1": s1, "stride2": s2}
+
+
+def _out_size(w1: int, f: int, p: int, s: int) -> int:
+    return (w1 - f + 2 * p) // s + 1  # W2 = (W1 - F + 2P)/S + 1
+
+
+def _conv_output_size() -> dict[str, Value]:
+    return {
+        "W2_5_3_0_2": float(_out_size(5, 3, 0, 2)),  # the notes' example: 2
+        "W2_5_3_0_1": float(_out_size(5, 3, 0, 1)),  # stride 1: 3
+        "W2_5_3_1_2": float(_out_size(5, 3, 1, 2)),  # the two-filter figure (5×5×3, P=1): 3
+        "W2_7_3_1_2": float(_out_size(7, 3, 1, 2)),  # a 7×7 input with P=1: 4 (see errata)
+    }
+
+
+CONV_DEPTH_SHAPE = (3, 5, 5)
+
+
+def _conv_depth_two_filters() -> dict[str, Value]:
+    rng = _rng(40)
+    x = rng.integers(0, 3, size=CONV_DEPTH_SHAPE).astype(np.float64)
+    w = rng.integers(-1, 2, size=(2, 3, 3, 3)).astype(np.float64)
+    b = np.array([1.0, 0.0])
+    maps = np.stack([_conv2d(x, w[k], b[k], stride=2, padding=1) for k in range(2)])
+    return {
+        "parameters": float((3 * 3 * 3 + 1) * 2),  # 56
+        "input": x,
+        "weights": w,
+        "biases": b,
+        "feature_maps": maps,  # (2, 3, 3): the 3×3×2 output of the figure
+    }
+
+
+def _activation_derivatives() -> dict[str, Value]:
+    grid = np.linspace(-20.0, 20.0, 40001)  # includes 0
+    sg, tg = act.sigmoid_grad(grid), act.tanh_grad(grid)
+    return {
+        "sigmoid_grad_0": _f(act.sigmoid_grad(0.0)),
+        "sigmoid_grad_10": _f(act.sigmoid_grad(10.0)),
+        "sigmoid_grad_-10": _f(act.sigmoid_grad(-10.0)),
+        "tanh_grad_0": _f(act.tanh_grad(0.0)),
+        "tanh_grad_10": _f(act.tanh_grad(10.0)),
+        "tanh_grad_-10": _f(act.tanh_grad(-10.0)),
+        "sigmoid_grad_max": _f(sg.max()),  # σ' ∈ (0, 1/4]
+        "sigmoid_grad_min": _f(sg.min()),
+        "tanh_grad_max": _f(tg.max()),  # tanh' ∈ (0, 1]
+        "tanh_grad_min": _f(tg.min()),
+    }
+
+
+CEW_N, CEW_D = 8, 3
+
+
+def _ce_weight_gradient_data() -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    rng = _rng(50)
+    x = rng.standard_normal((CEW_N, CEW_D))
+    y = rng.integers(0, 2, size=CEW_N).astype(np.float64)
+    w = rng.standard_normal(CEW_D) * 0.5
+    return x, y, w, 0.1
+
+
+def _ce_weight_gradient() -> dict[str, Value]:
+    x, y, w, b = _ce_weight_gradient_data()
+    z = x @ w + b
+    a = act.sigmoid(z)
+    # the notes' result: ∂C/∂w_j = (1/n) Σ x_j (σ(z) - y), ∂C/∂b = (1/n) Σ (σ(z) - y)
+    grad_w = x.T @ (a - y) / CEW_N
+    grad_b = _f(np.mean(a - y))
+    # the same by the chain rule through the reference BCE gradient: σ'(z) cancels
+    upstream = losses.binary_cross_entropy_grad(a, y) * act.sigmoid_grad(z)
+    # the quadratic cost ½ mean (a - y)² keeps σ'(z): the learning slowdown
+    quad = x.T @ ((a - y) * act.sigmoid_grad(z)) / CEW_N
+    return {
+        "x": x,
+        "y": y,
+        "w": w,
+        "b": b,
+        "cost": _f(losses.binary_cross_entropy(a, y)),
+        "grad_w": grad_w,
+        "grad_b": grad_b,
+        "grad_w_chain_rule": x.T @ upstream,
+        "grad_b_chain_rule": _f(upstream.sum()),
+        "grad_w_quadratic_cost": quad,
+    }
+
+
+CENTER_X = np.array([[1.0, 2.0], [0.5, -1.0], [1.5, 1.0], [-2.0, 0.0], [0.0, -2.0]])
+CENTER_LABELS = np.array([0, 1, 0, 2, 1])
+CENTER_C = np.array([[1.0, 1.0], [0.0, -1.0], [-1.0, 1.0], [3.0, 3.0]])  # class 3 unused
+CENTER_ALPHA = 0.5
+
+
+def _center_loss() -> dict[str, Value]:
+    k = CENTER_C.shape[0]
+    delta = np.zeros_like(CENTER_C)
+    for j in range(k):
+        mask = np.equal(CENTER_LABELS, j)
+        delta[j] = (CENTER_C[j] - CENTER_X[mask]).sum(axis=0) / (1 + mask.sum())
+    return {
+        "L_C": _f(losses.center_loss(CENTER_X, CENTER_LABELS, CENTER_C)),
+        "dL_dx": losses.center_loss_grad(CENTER_X, CENTER_LABELS, CENTER_C),
+        "delta_c": delta,
+        "centers_after": losses.center_loss_update(CENTER_X, CENTER_LABELS, CENTER_C, CENTER_ALPHA),
+    }
+
+
+LAYER_W = np.array([[0.5, -1.0, 0.3], [0.8, 0.2, -0.6], [-0.4, 0.9, 1.1]])
+LAYER_H = np.array([0.2, -0.7, 1.5])
+
+
+def _layer_jacobian() -> dict[str, Value]:
+    # ∂h_{t+1}/∂h_t = diag(σ'(W h_t)) W for h_{t+1} = σ(W h_t)
+    return {"jacobian": act.sigmoid_grad(LAYER_W @ LAYER_H)[:, None] * LAYER_W}
+
+
+SOFTMAX_V = np.array([3.0, 1.0, -3.0])
+
+
+def _softmax_three_logits() -> dict[str, Value]:
+    s = act.softmax(SOFTMAX_V)
+    return {"softmax": s, "sum": _f(s.sum())}
+
+
+# ---------------------------------------------------------------------------------------------
+# the list
+# ---------------------------------------------------------------------------------------------
+
+
+def _fixed(d: Mapping[str, Printed]) -> Mapping[str, Printed]:
+    return MappingProxyType(dict(d))
+
+
+def _per_key(d: Mapping[str, int]) -> Mapping[str, int]:
+    return MappingProxyType(dict(d))
+
+
+EXAMPLES: tuple[WorkedExample, ...] = (
+    # --- seed 000 (with seed 002's Xavier/He sections) -------------------------------------
+    WorkedExample(
+        id="variance-propagation",
+        seed=SEED_000,
+        location="1.1 梯度消失与爆炸: “D(H_1) = n*D(X)*D(W) = 1 ⇒ D(W) = 1/n”; seed 002 §3-4",
+        description="D(H) = n·D(X)·D(W): one 128-wide layer of N(0,1) weights has output std "
+        "√n ≈ 11.3; through 20 layers the activations explode (std 1) or vanish (std 0.01) "
+        "geometrically, stay at 1 with D(W) = 1/n (linear), stay O(1) with Xavier (tanh) and "
+        "Kaiming (ReLU).",
+        compute=_variance_propagation,
+    ),
+    WorkedExample(
+        id="xavier-uniform-variance",
+        seed=SEED_000,
+        location="1.2 Xavier初始化: “D(W) = (−a−a)²/12 = a²/3 ... a = √6/√(n_i + n_{i+1})”",
+        description="U[-a, a] has variance a²/3; a = √6/√(n_i + n_{i+1}) gives "
+        "D(W) = 2/(n_i + n_{i+1}); a 100×300 xavier_uniform_ sample agrees.",
+        compute=_xavier_uniform_variance,
+    ),
+    WorkedExample(
+        id="kaiming-variance",
+        seed=SEED_000,
+        location="Kaiming初始化: “D(W) = 2/((1+a²)*n_i)”",
+        description="std(W) = √(2/((1 + a²) n_i)) for leaky ReLU slope a = 0.2, n_i = 500; a "
+        "kaiming_normal_ sample agrees.",
+        compute=_kaiming_variance,
+    ),
+    # --- seed 001 -------------------------------------------------------------------------
+    WorkedExample(
+        id="softmax-2-1-0.1",
+        seed=SEED_001,
+        location="Softmax: “y = [2.0, 1.0, 0.1] → S(y) = [0.66, 0.24, 0.10]”",
+        description="Softmax of [2.0, 1.0, 0.1].",
+        compute=_softmax_example,
+        printed=_fixed({"softmax": (0.66, 0.24, 0.10)}),
+        decimals=2,
+    ),
+    WorkedExample(
+        id="initial-loss-log-n",
+        seed=SEED_001,
+        location="损失函数: “log N ... 对于N = 10类的CIFAR-10数据集, 初始损失应为2.3左右”",
+        description="With equal (or nearly equal, from tiny random weights) scores the softmax "
+        "cross-entropy is log N: 2.3 for N = 10.",
+        compute=_initial_loss,
+        printed=_fixed({"log_N": 2.3, "equal_scores": 2.3, "small_init": 2.3}),
+        decimals=1,
+    ),
+    WorkedExample(
+        id="xor-not-linearly-separable",
+        seed=SEED_001,
+        location="激活函数: “XNOR(异或门)的真值表 ... Q: 线性网络能够模拟异或门的工作吗? "
+        "Y = w1 A + w2 B”",
+        description="No linear threshold unit separates the table (a Farkas certificate "
+        "annihilates every affine function), the best linear fits keep MSE 1/3 (no bias) and "
+        "1/4 (bias); a two-layer ReLU net h = relu([A+B, A+B-1]), y = h1 - 2 h2 computes it "
+        "exactly (and 1 - y gives XNOR).",
+        compute=_xor,
+    ),
+    # --- seed 002 -------------------------------------------------------------------------
+    WorkedExample(
+        id="linear-forward",
+        seed=SEED_002,
+        location="1.3 任意常数的初始化, func3: “net.weight.data = torch.tensor([[0.1,0.2],"
+        "[0.3,0.4]]) # 输出:权重参数会转置”",
+        description="nn.Linear(2, 2) on x = [[0.1, 0.95]]: y = x Wᵀ + b = [0.2, 0.41] + b, "
+        "with the default bias b ~ U(±1/√2).",
+        compute=_linear_forward,
+    ),
+    WorkedExample(
+        id="linear-default-init",
+        seed=SEED_002,
+        location="5. 总结: “每个网络层的参数都有默认的初始化方法”",
+        description="nn.Linear's default weight init, kaiming_uniform_(a=√5): gain 1/√3, "
+        "bound 1/√fan_in (0.408 for Linear(6, 4)).",
+        compute=_linear_default_init,
+    ),
+    WorkedExample(
+        id="mae-example",
+        seed=SEED_002,
+        location="1.1 MAE损失: “y_true = [2,5,2.5], y_pred = [2.5,5,3]”",
+        description="L1 loss (mean): (0.5 + 0 + 0.5)/3 = 1/3 (the notes only print it from code).",
+        compute=_mae,
+    ),
+    WorkedExample(
+        id="mse-example",
+        seed=SEED_002,
+        location="1.2 MES损失: “y_true = [3,5,2.5], y_pred = [2.5,5,3]”",
+        description="MSE loss (mean): (0.25 + 0 + 0.25)/3 = 1/6 (printed only from code).",
+        compute=_mse,
+    ),
+    WorkedExample(
+        id="cross-entropy-two-samples",
+        seed=SEED_002,
+        location="2.CrossEntropyLoss, 分析: “对应的softmax值是-0.6041; 2是-0.6803 ... "
+        "计算平均损失”",
+        description="CrossEntropyLoss of logits [[1.5, 2, 0.5], [0.5, 1, 1.5]] with labels "
+        "[1, 2]: log-softmax at the labels −0.6041 and −0.6803, mean loss 0.6422.",
+        compute=_cross_entropy,
+        printed=_fixed({"log_softmax_true": (-0.6041, -0.6803), "loss": 0.6422}),
+        decimals=4,
+    ),
+    WorkedExample(
+        id="bce-four-samples",
+        seed=SEED_002,
+        location="3.BCELoss: the table “t_i*log(y_i) + (1-t_i)*log(1-y_i)”",
+        description="BCE terms for y = [0.7, 0.2, 0.9, 0.7], t = [1, 0, 1, 0]: −0.3567, "
+        "−0.2231, −0.1054, −1.2040; their negated mean, the loss, is 0.4723 (not printed).",
+        compute=_bce,
+        printed=_fixed({"terms": (-0.3567, -0.2231, -0.1054, -1.2040)}),
+        decimals=4,
+    ),
+    # --- seed 003 -------------------------------------------------------------------------
+    WorkedExample(
+        id="gradient-descent-quadratic",
+        seed=SEED_003,
+        location="举个栗子: “J(θ1,θ2) = θ1² + θ2² ... d/dθ1 J = 2θ1 ... α可以取0.001”",
+        description="Gradient descent θ ← θ − α·2θ from θ0 = (1, −2) is θ_t = θ0(1 − 2α)^t: "
+        "slow for α = 0.001 (1000 steps: ×0.135), fast for 0.1, oscillating for 1.0 and "
+        "diverging for 1.1 (reference SGD).",
+        compute=_gradient_descent,
+    ),
+    WorkedExample(
+        id="partials-z",
+        seed=SEED_003,
+        location="什么是梯度: “z = y² − x², ∂z/∂x = −2x, ∂z/∂y = 2y”",
+        description="The partials of z = y² − x² at four points, by the formula and by central "
+        "differences.",
+        compute=_partials_z,
+    ),
+    WorkedExample(
+        id="derivative-table",
+        seed=SEED_003,
+        location="常见函数梯度: the table “constant c → 0 ... tan(x) → sec²(x)”",
+        description="Every row of the derivative table evaluated at x = 0.5, 1, 2 (a = 3).",
+        compute=_derivative_table,
+    ),
+    WorkedExample(
+        id="sigmoid-tanh-identities",
+        seed=SEED_003,
+        location="sigmoid/logistic and tanh: “σ' = σ(1−σ)”, “tanh(x) = 2sigmoid(2x) − 1”, "
+        "“d/dx tanh(x) = 1 − tanh²(x)”",
+        description="σ' = σ − σ², tanh(x) = 2σ(2x) − 1 and tanh' = 1 − tanh² on a grid.",
+        compute=_sigmoid_tanh_identities,
+    ),
+    WorkedExample(
+        id="softmax-jacobian",
+        seed=SEED_003,
+        location="cross entropy loss: “∂p_i/∂a_j = p_i(1−p_j) (i = j), −p_j p_i (i ≠ j)”",
+        description="The softmax Jacobian at a = [2.0, 1.0, 0.1] and its diagonal/off-diagonal "
+        "formulas.",
+        compute=_softmax_jacobian,
+    ),
+    # --- seed 004 -------------------------------------------------------------------------
+    WorkedExample(
+        id="perceptron-vote",
+        seed=SEED_004,
+        location="3.1.1 感知机: “4×1 + 1×3 + (−3)×2 = 1 ... threshold 为 3 ... output = 0”",
+        description="The judges' weighted vote: 1, below the threshold 3, so output 0.",
+        compute=_perceptron_vote,
+        printed=_fixed({"weighted_sum": 1, "output": 0}),
+        decimals=0,
+    ),
+    WorkedExample(
+        id="nand-perceptron",
+        seed=SEED_004,
+        location="3.1.1 感知机: “当输入为 0 和 1 时, 感知机输出为 0×(−2) + 1×(−2) + 3 = 1”",
+        description="The NAND perceptron (weights −2, −2, bias 3): sums 3, 1, 1, −1 and outputs "
+        "1, 1, 1, 0.",
+        compute=_nand,
+        printed=_fixed({"sum_input_01": 1, "output_input_01": 1}),
+        decimals=0,
+    ),
+    WorkedExample(
+        id="conv-5x5-feature-map",
+        seed=SEED_004,
+        location="3.2.3 如何计算卷积神经网络输出值: “a_{0,0} = ... = 1+0+1+0+1+0+0+0+1 = 4”",
+        description="The 5×5 image (rows 11100, 01110, 00111, 00110, 01100) and 3×3 filter "
+        "(101, 010, 101), bias 0, ReLU: a_{0,0} = 4; stride 1 gives [[4,3,4],[2,4,3],[2,3,4]], "
+        "stride 2 gives [[4,4],[2,4]].",
+        compute=_conv_feature_maps,
+        printed=_fixed({"a_00": 4}),
+        decimals=0,
+    ),
+    WorkedExample(
+        id="conv-output-size",
+        seed=SEED_004,
+        location="3.2.3: “W_2 = (W_1 − F + 2P)/S + 1 = (5−3+0)/2 + 1 = 2”",
+        description="The output-size formula for the notes' example and neighbours.",
+        compute=_conv_output_size,
+        printed=_fixed({"W2_5_3_0_2": 2}),
+        decimals=0,
+    ),
+    WorkedExample(
+        id="conv-two-filters-56-parameters",
+        seed=SEED_004,
+        location="3.2.3: “(3*3*3+1)*2 = 56”, “a_{i,j} = f(Σ_d Σ_m Σ_n w_{d,m,n} x_{d,i+m,j+n} "
+        "+ w_b)”",
+        description="Two 3×3×3 filters have (27 + 1)·2 = 56 parameters; on a 5×5×3 input "
+        "with padding 1 and stride 2 they give a 3×3×2 output (depth-D formula).",
+        compute=_conv_depth_two_filters,
+        printed=_fixed({"parameters": 56}),
+        decimals=0,
+    ),
+    WorkedExample(
+        id="backprop-forward",
+        seed=SEED_004,
+        location="3.2.5 实例理解反向传播, 前向传播 and 1.计算总误差",
+        description="Forward pass of the 2-2-2 sigmoid network (inputs 0.05, 0.10; targets "
+        "0.01, 0.99; w1..w8 = 0.15 ... 0.55; b1 = 0.35, b2 = 0.60) and the squared error "
+        "E = Σ ½(target − output)².",
+        compute=_backprop_forward,
+        printed=_fixed(
+            {
+                "net_h1": 0.3775,
+                "out_h1": 0.593269992,
+                "out_h2": 0.596884378,
+                "net_o1": 1.105905967,
+                "out_o1": 0.75136507,
+                "out_o2": 0.772928465,
+                "E_o1": 0.274811083,
+                "E_o2": 0.023560026,
+                "E_total": 0.298371109,
+            }
+        ),
+        decimals=_per_key(
+            {
+                "net_h1": 4,
+                "out_h1": 9,
+                "out_h2": 9,
+                "net_o1": 9,
+                "out_o1": 8,
+                "out_o2": 9,
+                "E_o1": 9,
+                "E_o2": 9,
+                "E_total": 9,
+            }
+        ),
+    ),
+    WorkedExample(
+        id="backprop-backward",
+        seed=SEED_004,
+        location="3.2.5, 2.隐含层 --> 输出层的权值更新: “∂E_total/∂w5 = ∂E_total/∂out_o1 * "
+        "∂out_o1/∂net_o1 * ∂net_o1/∂w5”",
+        description="The chain rule the notes set up for w5 (factors 0.74136507, 0.186815602, "
+        "0.593269992), carried out for all ten parameters: ∂E/∂w1..w8, ∂E/∂b1, ∂E/∂b2 "
+        "(the notes stop before any number).",
+        compute=_backprop_backward,
+    ),
+    WorkedExample(
+        id="backprop-sgd-step",
+        seed=SEED_004,
+        location="3.2.5: “现在我们对误差进行反向传播, 更新权值, 重新计算输出”",
+        description="One reference SGD step with lr 0.5 on all ten parameters (biases "
+        "included), and the total error after it.",
+        compute=_backprop_sgd_step,
+    ),
+    WorkedExample(
+        id="activation-derivatives",
+        seed=SEED_004,
+        location="3.4.3 常见激活函数的导数计算 and 3.4.12: “x=0 时 f'(x)=0.25”, “f'(0)=1”, "
+        "“s'(x) ∈ (0, 1/4]”",
+        description="σ'(0) = 0.25, tanh'(0) = 1, both ≈ 0 at x = ±10; σ' ∈ (0, 1/4] and "
+        "tanh' ∈ (0, 1] on a grid over [−20, 20].",
+        compute=_activation_derivatives,
+        printed=_fixed(
+            {
+                "sigmoid_grad_0": 0.25,
+                "tanh_grad_0": 1,
+                "sigmoid_grad_10": 0,
+                "sigmoid_grad_-10": 0,
+                "tanh_grad_10": 0,
+                "tanh_grad_-10": 0,
+                "sigmoid_grad_max": 0.25,
+            }
+        ),
+        decimals=_per_key(
+            {
+                "sigmoid_grad_0": 2,
+                "tanh_grad_0": 0,
+                "sigmoid_grad_10": 4,
+                "sigmoid_grad_-10": 4,
+                "tanh_grad_10": 4,
+                "tanh_grad_-10": 4,
+                "sigmoid_grad_max": 2,
+            }
+        ),
+    ),
+    WorkedExample(
+        id="cross-entropy-weight-gradient",
+        seed=SEED_004,
+        location="3.4.11 交叉熵代价函数: “∂C/∂w_j = (1/n) Σ x_j (σ(z) − y)”, “∂C/∂b = (1/n) "
+        "Σ (σ(z) − y)”",
+        description="For a sigmoid neuron with the cross-entropy cost the σ'(z) factor cancels; "
+        "the quadratic cost keeps it.",
+        compute=_ce_weight_gradient,
+    ),
+    WorkedExample(
+        id="layer-jacobian",
+        seed=SEED_004,
+        location="3.4.12 注: “∂h_{t+1}/∂h_t = diag(σ'(W h_t)) W”",
+        description="The Jacobian of one sigmoid layer.",
+        compute=_layer_jacobian,
+    ),
+    WorkedExample(
+        id="center-loss",
+        seed=SEED_004,
+        location="3.4.12 内聚外斥 - Center Loss: “L_C = ½ Σ ‖x_i − c_{y_i}‖²”, “∂L_C/∂x_i = "
+        "x_i − c_{y_i}”, “Δc_j = Σ δ(y_i=j)(c_j − x_i) / (1 + Σ δ(y_i=j))”",
+        description="Center loss, its feature gradient and the center update on 5 features of "
+        "3 classes (a 4th class absent from the batch keeps its center).",
+        compute=_center_loss,
+    ),
+    WorkedExample(
+        id="softmax-3-1-minus3",
+        seed=SEED_004,
+        location="3.4.10: “将原来输出是 3,1,−3 通过 softmax 函数一作用, 就映射成为 (0,1) 的值”",
+        description="softmax([3, 1, −3]) = [0.879, 0.119, 0.002], summing to 1 (the figure's "
+        "[0.05, 0.10, 0.85] belongs to other inputs).",
+        compute=_softmax_three_logits,
+    ),
+)
+
+
+def by_id(example_id: str) -> WorkedExample:
+    """The worked example with this id (KeyError when there is none)."""
+    for ex in EXAMPLES:
+        if ex.id == example_id:
+            return ex
+    raise KeyError(example_id)

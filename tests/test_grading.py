@@ -1,0 +1,113 @@
+"""End-to-end verdicts: the reference scores full marks, the template zero, deterministically."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graders import engine, registry
+from graders.report import gradescope
+
+ROOT = Path(__file__).resolve().parent.parent
+HIDDEN_SEED = 987654321
+
+
+@pytest.fixture(scope="module")
+def reference_result() -> Any:
+    return engine.grade(ROOT / "reference", list(registry.ITEMS), hidden_seed=HIDDEN_SEED)
+
+
+def test_reference_scores_full_marks_public_and_hidden(reference_result: Any) -> None:
+    failing = {i.name: [f"{c.name}: {c.message}" for c in i.failures][:3]
+               for i in reference_result.items if i.score != i.points}
+    assert not failing
+    assert reference_result.score == reference_result.max_score
+    assert any(c.hidden for i in reference_result.items for c in i.cases)
+    assert reference_result.hidden_not_run == 0
+
+
+def test_total_points_is_a_round_number() -> None:
+    total = sum(i.points for i in registry.ITEMS)
+    assert total % 10 == 0, total
+
+
+def test_template_scores_zero_and_every_item_says_not_implemented() -> None:
+    result = engine.grade(ROOT / "student_template", list(registry.ITEMS))
+    assert result.score == 0
+    for item in result.items:
+        assert item.status == "not implemented", (item.name, item.failures[0].message)
+    assert result.hidden_not_run > 0
+    from graders.report import summary_line
+
+    assert "hidden cases exist and were not run" in summary_line(result)
+
+
+def _strip_timings(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _strip_timings(v) for k, v in obj.items() if k != "execution_time"}
+    if isinstance(obj, list):
+        return [_strip_timings(v) for v in obj]
+    return obj
+
+
+def test_same_submission_and_seeds_give_identical_json(reference_result: Any,
+                                                       tmp_path: Path) -> None:
+    again = engine.grade(ROOT / "reference", list(registry.ITEMS), hidden_seed=HIDDEN_SEED,
+                         use_cache=False)
+    one = _strip_timings(json.loads(gradescope.render(reference_result)))
+    two = _strip_timings(json.loads(gradescope.render(again)))
+    assert one == two
+    # and byte-identical once the timing fields are blanked
+    blank = re.compile(r'"execution_time": [0-9.e+-]+')
+    assert blank.sub("", gradescope.render(reference_result)) == blank.sub(
+        "", gradescope.render(again))
+
+
+def test_buggy_submission_verdicts_are_deterministic(tmp_path: Path) -> None:
+    from tests.planted_bugs import BUGS
+
+    bug = next(b for b in BUGS if b.name == "kaiming-normal-fan-out-for-fan-in")
+    sub = bug.write(tmp_path / "s")
+    items = registry.select(["initializers.kaiming_normal_"])
+    a = gradescope.render(engine.grade(sub, items, hidden_seed=3))
+    b = gradescope.render(engine.grade(sub, items, hidden_seed=3, use_cache=False))
+    blank = re.compile(r'"execution_time": [0-9.e+-]+')
+    assert blank.sub("", a) == blank.sub("", b)
+
+
+def test_hidden_cases_change_with_the_hidden_seed() -> None:
+    item = registry.BY_NAME["activations.sigmoid"]
+    a = registry.build_cases(item, 1, hidden=True)
+    b = registry.build_cases(item, 2, hidden=True)
+    assert len(a) == len(b) > 0
+    assert any((x.args[0].shape != y.args[0].shape) or (x.args[0] != y.args[0]).any()
+               for x, y in zip(a, b, strict=True))
+    assert all(c.name.startswith("hidden/") and c.hidden for c in a)
+
+
+def test_gradescope_schema_and_after_published(reference_result: Any) -> None:
+    data = json.loads(gradescope.render(reference_result))
+    assert {"score", "max_score", "execution_time", "tests"} <= set(data)
+    names = [t["name"] for t in data["tests"]]
+    assert "activations.sigmoid" in names and "activations.sigmoid (hidden cases)" in names
+    for test in data["tests"]:
+        assert {"name", "number", "score", "max_score", "status", "output", "visibility"} <= set(
+            test)
+        assert test["visibility"] == ("after_published" if "hidden" in test["name"]
+                                      else "visible")
+    assert sum(t["max_score"] for t in data["tests"]) == pytest.approx(data["max_score"])
+
+
+def test_make_grade_prints_a_clear_zero_point_report() -> None:
+    out = subprocess.run([sys.executable, "-m", "graders", "grade"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert re.search(r"Score 0/\d+", out.stdout)
+    assert "not implemented" in out.stdout
+    assert "torch 2.13.0" in out.stdout and "sandbox:" in out.stdout

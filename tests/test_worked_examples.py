@@ -1,0 +1,801 @@
+"""The notes' hand-worked values: reproduced at the notes' printed precision, and recomputed
+independently with torch (float64).
+
+Expected values come from the numbers the notes print (``NOTES`` below, typed in from the
+seeds) and from torch; never from ``reference.worked_examples`` itself.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from reference import worked_examples as wx
+from reference.worked_examples import EXAMPLES, WorkedExample, printed_mismatches
+
+F64 = torch.float64
+EXACT = {"rtol": 1e-10, "atol": 1e-12}
+
+#: what the notes print, and to how many decimals: example id -> key -> (value, decimals)
+NOTES: dict[str, dict[str, tuple[Any, int]]] = {
+    "softmax-2-1-0.1": {"softmax": ((0.66, 0.24, 0.10), 2)},
+    "initial-loss-log-n": {
+        "log_N": (2.3, 1),
+        "equal_scores": (2.3, 1),
+        "small_init": (2.3, 1),
+    },
+    "cross-entropy-two-samples": {
+        "log_softmax_true": ((-0.6041, -0.6803), 4),
+        "loss": (0.6422, 4),
+    },
+    "bce-four-samples": {"terms": ((-0.3567, -0.2231, -0.1054, -1.2040), 4)},
+    "perceptron-vote": {"weighted_sum": (1, 0), "output": (0, 0)},
+    "nand-perceptron": {"sum_input_01": (1, 0), "output_input_01": (1, 0)},
+    "conv-5x5-feature-map": {"a_00": (4, 0)},
+    "conv-output-size": {"W2_5_3_0_2": (2, 0)},
+    "conv-two-filters-56-parameters": {"parameters": (56, 0)},
+    "backprop-forward": {
+        "net_h1": (0.3775, 4),
+        "out_h1": (0.593269992, 9),
+        "out_h2": (0.596884378, 9),
+        "net_o1": (1.105905967, 9),
+        "out_o1": (0.75136507, 8),  # as used in E_o1; the other copy, 0.75136079, is an erratum
+        "out_o2": (0.772928465, 9),
+        "E_o1": (0.274811083, 9),
+        "E_o2": (0.023560026, 9),
+        "E_total": (0.298371109, 9),
+    },
+    "activation-derivatives": {
+        "sigmoid_grad_0": (0.25, 2),
+        "tanh_grad_0": (1, 0),
+        "sigmoid_grad_10": (0, 4),  # "f'(x) ≈ 0"
+        "sigmoid_grad_-10": (0, 4),
+        "tanh_grad_10": (0, 4),
+        "tanh_grad_-10": (0, 4),
+        "sigmoid_grad_max": (0.25, 2),  # "s'(x) ∈ (0, 1/4]"
+    },
+}
+
+IDS = [ex.id for ex in EXAMPLES]
+
+
+@pytest.fixture(scope="module")
+def values() -> dict[str, dict[str, Any]]:
+    return {ex.id: ex.compute() for ex in EXAMPLES}
+
+
+def t(x: Any) -> torch.Tensor:
+    return torch.tensor(np.asarray(x, dtype=np.float64), dtype=F64)
+
+
+def n(x: torch.Tensor) -> np.ndarray:
+    return x.detach().numpy().astype(np.float64)
+
+
+def close(
+    got: Mapping[str, Any],
+    want: Mapping[str, Any],
+    *,
+    rtol: float = EXACT["rtol"],
+    atol: float = EXACT["atol"],
+    all_keys: bool = True,
+) -> None:
+    """Each ``want[key]`` equals ``got[key]`` (same shape, within tolerance)."""
+    if all_keys:
+        assert set(got) == set(want), f"unchecked or missing keys: {set(got) ^ set(want)}"
+    for key, w in want.items():
+        g = np.asarray(got[key], dtype=np.float64)
+        w = np.asarray(w, dtype=np.float64)
+        assert g.shape == w.shape, f"{key}: shape {g.shape} vs torch {w.shape}"
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=atol, err_msg=key)
+
+
+# ---------------------------------------------------------------------------------------------
+# the notes' printed numbers
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=IDS)
+def test_printed_record_matches_the_notes(example: WorkedExample) -> None:
+    notes = NOTES.get(example.id, {})
+    assert dict(example.printed) == {k: v for k, (v, _) in notes.items()}
+    assert {k: example.decimals_for(k) for k in example.printed} == {
+        k: d for k, (_, d) in notes.items()
+    }
+
+
+@pytest.mark.parametrize("example_id", sorted(NOTES))
+def test_printed_values_reproduced(example_id: str, values: dict[str, dict[str, Any]]) -> None:
+    got = values[example_id]
+    for key, (shown, decimals) in NOTES[example_id].items():
+        g = np.asarray(got[key], dtype=np.float64)
+        s = np.asarray(shown, dtype=np.float64)
+        assert g.shape == s.shape, key
+        # rounding to the printed decimals gives the printed value
+        assert np.all(np.abs(g - s) <= 0.5 * 10.0**-decimals + 1e-12), (key, g, s)
+    assert printed_mismatches(wx.by_id(example_id), got) == []
+
+
+def test_printed_mismatches_flags_a_wrong_value() -> None:
+    ex = wx.by_id("backprop-forward")
+    wrong = dict(ex.compute(), out_o1=0.75136079)  # the notes' other, wrong, copy
+    assert printed_mismatches(ex, wrong) == ["out_o1"]
+
+
+def test_every_seed_has_examples() -> None:
+    assert {ex.seed[:3] for ex in EXAMPLES} == {"000", "001", "002", "003", "004"}
+    assert len(IDS) == len(set(IDS))
+    with pytest.raises(KeyError):
+        wx.by_id("no-such-example")
+
+
+# ---------------------------------------------------------------------------------------------
+# torch, independently
+# ---------------------------------------------------------------------------------------------
+
+ORACLES: dict[str, Callable[[dict[str, Any]], None]] = {}
+
+
+def oracle(example_id: str) -> Callable[[Callable[[dict[str, Any]], None]], Any]:
+    def register(fn: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+        ORACLES[example_id] = fn
+        return fn
+
+    return register
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=IDS)
+def test_against_torch(example: WorkedExample, values: dict[str, dict[str, Any]]) -> None:
+    assert example.id in ORACLES, f"no torch check for {example.id}"
+    ORACLES[example.id](values[example.id])
+
+
+# --- seed 004: the backprop example ---------------------------------------------------------
+
+BP = {
+    "w1": 0.15,
+    "w2": 0.20,
+    "w3": 0.25,
+    "w4": 0.30,
+    "w5": 0.40,
+    "w6": 0.45,
+    "w7": 0.50,
+    "w8": 0.55,
+    "b1": 0.35,
+    "b2": 0.60,
+}
+
+
+def torch_bp(p: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    i1, i2 = 0.05, 0.10
+    net_h1 = p["w1"] * i1 + p["w2"] * i2 + p["b1"]
+    net_h2 = p["w3"] * i1 + p["w4"] * i2 + p["b1"]
+    out_h1, out_h2 = torch.sigmoid(net_h1), torch.sigmoid(net_h2)
+    net_o1 = p["w5"] * out_h1 + p["w6"] * out_h2 + p["b2"]
+    net_o2 = p["w7"] * out_h1 + p["w8"] * out_h2 + p["b2"]
+    out_o1, out_o2 = torch.sigmoid(net_o1), torch.sigmoid(net_o2)
+    e_o1 = 0.5 * F.mse_loss(out_o1, t(0.01), reduction="sum")
+    e_o2 = 0.5 * F.mse_loss(out_o2, t(0.99), reduction="sum")
+    return {
+        "net_h1": net_h1,
+        "net_h2": net_h2,
+        "out_h1": out_h1,
+        "out_h2": out_h2,
+        "net_o1": net_o1,
+        "net_o2": net_o2,
+        "out_o1": out_o1,
+        "out_o2": out_o2,
+        "E_o1": e_o1,
+        "E_o2": e_o2,
+        "E_total": e_o1 + e_o2,
+    }
+
+
+def leaves() -> dict[str, torch.Tensor]:
+    return {k: torch.tensor(v, dtype=F64, requires_grad=True) for k, v in BP.items()}
+
+
+@oracle("backprop-forward")
+def _(v: dict[str, Any]) -> None:
+    with torch.no_grad():
+        close(v, {k: float(x) for k, x in torch_bp(leaves()).items()})
+
+
+@oracle("backprop-backward")
+def _(v: dict[str, Any]) -> None:
+    p = leaves()
+    fw = torch_bp(p)
+    for key in ("out_o1", "net_o1"):
+        fw[key].retain_grad()
+    fw["E_total"].backward()
+    want = {f"dE/d{k}": float(x.grad) for k, x in p.items()}  # type: ignore[arg-type]
+    net = fw["net_o1"].detach().clone().requires_grad_(True)
+    (dsig,) = torch.autograd.grad(torch.sigmoid(net), [net])
+    want["dE/dout_o1"] = float(fw["out_o1"].grad)  # type: ignore[arg-type]
+    want["dout_o1/dnet_o1"] = float(dsig)
+    want["dnet_o1/dw5"] = float(fw["out_h1"].detach())
+    close(v, want)
+    # the notes' chain for w5: product of the three factors
+    assert math.isclose(
+        want["dE/dout_o1"] * want["dout_o1/dnet_o1"] * want["dnet_o1/dw5"], want["dE/dw5"]
+    )
+
+
+@oracle("backprop-sgd-step")
+def _(v: dict[str, Any]) -> None:
+    p = leaves()
+    opt = torch.optim.SGD(list(p.values()), lr=0.5, foreach=False)
+    torch_bp(p)["E_total"].backward()
+    opt.step()
+    want = {f"{k}+": float(x.detach()) for k, x in p.items()}
+    with torch.no_grad():
+        want["E_total+"] = float(torch_bp(p)["E_total"])
+    close(v, want)
+    assert want["E_total+"] < 0.298371109  # the step lowers the error
+
+
+# --- seed 002: losses, nn.Linear -----------------------------------------------------------
+
+
+@oracle("cross-entropy-two-samples")
+def _(v: dict[str, Any]) -> None:
+    logits, labels = t([[1.5, 2.0, 0.5], [0.5, 1.0, 1.5]]), torch.tensor([1, 2])
+    shifted = logits - logits.max(dim=1, keepdim=True).values
+    close(
+        v,
+        {
+            "shifted_logits": n(shifted),
+            "log_sum_exp_shifted": n(torch.logsumexp(shifted, dim=1)),
+            "log_softmax_true": n(F.log_softmax(logits, dim=1)[torch.arange(2), labels]),
+            "per_sample_loss": n(F.cross_entropy(logits, labels, reduction="none")),
+            "loss": float(F.cross_entropy(logits, labels)),
+        },
+    )
+    # CrossEntropyLoss = LogSoftmax + NLLLoss
+    assert math.isclose(
+        float(F.nll_loss(F.log_softmax(logits, dim=1), labels)), v["loss"], rel_tol=1e-12
+    )
+
+
+@oracle("bce-four-samples")
+def _(v: dict[str, Any]) -> None:
+    y, tt = t([[0.7], [0.2], [0.9], [0.7]]), t([[1], [0], [1], [0]])
+    close(
+        v,
+        {
+            "terms": -n(F.binary_cross_entropy(y, tt, reduction="none")).ravel(),
+            "loss": float(torch.nn.BCELoss()(y, tt)),
+        },
+    )
+
+
+@oracle("mae-example")
+def _(v: dict[str, Any]) -> None:
+    close(v, {"loss": float(torch.nn.L1Loss()(t([2.5, 5, 3]), t([2, 5, 2.5])))})
+
+
+@oracle("mse-example")
+def _(v: dict[str, Any]) -> None:
+    close(v, {"loss": float(torch.nn.MSELoss()(t([2.5, 5, 3]), t([3, 5, 2.5])))})
+
+
+@oracle("linear-forward")
+def _(v: dict[str, Any]) -> None:
+    net = torch.nn.Linear(2, 2, bias=True).double()
+    net.weight.data = t([[0.1, 0.2], [0.3, 0.4]])
+    net.bias.data = t(v["bias"])  # the example's draw of the random default bias
+    x = t([[0.1, 0.95]])
+    with torch.no_grad():
+        out = net(x)
+    # torch's default bias bound for fan_in = 2, seen in 200 000 draws
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(3)
+        gen_bias = torch.nn.Linear(2, 200_000).bias.detach().abs().max()
+    close(
+        v,
+        {
+            "x_WT": n(F.linear(x, net.weight)),
+            "bias_bound": float(gen_bias),
+            "bias": v["bias"],
+            "output": n(out),
+        },
+        rtol=1e-4,
+    )
+    assert np.all(np.abs(v["bias"]) <= 1 / math.sqrt(2))
+
+
+@oracle("linear-default-init")
+def _(v: dict[str, Any]) -> None:
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(7)
+        wide = torch.nn.Linear(6, 100_000).weight.detach()  # fan_in 6
+        big = torch.nn.Linear(400, 300).weight.detach()  # fan_in 400
+    gain = torch.nn.init.calculate_gain("leaky_relu", math.sqrt(5))
+    close(v, {"gain": gain}, all_keys=False)
+    close(
+        v,
+        {
+            "bound_6_to_4": float(wide.abs().max()),
+            "bound_400": float(big.abs().max()),
+            "max_abs_400": float(big.abs().max()),
+        },
+        rtol=1e-3,
+        all_keys=False,
+    )
+    close(v, {"std_400": float(big.std())}, rtol=2e-2, all_keys=False)
+    assert v["max_abs_6_to_4"] <= float(wide.abs().max()) + 1e-4
+    assert set(v) == {
+        "gain",
+        "bound_6_to_4",
+        "max_abs_6_to_4",
+        "bound_400",
+        "max_abs_400",
+        "std_400",
+    }
+
+
+# --- seeds 000/002: variance propagation and the init formulas -------------------------------
+
+
+def torch_deep_std(
+    init: Callable[[torch.Tensor, torch.Generator], Any], act: Any, seed: int
+) -> np.ndarray:
+    g = torch.Generator().manual_seed(seed)
+    width, depth, batch = 128, 20, 64
+    h = torch.randn(batch, width, generator=g, dtype=F64)
+    stds = []
+    for _ in range(depth):
+        w = torch.empty(width, width, dtype=F64)
+        init(w, g)
+        h = h @ w.T
+        if act is not None:
+            h = act(h)
+        stds.append(float(h.std()))
+    return np.array(stds)
+
+
+@oracle("variance-propagation")
+def _(v: dict[str, Any]) -> None:
+    nn_init = torch.nn.init
+    width, depth = 128, 20
+    g = torch.Generator().manual_seed(1)
+    one = float(
+        (
+            torch.randn(64, width, generator=g, dtype=F64)
+            @ torch.randn(width, width, generator=g, dtype=F64)
+        ).std()
+    )
+    std1 = torch_deep_std(lambda w, g: nn_init.normal_(w, 0, 1, generator=g), None, 2)
+    small = torch_deep_std(lambda w, g: nn_init.normal_(w, 0, 0.01, generator=g), None, 3)
+    scaled = torch_deep_std(lambda w, g: nn_init.normal_(w, 0, width**-0.5, generator=g), None, 4)
+    tanh1 = torch_deep_std(lambda w, g: nn_init.normal_(w, 0, 1, generator=g), torch.tanh, 5)
+    tanh_x = torch_deep_std(lambda w, g: nn_init.xavier_uniform_(w, generator=g), torch.tanh, 6)
+    relu1 = torch_deep_std(lambda w, g: nn_init.normal_(w, 0, 1, generator=g), torch.relu, 7)
+    relu_k = torch_deep_std(
+        lambda w, g: nn_init.kaiming_normal_(w, nonlinearity="relu", generator=g), torch.relu, 8
+    )
+    # exact theory: D(H) = n D(X) D(W), compounding per layer
+    close(
+        v,
+        {
+            "one_layer_std_theory": math.sqrt(width),
+            "linear_std1_log10_theory": depth * math.log10(math.sqrt(width)),
+            "linear_std0.01_log10_theory": depth * math.log10(math.sqrt(width) * 0.01),
+        },
+        all_keys=False,
+    )
+    # sample statistics: numpy's and torch's simulations agree with each other and the theory
+    for key, torch_value, rtol in (
+        ("one_layer_std", one, 0.1),
+        ("linear_std_sqrt_1_over_n", scaled[-1], 0.3),
+        ("tanh_std1", tanh1[-1], 0.05),
+        ("tanh_xavier", tanh_x[-1], 0.4),
+        ("relu_kaiming", relu_k[-1], 0.6),
+    ):
+        assert math.isclose(v[key], torch_value, rel_tol=rtol), (key, v[key], torch_value)
+    for key, torch_std in (
+        ("linear_std1_log10", std1[-1]),
+        ("linear_std0.01_log10", small[-1]),
+        ("relu_std1_log10", relu1[-1]),
+    ):
+        assert abs(v[key] - math.log10(torch_std)) < 1.0, (key, v[key], torch_std)
+    assert v["linear_std1_log10"] > 15 and math.log10(std1[-1]) > 15  # explode
+    assert v["linear_std0.01_log10"] < -15 and math.log10(small[-1]) < -15  # vanish
+    assert v["relu_std1_log10"] > 10
+    for per_layer in (v["linear_std_sqrt_1_over_n_per_layer"], scaled):
+        assert np.all((per_layer > 0.7) & (per_layer < 1.4))  # stays near 1
+    for per_layer in (v["relu_kaiming_per_layer"], relu_k):
+        assert np.all((per_layer > 0.3) & (per_layer < 3.0))
+    assert v["tanh_std1"] > 0.9 and tanh1[-1] > 0.9  # saturated at ±1
+    assert 0.05 < v["tanh_xavier"] < 0.5 and 0.05 < tanh_x[-1] < 0.5
+    assert len(v) == 13
+
+
+@oracle("xavier-uniform-variance")
+def _(v: dict[str, Any]) -> None:
+    w = torch.empty(100, 300, dtype=F64)
+    torch.nn.init.xavier_uniform_(w, generator=torch.Generator().manual_seed(0))
+    a = math.sqrt(6) / math.sqrt(300 + 100)
+    close(
+        v,
+        {"a": a, "variance_a2_over_3": a**2 / 3, "variance_target": 2 / (300 + 100)},
+        all_keys=False,
+    )
+    close(v, {"sample_variance": float(w.var())}, rtol=3e-2, all_keys=False)
+    close(v, {"sample_max_abs": float(w.abs().max())}, rtol=1e-3, all_keys=False)
+    assert len(v) == 5
+
+
+@oracle("kaiming-variance")
+def _(v: dict[str, Any]) -> None:
+    w = torch.empty(400, 500, dtype=F64)
+    torch.nn.init.kaiming_normal_(w, a=0.2, generator=torch.Generator().manual_seed(0))
+    target = 2 / ((1 + 0.2**2) * 500)
+    close(
+        v,
+        {
+            "variance_target": target,
+            "std_target": math.sqrt(target),
+            "gain": torch.nn.init.calculate_gain("leaky_relu", 0.2),
+        },
+        all_keys=False,
+    )
+    close(v, {"sample_std": float(w.std())}, rtol=1e-2, all_keys=False)
+    assert len(v) == 4
+
+
+# --- seed 001 -------------------------------------------------------------------------------
+
+
+@oracle("softmax-2-1-0.1")
+def _(v: dict[str, Any]) -> None:
+    s = torch.softmax(t([2.0, 1.0, 0.1]), dim=0)
+    close(v, {"softmax": n(s), "sum": float(s.sum())})
+
+
+@oracle("initial-loss-log-n")
+def _(v: dict[str, Any]) -> None:
+    labels = torch.randint(0, 10, (64,), generator=torch.Generator().manual_seed(0))
+    equal = F.cross_entropy(torch.zeros(64, 10, dtype=F64), labels)
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(64, 32, generator=g, dtype=F64)
+    w = torch.empty(10, 32, dtype=F64).uniform_(-1e-3, 1e-3, generator=g)
+    small = F.cross_entropy(x @ w.T, labels)
+    close(v, {"log_N": math.log(10), "equal_scores": float(equal)}, all_keys=False)
+    close(v, {"small_init": float(small)}, rtol=0, atol=2e-3, all_keys=False)
+    assert len(v) == 3
+
+
+@oracle("xor-not-linearly-separable")
+def _(v: dict[str, Any]) -> None:
+    from scipy.optimize import linprog
+
+    ab = t([[0, 0], [0, 1], [1, 0], [1, 1]])
+    xor = torch.logical_xor(ab[:, 0].bool(), ab[:, 1].bool()).to(F64)
+    # no (w1, w2, b) with s_i (w·x_i + b) >= 1: the LP is infeasible, for XOR and for XNOR
+    design = np.c_[n(ab), np.ones(4)]
+    for target in (n(xor), 1 - n(xor)):
+        sign = 2 * target - 1
+        res = linprog(
+            np.zeros(3), A_ub=-(sign[:, None] * design), b_ub=-np.ones(4), bounds=(None, None)
+        )
+        assert res.status == 2  # infeasible
+    # the explicit two-layer network: h = relu([A+B, A+B-1]), y = h1 - 2 h2
+    w1, b1, w2 = t([[1, 1], [1, 1]]), t([0, -1]), t([1, -2])
+    y = torch.relu(ab @ w1.T + b1) @ w2
+    step_h = (ab @ w1.T + t([-0.5, -1.5]) > 0).to(F64)
+    step_y = (step_h @ t([1, -1]) - 0.5 > 0).to(F64)
+    # least squares fits of the slide's linear model, without and with a bias
+    no_bias = torch.linalg.lstsq(ab, xor[:, None]).solution
+    with_bias = torch.linalg.lstsq(t(design), xor[:, None]).solution
+    close(
+        v,
+        {
+            "certificate_residual": np.zeros(3),
+            "linear_fit_mse_no_bias": float(F.mse_loss(ab @ no_bias, xor[:, None])),
+            "linear_fit_mse_with_bias": float(F.mse_loss(t(design) @ with_bias, xor[:, None])),
+            "two_layer_relu_xor": n(xor),
+            "two_layer_relu_xnor": 1 - n(xor),
+            "two_layer_threshold_xor": n(step_y),
+        },
+    )
+    assert torch.equal(y, xor)
+    assert (
+        math.isclose(v["linear_fit_mse_no_bias"], 1 / 3) and v["linear_fit_mse_with_bias"] == 0.25
+    )
+
+
+# --- seed 003 -------------------------------------------------------------------------------
+
+
+@oracle("gradient-descent-quadratic")
+def _(v: dict[str, Any]) -> None:
+    theta0 = np.array([1.0, -2.0])
+    want: dict[str, Any] = {}
+    for alpha, steps in ((0.001, 1000), (0.1, 20), (1.0, 7), (1.1, 10)):
+        theta = t(theta0).requires_grad_(True)
+        opt = torch.optim.SGD([theta], lr=alpha, foreach=False)
+        for _ in range(steps):
+            opt.zero_grad()
+            (theta**2).sum().backward()  # J = θ1² + θ2²
+            opt.step()
+        want[f"theta_alpha{alpha}_t{steps}"] = n(theta)
+        want[f"closed_form_alpha{alpha}_t{steps}"] = theta0 * (1 - 2 * alpha) ** steps
+        want[f"J_alpha{alpha}_t{steps}"] = float((theta.detach() ** 2).sum())
+    close(v, want, rtol=1e-9)
+
+
+@oracle("partials-z")
+def _(v: dict[str, Any]) -> None:
+    pts = t([[1.0, 2.0], [-3.0, 0.5], [0.0, 0.0], [2.5, -1.5]])
+    x = pts[:, 0].clone().requires_grad_(True)
+    y = pts[:, 1].clone().requires_grad_(True)
+    (y**2 - x**2).sum().backward()
+    assert x.grad is not None and y.grad is not None
+    close(v, {"dz_dx": n(x.grad), "dz_dy": n(y.grad)}, all_keys=False)
+    close(
+        v,
+        {"dz_dx_central_difference": n(x.grad), "dz_dy_central_difference": n(y.grad)},
+        rtol=1e-6,
+        atol=1e-6,
+        all_keys=False,
+    )
+    assert len(v) == 4
+
+
+@oracle("derivative-table")
+def _(v: dict[str, Any]) -> None:
+    a = 3.0
+    funcs: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+        "c": lambda x: torch.full_like(x, 7.0) + 0 * x,
+        "x": lambda x: x,
+        "ax": lambda x: a * x,
+        "x^2": lambda x: x**2,
+        "sqrt(x)": torch.sqrt,
+        "e^x": torch.exp,
+        "a^x": lambda x: a**x,
+        "ln(x)": torch.log,
+        "log_a(x)": lambda x: torch.log(x) / math.log(a),
+        "sin(x)": torch.sin,
+        "cos(x)": torch.cos,
+        "tan(x)": torch.tan,
+    }
+    want = {}
+    for name, f in funcs.items():
+        x = t([0.5, 1.0, 2.0]).requires_grad_(True)
+        f(x).sum().backward()
+        assert x.grad is not None
+        want[name] = n(x.grad)
+    close(v, want)
+
+
+@oracle("sigmoid-tanh-identities")
+def _(v: dict[str, Any]) -> None:
+    x = t(np.linspace(-4, 4, 9)).requires_grad_(True)
+    torch.sigmoid(x).sum().backward()
+    assert x.grad is not None
+    sg = n(x.grad)
+    x2 = x.detach().clone().requires_grad_(True)
+    torch.tanh(x2).sum().backward()
+    assert x2.grad is not None
+    tanh = n(torch.tanh(x.detach()))
+    close(
+        v,
+        {
+            "sigmoid_grad": sg,
+            "sigmoid_minus_sigmoid_sq": sg,
+            "tanh": tanh,
+            "two_sigmoid_2x_minus_1": tanh,
+            "tanh_grad": n(x2.grad),
+            "one_minus_tanh_sq": n(x2.grad),
+        },
+    )
+
+
+@oracle("softmax-jacobian")
+def _(v: dict[str, Any]) -> None:
+    jac = n(torch.autograd.functional.jacobian(lambda a: torch.softmax(a, 0), t([2.0, 1.0, 0.1])))
+    close(
+        v,
+        {
+            "jacobian": jac,
+            "diagonal_p_i_1_minus_p_i": np.diag(jac),
+            "off_diagonal_minus_p_i_p_j": jac * (1 - np.eye(3)),
+        },
+    )
+
+
+# --- seed 004 -------------------------------------------------------------------------------
+
+
+@oracle("perceptron-vote")
+def _(v: dict[str, Any]) -> None:
+    s = torch.dot(t([4.0, 1.0, -3.0]), t([1.0, 3.0, 2.0]))
+    close(v, {"weighted_sum": float(s), "output": float(torch.heaviside(s - 3, t(0.0)))})
+    # the notes' rule: output 1 only when the sum is > threshold (= 3 gives 0)
+
+
+@oracle("nand-perceptron")
+def _(v: dict[str, Any]) -> None:
+    ab = t([[0, 0], [0, 1], [1, 0], [1, 1]])
+    sums = F.linear(ab, t([[-2.0, -2.0]]), t([3.0]))[:, 0]
+    nand = ~torch.logical_and(ab[:, 0].bool(), ab[:, 1].bool())
+    close(
+        v,
+        {
+            "weighted_sums": n(sums),
+            "outputs": n(nand.to(F64)),
+            "sum_input_01": float(sums[1]),
+            "output_input_01": float(sums[1] > 0),
+        },
+    )
+    assert torch.equal((sums > 0), nand)
+
+
+IMAGE = [[1, 1, 1, 0, 0], [0, 1, 1, 1, 0], [0, 0, 1, 1, 1], [0, 0, 1, 1, 0], [0, 1, 1, 0, 0]]
+FILTER = [[1, 0, 1], [0, 1, 0], [1, 0, 1]]
+
+
+@oracle("conv-5x5-feature-map")
+def _(v: dict[str, Any]) -> None:
+    x, w = t(IMAGE)[None, None], t(FILTER)[None, None]
+    s1 = torch.relu(F.conv2d(x, w, t([0.0]), stride=1))[0, 0]
+    s2 = torch.relu(F.conv2d(x, w, t([0.0]), stride=2))[0, 0]
+    close(v, {"a_00": float(s1[0, 0]), "stride1": n(s1), "stride2": n(s2)})
+
+
+@oracle("conv-output-size")
+def _(v: dict[str, Any]) -> None:
+    def width(w1: int, f: int, p: int, s: int) -> float:
+        out = F.conv2d(
+            torch.zeros(1, 1, w1, w1, dtype=F64),
+            torch.zeros(1, 1, f, f, dtype=F64),
+            stride=s,
+            padding=p,
+        )
+        return float(out.shape[-1])
+
+    close(
+        v,
+        {
+            "W2_5_3_0_2": width(5, 3, 0, 2),
+            "W2_5_3_0_1": width(5, 3, 0, 1),
+            "W2_5_3_1_2": width(5, 3, 1, 2),
+            "W2_7_3_1_2": width(7, 3, 1, 2),
+        },
+    )
+
+
+@oracle("conv-two-filters-56-parameters")
+def _(v: dict[str, Any]) -> None:
+    conv = torch.nn.Conv2d(3, 2, kernel_size=3, stride=2, padding=1).double()
+    n_params = sum(p.numel() for p in conv.parameters())
+    with torch.no_grad():
+        conv.weight.copy_(t(v["weights"]))
+        conv.bias.copy_(t(v["biases"]))
+        maps = conv(t(v["input"])[None])[0]
+    close(
+        v,
+        {
+            "parameters": float(n_params),
+            "input": v["input"],
+            "weights": v["weights"],
+            "biases": v["biases"],
+            "feature_maps": n(maps),
+        },
+    )
+    assert tuple(maps.shape) == (2, 3, 3)  # a 3×3×2 output from a 5×5×3 input
+
+
+@oracle("activation-derivatives")
+def _(v: dict[str, Any]) -> None:
+    def grad(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        x = x.clone().requires_grad_(True)
+        f(x).sum().backward()
+        assert x.grad is not None
+        return x.grad
+
+    pts = t([0.0, 10.0, -10.0])
+    sg, tg = grad(torch.sigmoid, pts), grad(torch.tanh, pts)
+    grid = t(np.linspace(-20, 20, 40001))
+    sgg, tgg = grad(torch.sigmoid, grid), grad(torch.tanh, grid)
+    close(
+        v,
+        {
+            "sigmoid_grad_0": float(sg[0]),
+            "sigmoid_grad_10": float(sg[1]),
+            "sigmoid_grad_-10": float(sg[2]),
+            "tanh_grad_0": float(tg[0]),
+            "tanh_grad_10": float(tg[1]),
+            "tanh_grad_-10": float(tg[2]),
+            "sigmoid_grad_max": float(sgg.max()),
+            "sigmoid_grad_min": float(sgg.min()),
+            "tanh_grad_max": float(tgg.max()),
+            "tanh_grad_min": float(tgg.min()),
+        },
+        atol=1e-15,
+    )
+    assert v["sigmoid_grad_min"] > 0 and v["sigmoid_grad_max"] == 0.25  # (0, 1/4]
+    assert v["tanh_grad_max"] == 1.0  # tanh' reaches 1: (0, 1]
+
+
+@oracle("cross-entropy-weight-gradient")
+def _(v: dict[str, Any]) -> None:
+    x, y = t(v["x"]), t(v["y"])
+    w = t(v["w"]).requires_grad_(True)
+    b = torch.tensor(v["b"], dtype=F64, requires_grad=True)
+    a = torch.sigmoid(x @ w + b)
+    cost = F.binary_cross_entropy(a, y)
+    gw, gb = torch.autograd.grad(cost, [w, b])
+    w2 = t(v["w"]).requires_grad_(True)
+    quad = 0.5 * ((torch.sigmoid(x @ w2 + b.detach()) - y) ** 2).mean()
+    (gq,) = torch.autograd.grad(quad, [w2])
+    close(
+        v,
+        {
+            "x": v["x"],
+            "y": v["y"],
+            "w": v["w"],
+            "b": v["b"],
+            "cost": float(cost.detach()),
+            "grad_w": n(gw),
+            "grad_b": float(gb),
+            "grad_w_chain_rule": n(gw),
+            "grad_b_chain_rule": float(gb),
+            "grad_w_quadratic_cost": n(gq),
+        },
+    )
+
+
+@oracle("layer-jacobian")
+def _(v: dict[str, Any]) -> None:
+    w = t(wx.LAYER_W)
+    jac = torch.autograd.functional.jacobian(lambda h: torch.sigmoid(w @ h), t(wx.LAYER_H))
+    close(v, {"jacobian": n(jac)})
+
+
+@oracle("center-loss")
+def _(v: dict[str, Any]) -> None:
+    x = t(wx.CENTER_X).requires_grad_(True)
+    labels = torch.tensor(wx.CENTER_LABELS)
+    c = t(wx.CENTER_C)
+    loss = 0.5 * ((x - c[labels]) ** 2).sum()  # L_C = ½ Σ ‖x_i − c_{y_i}‖²
+    loss.backward()
+    assert x.grad is not None
+    counts = torch.bincount(labels, minlength=c.shape[0]).to(F64)
+    pull = torch.zeros_like(c).index_add_(0, labels, c[labels] - x.detach())
+    delta = pull / (1 + counts)[:, None]
+    close(
+        v,
+        {
+            "L_C": float(loss.detach()),
+            "dL_dx": n(x.grad),
+            "delta_c": n(delta),
+            "centers_after": n(c - wx.CENTER_ALPHA * delta),
+        },
+    )
+
+
+@oracle("softmax-3-1-minus3")
+def _(v: dict[str, Any]) -> None:
+    s = torch.softmax(t([3.0, 1.0, -3.0]), dim=0)
+    close(v, {"softmax": n(s), "sum": float(s.sum())})
+
+
+def test_module_is_fast_and_deterministic() -> None:
+    import time
+
+    start = time.perf_counter()
+    first = {ex.id: ex.compute() for ex in EXAMPLES}
+    elapsed = time.perf_counter() - start
+    second = {ex.id: ex.compute() for ex in EXAMPLES}
+    for key, vals in first.items():
+        for name, val in vals.items():
+            np.testing.assert_array_equal(val, second[key][name], err_msg=f"{key}.{name}")
+    assert elapsed < 2.0
