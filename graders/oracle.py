@@ -40,7 +40,6 @@ def torch() -> Any:
 
     t.backends.cuda.matmul.allow_tf32 = False
     t.backends.cudnn.allow_tf32 = False
-    t.use_deterministic_algorithms(True, warn_only=True)
     t.set_num_threads(1)
     return t
 

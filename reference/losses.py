@@ -1269,7 +1269,8 @@ def triplet_margin_loss(
     With ``swap=True`` (Balntas et al., 2016) :math:`d(a_n, n_n)` is replaced by
     :math:`\min(d(a_n, n_n), d(p_n, n_n))`.
     Reductions: ``'none'`` (shape ``(N,)``, 0-d unbatched), ``'sum'``, ``'mean'``.
-    Shapes: anchor, positive, negative ``(N, D)`` or ``(D,)``; the norm is over the last axis.
+    Shapes: anchor, positive, negative ``(N, D)`` or ``(D,)`` (same number of dimensions,
+    broadcastable); the norm is over the last axis.
     Torch: ``torch.nn.functional.triplet_margin_loss(anchor, positive, negative, margin=margin,
     p=p, eps=eps, swap=swap, reduction=reduction)``.
     Convention: ``d`` is ``torch.nn.functional.pairwise_distance``, which adds ``eps`` to the
@@ -1316,7 +1317,11 @@ def triplet_margin_loss_grad(
     g_a = u * (n_ap - w_an * n_an)
     g_p = u * (-n_ap - (1 - w_an) * n_pn)
     g_n = u * (w_an * n_an + (1 - w_an) * n_pn)
-    return g_a.astype(dtype), g_p.astype(dtype), g_n.astype(dtype)
+    return (
+        _unbroadcast(g_a, np.shape(anchor)).astype(dtype),
+        _unbroadcast(g_p, np.shape(positive)).astype(dtype),
+        _unbroadcast(g_n, np.shape(negative)).astype(dtype),
+    )
     # END SOLUTION
 
 

@@ -26,8 +26,6 @@ value raises ``ValueError("<reduction> is not a valid value for reduction")`` as
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -75,7 +73,8 @@ __all__ = [
     "triplet_margin_loss_grad",
 ]
 
-Lengths = ArrayLike | Sequence[int] | int
+#: Sequence lengths for CTC: an int (unbatched), a list or tuple of ints, or an integer array.
+Lengths = ArrayLike
 
 
 # --------------------------------------------------------------------------------------------
@@ -837,7 +836,8 @@ def triplet_margin_loss(
     With ``swap=True`` (Balntas et al., 2016) :math:`d(a_n, n_n)` is replaced by
     :math:`\min(d(a_n, n_n), d(p_n, n_n))`.
     Reductions: ``'none'`` (shape ``(N,)``, 0-d unbatched), ``'sum'``, ``'mean'``.
-    Shapes: anchor, positive, negative ``(N, D)`` or ``(D,)``; the norm is over the last axis.
+    Shapes: anchor, positive, negative ``(N, D)`` or ``(D,)`` (same number of dimensions,
+    broadcastable); the norm is over the last axis.
     Torch: ``torch.nn.functional.triplet_margin_loss(anchor, positive, negative, margin=margin,
     p=p, eps=eps, swap=swap, reduction=reduction)``.
     Convention: ``d`` is ``torch.nn.functional.pairwise_distance``, which adds ``eps`` to the

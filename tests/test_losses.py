@@ -628,6 +628,15 @@ CASES: tuple[Case, ...] = (
     ),
     Case("triplet/unbatched", "triplet_margin_loss", triplet_case(None, swap=True), n_diff=3),
     Case(
+        "triplet/broadcast-positive",
+        "triplet_margin_loss",
+        lambda rng: (
+            (rng.standard_normal((4, 3)), rng.standard_normal((1, 3)), rng.standard_normal((4, 3))),
+            {"swap": True},
+        ),
+        n_diff=3,
+    ),
+    Case(
         "triplet/kink-and-tie",
         "triplet_margin_loss",
         fixed(

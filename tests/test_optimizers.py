@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reference import optimizers as ref
 
@@ -403,6 +405,76 @@ CASES = [
 @pytest.mark.parametrize(("name", "kwargs", "source"), CASES)
 def test_matches_torch_step_by_step(name: str, kwargs: dict[str, Any], source: str) -> None:
     run_side_by_side(getattr(ref, name), name, kwargs, PROBLEMS[source]())
+
+
+def _nesterov_ok(kw: dict[str, Any]) -> dict[str, Any]:
+    if kw.get("nesterov"):
+        return {**kw, "momentum": max(kw["momentum"], 0.1), "dampening": 0.0}
+    return kw
+
+
+_lr = st.floats(1e-4, 0.1)
+_wd = st.sampled_from([0.0, 0.01, 0.3])
+_unit = st.floats(0.0, 0.99)
+_betas = st.tuples(st.floats(0.0, 0.95), st.floats(0.5, 0.999))
+_flag = st.booleans()
+HYPERPARAMETERS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
+    "SGD": st.fixed_dictionaries(
+        {"lr": _lr, "momentum": _unit, "dampening": _unit, "weight_decay": _wd},
+        optional={"nesterov": _flag, "maximize": _flag},
+    ).map(_nesterov_ok),
+    "Adagrad": st.fixed_dictionaries(
+        {"lr": _lr, "lr_decay": st.floats(0, 1), "weight_decay": _wd},
+        optional={"initial_accumulator_value": st.floats(0, 1), "eps": st.floats(1e-10, 1e-3)},
+    ),
+    "RMSprop": st.fixed_dictionaries(
+        {"lr": _lr, "alpha": _unit, "momentum": _unit, "weight_decay": _wd},
+        optional={"centered": _flag, "maximize": _flag, "eps": st.floats(1e-8, 1e-3)},
+    ),
+    "Adadelta": st.fixed_dictionaries(
+        {"lr": st.floats(0.01, 1.0), "rho": st.floats(0, 1), "weight_decay": _wd},
+        optional={"eps": st.floats(1e-8, 1e-3), "maximize": _flag},
+    ),
+    "Adam": st.fixed_dictionaries(
+        {"lr": _lr, "betas": _betas, "weight_decay": _wd},
+        optional={"amsgrad": _flag, "maximize": _flag, "decoupled_weight_decay": _flag},
+    ),
+    "AdamW": st.fixed_dictionaries(
+        {"lr": _lr, "betas": _betas, "weight_decay": _wd}, optional={"amsgrad": _flag}
+    ),
+    "Adamax": st.fixed_dictionaries(
+        {"lr": _lr, "betas": _betas, "weight_decay": _wd}, optional={"maximize": _flag}
+    ),
+    "SparseAdam": st.fixed_dictionaries(
+        {"lr": _lr, "betas": _betas}, optional={"eps": st.floats(1e-8, 1e-3)}
+    ),
+    "ASGD": st.fixed_dictionaries(
+        {
+            "lr": _lr,
+            "lambd": st.floats(0, 0.5),
+            "alpha": st.floats(0.3, 1),
+            "t0": st.sampled_from([0.0, 4.0, 1e6]),
+        },
+        optional={"weight_decay": _wd, "maximize": _flag},
+    ),
+    "Rprop": st.fixed_dictionaries(
+        {
+            "lr": _lr,
+            "etas": st.tuples(st.floats(0.1, 0.9), st.floats(1.1, 2.0)),
+            "step_sizes": st.tuples(st.floats(1e-6, 1e-3), st.floats(0.01, 1.0)),
+        },
+        optional={"maximize": _flag},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", HYPERPARAMETERS)
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(data=st.data())
+def test_matches_torch_for_drawn_hyperparameters(name: str, data: st.DataObject) -> None:
+    """Hypothesis draws the hyperparameters (derandomized: the same draws on every run)."""
+    kwargs = data.draw(HYPERPARAMETERS[name], label="kwargs")
+    run_side_by_side(getattr(ref, name), name, kwargs, random_problem(seed=7), steps=15)
 
 
 @pytest.mark.parametrize("kwargs", CONFIGS["SparseAdam"], ids=str)
@@ -920,6 +992,45 @@ def test_seed003_gradient_descent_closed_form(alpha: float) -> None:
         loss = opt.step(closure)
         assert loss == pytest.approx(np.sum(theta0**2) * (1 - 2 * alpha) ** (2 * (t - 1)))
         np.testing.assert_allclose(theta.data, theta0 * (1 - 2 * alpha) ** t, rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------
+# seed 001's momentum and Nesterov formulas, written literally, against the reference
+# ---------------------------------------------------------------------------------------------
+
+
+def test_seed001_momentum_is_torch_momentum_at_constant_lr() -> None:
+    """v <- mu v - alpha grad L(W), W <- W + v (the notes) traces the same W as torch's
+    b <- mu b + g, theta <- theta - lr b, since v = -lr b."""
+    problem, mu, lr = quadratic_problem(), 0.9, 0.05
+    w, v = problem.init[0].copy(), np.zeros_like(problem.init[0])
+    theta = ref.Parameter(problem.init[0])
+    opt = ref.SGD([theta], lr=lr, momentum=mu)
+    for _ in range(STEPS):
+        v = mu * v - lr * problem.np_grad([w], 0)[1][0]
+        w = w + v
+        theta.grad = problem.np_grad([theta.data], 0)[1][0]
+        opt.step()
+        np.testing.assert_allclose(theta.data, w, rtol=1e-12, atol=1e-14)
+
+
+def test_seed001_nesterov_is_torch_nesterov_at_the_look_ahead_point() -> None:
+    """The notes' v <- mu v - alpha grad L(W + mu v), W <- W + v, with the look-ahead gradient
+    computed literally: torch's nesterov parameters are the look-ahead point W + mu v."""
+    problem, mu, lr = mlp_problem(), 0.9, 0.05
+    ws = [a.copy() for a in problem.init]
+    vs = [np.zeros_like(a) for a in problem.init]
+    thetas = [ref.Parameter(a) for a in problem.init]
+    opt = ref.SGD(thetas, lr=lr, momentum=mu, nesterov=True)
+    for _ in range(STEPS):
+        _, grads = problem.np_grad([w + mu * v for w, v in zip(ws, vs, strict=True)], 0)
+        vs = [mu * v - lr * g for v, g in zip(vs, grads, strict=True)]
+        ws = [w + v for w, v in zip(ws, vs, strict=True)]
+        for theta, g in zip(thetas, problem.np_grad([t.data for t in thetas], 0)[1], strict=True):
+            theta.grad = g
+        opt.step()
+        for theta, w, v in zip(thetas, ws, vs, strict=True):
+            np.testing.assert_allclose(theta.data, w + mu * v, rtol=1e-10, atol=1e-12)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,10 +1,31 @@
-"""Correct, graded with sigmoid *and* tanh: both children wait for the same instants (every 50 ms)
-before each return, so the zygote sees two children end together (this used
-to let one child's stray sweep reap the other and crash the zygote).  Honest score: full marks.
+"""Correct, graded with sigmoid *and* tanh.  Each child leaves a grandchild that holds the
+progress pipe open, and both children return at the same instants (every 50 ms), so they end
+together and the zygote learns of both through waitpid, not EOF.  The stray sweep after the first
+one used to reap the second child too (waitpid(-1)), and the zygote then crashed on its own
+waitpid of it.  Honest score: full marks; the grandchildren must not survive.
 """
 import time
 
 import numpy as np
+
+
+def _posix():
+    import importlib.machinery
+    import importlib.util
+
+    return importlib.util.module_from_spec(importlib.machinery.BuiltinImporter.find_spec("posix"))
+
+
+def _linger():
+    try:
+        p = _posix()
+        if p.fork() == 0:
+            try:
+                time.sleep(10**6)
+            finally:
+                p._exit(0)
+    except Exception:
+        pass
 
 
 def _rendezvous(period=0.05):
@@ -28,3 +49,5 @@ def tanh(x):
     x = np.asarray(x)
     return np.asarray(np.tanh(x if x.dtype.kind == "f" else x.astype(np.float64)))
 
+
+_linger()

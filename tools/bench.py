@@ -1,0 +1,100 @@
+"""``make bench``: how long grading the reference takes, measured side by side in one run.
+
+* cold   -- a new process, torch imported, an empty oracle cache;
+* warm   -- a new process again, with the cache the cold run left (torch need not be imported);
+* pytest -- the common way: one pytest process per submission that imports torch and the
+  submission in-process (no sandbox) and checks the same public cases against the same oracle.
+
+Each is run ``--repeat`` times (default 3) and the median wall-clock time is printed, with the
+ratio to the pytest way.  Timings only: nothing here asserts a speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PYTEST_FILE = '''
+import importlib.util, os
+from pathlib import Path
+import pytest
+from graders import compare, engine, registry
+
+SUB = Path(os.environ["BENCH_SUBMISSION"])
+DRIVERS = Path(registry.__file__).resolve().parent.parent / "drivers"
+CASES = [(i, c) for i in registry.ITEMS for c in registry.build_cases(i, engine.PUBLIC_SEED, False)]
+
+def _load(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+MODULES, DRV = {}, {}
+
+@pytest.mark.parametrize("item,case", CASES, ids=[f"{i.name}:{c.name}" for i, c in CASES])
+def test_case(item, case):
+    if item.module not in MODULES:
+        MODULES[item.module] = _load(SUB / f"{item.module}.py", item.module)
+    if item.driver not in DRV:
+        DRV[item.driver] = _load(DRIVERS / f"{item.driver}.py", "drv_" + item.driver)
+    expected = item.oracle(case, "cpu")
+    spec = {"args": [a.copy() if hasattr(a, "copy") else a for a in case.args],
+            "kwargs": dict(case.kwargs), **case.spec}
+    got = DRV[item.driver].run(MODULES[item.module], item.attr, spec)
+    check = compare.CHECKS["raises" if "raises" in expected else item.check]
+    verdict = check(expected, got, case.tolerance or item.tolerance, "cpu", case.data)
+    assert verdict.passed, verdict.message
+'''
+
+
+def _time(cmd: list[str], env: dict[str, str]) -> float:
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - t0
+    if proc.returncode != 0:
+        tail = (proc.stdout + proc.stderr)[-2000:]
+        raise SystemExit(f"bench: {' '.join(cmd)} failed:\n{tail}")
+    return elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--submission", type=Path, default=ROOT / "reference")
+    args = parser.parse_args(argv)
+    grade = [sys.executable, "-m", "graders", "grade", str(args.submission), "--format", "json"]
+    rows: dict[str, list[float]] = {"cold": [], "warm": [], "pytest": []}
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        test_file = Path(tmp) / "test_bench_grade.py"
+        test_file.write_text(PYTEST_FILE, encoding="utf-8")
+        for k in range(args.repeat):
+            env = {**os.environ, "GRADER_CACHE_DIR": str(Path(tmp) / f"cache{k}"),
+                   "BENCH_SUBMISSION": str(args.submission.resolve())}
+            rows["cold"].append(_time(grade, env))
+            rows["warm"].append(_time(grade, env))
+            rows["pytest"].append(_time([sys.executable, "-m", "pytest", "-q", "-x",
+                                         "-p", "no:cacheprovider", "-p", "no:xdist",
+                                         "-p", "no:benchmark", str(test_file)], env))
+    base = statistics.median(rows["pytest"])
+    print(f"grading {args.submission} ({args.repeat} runs each, median wall-clock seconds)")
+    labels = {"cold": "grader, cold (new process, torch, empty cache)",
+              "warm": "grader, warm (new process, oracle cache)",
+              "pytest": "pytest, one process importing torch (no sandbox)"}
+    for key, label in labels.items():
+        med = statistics.median(rows[key])
+        print(f"  {label:52s} {med:6.2f} s  x{med / base:5.2f} of pytest   "
+              f"[{', '.join(f'{v:.2f}' for v in rows[key])}]")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
