@@ -75,7 +75,8 @@ def compare_array(name: str, expected: np.ndarray, got: Any, rtol: float, atol: 
         diff = np.abs(g - e)
         allowed = atol + rtol * np.abs(e)
         same_special = (np.isnan(e) & np.isnan(g)) | ((e == g) & np.isinf(e))
-        bad = ~same_special & ~(diff <= allowed)
+        finite_pair = np.isfinite(e) & np.isfinite(g)
+        bad = ~same_special & (~finite_pair | ~(diff <= allowed))
     details: dict[str, Any] = {"rtol": rtol, "atol": atol}
     finite = np.isfinite(e) & np.isfinite(g)
     if finite.any():

@@ -56,7 +56,8 @@ def _scale_hint(got_scale: float, want_scale: float, exp: dict[str, Any]) -> str
     fan_in, fan_out = exp.get("fan_in"), exp.get("fan_out")
     gain = exp.get("gain")
     if fan_in and fan_out and fan_in != fan_out:
-        if math.isclose(ratio, math.sqrt(fan_in / fan_out), rel_tol=0.05):
+        if any(math.isclose(ratio, math.sqrt(r), rel_tol=0.05)
+               for r in (fan_in / fan_out, fan_out / fan_in)):
             hints.append("looks like fan_out was used where fan_in is meant (or vice versa)")
     if gain and gain != 1 and math.isclose(ratio, 1 / gain, rel_tol=0.05):
         hints.append("looks like the gain is missing")

@@ -551,6 +551,35 @@ def _leaky_grad_oracle() -> np.ndarray:
     return _np(x.grad)
 
 
+_SLIDE_SNIPPET = "m = nn.ReLU()\nin = torch.randn(2)\noutput = m(in)\n"
+_FIXED_SNIPPET = "m = nn.ReLU()\ninput = torch.randn(2)\noutput = m(input)\n"
+
+
+def _run_snippet(code: str) -> str | tuple[int, ...]:
+    """Run a slide's snippet with ``torch`` and ``nn`` in scope: the output's shape, or the
+    name of the exception it raises (a SyntaxError is raised before anything runs)."""
+    torch = _torch()
+    scope: dict[str, Any] = {"torch": torch, "nn": torch.nn}
+    try:
+        exec(compile(code, "<slide>", "exec"), scope)
+    except Exception as exc:
+        return type(exc).__name__
+    return tuple(int(d) for d in scope["output"].shape)
+
+
+def _snippet_notes() -> str | tuple[int, ...]:
+    return _run_snippet(_SLIDE_SNIPPET)
+
+
+def _snippet_correct() -> str | tuple[int, ...]:
+    return _run_snippet(_FIXED_SNIPPET)
+
+
+def _snippet_oracle() -> str | tuple[int, ...]:
+    torch = _torch()
+    return tuple(int(d) for d in torch.nn.ReLU()(torch.zeros(2)).shape)
+
+
 # f(w) = ½‖w‖², so g = w; the first coordinate has a tiny gradient where eps matters.
 _ADAPT_W0 = np.array([1e-6, 0.5, -2.0])
 
@@ -627,6 +656,23 @@ def _adam_eps_value_oracle() -> float:
     torch = _torch()
     opt = torch.optim.Adam([torch.zeros(1, requires_grad=True)])
     return float(opt.defaults["eps"])
+
+
+_MAX_KW = {"lr": 0.1, "weight_decay": 0.5, "maximize": True}
+_MAX_W0, _MAX_G = np.array([1.0, -0.5]), np.array([[2.0, 1.0]])
+
+
+def _sgd_maximize_numpy(*, negate_first: bool) -> np.ndarray:
+    lr, wd = _MAX_KW["lr"], _MAX_KW["weight_decay"]
+    w, g = _MAX_W0.copy(), _MAX_G[0].copy()
+    if negate_first:  # torch 2.13: g ← -∇f, then g ← g + λθ, then θ ← θ - γ g
+        return np.stack([w - lr * (-g + wd * w)])
+    # the slide: g ← ∇f + λθ, then θ ← θ + γ g (weight decay pushes the weights outwards)
+    return np.stack([w + lr * (g + wd * w)])
+
+
+def _sgd_maximize_oracle() -> np.ndarray:
+    return _torch_optim_trajectory("SGD", dict(_MAX_KW), _MAX_W0, 1, _MAX_G)
 
 
 _AMS_GRADS = np.array([[10.0], [0.1], [0.1]])
@@ -850,6 +896,27 @@ def _requires_grad_oracle() -> str:
     return working[0] if len(working) == 1 else repr(working)
 
 
+def _grad_holders_notes() -> frozenset[str]:
+    return frozenset({"w", "pred"})  # "把所有的梯度信息附加在每一个tensor的成员变量.grad上"
+
+
+def _grad_holders_correct() -> frozenset[str]:
+    return frozenset({"w"})  # only leaves with requires_grad=True (or retain_grad())
+
+
+def _grad_holders_oracle() -> frozenset[str]:
+    import warnings
+
+    torch = _torch()
+    w = torch.tensor(_AG_W, dtype=torch.float64, requires_grad=True)
+    pred = _AG_X * w + _AG_B
+    torch.nn.functional.mse_loss(pred, torch.tensor(_AG_Y, dtype=torch.float64)).backward()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # ".grad of a non-leaf Tensor"
+        tensors = {"w": w, "pred": pred}
+        return frozenset(name for name, x in tensors.items() if x.grad is not None)
+
+
 _LOSS_SHAPES: tuple[tuple[int, ...], ...] = ((), (1,), (1, 1), (3,))
 
 
@@ -952,6 +1019,22 @@ def _conv_height_oracle() -> int:
         _t(np.zeros((1, 1, _CONV_H1, _CONV_W1))), _t(np.ones((1, 1, 3, 3))), stride=2
     )
     return int(out.shape[2])
+
+
+def _conv_floor_notes() -> float:
+    return (6 - 3 + 2 * 0) / 2 + 1  # W_2 = (W_1 - F + 2P)/S + 1 for W_1 = 6, F = 3, S = 2
+
+
+def _conv_floor_correct() -> float:
+    return float((6 - 3 + 2 * 0) // 2 + 1)  # floor: the last, incomplete window is dropped
+
+
+def _conv_floor_oracle() -> float:
+    torch = _torch()
+    out = torch.nn.functional.conv2d(
+        _t(np.zeros((1, 1, 6, 6))), _t(np.ones((1, 1, 3, 3))), stride=2
+    )
+    return float(out.shape[-1])
 
 
 def _conv_7x7_notes() -> tuple[int, ...]:
@@ -1204,8 +1287,8 @@ ERRATA: tuple[Erratum, ...] = (
         seed=SEED_000,
         location="4.3 torch.optim.SGD: “lr=<object object>, # 初始学习率”",
         claim="SGD's lr is a required argument (the `required` sentinel).",
-        correction="In torch 2.13 lr defaults to 1e-3 (since torch 2.2); torch.optim.SGD(params) "
-        "works.",
+        correction="In torch 2.13 lr defaults to 1e-3 (older releases required it); "
+        "torch.optim.SGD(params) works.",
         kind="torch-claim",
         verified_by="torch.optim.SGD([p]).param_groups[0]['lr'] == 0.001",
         notes_version=_sgd_lr_notes,
@@ -1306,6 +1389,20 @@ ERRATA: tuple[Erratum, ...] = (
         oracle=_leaky_grad_oracle,
     ),
     Erratum(
+        id="keyword-in-as-variable",
+        seed=SEED_001,
+        location="Pytorch 中的激活函数: “in = torch.randn(2)” / “output = m(in)”",
+        claim="The nn.ReLU / LeakyReLU / Tanh / Softmax / ELU / SiLU examples run as written.",
+        correction="`in` is a Python keyword, so every one of these snippets is a SyntaxError; "
+        "name the tensor `input` (as the PyTorch docs do) or `x`.",
+        kind="code",
+        verified_by="compiling and running the slide's nn.ReLU snippet (SyntaxError) and the "
+        "renamed one (output of shape (2,), as torch.nn.ReLU gives)",
+        notes_version=_snippet_notes,
+        correct_version=_snippet_correct,
+        oracle=_snippet_oracle,
+    ),
+    Erratum(
         id="adagrad-eps-outside-sqrt",
         seed=SEED_001,
         location="自适应Adagrad: “W^{t+1} = W^t − α∇_W L(W^t) / √(G + ε)”, “G: 梯度的二范式”",
@@ -1375,6 +1472,22 @@ ERRATA: tuple[Erratum, ...] = (
         oracle=_adam_eps_value_oracle,
         rtol=0.0,
         atol=1e-12,
+    ),
+    Erratum(
+        id="sgd-maximize-weight-decay",
+        seed=SEED_001,
+        location="Pytorch 中的优化方法 (SGD pseudo-code): “g_t ← ∇_θ f_t(θ_{t−1}); if λ ≠ 0: "
+        "g_t ← g_t + λθ_{t−1} ... if maximize: θ_t ← θ_{t−1} + γ g_t”",
+        claim="With maximize=True torch's SGD adds weight decay to the gradient and then steps "
+        "up the whole of it.",
+        correction="torch 2.13 negates the gradient first (g_t ← −∇f), then adds λθ and steps "
+        "θ_t ← θ_{t−1} − γ g_t, so weight decay still shrinks the weights; the slide's order "
+        "makes weight decay push them outwards.",
+        kind="torch-claim",
+        verified_by="one step of torch.optim.SGD(lr=0.1, weight_decay=0.5, maximize=True)",
+        notes_version=lambda: _sgd_maximize_numpy(negate_first=False),
+        correct_version=lambda: _sgd_maximize_numpy(negate_first=True),
+        oracle=_sgd_maximize_oracle,
     ),
     Erratum(
         id="amsgrad-max-of-raw-second-moment",
@@ -1516,6 +1629,20 @@ ERRATA: tuple[Erratum, ...] = (
         oracle=_requires_grad_oracle,
     ),
     Erratum(
+        id="grad-only-on-leaf-tensors",
+        seed=SEED_003,
+        location="2、loss.backward(): “它会自动的把所有的梯度信息附加在每一个tensor的成员变量"
+        ".grad上”",
+        claim="backward() stores a gradient in the .grad of every tensor on the path.",
+        correction="Only leaf tensors with requires_grad=True (the parameters) get .grad; an "
+        "intermediate such as pred keeps .grad = None unless pred.retain_grad() was called.",
+        kind="torch-claim",
+        verified_by="F.mse_loss(x*w + b, y).backward(): w.grad is set, pred.grad is None",
+        notes_version=_grad_holders_notes,
+        correct_version=_grad_holders_correct,
+        oracle=_grad_holders_oracle,
+    ),
+    Erratum(
         id="backward-needs-one-element",
         seed=SEED_003,
         location="cross entropy loss 之后: “grad和backward后面的loss一定是dim为1长度为1的”",
@@ -1574,6 +1701,20 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_conv_height_notes,
         correct_version=_conv_height_correct,
         oracle=_conv_height_oracle,
+    ),
+    Erratum(
+        id="conv-output-size-floor",
+        seed=SEED_004,
+        location="3.2.3: “W_2 = (W_1 − F + 2P)/S + 1”",
+        claim="The output width is (W_1 − F + 2P)/S + 1.",
+        correction="It is ⌊(W_1 − F + 2P)/S⌋ + 1: when S does not divide W_1 − F + 2P the "
+        "last, incomplete window is dropped (W_1 = 6, F = 3, S = 2 gives 2, not 2.5).",
+        kind="formula",
+        verified_by="output width of torch.nn.functional.conv2d on a 6×6 image, 3×3 filter, "
+        "stride 2",
+        notes_version=_conv_floor_notes,
+        correct_version=_conv_floor_correct,
+        oracle=_conv_floor_oracle,
     ),
     Erratum(
         id="conv-7x7-output-size",

@@ -314,11 +314,17 @@ def _variance_propagation() -> dict[str, Value]:
     one_layer = float(_matmul_t(x, w).std())  # D(H) = n·D(X)·D(W) = n: std √n ≈ 11.3
     lin_std1, _ = _deep_std(lambda t, g: init.normal_(t, 0.0, 1.0, generator=g), None, 11)
     lin_small, _ = _deep_std(lambda t, g: init.normal_(t, 0.0, 0.01, generator=g), None, 12)
-    lin_scaled, lin_scaled_all = _deep_std(
-        lambda t, g: init.normal_(t, 0.0, math.sqrt(1.0 / n), generator=g), None, 13
+    # Xavier for a square linear layer: D(W) = 2/(n + n) = 1/n
+    lin_xavier, lin_xavier_all = _deep_std(
+        lambda t, g: init.xavier_normal_(t, generator=g), None, 13
     )
     tanh_std1, _ = _deep_std(lambda t, g: init.normal_(t, 0.0, 1.0, generator=g), act.tanh, 14)
     tanh_xavier, _ = _deep_std(lambda t, g: init.xavier_uniform_(t, generator=g), act.tanh, 15)
+    tanh_xavier_gain, tanh_xavier_gain_all = _deep_std(
+        lambda t, g: init.xavier_uniform_(t, gain=init.calculate_gain("tanh"), generator=g),
+        act.tanh,
+        18,
+    )
     relu_kaiming, relu_kaiming_all = _deep_std(
         lambda t, g: init.kaiming_normal_(t, nonlinearity="relu", generator=g), act.relu, 16
     )
@@ -330,10 +336,12 @@ def _variance_propagation() -> dict[str, Value]:
         "linear_std1_log10_theory": VAR_DEPTH * math.log10(math.sqrt(n) * 1.0),
         "linear_std0.01_log10": math.log10(lin_small),
         "linear_std0.01_log10_theory": VAR_DEPTH * math.log10(math.sqrt(n) * 0.01),
-        "linear_std_sqrt_1_over_n": lin_scaled,
-        "linear_std_sqrt_1_over_n_per_layer": lin_scaled_all,
+        "linear_xavier": lin_xavier,
+        "linear_xavier_per_layer": lin_xavier_all,
         "tanh_std1": tanh_std1,
         "tanh_xavier": tanh_xavier,
+        "tanh_xavier_gain_5/3": tanh_xavier_gain,
+        "tanh_xavier_gain_5/3_per_layer": tanh_xavier_gain_all,
         "relu_std1_log10": math.log10(relu_std1),
         "relu_kaiming": relu_kaiming,
         "relu_kaiming_per_layer": relu_kaiming_all,
@@ -723,8 +731,9 @@ EXAMPLES: tuple[WorkedExample, ...] = (
         location="1.1 梯度消失与爆炸: “D(H_1) = n*D(X)*D(W) = 1 ⇒ D(W) = 1/n”; seed 002 §3-4",
         description="D(H) = n·D(X)·D(W): one 128-wide layer of N(0,1) weights has output std "
         "√n ≈ 11.3; through 20 layers the activations explode (std 1) or vanish (std 0.01) "
-        "geometrically, stay at 1 with D(W) = 1/n (linear), stay O(1) with Xavier (tanh) and "
-        "Kaiming (ReLU).",
+        "geometrically, stay at 1 with Xavier's D(W) = 1/n (linear), settle near 0.65 with "
+        "Xavier and tanh's gain 5/3 (tanh with gain 1 slowly shrinks; with std 1 it "
+        "saturates at ±1) and stay O(1) with Kaiming (ReLU).",
         compute=_variance_propagation,
     ),
     WorkedExample(

@@ -262,9 +262,9 @@ class SGD(Optimizer):
         \end{aligned}
 
     :math:`\gamma` lr, :math:`\mu` momentum, :math:`\tau` dampening, :math:`\lambda`
-    weight_decay. Momentum: Polyak (1964); Nesterov in the form of Sutskever et al. (2013).
-    Matches ``torch.optim.SGD(params, lr, momentum, dampening, weight_decay, nesterov,
-    maximize=maximize, foreach=False)``.
+    weight_decay. Momentum: Polyak (1964); Nesterov: Sutskever et al. (2013), in the form that
+    needs no look-ahead gradient. Matches ``torch.optim.SGD(params, lr, momentum, dampening,
+    weight_decay, nesterov, maximize=maximize, foreach=False)``.
 
     State: ``momentum_buffer`` (:math:`b_t`), only when ``momentum != 0``; no ``step``.
 
@@ -272,10 +272,12 @@ class SGD(Optimizer):
     second step on; a zero-initialised buffer gives :math:`(1-\tau)g_1` instead.
     Convention: velocity form :math:`b \leftarrow \mu b + g,\ \theta \leftarrow \theta - \gamma b`
     (torch), not the notes' :math:`v \leftarrow \mu v - \alpha g,\ W \leftarrow W + v`
-    (Sutskever); they agree while the learning rate is constant.
+    (Sutskever); with :math:`v = -\gamma b` they agree while the learning rate is constant.
     Convention: Nesterov uses the gradient at the current parameters,
-    :math:`\theta \leftarrow \theta - \gamma(g + \mu b)`, not the notes' look-ahead gradient
-    :math:`\nabla L(W + \mu v)`, which an optimizer that is handed ``grad`` cannot evaluate.
+    :math:`\theta \leftarrow \theta - \gamma(g + \mu b)`. This is the notes'
+    :math:`v \leftarrow \mu v - \alpha \nabla L(W + \mu v),\ W \leftarrow W + v` rewritten for
+    the look-ahead point :math:`\theta = W + \mu v`, whose gradient is the one the optimizer is
+    handed; applying the notes' formula with the gradient at :math:`W` is plain momentum.
     Convention: ``maximize`` negates the gradient *before* weight decay (torch 2.x), so weight
     decay still shrinks the weights; the notes' pseudocode flips the sign at the end instead.
     """
@@ -678,7 +680,8 @@ class Adamax(Optimizer):
 
     Convention: eps is added to :math:`|g_t|` inside the max (torch), not to the denominator;
     :math:`u_t` needs no bias correction. The notes' gloss "Adam with an upper bound on the
-    learning rate" means :math:`|\Delta\theta| \le \gamma` roughly holds per step.
+    learning rate" paraphrases the paper's remark that Adamax's step is bounded by
+    :math:`\gamma`; the change is the infinity norm in place of the squared-gradient average.
     """
 
     def __init__(

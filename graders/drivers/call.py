@@ -19,6 +19,13 @@ def _scalar(value: Any) -> np.ndarray:
     return np.asarray(float(value), dtype=np.float64)
 
 
+def _array(value: Any) -> Any:
+    """NumPy's own scalar types (what a ufunc returns for a 0-d input) count as 0-d arrays."""
+    if isinstance(value, np.generic) and type(value).__module__ == "numpy":
+        return np.asarray(value)
+    return value
+
+
 def run(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarray]:
     fn = getattr(module, function)
     args, kwargs = case.get("args", []), case.get("kwargs", {})
@@ -43,6 +50,6 @@ def run(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarra
         if not isinstance(result, tuple) or len(result) != len(outputs):
             raise TypeError(f"returned {type(result).__name__}, expected a tuple of "
                             f"{len(outputs)} values")
-        return {name: (_scalar(v) if case.get("scalars") else v)
+        return {name: (_scalar(v) if case.get("scalars") else _array(v))
                 for name, v in zip(outputs, result, strict=True)}
-    return {outputs[0]: result}
+    return {outputs[0]: _array(result)}

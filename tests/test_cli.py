@@ -1,0 +1,111 @@
+"""The command line: one clear line and exit 2 for a user's mistake; reports in every format."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from graders import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    import os
+
+    return subprocess.run([sys.executable, "-m", "graders", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, **(env or {})})
+
+
+@pytest.mark.parametrize(
+    ("args", "phrase"),
+    [
+        (["grade", "no/such/dir"], "does not exist"),
+        (["grade", "README.md"], "is not a directory"),
+        (["grade", "--bogus"], "unrecognized arguments"),
+        (["grade", "reference", "--format", "pdf"], "invalid choice"),
+        (["grade", "reference", "--seed", "abc"], "seed must be an integer"),
+        (["grade", "reference", "--only", "nothing.matches"], "matches no item"),
+        (["grade", "tests", "--only", "activations"], "has no activations.py"),
+        (["repro", "reference", "activations.nope", "x"], "unknown item"),
+        (["repro", "reference", "activations.relu", "no-such-case"], "has no case"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args: list[str], phrase: str) -> None:
+    out = run(*args)
+    assert out.returncode == 2, out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("graders: error:"), out.stderr
+    assert phrase in lines[0]
+    assert "Traceback" not in out.stderr
+
+
+def test_bad_hidden_seed_environment_variable() -> None:
+    out = run("grade", "reference", "--only", "activations.relu",
+              env={"GRADER_HIDDEN_SEED": "not-a-number"})
+    assert out.returncode == 2 and "GRADER_HIDDEN_SEED" in out.stderr
+
+
+def test_output_never_overwrites_the_submission(tmp_path: Path) -> None:
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "activations.py").write_text("def relu(x):\n    return x\n")
+    before = (sub / "activations.py").read_text()
+    out = run("grade", str(sub), "--only", "activations.relu", "--output",
+              str(sub / "activations.py"))
+    assert out.returncode == 2 and "overwrite" in out.stderr
+    assert (sub / "activations.py").read_text() == before
+    out = run("grade", str(sub), "--only", "activations.relu", "--output", str(tmp_path))
+    assert out.returncode == 2 and "is a directory" in out.stderr
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "gradescope", "github", "junit", "html"])
+def test_every_format_renders(fmt: str, tmp_path: Path) -> None:
+    target = tmp_path / f"report.{fmt}"
+    out = run("grade", "reference", "--only", "activations.relu", "--format", fmt,
+              "--output", str(target))
+    assert out.returncode == 0, out.stderr
+    text = target.read_text()
+    if fmt in ("json", "gradescope"):
+        data = json.loads(text)
+        assert data["score"] == data["max_score"] == 2
+    elif fmt == "junit":
+        assert ET.fromstring(text).get("failures") == "0"
+    elif fmt == "github":
+        assert text.strip().endswith("Points 2/2")
+    else:
+        assert "Score 2/2" in text or "Score 2/2" in text.replace("&nbsp;", " ")
+
+
+def test_failing_case_feedback_has_everything(tmp_path: Path) -> None:
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "activations.py").write_text(
+        "import numpy as np\n\ndef relu(x):\n    return np.abs(np.asarray(x, dtype=float))\n")
+    out = run("grade", str(sub), "--only", "activations.relu", "--format", "json")
+    assert out.returncode == 0
+    test = json.loads(out.stdout)["tests"][0]
+    assert test["score"] < test["max_score"]
+    failing = [c for c in test["extra_data"]["cases"] if not c["passed"]]
+    case = failing[0]
+    assert case["category"] and case["inputs"] and "student vs torch at" in case["message"]
+    assert {"expected", "got", "max_abs_err", "max_rel_err", "rtol", "atol"} <= set(
+        case["details"])
+    assert case["repro"].startswith("python -m graders repro")
+    # the repro command reruns that one case and prints everything about it
+    repro = run(*case["repro"].split()[3:])
+    assert repro.returncode == 0, repro.stderr
+    assert "expected out (torch)" in repro.stdout and "got out (student)" in repro.stdout
+    assert "verdict: failed" in repro.stdout
+
+
+def test_list_prints_items_and_total(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "activations.sigmoid" in out and out.strip().splitlines()[-1].startswith("total")
