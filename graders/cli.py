@@ -24,9 +24,11 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message} (see python -m graders {self.prog.split()[-1]} --help)"
-                         if self.prog.split()[-1] != "graders" else
-                         f"{message} (see python -m graders --help)")
+        raise UsageError(
+            f"{message} (see python -m graders {self.prog.split()[-1]} --help)"
+            if self.prog.split()[-1] != "graders"
+            else f"{message} (see python -m graders --help)"
+        )
 
 
 def _seed(text: str) -> int:
@@ -48,18 +50,31 @@ def _parser() -> argparse.ArgumentParser:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--seed", type=_seed, default=PUBLIC_SEED, help="seed of the public cases")
-        p.add_argument("--hidden-seed", type=_seed, default=None,
-                       help="seed of the hidden cases (default: $GRADER_HIDDEN_SEED)")
-        p.add_argument("--device", default="cpu", choices=("cpu", "cuda", "auto"),
-                       help="where torch computes the expected values")
+        p.add_argument(
+            "--hidden-seed",
+            type=_seed,
+            default=None,
+            help="seed of the hidden cases (default: $GRADER_HIDDEN_SEED)",
+        )
+        p.add_argument(
+            "--device",
+            default="cpu",
+            choices=("cpu", "cuda", "auto"),
+            help="where torch computes the expected values",
+        )
         p.add_argument("--no-cache", action="store_true", help="ignore the oracle cache")
 
     g = sub.add_parser("grade", help="grade a submission directory")
     g.add_argument("submission", nargs="?", type=Path, default=DEFAULT_SUBMISSION)
     g.add_argument("--format", default="text", choices=FORMATS)
     g.add_argument("--output", type=Path, default=None, help="write the report here")
-    g.add_argument("--only", action="append", default=None, metavar="PATTERN",
-                   help="grade only items matching this glob or module (repeatable)")
+    g.add_argument(
+        "--only",
+        action="append",
+        default=None,
+        metavar="PATTERN",
+        help="grade only items matching this glob or module (repeatable)",
+    )
     common(g)
 
     r = sub.add_parser("repro", help="rerun one case and print everything about it")
@@ -96,7 +111,7 @@ def _write_output(path: Path, text: str, submission: Path) -> None:
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".report-")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
-    os.replace(tmp, target)
+    Path(tmp).replace(target)
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
@@ -105,11 +120,17 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
     items = registry.select(args.only)
     if not items:
-        raise UsageError(f"--only {' '.join(args.only)} matches no item (see python -m graders "
-                         "list)")
-    result = engine.grade(args.submission, items, seed=args.seed,
-                          hidden_seed=_hidden_seed(args.hidden_seed), device=args.device,
-                          use_cache=not args.no_cache)
+        raise UsageError(
+            f"--only {' '.join(args.only)} matches no item (see python -m graders list)"
+        )
+    result = engine.grade(
+        args.submission,
+        items,
+        seed=args.seed,
+        hidden_seed=_hidden_seed(args.hidden_seed),
+        device=args.device,
+        use_cache=not args.no_cache,
+    )
     text = RENDERERS[args.format](result)
     if args.output is not None:
         _write_output(args.output, text, args.submission)
@@ -140,11 +161,11 @@ def cmd_repro(args: argparse.Namespace) -> int:
     with Sandbox(parallel=1) as sandbox:
         run = sandbox.run([engine.make_job(item.name, item, paths[item.module], [case])])
     exp = item.oracle(case, dev)
-    result = engine.judge(item, case, run[item.name].cases[0], exp, dev,
-                          args.submission.resolve(), args.seed)
+    result = engine.judge(
+        item, case, run[item.name].cases[0], exp, dev, args.submission.resolve(), args.seed
+    )
     np.set_printoptions(precision=10, threshold=200, linewidth=110)
-    print(f"item {item.name}  case {case.name}  [{case.category}]  seed {case.seed}"
-          f"  device {dev}")
+    print(f"item {item.name}  case {case.name}  [{case.category}]  seed {case.seed}  device {dev}")
     for i, a in enumerate(case.args):
         print(f"arg{i} =\n{a!r}")
     for k, v in {**case.kwargs, **case.spec}.items():

@@ -57,18 +57,27 @@ def compare_array(name: str, expected: np.ndarray, got: Any, rtol: float, atol: 
         return Verdict(False, f"{label}returned {type(got).__name__}, expected numpy.ndarray")
     expected = np.asarray(expected)
     if got.shape != expected.shape:
-        return Verdict(False, f"{label}shape {got.shape} but torch gives {expected.shape}",
-                       {"expected_shape": list(expected.shape), "got_shape": list(got.shape)})
+        return Verdict(
+            False,
+            f"{label}shape {got.shape} but torch gives {expected.shape}",
+            {"expected_shape": list(expected.shape), "got_shape": list(got.shape)},
+        )
     if got.dtype != expected.dtype:
-        return Verdict(False, f"{label}dtype {got.dtype} but torch gives {expected.dtype}",
-                       {"expected_dtype": str(expected.dtype), "got_dtype": str(got.dtype)})
+        return Verdict(
+            False,
+            f"{label}dtype {got.dtype} but torch gives {expected.dtype}",
+            {"expected_dtype": str(expected.dtype), "got_dtype": str(got.dtype)},
+        )
     if expected.dtype.kind in "biuUS":
         bad = np.argwhere(got != expected)
         if bad.size == 0:
             return Verdict(True)
-        idx = tuple(int(i) for i in bad[0])
-        return Verdict(False, f"{label}at {list(idx)}: got {got[idx]!r}, expected "
-                       f"{expected[idx]!r}", {"index": list(idx)})
+        first = tuple(int(i) for i in bad[0])
+        return Verdict(
+            False,
+            f"{label}at {list(first)}: got {got[first]!r}, expected {expected[first]!r}",
+            {"index": list(first)},
+        )
     e = expected.astype(np.float64)
     g = got.astype(np.float64)
     with np.errstate(invalid="ignore", over="ignore"):
@@ -88,25 +97,42 @@ def compare_array(name: str, expected: np.ndarray, got: Any, rtol: float, atol: 
         return Verdict(True, details=details)
     with np.errstate(invalid="ignore", over="ignore"):
         excess = np.where(bad, np.nan_to_num(diff - allowed, nan=np.inf, posinf=np.inf), -np.inf)
-    idx = np.unravel_index(int(np.argmax(excess)), e.shape) if e.ndim else ()
+    idx: tuple[int, ...] = (
+        tuple(int(i) for i in np.unravel_index(int(np.argmax(excess)), e.shape)) if e.ndim else ()
+    )
     where = f"at {[int(i) for i in idx]}" if e.ndim else "(scalar)"
-    details.update({"index": [int(i) for i in idx], "expected": _fmt(e[idx]), "got": _fmt(g[idx]),
-                    "mismatched": int(bad.sum()), "total": int(bad.size)})
-    msg = (f"{label}student vs torch {where}: {_fmt(g[idx])} vs {_fmt(e[idx])} "
-           f"({int(bad.sum())} of {bad.size} elements outside rtol={rtol:g}, atol={atol:g})")
+    details.update(
+        {
+            "index": [int(i) for i in idx],
+            "expected": _fmt(e[idx]),
+            "got": _fmt(g[idx]),
+            "mismatched": int(bad.sum()),
+            "total": int(bad.size),
+        }
+    )
+    msg = (
+        f"{label}student vs torch {where}: {_fmt(g[idx])} vs {_fmt(e[idx])} "
+        f"({int(bad.sum())} of {bad.size} elements outside rtol={rtol:g}, atol={atol:g})"
+    )
     return Verdict(False, msg, details)
 
 
-def check_allclose(expected: dict[str, Any], got: dict[str, np.ndarray], tol: str,
-                   device: str, case_data: dict[str, Any]) -> Verdict:
+def check_allclose(
+    expected: dict[str, Any],
+    got: dict[str, np.ndarray],
+    tol: str,
+    device: str,
+    case_data: dict[str, Any],
+) -> Verdict:
     """Every expected output within tolerance."""
     details: dict[str, Any] = {}
     for name, exp in expected.items():
         if name not in got:
             return Verdict(False, f"output '{name}' is missing")
         exp_arr = np.asarray(exp)
-        rtol, atol = tolerance(tol, exp_arr.dtype if exp_arr.dtype.kind == "f" else np.dtype(
-            "float64"), device)
+        rtol, atol = tolerance(
+            tol, exp_arr.dtype if exp_arr.dtype.kind == "f" else np.dtype("float64"), device
+        )
         verdict = compare_array(name, exp_arr, got[name], rtol, atol)
         if not verdict.passed:
             return verdict
@@ -114,8 +140,13 @@ def check_allclose(expected: dict[str, Any], got: dict[str, np.ndarray], tol: st
     return Verdict(True, details=details)
 
 
-def check_raises(expected: dict[str, Any], got: dict[str, np.ndarray], tol: str, device: str,
-                 case_data: dict[str, Any]) -> Verdict:
+def check_raises(
+    expected: dict[str, Any],
+    got: dict[str, np.ndarray],
+    tol: str,
+    device: str,
+    case_data: dict[str, Any],
+) -> Verdict:
     """The call must raise ``expected['raises']`` (or a subclass), as torch does."""
     want = str(expected["raises"])
     names = [str(n) for n in np.asarray(got.get("raised", np.array([]))).ravel()]
@@ -126,8 +157,13 @@ def check_raises(expected: dict[str, Any], got: dict[str, np.ndarray], tol: str,
     return Verdict(False, f"raised {names[0] if names else '?'}; torch raises {want}")
 
 
-def check_trajectory(expected: dict[str, Any], got: dict[str, np.ndarray], tol: str, device: str,
-                     case_data: dict[str, Any]) -> Verdict:
+def check_trajectory(
+    expected: dict[str, Any],
+    got: dict[str, np.ndarray],
+    tol: str,
+    device: str,
+    case_data: dict[str, Any],
+) -> Verdict:
     """Outputs stacked over steps (axis 0): name the first step and entry that diverged."""
     first: tuple[int, str, Verdict] | None = None
     for name, exp in expected.items():
@@ -148,8 +184,11 @@ def check_trajectory(expected: dict[str, Any], got: dict[str, np.ndarray], tol: 
         return Verdict(True)
     step, name, v = first
     label = case_data.get("step_label", "step")
-    return Verdict(False, f"first divergence at {label} {step + 1}, {v.message}",
-                   {**v.details, "step": step + 1, "entry": name})
+    return Verdict(
+        False,
+        f"first divergence at {label} {step + 1}, {v.message}",
+        {**v.details, "step": step + 1, "entry": name},
+    )
 
 
 Check = Callable[[dict[str, Any], dict[str, np.ndarray], str, str, dict[str, Any]], Verdict]

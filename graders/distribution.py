@@ -55,10 +55,16 @@ def _scale_hint(got_scale: float, want_scale: float, exp: dict[str, Any]) -> str
     hints = []
     fan_in, fan_out = exp.get("fan_in"), exp.get("fan_out")
     gain = exp.get("gain")
-    if fan_in and fan_out and fan_in != fan_out:
-        if any(math.isclose(ratio, math.sqrt(r), rel_tol=0.05)
-               for r in (fan_in / fan_out, fan_out / fan_in)):
-            hints.append("looks like fan_out was used where fan_in is meant (or vice versa)")
+    if (
+        fan_in
+        and fan_out
+        and fan_in != fan_out
+        and any(
+            math.isclose(ratio, math.sqrt(r), rel_tol=0.05)
+            for r in (fan_in / fan_out, fan_out / fan_in)
+        )
+    ):
+        hints.append("looks like fan_out was used where fan_in is meant (or vice versa)")
     if gain and gain != 1 and math.isclose(ratio, 1 / gain, rel_tol=0.05):
         hints.append("looks like the gain is missing")
     if math.isclose(ratio, math.sqrt(3), rel_tol=0.05):
@@ -75,9 +81,12 @@ def _dist_check(t: np.ndarray, exp: dict[str, Any]) -> Verdict:
         lo, hi = float(exp["low"]), float(exp["high"])
         eps = 1e-12 * max(1.0, abs(lo), abs(hi))
         if t.min() < lo - eps or t.max() > hi + eps:
-            return Verdict(False, f"values in [{t.min():.6g}, {t.max():.6g}] but {what}U({lo:.6g}, "
-                           f"{hi:.6g}) was expected" + _scale_hint(
-                               float(np.max(np.abs(t))), max(abs(lo), abs(hi)), exp))
+            return Verdict(
+                False,
+                f"values in [{t.min():.6g}, {t.max():.6g}] but {what}U({lo:.6g}, "
+                f"{hi:.6g}) was expected"
+                + _scale_hint(float(np.max(np.abs(t))), max(abs(lo), abs(hi)), exp),
+            )
         d, p = ks_test(t, lambda x: np.clip((x - lo) / (hi - lo), 0.0, 1.0))
         label = f"U({lo:.6g}, {hi:.6g})"
         scale, want = float(t.std()), (hi - lo) / math.sqrt(12)
@@ -86,8 +95,11 @@ def _dist_check(t: np.ndarray, exp: dict[str, Any]) -> Verdict:
         if kind == "trunc_normal":
             a, b = float(exp["a"]), float(exp["b"])
             if t.min() < a or t.max() > b:
-                return Verdict(False, f"values in [{t.min():.6g}, {t.max():.6g}] fall outside the "
-                               f"truncation [{a:.6g}, {b:.6g}]")
+                return Verdict(
+                    False,
+                    f"values in [{t.min():.6g}, {t.max():.6g}] fall outside the "
+                    f"truncation [{a:.6g}, {b:.6g}]",
+                )
             d, p = ks_test(t, _trunc_cdf(mean, std, a, b))
             label = f"N({mean:.6g}, {std:.6g}^2) truncated to [{a:.6g}, {b:.6g}]"
             scale, want = float(t.std()), float(exp.get("sample_std", std))
@@ -97,41 +109,67 @@ def _dist_check(t: np.ndarray, exp: dict[str, Any]) -> Verdict:
             scale, want = float(t.std()), std
     else:
         raise ValueError(f"unknown distribution {kind}")
-    details = {"ks_statistic": d, "p_value": p, "alpha": ALPHA, "sample_std": scale,
-               "expected_std": want, "n": int(t.size)}
+    details = {
+        "ks_statistic": d,
+        "p_value": p,
+        "alpha": ALPHA,
+        "sample_std": scale,
+        "expected_std": want,
+        "n": int(t.size),
+    }
     if p < ALPHA:
-        return Verdict(False, f"sample does not follow {what}{label}: KS D={d:.4g}, p={p:.3g} "
-                       f"< {ALPHA:g} (sample std {scale:.6g}, expected {want:.6g})"
-                       + _scale_hint(scale, want, exp), details)
+        return Verdict(
+            False,
+            f"sample does not follow {what}{label}: KS D={d:.4g}, p={p:.3g} "
+            f"< {ALPHA:g} (sample std {scale:.6g}, expected {want:.6g})"
+            + _scale_hint(scale, want, exp),
+            details,
+        )
     return Verdict(True, details=details)
 
 
 @register_check("initializer")
-def check_initializer(expected: dict[str, Any], got: dict[str, np.ndarray], tol: str,
-                      device: str, case_data: dict[str, Any]) -> Verdict:
+def check_initializer(
+    expected: dict[str, Any],
+    got: dict[str, np.ndarray],
+    tol: str,
+    device: str,
+    case_data: dict[str, Any],
+) -> Verdict:
     """In place, every element written, seeded, global RNG untouched, then exact or KS."""
-    exp = {k: (v.item() if isinstance(v, np.ndarray) and v.ndim == 0 else v)
-           for k, v in expected.items()}
+    exp = {
+        k: (v.item() if isinstance(v, np.ndarray) and v.ndim == 0 else v)
+        for k, v in expected.items()
+    }
     t = got.get("tensor")
     if type(t) is not np.ndarray or "same" not in got:
         return Verdict(False, "no array came back")
     if t.shape != tuple(np.asarray(exp["shape"]).tolist()):
         return Verdict(False, f"the array changed shape to {t.shape}")
     if not bool(got["same"]):
-        return Verdict(False, "did not return the array it was given (fill `tensor` in place "
-                       "and return it, as torch.nn.init does)")
+        return Verdict(
+            False,
+            "did not return the array it was given (fill `tensor` in place "
+            "and return it, as torch.nn.init does)",
+        )
     if np.isnan(t).any() and exp["dist"] != "exact":
         return Verdict(False, f"{int(np.isnan(t).sum())} of {t.size} elements were not written")
     if "global_draw" in got and not np.array_equal(got["global_draw"], exp["global_draw"]):
-        return Verdict(False, "used NumPy's global random state (np.random.*); draw from the "
-                       "`generator` argument instead")
+        return Verdict(
+            False,
+            "used NumPy's global random state (np.random.*); draw from the "
+            "`generator` argument instead",
+        )
     if exp.get("random"):
         if "again" not in got or not np.array_equal(got["again"], t):
-            return Verdict(False, "the same seed gave a different array: draw only from the "
-                           "`generator` argument")
+            return Verdict(
+                False,
+                "the same seed gave a different array: draw only from the `generator` argument",
+            )
         if "other" not in got or np.array_equal(got["other"], t):
-            return Verdict(False, "another seed gave the same array: the `generator` argument "
-                           "is ignored")
+            return Verdict(
+                False, "another seed gave the same array: the `generator` argument is ignored"
+            )
     dist = exp["dist"]
     if dist == "exact":
         rtol, atol = tolerance("default", np.dtype("float64"), "cpu")
@@ -143,15 +181,22 @@ def check_initializer(expected: dict[str, Any], got: dict[str, np.ndarray], tol:
         target = float(exp["gain"]) ** 2 * np.eye(gram.shape[0])
         v = compare_array("gram", target, gram, 1e-9, 1e-9)
         if not v.passed:
-            return Verdict(False, "not orthogonal (scaled by gain): Q^T Q differs from gain^2 I "
-                           + v.message.split("student vs torch", 1)[-1], v.details)
+            return Verdict(
+                False,
+                "not orthogonal (scaled by gain): Q^T Q differs from gain^2 I "
+                + v.message.split("student vs torch", 1)[-1],
+                v.details,
+            )
         return Verdict(True)
     if dist == "sparse":
         zeros = (t == 0).sum(axis=0)
         want = int(exp["zeros_per_column"])
         if not np.all(zeros == want):
             col = int(np.argmax(zeros != want))
-            return Verdict(False, f"column {col} has {int(zeros[col])} zeros; torch zeroes "
-                           f"ceil(sparsity * rows) = {want} in every column")
+            return Verdict(
+                False,
+                f"column {col} has {int(zeros[col])} zeros; torch zeroes "
+                f"ceil(sparsity * rows) = {want} in every column",
+            )
         return _dist_check(t[t != 0], {**exp, "dist": "normal", "mean": 0.0})
     return _dist_check(t, exp)

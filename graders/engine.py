@@ -48,8 +48,8 @@ def check_submission(submission: Path, items: list[Item]) -> dict[str, Path]:
     missing = [f"{m}.py" for m, p in paths.items() if not p.is_file()]
     if missing:
         raise SubmissionError(
-            f"submission '{submission}' has no {', '.join(missing)} "
-            f"(use --only to grade a subset)")
+            f"submission '{submission}' has no {', '.join(missing)} (use --only to grade a subset)"
+        )
     for path in paths.values():
         if not os.access(path, os.R_OK):
             raise SubmissionError(f"cannot read '{path}'")
@@ -62,8 +62,13 @@ def plan(items: list[Item], seed: int, hidden_seed: int | None) -> list[Plan]:
     for item in items:
         cases = build_cases(item, seed, hidden=False)
         hidden = build_cases(item, hidden_seed if hidden_seed is not None else 0, hidden=True)
-        plans.append(Plan(item, cases + hidden if hidden_seed is not None else cases,
-                          0 if hidden_seed is not None else len(hidden)))
+        plans.append(
+            Plan(
+                item,
+                cases + hidden if hidden_seed is not None else cases,
+                0 if hidden_seed is not None else len(hidden),
+            )
+        )
     return plans
 
 
@@ -101,14 +106,24 @@ def make_job(key: str, item: Item, path: Path, cases: list[Case]) -> Job:
     arrays: dict[str, np.ndarray] = {}
     encoded = []
     for k, case in enumerate(cases):
-        encoded.append({
-            "index": k,
-            "args": [_encode(a, arrays, f"c{k}") for a in case.args],
-            "kwargs": {n: _encode(v, arrays, f"c{k}") for n, v in case.kwargs.items()},
-            **{n: _encode(v, arrays, f"c{k}") for n, v in case.spec.items()},
-        })
-    return Job(key=key, module_path=path, module_name=item.module, function=item.attr,
-               driver=item.driver, cases=encoded, arrays=arrays, case_timeout=item.case_timeout)
+        encoded.append(
+            {
+                "index": k,
+                "args": [_encode(a, arrays, f"c{k}") for a in case.args],
+                "kwargs": {n: _encode(v, arrays, f"c{k}") for n, v in case.kwargs.items()},
+                **{n: _encode(v, arrays, f"c{k}") for n, v in case.spec.items()},
+            }
+        )
+    return Job(
+        key=key,
+        module_path=path,
+        module_name=item.module,
+        function=item.attr,
+        driver=item.driver,
+        cases=encoded,
+        arrays=arrays,
+        case_timeout=item.case_timeout,
+    )
 
 
 # ----------------------------------------------------------------------------- feedback
@@ -145,8 +160,12 @@ def repro_command(submission: Path, item: Item, case: Case, seed: int) -> str:
 
 
 # ----------------------------------------------------------------------------- the pipeline
-def _oracle_steps(plans: list[Plan], device: str, store: oracle.ExpectedCache,
-                  expected: dict[str, list[dict[str, Any]]]) -> Iterator[None]:
+def _oracle_steps(
+    plans: list[Plan],
+    device: str,
+    store: oracle.ExpectedCache,
+    expected: dict[str, list[dict[str, Any]]],
+) -> Iterator[None]:
     for p in plans:
         key = oracle.cache_key(p.item, p.cases, device)
         cached = store.load(key)
@@ -157,12 +176,24 @@ def _oracle_steps(plans: list[Plan], device: str, store: oracle.ExpectedCache,
         yield
 
 
-def judge(item: Item, case: Case, run: CaseRun, exp: dict[str, Any], device: str,
-          submission: Path, seed: int) -> CaseResult:
+def judge(
+    item: Item,
+    case: Case,
+    run: CaseRun,
+    exp: dict[str, Any],
+    device: str,
+    submission: Path,
+    seed: int,
+) -> CaseResult:
     """Turn a case's run and expected outputs into a CaseResult."""
-    common = {"name": case.name, "category": str(case.category), "weight": case.weight,
-              "hidden": case.hidden, "inputs": describe_inputs(case),
-              "repro": repro_command(submission, item, case, seed)}
+    common: dict[str, Any] = {
+        "name": case.name,
+        "category": str(case.category),
+        "weight": case.weight,
+        "hidden": case.hidden,
+        "inputs": describe_inputs(case),
+        "repro": repro_command(submission, item, case, seed),
+    }
     if "raises" in exp and item.check != "raises":
         check = compare.CHECKS["raises"]
     else:
@@ -173,13 +204,25 @@ def judge(item: Item, case: Case, run: CaseRun, exp: dict[str, Any], device: str
         status = classify(run.error)
         return CaseResult(passed=False, status=status, message=run.error or "", **common)
     verdict = check(exp, run.outputs, case.tolerance or item.tolerance, device, case.data)
-    return CaseResult(passed=verdict.passed, status="passed" if verdict.passed else "failed",
-                      message=verdict.message, details=verdict.details, **common)
+    return CaseResult(
+        passed=verdict.passed,
+        status="passed" if verdict.passed else "failed",
+        message=verdict.message,
+        details=verdict.details,
+        **common,
+    )
 
 
-def grade(submission: Path, items: list[Item], *, seed: int = PUBLIC_SEED,
-          hidden_seed: int | None = None, device: str = "cpu", use_cache: bool = True,
-          parallel: int | None = None) -> SubmissionResult:
+def grade(
+    submission: Path,
+    items: list[Item],
+    *,
+    seed: int = PUBLIC_SEED,
+    hidden_seed: int | None = None,
+    device: str = "cpu",
+    use_cache: bool = True,
+    parallel: int | None = None,
+) -> SubmissionResult:
     """Grade ``submission`` on ``items``: the one entry point of the engine."""
     t0 = time.perf_counter()
     submission = submission.resolve()
@@ -189,8 +232,7 @@ def grade(submission: Path, items: list[Item], *, seed: int = PUBLIC_SEED,
     findings = [str(f) for p in paths.values() for f in scan.scan_file(p)]
     expected: dict[str, list[dict[str, Any]]] = {}
     with Sandbox(parallel=parallel) as sandbox:
-        store = oracle.ExpectedCache(
-            oracle.CACHE_DIR if use_cache and sandbox.cache_safe else None)
+        store = oracle.ExpectedCache(oracle.CACHE_DIR if use_cache and sandbox.cache_safe else None)
         steps = _oracle_steps(plans, dev, store, expected)
 
         def between() -> bool:
@@ -202,17 +244,33 @@ def grade(submission: Path, items: list[Item], *, seed: int = PUBLIC_SEED,
     results = []
     for p in plans:
         run = runs[p.item.name]
-        cases = [judge(p.item, case, r, exp, dev, submission, seed)
-                 for case, r, exp in zip(p.cases, run.cases, expected[p.item.name], strict=True)]
+        cases = [
+            judge(p.item, case, r, exp, dev, submission, seed)
+            for case, r, exp in zip(p.cases, run.cases, expected[p.item.name], strict=True)
+        ]
         note = ""
         import_errors = {c.message for c in cases if c.message.startswith("the module failed")}
         if import_errors:
             note = import_errors.pop()
-        results.append(ItemResult(name=p.item.name, points=p.item.points, cases=cases,
-                                  hidden_not_run=p.hidden_not_run, stdout_tail=run.stdout_tail,
-                                  stderr_tail=run.stderr_tail, note=note,
-                                  elapsed=round(run.elapsed, 3)))
+        results.append(
+            ItemResult(
+                name=p.item.name,
+                points=p.item.points,
+                cases=cases,
+                hidden_not_run=p.hidden_not_run,
+                stdout_tail=run.stdout_tail,
+                stderr_tail=run.stderr_tail,
+                note=note,
+                elapsed=round(run.elapsed, 3),
+            )
+        )
     return SubmissionResult(
-        submission=str(submission), items=results, environment=oracle.versions(dev),
-        sandbox=layers, seed=seed, hidden_seed_given=hidden_seed is not None,
-        findings=findings, execution_time=round(time.perf_counter() - t0, 3))
+        submission=str(submission),
+        items=results,
+        environment=oracle.versions(dev),
+        sandbox=layers,
+        seed=seed,
+        hidden_seed_given=hidden_seed is not None,
+        findings=findings,
+        execution_time=round(time.perf_counter() - t0, 3),
+    )

@@ -112,8 +112,10 @@ def _source_hash(module: str) -> str:
 
 def _hash_value(h: Any, value: Any) -> None:
     if isinstance(value, np.ndarray):
-        h.update(f"nd{value.dtype.str}{value.shape}{value.strides[-1:] if value.ndim else ''}"
-                 f"{value.flags.c_contiguous}".encode())
+        h.update(
+            f"nd{value.dtype.str}{value.shape}{value.strides[-1:] if value.ndim else ''}"
+            f"{value.flags.c_contiguous}".encode()
+        )
         h.update(np.ascontiguousarray(value).tobytes())
     elif isinstance(value, (tuple, list)):
         h.update(b"(")
@@ -157,8 +159,7 @@ class ExpectedCache:
         try:
             with np.load(path, allow_pickle=False) as z:
                 index = json.loads(str(z["__index__"]))
-                return [{name: z[f"{i}/{name}"] for name in names} for i, names in
-                        enumerate(index)]
+                return [{name: z[f"{i}/{name}"] for name in names} for i, names in enumerate(index)]
         except (OSError, ValueError, KeyError):
             return None
 
@@ -175,8 +176,8 @@ class ExpectedCache:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
             with open(tmp, "wb") as f:
-                np.savez(f, **arrays)
-            os.replace(tmp, path)
+                np.savez(f, **arrays)  # type: ignore[arg-type]
+            tmp.replace(path)
         except OSError as exc:  # a read-only checkout: grading goes on without the cache
             print(f"note: could not write the oracle cache ({exc.strerror})", file=sys.stderr)
 

@@ -10,20 +10,75 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-FORBIDDEN_MODULES = frozenset({
-    "torch", "jax", "jaxlib", "tensorflow", "keras", "scipy", "sklearn", "theano", "mxnet",
-    "paddle", "autograd", "cupy", "numba", "reference", "graders", "tools", "student_template",
-})
-SUSPICIOUS_MODULES = frozenset({
-    "ctypes", "cffi", "subprocess", "multiprocessing", "socket", "pty", "importlib", "gc",
-    "inspect", "signal", "atexit", "resource", "pickle", "marshal", "shutil", "threading",
-})
-SUSPICIOUS_CALLS = frozenset({"exec", "eval", "compile", "__import__", "open", "globals",
-                              "breakpoint", "setattr", "delattr"})
-SUSPICIOUS_ATTRS = frozenset({"_getframe", "system", "popen", "fork", "kill", "_exit", "exit",
-                              "f_back", "f_locals", "f_globals", "modules", "get_objects",
-                              "unlink", "remove", "rmtree", "setrecursionlimit", "settrace",
-                              "setprofile", "__subclasses__", "__class__", "__code__"})
+FORBIDDEN_MODULES = frozenset(
+    {
+        "torch",
+        "jax",
+        "jaxlib",
+        "tensorflow",
+        "keras",
+        "scipy",
+        "sklearn",
+        "theano",
+        "mxnet",
+        "paddle",
+        "autograd",
+        "cupy",
+        "numba",
+        "reference",
+        "graders",
+        "tools",
+        "student_template",
+    }
+)
+SUSPICIOUS_MODULES = frozenset(
+    {
+        "ctypes",
+        "cffi",
+        "subprocess",
+        "multiprocessing",
+        "socket",
+        "pty",
+        "importlib",
+        "gc",
+        "inspect",
+        "signal",
+        "atexit",
+        "resource",
+        "pickle",
+        "marshal",
+        "shutil",
+        "threading",
+    }
+)
+SUSPICIOUS_CALLS = frozenset(
+    {"exec", "eval", "compile", "__import__", "open", "globals", "breakpoint", "setattr", "delattr"}
+)
+SUSPICIOUS_ATTRS = frozenset(
+    {
+        "_getframe",
+        "system",
+        "popen",
+        "fork",
+        "kill",
+        "_exit",
+        "exit",
+        "f_back",
+        "f_locals",
+        "f_globals",
+        "modules",
+        "get_objects",
+        "unlink",
+        "remove",
+        "rmtree",
+        "setrecursionlimit",
+        "settrace",
+        "setprofile",
+        "__subclasses__",
+        "__class__",
+        "__code__",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -55,22 +110,42 @@ def scan_source(source: str, filename: str) -> list[Finding]:
         for name in names:
             top = name.split(".")[0]
             if top in FORBIDDEN_MODULES:
-                found.append(Finding(filename, node.lineno, "forbidden", f"import {name}"))
+                found.append(
+                    Finding(filename, getattr(node, "lineno", 0), "forbidden", f"import {name}")
+                )
             elif top in SUSPICIOUS_MODULES:
-                found.append(Finding(filename, node.lineno, "suspicious", f"import {name}"))
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and (
-            node.func.id in SUSPICIOUS_CALLS
+                found.append(
+                    Finding(filename, getattr(node, "lineno", 0), "suspicious", f"import {name}")
+                )
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and (node.func.id in SUSPICIOUS_CALLS)
         ):
-            found.append(Finding(filename, node.lineno, "suspicious", f"call to {node.func.id}()"))
+            found.append(
+                Finding(
+                    filename, getattr(node, "lineno", 0), "suspicious", f"call to {node.func.id}()"
+                )
+            )
         if isinstance(node, ast.Attribute) and node.attr in SUSPICIOUS_ATTRS:
-            found.append(Finding(filename, node.lineno, "suspicious", f"use of .{node.attr}"))
+            found.append(
+                Finding(filename, getattr(node, "lineno", 0), "suspicious", f"use of .{node.attr}")
+            )
         if isinstance(node, ast.Assign):
             for target in node.targets:
-                if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and (
-                    target.value.id in {"np", "numpy", "builtins", "sys", "os"}
+                if (
+                    isinstance(target, ast.Attribute)
+                    and isinstance(target.value, ast.Name)
+                    and (target.value.id in {"np", "numpy", "builtins", "sys", "os"})
                 ):
-                    found.append(Finding(filename, node.lineno, "suspicious",
-                                         f"monkey-patches {target.value.id}.{target.attr}"))
+                    found.append(
+                        Finding(
+                            filename,
+                            node.lineno,
+                            "suspicious",
+                            f"monkey-patches {target.value.id}.{target.attr}",
+                        )
+                    )
     return sorted(set(found), key=lambda f: (f.line, f.what))
 
 

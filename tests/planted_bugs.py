@@ -27,8 +27,9 @@ class Bug:
     def patched(self) -> str:
         """The reference module's source with the function replaced."""
         text = (REFERENCE / f"{self.module}.py").read_text(encoding="utf-8")
-        pattern = re.compile(rf"^def {re.escape(self.function)}\(.*?(?=^(?:def |class |@)|\Z)",
-                             re.S | re.M)
+        pattern = re.compile(
+            rf"^def {re.escape(self.function)}\(.*?(?=^(?:def |class |@)|\Z)", re.S | re.M
+        )
         new, count = pattern.subn(lambda _m: self.source.strip("\n") + "\n\n\n", text)
         if count != 1:
             raise ValueError(f"{self.name}: def {self.function} not found exactly once")
@@ -44,29 +45,48 @@ class Bug:
         return directory
 
 
-def _bug(name: str, module: str, function: str, source: str, loses: set[str] | str,
-         reason: str) -> Bug:
+def _bug(
+    name: str, module: str, function: str, source: str, loses: set[str] | str, reason: str
+) -> Bug:
     items = {loses} if isinstance(loses, str) else loses
     return Bug(name, module, function, source, frozenset(f"{module}.{i}" for i in items), reason)
 
 
-A, I = "activations", "initializers"
+ACT, INIT = "activations", "initializers"
 #: The reference's softmax Jacobians call its softmax, so a softmax bug reaches them too.
 SOFTMAX_USERS = {"softmax", "softmax_grad", "log_softmax_grad"}
 
 BUGS: list[Bug] = [
-    _bug("softmax-no-max-shift", A, "softmax", '''
+    _bug(
+        "softmax-no-max-shift",
+        ACT,
+        "softmax",
+        """
 def softmax(x, dim=-1):
     e = np.exp(np.asarray(x, dtype=float))
     return e / e.sum(axis=dim, keepdims=True)
-''', SOFTMAX_USERS, "FloatingPointError"),
-    _bug("log-softmax-as-log-of-softmax", A, "log_softmax", '''
+""",
+        SOFTMAX_USERS,
+        "FloatingPointError",
+    ),
+    _bug(
+        "log-softmax-as-log-of-softmax",
+        ACT,
+        "log_softmax",
+        """
 def log_softmax(x, dim=-1):
     x = np.asarray(x, dtype=float)
     e = np.exp(x - x.max(axis=dim, keepdims=True))
     return np.log(e / e.sum(axis=dim, keepdims=True))
-''', "log_softmax", "FloatingPointError"),
-    _bug("notes-softmax-seed-001", A, "softmax", '''
+""",
+        "log_softmax",
+        "FloatingPointError",
+    ),
+    _bug(
+        "notes-softmax-seed-001",
+        ACT,
+        "softmax",
+        """
 def softmax(x, dim=-1):
     # The notes' code (seed 001), verbatim but for the signature.
     orig_shape = x.shape
@@ -84,8 +104,15 @@ def softmax(x, dim=-1):
         x /= normlize
     assert x.shape == orig_shape
     return x
-''', SOFTMAX_USERS, "student vs torch"),
-    _bug("notes-softmax-grad-seed-001", A, "softmax_grad", '''
+""",
+        SOFTMAX_USERS,
+        "student vs torch",
+    ),
+    _bug(
+        "notes-softmax-grad-seed-001",
+        ACT,
+        "softmax_grad",
+        """
 def softmax_grad(x, dim=-1):
     # The notes' code (seed 001): a vector, overwritten on every j, not the Jacobian.
     def softmax_list(x):
@@ -101,91 +128,196 @@ def softmax_grad(x, dim=-1):
             else:
                 gradients[i] = -softmax_v[j] * softmax_v[i]
     return gradients
-''', "softmax_grad", "shape"),
-    _bug("leaky-relu-grad-wrong-at-zero", A, "leaky_relu_grad", '''
+""",
+        "softmax_grad",
+        "shape",
+    ),
+    _bug(
+        "leaky-relu-grad-wrong-at-zero",
+        ACT,
+        "leaky_relu_grad",
+        """
 def leaky_relu_grad(x, negative_slope=0.01):
     x = np.asarray(x, dtype=float)
     return np.where(x >= 0, 1.0, negative_slope)
-''', "leaky_relu_grad", "kinks"),
-    _bug("relu-grad-heaviside-half", A, "relu_grad", '''
+""",
+        "leaky_relu_grad",
+        "kinks",
+    ),
+    _bug(
+        "relu-grad-heaviside-half",
+        ACT,
+        "relu_grad",
+        """
 def relu_grad(x):
     x = np.asarray(x, dtype=float)
     return np.where(x > 0, 1.0, np.where(x == 0, 0.5, 0.0))
-''', "relu_grad", "kinks"),
-    _bug("elu-ignores-alpha", A, "elu", '''
+""",
+        "relu_grad",
+        "kinks",
+    ),
+    _bug(
+        "elu-ignores-alpha",
+        ACT,
+        "elu",
+        """
 def elu(x, alpha=1.0):
     x = np.asarray(x, dtype=float)
     return np.where(x > 0, x, np.expm1(np.minimum(x, 0.0)))
-''', "elu", "hyper"),
-    _bug("tanh-grad-uses-x", A, "tanh_grad", '''
+""",
+        "elu",
+        "hyper",
+    ),
+    _bug(
+        "tanh-grad-uses-x",
+        ACT,
+        "tanh_grad",
+        """
 def tanh_grad(x):
     x = np.asarray(x, dtype=float)
     return 1.0 - x**2
-''', "tanh_grad", "student vs torch"),
-    _bug("silu-grad-without-product-rule", A, "silu_grad", '''
+""",
+        "tanh_grad",
+        "student vs torch",
+    ),
+    _bug(
+        "silu-grad-without-product-rule",
+        ACT,
+        "silu_grad",
+        """
 def silu_grad(x):
     x = np.asarray(x, dtype=float)
     return 0.5 * (1.0 + np.tanh(0.5 * x))
-''', "silu_grad", "student vs torch"),
-    _bug("softplus-ignores-threshold", A, "softplus", '''
+""",
+        "silu_grad",
+        "student vs torch",
+    ),
+    _bug(
+        "softplus-ignores-threshold",
+        ACT,
+        "softplus",
+        """
 def softplus(x, beta=1.0, threshold=20.0):
     x = np.asarray(x, dtype=float)
     return np.logaddexp(0.0, beta * x) / beta
-''', "softplus", "threshold"),
-    _bug("softmax-ignores-dim", A, "softmax", '''
+""",
+        "softplus",
+        "threshold",
+    ),
+    _bug(
+        "softmax-ignores-dim",
+        ACT,
+        "softmax",
+        """
 def softmax(x, dim=-1):
     x = np.asarray(x, dtype=float)
     e = np.exp(x - x.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
-''', SOFTMAX_USERS, "dim="),
-    _bug("sigmoid-returns-float64-always", A, "sigmoid", '''
+""",
+        SOFTMAX_USERS,
+        "dim=",
+    ),
+    _bug(
+        "sigmoid-returns-float64-always",
+        ACT,
+        "sigmoid",
+        """
 def sigmoid(x):
     x = np.asarray(x, dtype=np.float64)
     return 0.5 * (1.0 + np.tanh(0.5 * x))
-''', "sigmoid", "dtype float64"),
-    _bug("kaiming-normal-fan-out-for-fan-in", I, "kaiming_normal_", '''
+""",
+        "sigmoid",
+        "dtype float64",
+    ),
+    _bug(
+        "kaiming-normal-fan-out-for-fan-in",
+        INIT,
+        "kaiming_normal_",
+        """
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     fan = fan_out if mode == "fan_in" else fan_in
     std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
     tensor[...] = generator.normal(0.0, std, size=tensor.shape)
     return tensor
-''', "kaiming_normal_", "fan_out was used"),
-    _bug("kaiming-uniform-missing-gain", I, "kaiming_uniform_", '''
+""",
+        "kaiming_normal_",
+        "fan_out was used",
+    ),
+    _bug(
+        "kaiming-uniform-missing-gain",
+        INIT,
+        "kaiming_uniform_",
+        """
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     fan = fan_in if mode == "fan_in" else fan_out
     bound = math.sqrt(3.0 / fan)
     tensor[...] = generator.uniform(-bound, bound, size=tensor.shape)
     return tensor
-''', "kaiming_uniform_", "gain"),
-    _bug("xavier-normal-bound-as-std", I, "xavier_normal_", '''
+""",
+        "kaiming_uniform_",
+        "gain",
+    ),
+    _bug(
+        "xavier-normal-bound-as-std",
+        INIT,
+        "xavier_normal_",
+        """
 def xavier_normal_(tensor, gain=1.0, generator=None):
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(6.0 / (fan_in + fan_out))
     tensor[...] = generator.normal(0.0, std, size=tensor.shape)
     return tensor
-''', "xavier_normal_", "bound was used as the normal std"),
-    _bug("kaiming-normal-variance-as-std", I, "kaiming_normal_", '''
+""",
+        "xavier_normal_",
+        "bound was used as the normal std",
+    ),
+    _bug(
+        "kaiming-normal-variance-as-std",
+        INIT,
+        "kaiming_normal_",
+        """
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     fan = fan_in if mode == "fan_in" else fan_out
     std = calculate_gain(nonlinearity, a) ** 2 / fan
     tensor[...] = generator.normal(0.0, std, size=tensor.shape)
     return tensor
-''', "kaiming_normal_", "variance was used as the std"),
-    _bug("xavier-uniform-global-rng", I, "xavier_uniform_", '''
+""",
+        "kaiming_normal_",
+        "variance was used as the std",
+    ),
+    _bug(
+        "xavier-uniform-global-rng",
+        INIT,
+        "xavier_uniform_",
+        """
 def xavier_uniform_(tensor, gain=1.0, generator=None):
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     tensor[...] = np.random.uniform(-bound, bound, size=tensor.shape)
     return tensor
-''', "xavier_uniform_", "global random state"),
-    _bug("uniform-not-in-place", I, "uniform_", '''
+""",
+        "xavier_uniform_",
+        "global random state",
+    ),
+    _bug(
+        "uniform-not-in-place",
+        INIT,
+        "uniform_",
+        """
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
     return generator.uniform(a, b, size=tensor.shape)
-''', "uniform_", "in place"),
-    _bug("calculate-gain-relu-2", I, "calculate_gain", '''
+""",
+        "uniform_",
+        "in place",
+    ),
+    _bug(
+        "calculate-gain-relu-2",
+        INIT,
+        "calculate_gain",
+        """
 def calculate_gain(nonlinearity, param=None):
     table = {"linear": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3, "relu": 2.0, "selu": 0.75}
     if nonlinearity.startswith("conv"):
@@ -198,17 +330,30 @@ def calculate_gain(nonlinearity, param=None):
     if nonlinearity not in table:
         raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
     return table[nonlinearity]
-''',
-    {"calculate_gain", "kaiming_normal_", "kaiming_uniform_"}, "student vs torch"),
-    _bug("sparse-zeros-per-row", I, "sparse_", '''
+""",
+        {"calculate_gain", "kaiming_normal_", "kaiming_uniform_"},
+        "student vs torch",
+    ),
+    _bug(
+        "sparse-zeros-per-row",
+        INIT,
+        "sparse_",
+        """
 def sparse_(tensor, sparsity, std=0.01, generator=None):
     rows, cols = tensor.shape
     tensor[...] = generator.normal(0.0, std, size=tensor.shape)
     for r in range(rows):
         tensor[r, generator.permutation(cols)[: math.ceil(sparsity * cols)]] = 0.0
     return tensor
-''', "sparse_", "zeros"),
-    _bug("dirac-ignores-groups", I, "dirac_", '''
+""",
+        "sparse_",
+        "zeros",
+    ),
+    _bug(
+        "dirac-ignores-groups",
+        INIT,
+        "dirac_",
+        """
 def dirac_(tensor, groups=1):
     if tensor.ndim not in (3, 4, 5):
         raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
@@ -218,8 +363,15 @@ def dirac_(tensor, groups=1):
     for d in range(min(out_ch, in_ch)):
         tensor[(d, d, *centre)] = 1.0
     return tensor
-''', "dirac_", "student vs torch"),
-    _bug("orthogonal-missing-gain", I, "orthogonal_", '''
+""",
+        "dirac_",
+        "student vs torch",
+    ),
+    _bug(
+        "orthogonal-missing-gain",
+        INIT,
+        "orthogonal_",
+        """
 def orthogonal_(tensor, gain=1, generator=None):
     rows = tensor.shape[0]
     cols = tensor.size // rows
@@ -232,7 +384,10 @@ def orthogonal_(tensor, gain=1, generator=None):
         q = q.T
     tensor[...] = q.reshape(tensor.shape)
     return tensor
-''', "orthogonal_", "gain"),
+""",
+        "orthogonal_",
+        "gain",
+    ),
 ]
 
 

@@ -18,8 +18,14 @@ ROOT = Path(__file__).resolve().parent.parent
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     import os
 
-    return subprocess.run([sys.executable, "-m", "graders", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "graders", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
 
 
 @pytest.mark.parametrize(
@@ -47,8 +53,13 @@ def test_bad_input_is_one_line_and_exit_2(args: list[str], phrase: str) -> None:
 
 
 def test_bad_hidden_seed_environment_variable() -> None:
-    out = run("grade", "reference", "--only", "activations.relu",
-              env={"GRADER_HIDDEN_SEED": "not-a-number"})
+    out = run(
+        "grade",
+        "reference",
+        "--only",
+        "activations.relu",
+        env={"GRADER_HIDDEN_SEED": "not-a-number"},
+    )
     assert out.returncode == 2 and "GRADER_HIDDEN_SEED" in out.stderr
 
 
@@ -57,8 +68,9 @@ def test_output_never_overwrites_the_submission(tmp_path: Path) -> None:
     sub.mkdir()
     (sub / "activations.py").write_text("def relu(x):\n    return x\n")
     before = (sub / "activations.py").read_text()
-    out = run("grade", str(sub), "--only", "activations.relu", "--output",
-              str(sub / "activations.py"))
+    out = run(
+        "grade", str(sub), "--only", "activations.relu", "--output", str(sub / "activations.py")
+    )
     assert out.returncode == 2 and "overwrite" in out.stderr
     assert (sub / "activations.py").read_text() == before
     out = run("grade", str(sub), "--only", "activations.relu", "--output", str(tmp_path))
@@ -68,8 +80,9 @@ def test_output_never_overwrites_the_submission(tmp_path: Path) -> None:
 @pytest.mark.parametrize("fmt", ["text", "json", "gradescope", "github", "junit", "html"])
 def test_every_format_renders(fmt: str, tmp_path: Path) -> None:
     target = tmp_path / f"report.{fmt}"
-    out = run("grade", "reference", "--only", "activations.relu", "--format", fmt,
-              "--output", str(target))
+    out = run(
+        "grade", "reference", "--only", "activations.relu", "--format", fmt, "--output", str(target)
+    )
     assert out.returncode == 0, out.stderr
     text = target.read_text()
     if fmt in ("json", "gradescope"):
@@ -87,7 +100,8 @@ def test_failing_case_feedback_has_everything(tmp_path: Path) -> None:
     sub = tmp_path / "sub"
     sub.mkdir()
     (sub / "activations.py").write_text(
-        "import numpy as np\n\ndef relu(x):\n    return np.abs(np.asarray(x, dtype=float))\n")
+        "import numpy as np\n\ndef relu(x):\n    return np.abs(np.asarray(x, dtype=float))\n"
+    )
     out = run("grade", str(sub), "--only", "activations.relu", "--format", "json")
     assert out.returncode == 0
     test = json.loads(out.stdout)["tests"][0]
@@ -95,8 +109,7 @@ def test_failing_case_feedback_has_everything(tmp_path: Path) -> None:
     failing = [c for c in test["extra_data"]["cases"] if not c["passed"]]
     case = failing[0]
     assert case["category"] and case["inputs"] and "student vs torch at" in case["message"]
-    assert {"expected", "got", "max_abs_err", "max_rel_err", "rtol", "atol"} <= set(
-        case["details"])
+    assert {"expected", "got", "max_abs_err", "max_rel_err", "rtol", "atol"} <= set(case["details"])
     assert case["repro"].startswith("python -m graders repro")
     # the repro command reruns that one case and prints everything about it
     repro = run(*case["repro"].split()[3:])

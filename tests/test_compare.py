@@ -71,14 +71,27 @@ def test_ks_test_matches_scipy_asymptotic() -> None:
 
 def _outputs(t: np.ndarray, rng_seed: int = 1) -> dict[str, np.ndarray]:
     other = np.random.default_rng(rng_seed).permutation(t.ravel()).reshape(t.shape)
-    return {"tensor": t, "same": np.array(True), "again": t.copy(), "other": other,
-            "global_draw": np.array(0.5)}
+    return {
+        "tensor": t,
+        "same": np.array(True),
+        "again": t.copy(),
+        "other": other,
+        "global_draw": np.array(0.5),
+    }
 
 
 def test_initializer_check_accepts_right_and_rejects_scaled_sample() -> None:
     rng = np.random.default_rng(42)
-    exp = {"shape": np.array([2000, 50]), "random": True, "global_draw": np.array(0.5),
-           "dist": "normal", "mean": 0.0, "std": 0.1, "fan_in": 50, "fan_out": 2000}
+    exp = {
+        "shape": np.array([2000, 50]),
+        "random": True,
+        "global_draw": np.array(0.5),
+        "dist": "normal",
+        "mean": 0.0,
+        "std": 0.1,
+        "fan_in": 50,
+        "fan_out": 2000,
+    }
     good = rng.normal(0, 0.1, size=(2000, 50))
     assert distribution.check_initializer(exp, _outputs(good), "default", "cpu", {}).passed
     bad = good * np.sqrt(2000 / 50)
@@ -88,8 +101,14 @@ def test_initializer_check_accepts_right_and_rejects_scaled_sample() -> None:
 
 def test_initializer_check_catches_global_rng_and_ignored_generator() -> None:
     t = np.random.default_rng(1).uniform(-1, 1, size=(100, 100))
-    exp = {"shape": np.array([100, 100]), "random": True, "global_draw": np.array(0.25),
-           "dist": "uniform", "low": -1.0, "high": 1.0}
+    exp = {
+        "shape": np.array([100, 100]),
+        "random": True,
+        "global_draw": np.array(0.25),
+        "dist": "uniform",
+        "low": -1.0,
+        "high": 1.0,
+    }
     v = distribution.check_initializer(exp, _outputs(t), "default", "cpu", {})
     assert not v.passed and "global random state" in v.message
     outs = {**_outputs(t), "global_draw": np.array(0.25), "other": t.copy()}

@@ -32,15 +32,22 @@ def test_cuda_oracle_agrees_with_cpu_oracle() -> None:
         for case in registry.build_cases(item, engine.PUBLIC_SEED, hidden=False)[:4]:
             cpu, gpu = item.oracle(case, "cpu"), item.oracle(case, "cuda")
             for name, value in cpu.items():
-                np.testing.assert_allclose(np.asarray(gpu[name], dtype=float),
-                                           np.asarray(value, dtype=float), rtol=1e-6, atol=1e-9,
-                                           equal_nan=True, err_msg=f"{item.name} {case.name}")
+                np.testing.assert_allclose(
+                    np.asarray(gpu[name], dtype=float),
+                    np.asarray(value, dtype=float),
+                    rtol=1e-6,
+                    atol=1e-9,
+                    equal_nan=True,
+                    err_msg=f"{item.name} {case.name}",
+                )
 
 
 def test_reference_scores_full_marks_on_cuda() -> None:
-    result = engine.grade(ROOT / "reference", list(registry.ITEMS), device="cuda", hidden_seed=11,
-                          use_cache=False)
-    failing = {i.name: [c.message for c in i.failures][:2] for i in result.items
-               if i.score != i.points}
+    result = engine.grade(
+        ROOT / "reference", list(registry.ITEMS), device="cuda", hidden_seed=11, use_cache=False
+    )
+    failing = {
+        i.name: [c.message for c in i.failures][:2] for i in result.items if i.score != i.points
+    }
     assert not failing
     assert result.environment["device"] == "cuda"

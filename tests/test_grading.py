@@ -24,8 +24,11 @@ def reference_result() -> Any:
 
 
 def test_reference_scores_full_marks_public_and_hidden(reference_result: Any) -> None:
-    failing = {i.name: [f"{c.name}: {c.message}" for c in i.failures][:3]
-               for i in reference_result.items if i.score != i.points}
+    failing = {
+        i.name: [f"{c.name}: {c.message}" for c in i.failures][:3]
+        for i in reference_result.items
+        if i.score != i.points
+    }
     assert not failing
     assert reference_result.score == reference_result.max_score
     assert any(c.hidden for i in reference_result.items for c in i.cases)
@@ -56,17 +59,20 @@ def _strip_timings(obj: Any) -> Any:
     return obj
 
 
-def test_same_submission_and_seeds_give_identical_json(reference_result: Any,
-                                                       tmp_path: Path) -> None:
-    again = engine.grade(ROOT / "reference", list(registry.ITEMS), hidden_seed=HIDDEN_SEED,
-                         use_cache=False)
+def test_same_submission_and_seeds_give_identical_json(
+    reference_result: Any, tmp_path: Path
+) -> None:
+    again = engine.grade(
+        ROOT / "reference", list(registry.ITEMS), hidden_seed=HIDDEN_SEED, use_cache=False
+    )
     one = _strip_timings(json.loads(gradescope.render(reference_result)))
     two = _strip_timings(json.loads(gradescope.render(again)))
     assert one == two
     # and byte-identical once the timing fields are blanked
     blank = re.compile(r'"execution_time": [0-9.e+-]+')
     assert blank.sub("", gradescope.render(reference_result)) == blank.sub(
-        "", gradescope.render(again))
+        "", gradescope.render(again)
+    )
 
 
 def test_buggy_submission_verdicts_are_deterministic(tmp_path: Path) -> None:
@@ -86,8 +92,10 @@ def test_hidden_cases_change_with_the_hidden_seed() -> None:
     a = registry.build_cases(item, 1, hidden=True)
     b = registry.build_cases(item, 2, hidden=True)
     assert len(a) == len(b) > 0
-    assert any((x.args[0].shape != y.args[0].shape) or (x.args[0] != y.args[0]).any()
-               for x, y in zip(a, b, strict=True))
+    assert any(
+        (x.args[0].shape != y.args[0].shape) or (x.args[0] != y.args[0]).any()
+        for x, y in zip(a, b, strict=True)
+    )
     assert all(c.name.startswith("hidden/") and c.hidden for c in a)
 
 
@@ -98,15 +106,20 @@ def test_gradescope_schema_and_after_published(reference_result: Any) -> None:
     assert "activations.sigmoid" in names and "activations.sigmoid (hidden cases)" in names
     for test in data["tests"]:
         assert {"name", "number", "score", "max_score", "status", "output", "visibility"} <= set(
-            test)
-        assert test["visibility"] == ("after_published" if "hidden" in test["name"]
-                                      else "visible")
+            test
+        )
+        assert test["visibility"] == ("after_published" if "hidden" in test["name"] else "visible")
     assert sum(t["max_score"] for t in data["tests"]) == pytest.approx(data["max_score"])
 
 
 def test_make_grade_prints_a_clear_zero_point_report() -> None:
-    out = subprocess.run([sys.executable, "-m", "graders", "grade"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "graders", "grade"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     assert re.search(r"Score 0/\d+", out.stdout)
     assert "not implemented" in out.stdout

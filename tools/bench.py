@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-PYTEST_FILE = '''
+PYTEST_FILE = """
 import importlib.util, os
 from pathlib import Path
 import pytest
@@ -53,7 +53,7 @@ def test_case(item, case):
     check = compare.CHECKS["raises" if "raises" in expected else item.check]
     verdict = check(expected, got, case.tolerance or item.tolerance, "cpu", case.data)
     assert verdict.passed, verdict.message
-'''
+"""
 
 
 def _time(cmd: list[str], env: dict[str, str]) -> float:
@@ -77,22 +77,45 @@ def main(argv: list[str] | None = None) -> int:
         test_file = Path(tmp) / "test_bench_grade.py"
         test_file.write_text(PYTEST_FILE, encoding="utf-8")
         for k in range(args.repeat):
-            env = {**os.environ, "GRADER_CACHE_DIR": str(Path(tmp) / f"cache{k}"),
-                   "BENCH_SUBMISSION": str(args.submission.resolve())}
+            env = {
+                **os.environ,
+                "GRADER_CACHE_DIR": str(Path(tmp) / f"cache{k}"),
+                "BENCH_SUBMISSION": str(args.submission.resolve()),
+            }
             rows["cold"].append(_time(grade, env))
             rows["warm"].append(_time(grade, env))
-            rows["pytest"].append(_time([sys.executable, "-m", "pytest", "-q", "-x",
-                                         "-p", "no:cacheprovider", "-p", "no:xdist",
-                                         "-p", "no:benchmark", str(test_file)], env))
+            rows["pytest"].append(
+                _time(
+                    [
+                        sys.executable,
+                        "-m",
+                        "pytest",
+                        "-q",
+                        "-x",
+                        "-p",
+                        "no:cacheprovider",
+                        "-p",
+                        "no:xdist",
+                        "-p",
+                        "no:benchmark",
+                        str(test_file),
+                    ],
+                    env,
+                )
+            )
     base = statistics.median(rows["pytest"])
     print(f"grading {args.submission} ({args.repeat} runs each, median wall-clock seconds)")
-    labels = {"cold": "grader, cold (new process, torch, empty cache)",
-              "warm": "grader, warm (new process, oracle cache)",
-              "pytest": "pytest, one process importing torch (no sandbox)"}
+    labels = {
+        "cold": "grader, cold (new process, torch, empty cache)",
+        "warm": "grader, warm (new process, oracle cache)",
+        "pytest": "pytest, one process importing torch (no sandbox)",
+    }
     for key, label in labels.items():
         med = statistics.median(rows[key])
-        print(f"  {label:52s} {med:6.2f} s  x{med / base:5.2f} of pytest   "
-              f"[{', '.join(f'{v:.2f}' for v in rows[key])}]")
+        print(
+            f"  {label:52s} {med:6.2f} s  x{med / base:5.2f} of pytest   "
+            f"[{', '.join(f'{v:.2f}' for v in rows[key])}]"
+        )
     return 0
 
 

@@ -91,7 +91,9 @@ def render(module: str, reference: Path = REFERENCE) -> str:
 
 def generate(reference: Path = REFERENCE) -> dict[str, str]:
     """Map of template file name to its text, for every student module present."""
-    files = {"__init__.py": HEADER.format(name="__init__").replace("from reference/__init__.py ", "")}
+    files = {
+        "__init__.py": HEADER.format(name="__init__").replace("from reference/__init__.py ", "")
+    }
     for module in STUDENT_MODULES:
         if (reference / f"{module}.py").exists():
             files[f"{module}.py"] = render(module, reference)
@@ -107,8 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     except (TemplateError, OSError) as exc:
         print(f"template: {exc}", file=sys.stderr)
         return 2
-    stale = [n for n, t in files.items() if not (TEMPLATE / n).exists()
-             or (TEMPLATE / n).read_text(encoding="utf-8") != t]
+    stale = [
+        n
+        for n, t in files.items()
+        if not (TEMPLATE / n).exists() or (TEMPLATE / n).read_text(encoding="utf-8") != t
+    ]
     extra = sorted(p.name for p in TEMPLATE.glob("*.py") if p.name not in files)
     if args.check:
         for name in [*stale, *extra]:

@@ -107,9 +107,19 @@ def build_cases(item: Item, seed: int, hidden: bool) -> list[Case]:
     out = []
     for case in cases:
         name = f"hidden/{case.name}" if hidden else case.name
-        out.append(Case(name=name, category=case.category, args=case.args, kwargs=case.kwargs,
-                        spec=case.spec, data=case.data, hidden=hidden, seed=seed,
-                        tolerance=case.tolerance))
+        out.append(
+            Case(
+                name=name,
+                category=case.category,
+                args=case.args,
+                kwargs=case.kwargs,
+                spec=case.spec,
+                data=case.data,
+                hidden=hidden,
+                seed=seed,
+                tolerance=case.tolerance,
+            )
+        )
     names = [c.name for c in out]
     if len(set(names)) != len(names):
         raise ValueError(f"{item.name}: duplicate case names")
@@ -146,6 +156,12 @@ def select(patterns: Sequence[str] | None) -> list[Item]:
 
     if not patterns:
         return list(ITEMS)
-    chosen = [i for i in ITEMS if any(fnmatch.fnmatchcase(i.name, p) or i.name.startswith(p + ".")
-                                      or i.name == p for p in patterns)]
+    chosen = [
+        i
+        for i in ITEMS
+        if any(
+            fnmatch.fnmatchcase(i.name, p) or i.name.startswith(p + ".") or i.name == p
+            for p in patterns
+        )
+    ]
     return chosen

@@ -17,8 +17,25 @@ import numpy as np
 from graders import oracle
 from graders.registry import Case, Category, Item
 
-EDGE = np.array([0.0, -0.0, 1e-3, -1e-3, 1.0, -1.0, 20.0, -20.0, 20.01, -20.01,
-                 1000.0, -1000.0, np.inf, -np.inf, np.nan])
+EDGE = np.array(
+    [
+        0.0,
+        -0.0,
+        1e-3,
+        -1e-3,
+        1.0,
+        -1.0,
+        20.0,
+        -20.0,
+        20.01,
+        -20.01,
+        1000.0,
+        -1000.0,
+        np.inf,
+        -np.inf,
+        np.nan,
+    ]
+)
 KINKS = np.array([0.0, -0.0])
 
 
@@ -26,8 +43,13 @@ def _random(rng: np.random.Generator, shape: tuple[int, ...], scale: float = 3.0
     return rng.normal(0.0, scale, size=shape)
 
 
-def _shapes_cases(rng: np.random.Generator, hidden: bool, hyper: list[dict[str, Any]],
-                  kinks: np.ndarray, softmax: bool = False) -> list[Case]:
+def _shapes_cases(
+    rng: np.random.Generator,
+    hidden: bool,
+    hyper: list[dict[str, Any]],
+    kinks: np.ndarray,
+    softmax: bool = False,
+) -> list[Case]:
     """Correctness on several shapes and layouts, hyperparameters, stability, kinks, edges."""
     c = Category
     cases: list[Case] = []
@@ -39,14 +61,17 @@ def _shapes_cases(rng: np.random.Generator, hidden: bool, hyper: list[dict[str, 
             cases.append(Case(f"hyper-{k}", c.HYPERPARAMETERS, (_random(rng, (5, 4)),), kw))
         return cases
     shapes: list[tuple[str, tuple[int, ...]]] = [
-        ("vector", (7,)), ("matrix", (3, 4)), ("batch-of-1", (1, 5)), ("3d", (2, 3, 5))]
+        ("vector", (7,)),
+        ("matrix", (3, 4)),
+        ("batch-of-1", (1, 5)),
+        ("3d", (2, 3, 5)),
+    ]
     if not softmax:
         shapes = [("scalar", ()), ("size-1", (1,)), *shapes]
     for label, shape in shapes:
         cases.append(Case(label, c.CORRECTNESS, (_random(rng, shape),)))
     cases.append(Case("non-contiguous-transpose", c.CORRECTNESS, (_random(rng, (6, 4)).T,)))
-    cases.append(Case("non-contiguous-stride", c.CORRECTNESS,
-                      (_random(rng, (3, 8))[:, ::2],)))
+    cases.append(Case("non-contiguous-stride", c.CORRECTNESS, (_random(rng, (3, 8))[:, ::2],)))
     cases.append(Case("float32", c.CORRECTNESS, (_random(rng, (4, 3)).astype(np.float32),)))
     cases.append(Case("empty", c.EDGE, (np.zeros((0,) if not softmax else (0, 3)),)))
     for k, kw in enumerate(hyper):
@@ -58,15 +83,21 @@ def _shapes_cases(rng: np.random.Generator, hidden: bool, hyper: list[dict[str, 
     cases.append(Case("stability-1000", c.STABILITY, (big,), spec=strict))
     cases.append(Case("stability-1e4", c.STABILITY, (big * 10.0,), spec=strict))
     if softmax:
-        cases.append(Case("stability-shift", c.STABILITY,
-                          (np.array([[1000.0, 1001.0, 999.0], [-1000.0, -1001.0, -999.0]]),),
-                          spec=strict))
-        cases.append(Case("edge-inf", c.EDGE, (np.array([[0.0, 1.0, -np.inf],
-                                                         [2.0, -np.inf, 1e-3]]),)))
+        cases.append(
+            Case(
+                "stability-shift",
+                c.STABILITY,
+                (np.array([[1000.0, 1001.0, 999.0], [-1000.0, -1001.0, -999.0]]),),
+                spec=strict,
+            )
+        )
+        cases.append(
+            Case("edge-inf", c.EDGE, (np.array([[0.0, 1.0, -np.inf], [2.0, -np.inf, 1e-3]]),))
+        )
     else:
         cases.append(Case("edge-grid", c.EDGE, (EDGE.copy(),)))
         cases.append(Case("kinks", c.CONVENTION, (kinks.copy(),)))
-        for k, kw in enumerate(hyper[:1]):
+        for kw in hyper[:1]:
             cases.append(Case("kinks-hyper", c.CONVENTION, (kinks.copy(),), kw))
     return cases
 
@@ -88,8 +119,11 @@ def _grad_oracle(fname: str, case: Case, device: str) -> dict[str, Any]:
     fn = getattr(t.nn.functional, fname) if fname not in ("sigmoid", "tanh") else getattr(t, fname)
     xt = oracle.tensor(x, device, requires_grad=True)
     y = fn(xt, **case.kwargs)
-    (g,) = t.autograd.grad(y, xt, t.ones_like(y), allow_unused=True) if xt.numel() else (
-        t.zeros_like(xt),)
+    (g,) = (
+        t.autograd.grad(y, xt, t.ones_like(y), allow_unused=True)
+        if xt.numel()
+        else (t.zeros_like(xt),)
+    )
     return {"out": oracle.numpy(g, like=x)}
 
 
@@ -115,22 +149,44 @@ def _jacobian_oracle(fname: str, case: Case, device: str) -> dict[str, Any]:
     return {"out": oracle.numpy(jac, like=x)}
 
 
-def _item(name: str, points: float, cases: Callable[..., list[Case]],
-          oracle_fn: Callable[..., dict[str, Any]], tolerance: str = "default") -> Item:
-    return Item(name=f"activations.{name}", points=points, cases=cases, oracle=oracle_fn,
-                tolerance=tolerance)
+def _item(
+    name: str,
+    points: float,
+    cases: Callable[..., list[Case]],
+    oracle_fn: Callable[..., dict[str, Any]],
+    tolerance: str = "default",
+) -> Item:
+    return Item(
+        name=f"activations.{name}",
+        points=points,
+        cases=cases,
+        oracle=oracle_fn,
+        tolerance=tolerance,
+    )
 
 
 HYPER: dict[str, list[dict[str, Any]]] = {
-    "sigmoid": [], "tanh": [], "relu": [], "silu": [],
+    "sigmoid": [],
+    "tanh": [],
+    "relu": [],
+    "silu": [],
     "leaky_relu": [{"negative_slope": 0.2}, {"negative_slope": 1.5}, {"negative_slope": 0.0}],
     "elu": [{"alpha": 0.5}, {"alpha": 2.5}],
     "softplus": [{"beta": 2.0}, {"beta": 0.5, "threshold": 5.0}, {"threshold": 1.0}],
     "softmax": [{"dim": 0}, {"dim": 1}, {"dim": -2}],
     "log_softmax": [{"dim": 0}, {"dim": 1}],
 }
-POINTS = {"sigmoid": 2, "tanh": 2, "relu": 2, "leaky_relu": 2, "elu": 2, "silu": 2,
-          "softplus": 2, "softmax": 3, "log_softmax": 3}
+POINTS = {
+    "sigmoid": 2,
+    "tanh": 2,
+    "relu": 2,
+    "leaky_relu": 2,
+    "elu": 2,
+    "silu": 2,
+    "softplus": 2,
+    "softmax": 3,
+    "log_softmax": 3,
+}
 SOFTPLUS_KINKS = np.array([0.0, 20.0, -20.0, 19.999999, 20.000001])
 
 
@@ -141,12 +197,18 @@ def _kinks(name: str) -> np.ndarray:
 ITEMS: list[Item] = []
 for _name, _pts in POINTS.items():
     _sm = _name in ("softmax", "log_softmax")
-    _build = partial(lambda rng, hidden, n, sm: _shapes_cases(rng, hidden, HYPER[n], _kinks(n),
-                                                               softmax=sm), n=_name, sm=_sm)
+    _build = partial(
+        lambda rng, hidden, n, sm: _shapes_cases(rng, hidden, HYPER[n], _kinks(n), softmax=sm),
+        n=_name,
+        sm=_sm,
+    )
     ITEMS.append(_item(_name, _pts, _build, partial(_forward_oracle, _name)))
 for _name, _pts in POINTS.items():
     _sm = _name in ("softmax", "log_softmax")
-    _build = partial(lambda rng, hidden, n, sm: _shapes_cases(rng, hidden, HYPER[n], _kinks(n),
-                                                               softmax=sm), n=_name, sm=_sm)
+    _build = partial(
+        lambda rng, hidden, n, sm: _shapes_cases(rng, hidden, HYPER[n], _kinks(n), softmax=sm),
+        n=_name,
+        sm=_sm,
+    )
     _oracle = partial(_jacobian_oracle if _sm else _grad_oracle, _name)
     ITEMS.append(_item(f"{_name}_grad", _pts, _build, _oracle, tolerance="gradient"))

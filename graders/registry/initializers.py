@@ -19,9 +19,20 @@ from graders.registry import Case, Category, Item
 
 C = Category
 TALL, WIDE, CONV = (2000, 50), (50, 2000), (64, 32, 3, 3)
-NONLINEARITIES = ["linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
-                  "conv_transpose2d", "conv_transpose3d", "sigmoid", "tanh", "relu",
-                  "leaky_relu", "selu"]
+NONLINEARITIES = [
+    "linear",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "selu",
+]
 _ = distribution  # registers the 'initializer' check
 
 
@@ -34,8 +45,14 @@ def _global_draw(seed: int) -> np.ndarray:
     return np.array(np.random.RandomState(seed).random_sample())
 
 
-def _init_case(name: str, category: Category, shape: tuple[int, ...], seed: int,
-               random: bool = True, **kwargs: Any) -> Case:
+def _init_case(
+    name: str,
+    category: Category,
+    shape: tuple[int, ...],
+    seed: int,
+    random: bool = True,
+    **kwargs: Any,
+) -> Case:
     spec: dict[str, Any] = {"shape": list(shape), "kwargs": kwargs, "global_seed": seed % 10007}
     if random:
         spec["seed"] = seed
@@ -43,22 +60,40 @@ def _init_case(name: str, category: Category, shape: tuple[int, ...], seed: int,
 
 
 def _base(case: Case) -> dict[str, Any]:
-    return {"shape": np.array(case.spec["shape"]), "random": case.data["random"],
-            "global_draw": _global_draw(case.spec["global_seed"])}
+    return {
+        "shape": np.array(case.spec["shape"]),
+        "random": case.data["random"],
+        "global_draw": _global_draw(case.spec["global_seed"]),
+    }
 
 
 # --------------------------------------------------------------------------- scalar helpers
 def gain_cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
     if hidden:
         slope = float(np.round(rng.uniform(0.01, 0.5), 3))
-        return [Case("leaky_relu-random", C.HYPERPARAMETERS, ("leaky_relu", slope),
-                     spec={"returns": "scalar"})]
+        return [
+            Case(
+                "leaky_relu-random",
+                C.HYPERPARAMETERS,
+                ("leaky_relu", slope),
+                spec={"returns": "scalar"},
+            )
+        ]
     cases = [Case(n, C.CORRECTNESS, (n,), spec={"returns": "scalar"}) for n in NONLINEARITIES]
-    cases += [Case(f"leaky_relu-param-{p}", C.HYPERPARAMETERS, ("leaky_relu", p),
-                   spec={"returns": "scalar"}) for p in (0.2, 0.0, 1.0)]
+    cases += [
+        Case(
+            f"leaky_relu-param-{p}",
+            C.HYPERPARAMETERS,
+            ("leaky_relu", p),
+            spec={"returns": "scalar"},
+        )
+        for p in (0.2, 0.0, 1.0)
+    ]
     cases += [Case("tanh-param-ignored", C.CONVENTION, ("tanh", 0.5), spec={"returns": "scalar"})]
-    cases += [Case("unknown-nonlinearity", C.EDGE, ("swishy",), spec={"expect_raise": True}),
-              Case("bad-slope", C.EDGE, ("leaky_relu", "x"), spec={"expect_raise": True})]
+    cases += [
+        Case("unknown-nonlinearity", C.EDGE, ("swishy",), spec={"expect_raise": True}),
+        Case("bad-slope", C.EDGE, ("leaky_relu", "x"), spec={"expect_raise": True}),
+    ]
     return cases
 
 
@@ -71,12 +106,20 @@ def gain_oracle(case: Case, device: str) -> dict[str, Any]:
 
 
 def fan_cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
-    shapes = ([tuple(int(s) for s in rng.integers(1, 9, size=int(rng.integers(2, 6))))
-               for _ in range(2)] if hidden else
-              [(3, 5), (1, 1), TALL, CONV, (16, 8, 5), (8, 4, 2, 3, 3), (7, 0)])
-    cases = [Case(f"shape-{'x'.join(map(str, s))}", C.CORRECTNESS, (np.zeros(s),),
-                  spec={"returns": "tuple", "outputs": ["fan_in", "fan_out"], "scalars": True})
-             for s in shapes]
+    shapes = (
+        [tuple(int(s) for s in rng.integers(1, 9, size=int(rng.integers(2, 6)))) for _ in range(2)]
+        if hidden
+        else [(3, 5), (1, 1), TALL, CONV, (16, 8, 5), (8, 4, 2, 3, 3), (7, 0)]
+    )
+    cases = [
+        Case(
+            f"shape-{'x'.join(map(str, s))}",
+            C.CORRECTNESS,
+            (np.zeros(s),),
+            spec={"returns": "tuple", "outputs": ["fan_in", "fan_out"], "scalars": True},
+        )
+        for s in shapes
+    ]
     if not hidden:
         cases.append(Case("1d-raises", C.EDGE, (np.zeros(5),), spec={"expect_raise": True}))
     return cases
@@ -97,26 +140,35 @@ def exact_cases(fn: str, rng: np.random.Generator, hidden: bool) -> list[Case]:
         vals = [float(np.round(rng.normal(), 3))] if hidden else [0.77, -2.5]
         return [_init_case(f"value-{v}", C.CORRECTNESS, (6, 4), seed, False, val=v) for v in vals]
     if fn == "eye_":
-        shapes = [(int(rng.integers(1, 6)), int(rng.integers(1, 6)))] if hidden else [
-            (4, 4), (3, 5), (5, 2)]
-        cases = [_init_case(f"shape-{'x'.join(map(str, s))}", C.CORRECTNESS, s, seed, False)
-                 for s in shapes]
+        shapes = (
+            [(int(rng.integers(1, 6)), int(rng.integers(1, 6)))]
+            if hidden
+            else [(4, 4), (3, 5), (5, 2)]
+        )
+        cases = [
+            _init_case(f"shape-{'x'.join(map(str, s))}", C.CORRECTNESS, s, seed, False)
+            for s in shapes
+        ]
         if not hidden:
-            cases.append(Case("3d-raises", C.EDGE, (np.zeros((2, 2, 2)),),
-                              spec={"expect_raise": True}))
+            cases.append(
+                Case("3d-raises", C.EDGE, (np.zeros((2, 2, 2)),), spec={"expect_raise": True})
+            )
         return cases
     if fn == "dirac_":
         if hidden:
             return [_init_case("random", C.CORRECTNESS, (6, 3, 3, 3), seed, False)]
-        cases = [_init_case("conv1d", C.CORRECTNESS, (4, 4, 3), seed, False),
-                 _init_case("conv2d", C.CORRECTNESS, (6, 3, 3, 3), seed, False),
-                 _init_case("conv3d", C.CORRECTNESS, (3, 5, 3, 3, 3), seed, False),
-                 _init_case("groups-2", C.HYPERPARAMETERS, (8, 3, 3, 3), seed, False, groups=2)]
+        cases = [
+            _init_case("conv1d", C.CORRECTNESS, (4, 4, 3), seed, False),
+            _init_case("conv2d", C.CORRECTNESS, (6, 3, 3, 3), seed, False),
+            _init_case("conv3d", C.CORRECTNESS, (3, 5, 3, 3, 3), seed, False),
+            _init_case("groups-2", C.HYPERPARAMETERS, (8, 3, 3, 3), seed, False, groups=2),
+        ]
         cases.append(Case("2d-raises", C.EDGE, (np.zeros((3, 3)),), spec={"expect_raise": True}))
         return cases
-    shapes = [(3, 4)] if hidden else [(6, 4), (2, 3, 4)]
-    return [_init_case(f"shape-{'x'.join(map(str, s))}", C.CORRECTNESS, s, seed, False)
-            for s in shapes]
+    fills: list[tuple[int, ...]] = [(3, 4)] if hidden else [(6, 4), (2, 3, 4)]
+    return [
+        _init_case(f"shape-{'x'.join(map(str, s))}", C.CORRECTNESS, s, seed, False) for s in fills
+    ]
 
 
 def exact_oracle(fn: str, case: Case, device: str) -> dict[str, Any]:
@@ -138,34 +190,49 @@ def random_cases(fn: str, rng: np.random.Generator, hidden: bool) -> list[Case]:
     seed = int(rng.integers(1 << 30))
     kwsets: list[tuple[str, Category, tuple[int, ...], dict[str, Any]]] = []
     if fn == "uniform_":
-        kwsets = [("default", C.CORRECTNESS, TALL, {}),
-                  ("a-b", C.HYPERPARAMETERS, WIDE, {"a": -0.3, "b": 0.7})]
+        kwsets = [
+            ("default", C.CORRECTNESS, TALL, {}),
+            ("a-b", C.HYPERPARAMETERS, WIDE, {"a": -0.3, "b": 0.7}),
+        ]
     elif fn == "normal_":
-        kwsets = [("default", C.CORRECTNESS, TALL, {}),
-                  ("mean-std", C.HYPERPARAMETERS, WIDE, {"mean": 0.5, "std": 0.02})]
+        kwsets = [
+            ("default", C.CORRECTNESS, TALL, {}),
+            ("mean-std", C.HYPERPARAMETERS, WIDE, {"mean": 0.5, "std": 0.02}),
+        ]
     elif fn in ("xavier_uniform_", "xavier_normal_"):
-        kwsets = [("tall", C.CORRECTNESS, TALL, {}), ("wide", C.CORRECTNESS, WIDE, {}),
-                  ("conv", C.CORRECTNESS, CONV, {}),
-                  ("gain", C.HYPERPARAMETERS, TALL, {"gain": 5.0 / 3.0})]
+        kwsets = [
+            ("tall", C.CORRECTNESS, TALL, {}),
+            ("wide", C.CORRECTNESS, WIDE, {}),
+            ("conv", C.CORRECTNESS, CONV, {}),
+            ("gain", C.HYPERPARAMETERS, TALL, {"gain": 5.0 / 3.0}),
+        ]
     elif fn in ("kaiming_uniform_", "kaiming_normal_"):
-        kwsets = [("tall", C.CORRECTNESS, TALL, {}), ("wide", C.CORRECTNESS, WIDE, {}),
-                  ("conv", C.CORRECTNESS, CONV, {}),
-                  ("relu-fan_out", C.HYPERPARAMETERS, TALL,
-                   {"mode": "fan_out", "nonlinearity": "relu"}),
-                  ("leaky-a", C.HYPERPARAMETERS, WIDE, {"a": 0.2}),
-                  ("tanh", C.HYPERPARAMETERS, CONV, {"nonlinearity": "tanh"})]
+        kwsets = [
+            ("tall", C.CORRECTNESS, TALL, {}),
+            ("wide", C.CORRECTNESS, WIDE, {}),
+            ("conv", C.CORRECTNESS, CONV, {}),
+            ("relu-fan_out", C.HYPERPARAMETERS, TALL, {"mode": "fan_out", "nonlinearity": "relu"}),
+            ("leaky-a", C.HYPERPARAMETERS, WIDE, {"a": 0.2}),
+            ("tanh", C.HYPERPARAMETERS, CONV, {"nonlinearity": "tanh"}),
+        ]
     elif fn == "trunc_normal_":
-        kwsets = [("default", C.CORRECTNESS, TALL, {}),
-                  ("bounds", C.HYPERPARAMETERS, WIDE, {"mean": 0.1, "std": 0.5, "a": -0.4,
-                                                       "b": 1.0})]
+        kwsets = [
+            ("default", C.CORRECTNESS, TALL, {}),
+            ("bounds", C.HYPERPARAMETERS, WIDE, {"mean": 0.1, "std": 0.5, "a": -0.4, "b": 1.0}),
+        ]
     elif fn == "orthogonal_":
-        kwsets = [("tall", C.CORRECTNESS, (200, 20), {}), ("wide", C.CORRECTNESS, (20, 200), {}),
-                  ("square", C.CORRECTNESS, (30, 30), {}),
-                  ("conv", C.CORRECTNESS, (16, 4, 3, 3), {}),
-                  ("gain", C.HYPERPARAMETERS, (50, 30), {"gain": 2.0})]
+        kwsets = [
+            ("tall", C.CORRECTNESS, (200, 20), {}),
+            ("wide", C.CORRECTNESS, (20, 200), {}),
+            ("square", C.CORRECTNESS, (30, 30), {}),
+            ("conv", C.CORRECTNESS, (16, 4, 3, 3), {}),
+            ("gain", C.HYPERPARAMETERS, (50, 30), {"gain": 2.0}),
+        ]
     elif fn == "sparse_":
-        kwsets = [("tall", C.CORRECTNESS, TALL, {"sparsity": 0.1}),
-                  ("wide", C.HYPERPARAMETERS, (100, 1000), {"sparsity": 0.35, "std": 0.5})]
+        kwsets = [
+            ("tall", C.CORRECTNESS, TALL, {"sparsity": 0.1}),
+            ("wide", C.HYPERPARAMETERS, (100, 1000), {"sparsity": 0.35, "std": 0.5}),
+        ]
     if hidden:
         kwsets = kwsets[:1]
         kwsets = [("random", C.CORRECTNESS, kwsets[0][2][::-1], kwsets[0][3])]
@@ -200,8 +267,15 @@ def random_oracle(fn: str, case: Case, device: str) -> dict[str, Any]:
     if fn == "trunc_normal_":
         mean, std = kw.get("mean", 0.0), kw.get("std", 1.0)
         a, b = kw.get("a", -2.0), kw.get("b", 2.0)
-        return {**base, "dist": "trunc_normal", "mean": mean, "std": std, "a": a, "b": b,
-                "sample_std": _truncated_std(mean, std, a, b)}
+        return {
+            **base,
+            "dist": "trunc_normal",
+            "mean": mean,
+            "std": std,
+            "a": a,
+            "b": b,
+            "sample_std": _truncated_std(mean, std, a, b),
+        }
     fan_in, fan_out = _fans(shape)
     info = {**base, "fan_in": fan_in, "fan_out": fan_out}
     if fn.startswith("xavier"):
@@ -209,8 +283,12 @@ def random_oracle(fn: str, case: Case, device: str) -> dict[str, Any]:
         std = gain * math.sqrt(2.0 / (fan_in + fan_out))
         info.update(gain=gain, what=f"{fn} (fan_in={fan_in}, fan_out={fan_out}, gain={gain:.4g}) ")
         if fn == "xavier_uniform_":
-            return {**info, "dist": "uniform", "low": -math.sqrt(3.0) * std,
-                    "high": math.sqrt(3.0) * std}
+            return {
+                **info,
+                "dist": "uniform",
+                "low": -math.sqrt(3.0) * std,
+                "high": math.sqrt(3.0) * std,
+            }
         return {**info, "dist": "normal", "mean": 0.0, "std": std}
     if fn.startswith("kaiming"):
         mode = kw.get("mode", "fan_in")
@@ -221,24 +299,44 @@ def random_oracle(fn: str, case: Case, device: str) -> dict[str, Any]:
         if mode == "fan_out":  # the hint compares with the other fan
             info.update(fan_in=fan_out, fan_out=fan_in)
         if fn == "kaiming_uniform_":
-            return {**info, "dist": "uniform", "low": -math.sqrt(3.0) * std,
-                    "high": math.sqrt(3.0) * std}
+            return {
+                **info,
+                "dist": "uniform",
+                "low": -math.sqrt(3.0) * std,
+                "high": math.sqrt(3.0) * std,
+            }
         return {**info, "dist": "normal", "mean": 0.0, "std": std}
     if fn == "orthogonal_":
         return {**base, "dist": "orthogonal", "gain": kw.get("gain", 1.0)}
     if fn == "sparse_":
         sparsity = case.spec["args"][0]
-        return {**base, "dist": "sparse", "std": kw.get("std", 0.01),
-                "zeros_per_column": math.ceil(sparsity * shape[0])}
+        return {
+            **base,
+            "dist": "sparse",
+            "std": kw.get("std", 0.01),
+            "zeros_per_column": math.ceil(sparsity * shape[0]),
+        }
     raise KeyError(fn)
 
 
 def _init_item(fn: str, points: float, random: bool) -> Item:
     if random:
-        return Item(f"initializers.{fn}", points, partial(random_cases, fn),
-                    partial(random_oracle, fn), check="initializer", driver="init")
-    return Item(f"initializers.{fn}", points, partial(exact_cases, fn),
-                partial(exact_oracle, fn), check="initializer", driver="init")
+        return Item(
+            f"initializers.{fn}",
+            points,
+            partial(random_cases, fn),
+            partial(random_oracle, fn),
+            check="initializer",
+            driver="init",
+        )
+    return Item(
+        f"initializers.{fn}",
+        points,
+        partial(exact_cases, fn),
+        partial(exact_oracle, fn),
+        check="initializer",
+        driver="init",
+    )
 
 
 def _exact_with_raise(fn: str, points: float) -> Item:

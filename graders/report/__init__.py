@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from graders.report import gradescope, html, junit, text
 from graders.report import github as github_report
+from graders.report import gradescope, html, junit, text
 from graders.score import SubmissionResult
 
 RENDERERS: dict[str, Callable[[SubmissionResult], str]] = {
@@ -28,6 +28,8 @@ def summary_line(result: SubmissionResult) -> str:
     """'Score 37.5/70' plus the hidden-case note: the one line every format agrees on."""
     line = f"Score {result.score:g}/{result.max_score:g}"
     if result.hidden_not_run:
-        line += (f" on public cases; {result.hidden_not_run} hidden cases exist and were not run "
-                 "(give --hidden-seed or GRADER_HIDDEN_SEED)")
+        line += (
+            f" on public cases; {result.hidden_not_run} hidden cases exist and were not run "
+            "(give --hidden-seed or GRADER_HIDDEN_SEED)"
+        )
     return line

@@ -15,12 +15,16 @@ def case_lines(case: CaseResult) -> list[str]:
     if "expected" in d:
         lines.append(f"  worst element {d.get('index')}: expected {d['expected']}, got {d['got']}")
     if "max_abs_err" in d:
-        lines.append(f"  max abs err {d['max_abs_err']:.3g}, max rel err "
-                     f"{d.get('max_rel_err', 0.0):.3g}, tolerance rtol={d['rtol']:g} "
-                     f"atol={d['atol']:g}")
+        lines.append(
+            f"  max abs err {d['max_abs_err']:.3g}, max rel err "
+            f"{d.get('max_rel_err', 0.0):.3g}, tolerance rtol={d['rtol']:g} "
+            f"atol={d['atol']:g}"
+        )
     if "p_value" in d:
-        lines.append(f"  KS D={d['ks_statistic']:.4g}, p={d['p_value']:.3g} (alpha {d['alpha']:g}),"
-                     f" n={d['n']}")
+        lines.append(
+            f"  KS D={d['ks_statistic']:.4g}, p={d['p_value']:.3g} (alpha {d['alpha']:g}),"
+            f" n={d['n']}"
+        )
     lines.append(f"  reproduce: {case.repro}")
     return lines
 

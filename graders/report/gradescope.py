@@ -26,18 +26,22 @@ def results(result: SubmissionResult) -> dict[str, Any]:
             if not cases:
                 continue
             score, max_score = item.part(hidden)
-            tests.append({
-                "name": item.name + (" (hidden cases)" if hidden else ""),
-                "number": f"{number}.{2 if hidden else 1}",
-                "score": score,
-                "max_score": max_score,
-                "status": "passed" if all(c.passed for c in cases) else "failed",
-                "output": item_text(item, hidden),
-                "visibility": "after_published" if hidden else "visible",
-                "extra_data": {"cases": [asdict(c) for c in cases],
-                               "hidden_not_run": 0 if hidden else item.hidden_not_run,
-                               "execution_time": item.elapsed},
-            })
+            tests.append(
+                {
+                    "name": item.name + (" (hidden cases)" if hidden else ""),
+                    "number": f"{number}.{2 if hidden else 1}",
+                    "score": score,
+                    "max_score": max_score,
+                    "status": "passed" if all(c.passed for c in cases) else "failed",
+                    "output": item_text(item, hidden),
+                    "visibility": "after_published" if hidden else "visible",
+                    "extra_data": {
+                        "cases": [asdict(c) for c in cases],
+                        "hidden_not_run": 0 if hidden else item.hidden_not_run,
+                        "execution_time": item.elapsed,
+                    },
+                }
+            )
     output = summary_line(result)
     if result.findings:
         output += "\nStatic scan:\n" + "\n".join(result.findings)
@@ -49,13 +53,19 @@ def results(result: SubmissionResult) -> dict[str, Any]:
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
-        "extra_data": {"environment": result.environment, "sandbox": result.sandbox,
-                       "seed": result.seed, "hidden_seed_given": result.hidden_seed_given,
-                       "hidden_not_run": result.hidden_not_run, "findings": result.findings,
-                       "submission": result.submission},
+        "extra_data": {
+            "environment": result.environment,
+            "sandbox": result.sandbox,
+            "seed": result.seed,
+            "hidden_seed_given": result.hidden_seed_given,
+            "hidden_not_run": result.hidden_not_run,
+            "findings": result.findings,
+            "submission": result.submission,
+        },
     }
 
 
 def render(result: SubmissionResult) -> str:
-    return json.dumps(results(result), indent=2, sort_keys=True, allow_nan=False,
-                      default=str) + "\n"
+    return (
+        json.dumps(results(result), indent=2, sort_keys=True, allow_nan=False, default=str) + "\n"
+    )

@@ -20,13 +20,21 @@ def render(result: SubmissionResult, color: bool | None = None) -> str:
 
     buf = io.StringIO()
     tty = sys.stdout.isatty() if color is None else color
-    console = Console(file=buf, width=110, force_terminal=tty, color_system="auto" if tty else None,
-                      highlight=False, soft_wrap=True)
+    console = Console(
+        file=buf,
+        width=110,
+        force_terminal=tty,
+        color_system="auto" if tty else None,
+        highlight=False,
+        soft_wrap=True,
+    )
     env = result.environment
     console.print(Text(f"Grading {result.submission}", style="bold"))
-    console.print(f"oracle: torch {env.get('torch')} float64 on {env.get('device')}"
-                  + (f" ({env['gpu']}, CUDA {env.get('cuda')}, TF32 off)" if "gpu" in env else "")
-                  + f"; numpy {env.get('numpy')}; python {env.get('python')}")
+    console.print(
+        f"oracle: torch {env.get('torch')} float64 on {env.get('device')}"
+        + (f" ({env['gpu']}, CUDA {env.get('cuda')}, TF32 off)" if "gpu" in env else "")
+        + f"; numpy {env.get('numpy')}; python {env.get('python')}"
+    )
     active = [k for k, v in result.sandbox.items() if v and v != "none"]
     console.print("sandbox: " + ", ".join(f"{k}: {result.sandbox[k]}" for k in active))
     table = Table(show_edge=False, pad_edge=False, box=None)
@@ -34,8 +42,11 @@ def render(result: SubmissionResult, color: bool | None = None) -> str:
     table.add_column("score", justify="right")
     table.add_column("status")
     for item in result.items:
-        table.add_row(item.name, f"{item.score:g}/{item.points:g}",
-                      Text(item.status, style=STYLE.get(item.status, "")))
+        table.add_row(
+            item.name,
+            f"{item.score:g}/{item.points:g}",
+            Text(item.status, style=STYLE.get(item.status, "")),
+        )
     console.print(table)
     todo = [i for i in result.items if i.status not in ("passed",)]
     implemented = [i for i in todo if i.status != "not implemented"]
@@ -44,8 +55,10 @@ def render(result: SubmissionResult, color: bool | None = None) -> str:
         console.print(item_text(item), markup=False)
     missing = [i.name for i in todo if i.status == "not implemented"]
     if missing:
-        console.print(Text(f"\nnot implemented yet ({len(missing)}): ", style="bold")
-                      + Text(", ".join(missing), style="dim"))
+        console.print(
+            Text(f"\nnot implemented yet ({len(missing)}): ", style="bold")
+            + Text(", ".join(missing), style="dim")
+        )
     if result.findings:
         console.print(Text("\nstatic scan:", style="bold"))
         for finding in result.findings:
