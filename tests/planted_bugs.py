@@ -106,7 +106,7 @@ def softmax(x, dim=-1):
     return x
 """,
         SOFTMAX_USERS,
-        "student vs torch",
+        "could not be broadcast",
     ),
     _bug(
         "notes-softmax-grad-seed-001",
