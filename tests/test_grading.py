@@ -124,3 +124,37 @@ def test_make_grade_prints_a_clear_zero_point_report() -> None:
     assert re.search(r"Score 0/\d+", out.stdout)
     assert "not implemented" in out.stdout
     assert "torch 2.13.0" in out.stdout and "sandbox:" in out.stdout
+
+
+def test_a_module_that_fails_to_import_scores_zero_and_others_are_graded(tmp_path: Path) -> None:
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "activations.py").write_text("import numpy as np\nraise RuntimeError('oops at import')\n")
+    (sub / "initializers.py").write_text(
+        (ROOT / "reference" / "initializers.py").read_text(encoding="utf-8")
+    )
+    items = registry.select(["activations.relu", "activations.sigmoid", "initializers"])
+    result = engine.grade(sub, items)
+    by_name = {i.name: i for i in result.items}
+    for name in ("activations.relu", "activations.sigmoid"):
+        assert by_name[name].score == 0
+        assert "failed to import: RuntimeError: oops at import" in by_name[name].note
+    inits = [i for i in result.items if i.name.startswith("initializers.")]
+    assert inits and all(i.score == i.points for i in inits)
+
+
+def test_static_scan_flags_forbidden_and_suspicious_code(tmp_path: Path) -> None:
+    from graders import scan
+
+    src = (
+        "import torch\nfrom scipy import special\nimport subprocess\nimport numpy as np\n"
+        "np.allclose = lambda *a, **k: True\n"
+        "def relu(x):\n    import sys\n    return sys._getframe(1).f_locals\n"
+    )
+    found = {(f.severity, f.what) for f in scan.scan_source(src, "activations.py")}
+    assert ("forbidden", "import torch") in found
+    assert ("forbidden", "import scipy") in found
+    assert ("suspicious", "import subprocess") in found
+    assert ("suspicious", "monkey-patches np.allclose") in found
+    assert ("suspicious", "use of ._getframe") in found
+    assert scan.scan_source("def f(:\n", "x.py")[0].what.startswith("syntax error")
