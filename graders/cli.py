@@ -83,6 +83,17 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("case")
     common(r)
 
+    b = sub.add_parser("batch", help="grade every submission directory under ROOT")
+    b.add_argument("root", type=Path, help="a directory of submission directories")
+    b.add_argument(
+        "--output-dir",
+        type=Path,
+        required=True,
+        help="new directory for one results.json per submission and scores.csv",
+    )
+    b.add_argument("--only", action="append", default=None, metavar="PATTERN")
+    common(b)
+
     sub.add_parser("list", help="list the graded items and their points")
     return top
 
@@ -181,6 +192,54 @@ def cmd_repro(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    """Grade each subdirectory of ``root``; never overwrite an existing output directory."""
+    import csv
+
+    from graders import engine, registry
+    from graders.report import gradescope
+
+    if not args.root.is_dir():
+        raise UsageError(f"'{args.root}' is not a directory of submissions")
+    subs = sorted(p for p in args.root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not subs:
+        raise UsageError(f"'{args.root}' holds no submission directories")
+    if args.output_dir.exists() and any(args.output_dir.iterdir()):
+        raise UsageError(f"--output-dir {args.output_dir} exists and is not empty")
+    items = registry.select(args.only)
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for sub in subs:
+        try:
+            result = engine.grade(
+                sub,
+                items,
+                seed=args.seed,
+                hidden_seed=_hidden_seed(args.hidden_seed),
+                device=args.device,
+                use_cache=not args.no_cache,
+            )
+        except engine.SubmissionError as exc:  # one bad submission does not stop the batch
+            rows.append({"submission": sub.name, "score": 0, "max_score": "", "error": str(exc)})
+            print(f"{sub.name}: {exc}", file=sys.stderr)
+            continue
+        (args.output_dir / f"{sub.name}.json").write_text(gradescope.render(result))
+        rows.append(
+            {
+                "submission": sub.name,
+                "score": result.score,
+                "max_score": result.max_score,
+                "error": "",
+            }
+        )
+        print(f"{sub.name}: {result.score:g}/{result.max_score:g}")
+    with open(args.output_dir / "scores.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=["submission", "score", "max_score", "error"])
+        writer.writeheader()
+        writer.writerows(rows)
+    return 0
+
+
 def cmd_list(_: argparse.Namespace) -> int:
     from graders import registry
 
@@ -197,7 +256,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         args = _parser().parse_args(argv)
-        return {"grade": cmd_grade, "repro": cmd_repro, "list": cmd_list}[args.command](args)
+        return {"grade": cmd_grade, "repro": cmd_repro, "batch": cmd_batch, "list": cmd_list}[
+            args.command
+        ](args)
     except (UsageError, SubmissionError, DeviceError) as exc:
         print(f"graders: error: {exc}", file=sys.stderr)
         return 2

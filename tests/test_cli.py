@@ -122,3 +122,21 @@ def test_list_prints_items_and_total(capsys: pytest.CaptureFixture[str]) -> None
     assert cli.main(["list"]) == 0
     out = capsys.readouterr().out
     assert "activations.sigmoid" in out and out.strip().splitlines()[-1].startswith("total")
+
+
+def test_batch_grades_every_submission_and_never_overwrites(tmp_path: Path) -> None:
+    root = tmp_path / "class"
+    (root / "alice").mkdir(parents=True)
+    (root / "bob").mkdir()
+    ref = (ROOT / "reference" / "activations.py").read_text()
+    (root / "alice" / "activations.py").write_text(ref)
+    (root / "bob" / "activations.py").write_text("def relu(x):\n    raise NotImplementedError\n")
+    out_dir = tmp_path / "out"
+    out = run("batch", str(root), "--output-dir", str(out_dir), "--only", "activations.relu")
+    assert out.returncode == 0, out.stderr
+    rows = (out_dir / "scores.csv").read_text().splitlines()
+    assert rows[0] == "submission,score,max_score,error"
+    assert rows[1].startswith("alice,2.0,2") and rows[2].startswith("bob,0.0,2")
+    assert json.loads((out_dir / "alice.json").read_text())["score"] == 2
+    again = run("batch", str(root), "--output-dir", str(out_dir), "--only", "activations.relu")
+    assert again.returncode == 2 and "not empty" in again.stderr
