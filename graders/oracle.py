@@ -65,7 +65,7 @@ def versions(device: str) -> dict[str, str]:
     info = {
         "python": platform.python_version(),
         "numpy": np.__version__,
-        "torch": metadata.version("torch"),
+        "torch": _torch_version(),
         "device": device,
         "platform": f"{platform.system()} {platform.machine()}",
     }
@@ -101,6 +101,11 @@ def numpy(t: torch_t.Tensor, like: Any = None) -> np.ndarray:
 
 # --------------------------------------------------------------------------------- caching
 @cache
+def _torch_version() -> str:
+    return metadata.version("torch")
+
+
+@cache
 def _source_hash(module: str) -> str:
     h = hashlib.sha256()
     for name in (f"registry/{module}.py", "oracle.py"):
@@ -135,7 +140,7 @@ def _hash_value(h: Any, value: Any) -> None:
 def cache_key(item: Item, cases: list[Case], device: str) -> str:
     """Identifies an item's expected outputs: torch version, device, sources, inputs."""
     h = hashlib.sha256()
-    h.update(f"{metadata.version('torch')}|{device}|{item.name}|".encode())
+    h.update(f"{_torch_version()}|{device}|{item.name}|".encode())
     h.update(_source_hash(item.module).encode())
     for case in cases:
         h.update(case.name.encode())

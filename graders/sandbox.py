@@ -7,15 +7,24 @@ forks one child per item, which runs all of the item's cases; after a crash or a
 remaining cases are rerun in a fresh child.  Inputs go in as ``.npy`` files; outputs come back
 as ``.npy`` files that this module opens without following links and accepts only if the header
 agrees with the file's size.  The child never sees an expected value.
+
+Inside the namespaces the child also finds the whole repository hidden (only the virtualenv is
+put back), a fresh, small ``/tmp``, ``/var/tmp``, ``/dev/shm`` and ``/run/lock`` (nothing it
+leaves there outlives the session, and it cannot see other sessions), and its writable
+directories on a size-capped tmpfs of the session.  The zygote copies each finished case's
+results out of the child's reach before the child may go on (see ``worker.py``), so later student
+code cannot rewrite them.
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import math
 import os
 import queue
+import shlex
 import shutil
 import stat
 import subprocess
@@ -42,11 +51,23 @@ DEFAULT_LIMITS = {
     "cpu": 60,  # seconds of CPU per child
     "fsize": 64 << 20,  # largest file a child may write
     "nofile": 64,
-    "nproc": 64,
+    # No new thread or process at all: a child has no use for one, and each would get its own
+    # address-space allowance (a fork bomb could otherwise take 64 x 3 GiB).  The count is per
+    # user, so with several children running as nobody every fork and thread start fails.
+    "nproc": 1,
     "core": 0,
 }
 MAX_RESTARTS = 3
 MAX_OUTPUTS = 32
+#: Output bytes one case may return (all its .npy files together); the grader keeps every
+#: accepted output in memory until judging, so a session as a whole gets MAX_SESSION_OUTPUT_BYTES.
+MAX_CASE_BYTES = MAX_OUTPUT_BYTES
+MAX_SESSION_OUTPUT_BYTES = 512 << 20
+#: World-writable places that get a fresh, private, small tmpfs inside the namespace.
+SCRATCH_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
+SCRATCH_SIZE = "16m"
+#: Size of the session's tmpfs holding the children's out/ and scratch/ directories (memory).
+BOX_SIZE = "512m"
 
 
 def _scratch_root() -> str | None:
@@ -101,7 +122,12 @@ class Job:
     stderr_tail: str = ""
 
 
-def _hidden_paths() -> list[str]:
+def _within(path: str, parent: str) -> bool:
+    return path == parent or path.startswith(parent.rstrip("/") + "/")
+
+
+def _hidden_paths(repo_covered: bool = False) -> list[str]:
+    """The forbidden packages' directories, and the grader's own unless the repo is covered."""
     paths = []
     for name in HIDDEN_PACKAGES:
         try:
@@ -110,28 +136,85 @@ def _hidden_paths() -> list[str]:
             spec = None
         if spec is not None and spec.origin:
             paths.append(str(Path(spec.origin).parent))
-    for name in ("reference", "graders", "tools", "tests", ".grader-cache", "student_template"):
-        if (REPO / name).is_dir():
-            paths.append(str(REPO / name))
+    if not repo_covered:
+        for name in ("reference", "graders", "tools", "tests", ".grader-cache", "student_template"):
+            if (REPO / name).is_dir():
+                paths.append(str(REPO / name))
     return paths
+
+
+def _mount_script(session: Path) -> str:
+    """Shell commands, run as (namespace) root in the new mount namespace before the zygote.
+
+    * every place in SCRATCH_DIRS gets a fresh, small tmpfs: what a child writes there dies with
+      the namespace, and other sessions (their submissions, their outputs) are out of sight;
+    * the repository is covered by an empty read-only tmpfs (its .git, caches and any directory
+      added later included), unless the interpreter itself lives inside it;
+    * the session directory and the virtualenv, if covered, are put back by bind mounts of
+      directories opened before covering (``/proc/self/fd/N``);
+    * the forbidden packages are covered; ``<session>/box`` gets a size-capped tmpfs for the
+      children's writable directories.
+    """
+    q = shlex.quote
+    real = os.path.realpath
+    covers: list[tuple[str, str]] = []  # (path, tmpfs options), outermost first
+    for d in SCRATCH_DIRS:
+        p = real(d)
+        if Path(p).is_dir() and all(p != c for c, _ in covers):
+            covers.append((p, f"size={SCRATCH_SIZE},mode=1777"))
+    repo = real(REPO)
+    prefixes = {real(sys.prefix), real(sys.base_prefix)}
+    # A source checkout is covered; a package installed in the interpreter's own tree is not.
+    repo_covered = not any(_within(repo, p) for p in prefixes)
+    if repo_covered:
+        covers.append((repo, "size=64k,mode=755"))
+    covers.sort(key=lambda c: c[0].count("/"))
+    wanted = list(dict.fromkeys([real(session), *sorted(prefixes)]))
+    keeps = [
+        k
+        for k in wanted
+        if any(_within(k, c) and k != c for c, _ in covers)
+        and not any(_within(k, o) and k != o for o in wanted)
+    ]
+    lines = ["set -e"]
+    lines += [f"exec {3 + i}<{q(k)}" for i, k in enumerate(keeps)]
+    for path, opts in covers:
+        lines.append(f"mkdir -p {q(path)} && mount -t tmpfs -o {opts} tmpfs {q(path)}")
+    for i, k in enumerate(keeps):
+        lines.append(f"mkdir -p {q(k)} && mount -c --bind /proc/self/fd/{3 + i} {q(k)}")
+        lines.append(f"exec {3 + i}<&-")
+    if repo_covered:
+        lines.append(f"mount -o remount,ro {q(repo)}")
+    for p in _hidden_paths(repo_covered):
+        lines.append(f"mount -t tmpfs -o ro,size=4k tmpfs {q(p)}")
+    lines.append(f"mount -t tmpfs -o size={BOX_SIZE},mode=755 tmpfs {q(str(session / 'box'))}")
+    lines.append('exec "$@"')
+    return "\n".join(lines)
 
 
 @cache
 def namespace_prefix() -> tuple[tuple[str, ...], str]:
     """The ``unshare`` command line that works here, and a description of it ('' if none)."""
-    base = ("--fork", "--pid", "--mount-proc", "--net", "--mount", "--ipc", "--uts",
-            "--kill-child")
+    base = ("--fork", "--pid", "--mount-proc", "--net", "--mount", "--ipc", "--uts", "--kill-child")
     unshare = shutil.which("unshare")
     if unshare is None or os.environ.get("GRADER_NO_NAMESPACES"):
         return (), ""
-    variants = [((unshare, *base), "net, pid, mount, ipc, uts")]
+    variants: list[tuple[tuple[str, ...], str]] = [((unshare, *base), "net, pid, mount, ipc, uts")]
     if os.getuid() != 0:
-        variants = [((unshare, "--user", "--map-root-user", *base),
-                     "user (mapped root), net, pid, mount, ipc, uts")]
+        variants = [
+            (
+                (unshare, "--user", "--map-root-user", *base),
+                "user (mapped root), net, pid, mount, ipc, uts",
+            )
+        ]
     for prefix, text in variants:
         try:
-            ok = subprocess.run([*prefix, "true"], stdin=subprocess.DEVNULL, capture_output=True,
-                                timeout=10).returncode == 0
+            ok = (
+                subprocess.run(
+                    [*prefix, "true"], stdin=subprocess.DEVNULL, capture_output=True, timeout=10
+                ).returncode
+                == 0
+            )
         except (OSError, subprocess.TimeoutExpired):
             ok = False
         if ok:
@@ -157,7 +240,8 @@ def _read_tail(dir_fd: int, name: str) -> str:
 
 
 def _open_regular(dir_fd: int, name: str, limit: int) -> bytes:
-    """Read a file the child wrote: no links, no FIFOs or devices, at most ``limit`` bytes."""
+    """Read a file the child wrote: no links (symbolic or hard), no FIFOs or devices, at most
+    ``limit`` bytes."""
     try:
         fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
     except FileNotFoundError:
@@ -168,6 +252,8 @@ def _open_regular(dir_fd: int, name: str, limit: int) -> bytes:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise ValueError(f"output {name} is not a regular file")
+        if st.st_nlink != 1:  # a hard link to some other file, maybe one the child cannot read
+            raise ValueError(f"output {name} is a hard link")
         if st.st_size > limit:
             raise ValueError(f"output {name} is larger than {limit} bytes")
         chunks, left = [], st.st_size
@@ -190,15 +276,17 @@ def parse_npy(data: bytes) -> np.ndarray:
     try:
         version = np.lib.format.read_magic(f)
         if version == (1, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+            shape, _fortran, dtype = np.lib.format.read_array_header_1_0(f)
         elif version in ((2, 0), (3, 0)):
-            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+            shape, _fortran, dtype = np.lib.format.read_array_header_2_0(f)
         else:
             raise ValueError(f"unsupported .npy version {version}")
     except ValueError as exc:
         raise ValueError(f"malformed .npy header ({exc})") from None
     if dtype.hasobject:
         raise ValueError("the output holds Python objects (pickles are refused)")
+    if any(n < 0 for n in shape):
+        raise ValueError(f"the .npy header has a negative dimension {shape}")
     expected = f.tell() + math.prod(shape) * dtype.itemsize
     if expected != len(data):
         raise ValueError(f"the .npy header says {expected} bytes but the file has {len(data)}")
@@ -207,17 +295,21 @@ def parse_npy(data: bytes) -> np.ndarray:
     return np.asarray(arr) if type(arr) is not np.ndarray else arr
 
 
-def _collect(job: Job, reply: dict[str, Any], first: int) -> int | None:
-    """Read the outputs of a finished child; return the next case index to rerun from, if any."""
+def _collect(job: Job, reply: dict[str, Any], first: int, budget: list[int]) -> int | None:
+    """Read the outputs of a finished child; return the next case index to rerun from, if any.
+
+    Results are read from ``res/``, where the zygote copied each case as it finished; ``budget``
+    holds the output bytes the session may still accept.
+    """
     assert job.workdir is not None
-    out_fd = os.open(job.workdir / "out", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    res_fd = os.open(job.workdir / "res", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     work_fd = os.open(job.workdir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     try:
         job.stdout_tail = _read_tail(work_fd, "stdout.txt") or job.stdout_tail
         job.stderr_tail = _read_tail(work_fd, "stderr.txt") or job.stderr_tail
         if reply.get("import_error") or not reply.get("imported"):
             try:
-                meta = json.loads(_open_regular(out_fd, "import.json", 1 << 16))
+                meta = json.loads(_open_regular(res_fd, "import.json", 1 << 16))
                 why = f"the module failed to import: {meta.get('error', '?')}"
             except (OSError, ValueError):
                 why = _died(reply, "while importing the module")
@@ -229,7 +321,7 @@ def _collect(job: Job, reply: dict[str, Any], first: int) -> int | None:
             k = case["index"]
             if k not in done:
                 break
-            job.results[k] = _read_case(out_fd, case)
+            job.results[k] = _read_case(res_fd, case, budget)
         else:
             return None
         # Case k never finished: it timed out or took the child down.
@@ -243,7 +335,7 @@ def _collect(job: Job, reply: dict[str, Any], first: int) -> int | None:
         job.results[k] = CaseRun(ok=False, error=why)
         return job.cases.index(case) + 1
     finally:
-        os.close(out_fd)
+        os.close(res_fd)
         os.close(work_fd)
 
 
@@ -260,10 +352,10 @@ def _died(reply: dict[str, Any], when: str) -> str:
     return f"the worker process ended (exit status {code}) {when}"
 
 
-def _read_case(out_fd: int, case: dict[str, Any]) -> CaseRun:
+def _read_case(res_fd: int, case: dict[str, Any], budget: list[int]) -> CaseRun:
     k = case["index"]
     try:
-        meta = json.loads(_open_regular(out_fd, f"{k}.json", 1 << 16))
+        meta = json.loads(_open_regular(res_fd, f"{k}.json", 1 << 16))
     except (OSError, ValueError) as exc:
         return CaseRun(ok=False, error=f"no result came back ({exc})")
     if not isinstance(meta, dict) or meta.get("ok") is not True:
@@ -271,17 +363,24 @@ def _read_case(out_fd: int, case: dict[str, Any]) -> CaseRun:
         return CaseRun(ok=False, error=str(err)[:600] if err else "the call failed")
     outputs: dict[str, np.ndarray] = {}
     prefix = f"{k}."
-    names = sorted(f[len(prefix):-4] for f in os.listdir(out_fd)
-                   if f.startswith(prefix) and f.endswith(".npy"))
+    names = sorted(
+        f[len(prefix) : -4]
+        for f in os.listdir(res_fd)
+        if f.startswith(prefix) and f.endswith(".npy")
+    )
+    left = min(MAX_CASE_BYTES, budget[0])
     for name in names[:MAX_OUTPUTS]:
         if not name.isidentifier():
             continue
         try:
-            outputs[name] = parse_npy(_open_regular(out_fd, f"{k}.{name}.npy", MAX_OUTPUT_BYTES))
+            data = _open_regular(res_fd, f"{k}.{name}.npy", min(MAX_OUTPUT_BYTES, left))
+            outputs[name] = parse_npy(data)
         except FileNotFoundError:
             continue
         except ValueError as exc:
             return CaseRun(ok=False, error=str(exc))
+        left -= len(data)
+        budget[0] -= len(data)
     return CaseRun(ok=True, outputs=outputs)
 
 
@@ -301,30 +400,44 @@ class Sandbox:
 
     # -- life cycle ---------------------------------------------------------------------------
     def _start(self) -> None:
-        os.chmod(self.session, 0o755)
+        self.session.chmod(0o755)
         shutil.copy2(HERE / "worker.py", self.session / "worker.py")
-        shutil.copytree(HERE / "drivers", self.session / "drivers",
-                        ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(
+            HERE / "drivers", self.session / "drivers", ignore=shutil.ignore_patterns("__pycache__")
+        )
         prefix, ns = namespace_prefix()
         env = {
-            "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
-            "HOME": str(self.session), "TMPDIR": str(self.session),
-            "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-            "NUMEXPR_NUM_THREADS": "1", "VECLIB_MAXIMUM_THREADS": "1",
-            "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+            "PATH": "/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8",
+            "HOME": str(self.session),
+            "TMPDIR": str(self.session),
+            "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "NUMEXPR_NUM_THREADS": "1",
+            "VECLIB_MAXIMUM_THREADS": "1",
+            "PYTHONHASHSEED": "0",
+            "PYTHONDONTWRITEBYTECODE": "1",
             "GRADER_NAMESPACES": ns or "none",
         }
-        cmd: list[str] = [sys.executable, "-I", str(self.session / "worker.py")]
         if prefix:
-            mounts = " && ".join(
-                f"mount -t tmpfs -o ro,size=4k tmpfs {json.dumps(p)}" for p in _hidden_paths()
+            env["GRADER_FILESYSTEM"] = (
+                "repository hidden, private /tmp /var/tmp /dev/shm "
+                "/run/lock, writable space on a capped tmpfs"
             )
-            script = f'{mounts + " && " if mounts else ""}exec "$@"'
-            cmd = [*prefix, "/bin/sh", "-c", script, "sh", *cmd]
+        cmd: list[str] = [sys.executable, "-I", str(self.session / "worker.py")]
+        (self.session / "box").mkdir()  # the children's out/ and scratch/ (a tmpfs if namespaced)
+        if prefix:
+            cmd = [*prefix, "/bin/sh", "-c", _mount_script(self.session), "sh", *cmd]
         self.proc = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
             stderr=open(self.session / "zygote.log", "wb"),  # noqa: SIM115
-            env=env, cwd=self.session, start_new_session=True,
+            env=env,
+            cwd=self.session,
+            start_new_session=True,
         )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
@@ -332,9 +445,8 @@ class Sandbox:
             log = (self.session / "zygote.log").read_text(errors="replace").strip()
             raise SandboxError(f"the sandbox worker did not start: {log[-300:] or 'no output'}")
         self.layers = json.loads(line)["layers"]
-        self.cache_safe = (
-            (self.root and "nobody" in str(self.layers.get("privileges")))
-            or bool(self.layers.get("forbidden_packages_hidden"))
+        self.cache_safe = (self.root and "nobody" in str(self.layers.get("privileges"))) or bool(
+            self.layers.get("forbidden_packages_hidden")
         )
         threading.Thread(target=self._reader, daemon=True).start()
 
@@ -362,10 +474,8 @@ class Sandbox:
                 self.proc.wait(timeout=5)
             except (OSError, subprocess.TimeoutExpired):
                 pass
-            try:
+            with contextlib.suppress(OSError):
                 os.killpg(self.proc.pid, 9)
-            except OSError:
-                pass
             self.proc.wait()
             self.proc = None
         shutil.rmtree(self.session, ignore_errors=True)
@@ -386,31 +496,42 @@ class Sandbox:
         (work / "in" / "cases.json").write_text(json.dumps(job.cases), encoding="utf-8")
         sub = work / "module"
         sub.mkdir()
-        shutil.copy2(job.module_path, sub / job.module_path.name)
+        # Links are copied as links, never followed: this process may read what the child must
+        # not (``activations.py -> /work/main/reference/activations.py`` would be the
+        # reference); inside the sandbox a link leads only where the child itself may go.
+        shutil.copy2(job.module_path, sub / job.module_path.name, follow_symlinks=False)
         for sibling in job.module_path.parent.glob("*.py"):
-            if sibling.name != job.module_path.name:
-                shutil.copy2(sibling, sub / sibling.name)
+            if sibling.name != job.module_path.name and (sibling.is_symlink() or sibling.is_file()):
+                shutil.copy2(sibling, sub / sibling.name, follow_symlinks=False)
         job.workdir = work
 
     def _request(self, job: Job, start: int) -> dict[str, Any]:
         assert job.workdir is not None
         work = job.workdir
-        for name in ("out", "scratch"):
-            path = work / name
-            if path.exists():
-                shutil.rmtree(path)
-            path.mkdir()
-            if self.root:
-                os.chown(path, NOBODY, NOBODY)
+        # res/: where the zygote copies each finished case's results (root's; the child's own
+        # out/ and scratch/ are made by the zygote under box/).
+        res = work / "res"
+        if res.exists():
+            shutil.rmtree(res)
+        res.mkdir()
         remaining = len(job.cases) - start
         return {
-            "id": job.key, "module": str(work / "module" / job.module_path.name),
-            "module_name": job.module_name, "function": job.function,
+            "id": job.key,
+            "module": str(work / "module" / job.module_path.name),
+            "module_name": job.module_name,
+            "function": job.function,
             "driver": str(self.session / "drivers" / f"{job.driver}.py"),
-            "cases": str(work / "in" / "cases.json"), "workdir": str(work), "start": start,
+            "cases": str(work / "in" / "cases.json"),
+            "workdir": str(work),
+            "start": start,
             "case_timeout": job.case_timeout,
             "item_timeout": job.case_timeout * max(1, remaining) + 5.0,
             "limits": self.limits,
+            "indices": [c["index"] for c in job.cases[start:]],
+            "box": str(self.session / "box"),
+            "nobody": self.root,
+            "max_outputs": MAX_OUTPUTS,
+            "max_case_bytes": MAX_CASE_BYTES,
         }
 
     def run(self, jobs: list[Job], between: Any = None) -> dict[str, ItemRun]:
@@ -420,6 +541,7 @@ class Sandbox:
         inflight: dict[str, tuple[Job, int]] = {}
         finished: dict[str, ItemRun] = {}
         work_left = between
+        budget = [MAX_SESSION_OUTPUT_BYTES]  # output bytes this session may still accept
 
         def pump() -> None:
             assert self.proc is not None and self.proc.stdin is not None
@@ -450,21 +572,32 @@ class Sandbox:
                 raise SandboxError(self._death())
             job, start = inflight.pop(reply["id"])
             job.elapsed += float(reply.get("elapsed", 0.0))
-            nxt = _collect(job, reply, start)
+            nxt = _collect(job, reply, start, budget)
             if nxt is not None and nxt < len(job.cases):
                 job.restarts += 1
-                if job.restarts > MAX_RESTARTS:
+                # Restarts stop after MAX_RESTARTS, or once the item has had the time of one
+                # full run (a child that games its progress reports cannot stretch it further).
+                spent = job.elapsed >= job.case_timeout * len(job.cases) + 5.0
+                if job.restarts > MAX_RESTARTS or spent:
+                    why = (
+                        f"used up the item's time ({job.elapsed:.0f} s)"
+                        if spent
+                        else f"crashed or timed out {job.restarts} times on this item"
+                    )
                     for case in job.cases[nxt:]:
                         job.results[case["index"]] = CaseRun(
-                            ok=False, error="not run: the worker crashed or timed out "
-                            f"{job.restarts} times on this item")
+                            ok=False, error=f"not run: the worker {why}"
+                        )
                 else:
                     pending.appendleft((job, nxt))
             if job.key not in inflight and all(c["index"] in job.results for c in job.cases):
                 finished[job.key] = ItemRun(
                     cases=[job.results[c["index"]] for c in job.cases],
-                    stdout_tail=job.stdout_tail, stderr_tail=job.stderr_tail,
-                    restarts=job.restarts, elapsed=job.elapsed)
+                    stdout_tail=job.stdout_tail,
+                    stderr_tail=job.stderr_tail,
+                    restarts=job.restarts,
+                    elapsed=job.elapsed,
+                )
                 if job.workdir is not None:
                     shutil.rmtree(job.workdir, ignore_errors=True)
             pump()

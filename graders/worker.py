@@ -7,30 +7,43 @@ standard library and NumPy: it never sees torch, the grader or the reference.
 Protocol, one JSON object per line:
 
 * zygote -> grader, once:  ``{"ready": true, "layers": {...}}``
-* grader -> zygote:        ``{"id": N, "item": ..., "module": path, "module_name": ..., "driver": path,
+* grader -> zygote:        ``{"id": N, "module": path, "module_name": ..., "driver": path,
   "function": ..., "cases": path-to-cases.json, "workdir": dir, "start": K,
-  "case_timeout": s, "item_timeout": s, "limits": {...}}``
+  "case_timeout": s, "item_timeout": s, "limits": {...}, "indices": [case index, ...],
+  "box": dir, "nobody": bool, "max_outputs": n, "max_case_bytes": n}``
 * zygote -> grader:        ``{"id": N, "status": exit status, "imported": bool,
   "started": [...], "done": [...], "timed_out": case or null, "elapsed": s}``
 
 A child runs the item's cases from index ``start`` on: it reports ``I`` once the student's module
 is imported, ``S k`` before and ``D k`` after case ``k`` on a progress pipe the zygote watches,
 writes ``out/k.json`` (status) and ``out/k.<name>.npy`` (outputs), and ends with ``os._exit``
-(no ``atexit`` handler of the student's runs).  The zygote enforces the per-case and per-item
+(no ``atexit`` handler of the student's runs).  On ``D k`` the zygote copies case ``k``'s files
+into the job's ``res/`` (root's: the child cannot write there) and only then acknowledges on a
+second pipe, which the child waits for before it calls the student's code again, so no later
+student code (a later call, a thread, an ``atexit`` handler) can rewrite a finished case.  The
+zygote accepts progress lines only in protocol order and ignores anything else the student
+writes on the pipe.  The child's ``out/`` and ``scratch/`` live under ``box/N`` of the session, a
+size-capped tmpfs when namespaced.  The zygote enforces the per-case and per-item
 wall-clock limits with SIGKILL of the child's process group, then kills any process left behind
 (it is the subreaper of everything below it).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import gc
 import importlib
 import importlib.abc
 import importlib.util
+import io
 import json
 import os
 import resource
 import select
+import shutil
 import signal
+import stat
 import sys
 import time
 import traceback
@@ -41,23 +54,80 @@ import numpy as np
 
 FORBIDDEN = frozenset(
     {
-        "torch", "jax", "jaxlib", "tensorflow", "keras", "scipy", "sklearn", "theano", "mxnet",
-        "paddle", "autograd", "cupy", "numba", "reference", "graders", "tools", "student_template",
-        "ctypes", "_ctypes", "cffi", "subprocess", "_posixsubprocess", "multiprocessing",
-        "pty", "socket", "_socket",
+        "torch",
+        "jax",
+        "jaxlib",
+        "tensorflow",
+        "keras",
+        "scipy",
+        "sklearn",
+        "theano",
+        "mxnet",
+        "paddle",
+        "autograd",
+        "cupy",
+        "numba",
+        "reference",
+        "graders",
+        "tools",
+        "student_template",
+        "ctypes",
+        "_ctypes",
+        "cffi",
+        "subprocess",
+        "_posixsubprocess",
+        "multiprocessing",
+        "pty",
+        "socket",
+        "_socket",
     }
 )
 NOBODY = 65534
 #: Imported by the zygote so a child that cannot read the interpreter's files (it runs as
 #: nobody, and Python may live under a private home) still has the usual modules.
 PRELOAD = (
-    "abc", "array", "bisect", "cmath", "collections", "collections.abc", "contextlib", "copy",
-    "dataclasses", "decimal", "enum", "fractions", "functools", "heapq", "itertools", "json",
-    "math", "numbers", "operator", "random", "re", "secrets", "statistics", "string", "types",
-    "typing", "warnings", "numpy.typing", "numpy.linalg", "numpy.fft", "numpy.random",
+    "abc",
+    "array",
+    "bisect",
+    "cmath",
+    "collections",
+    "collections.abc",
+    "contextlib",
+    "copy",
+    "dataclasses",
+    "decimal",
+    "enum",
+    "fractions",
+    "functools",
+    "heapq",
+    "itertools",
+    "json",
+    "math",
+    "numbers",
+    "operator",
+    "random",
+    "re",
+    "secrets",
+    "statistics",
+    "string",
+    "types",
+    "typing",
+    "warnings",
+    "numpy.typing",
+    "numpy.linalg",
+    "numpy.fft",
+    "numpy.random",
     "numpy.lib.stride_tricks",
 )
 PR_SET_CHILD_SUBREAPER = 36
+#: The child's stdout/stderr files keep only their last LOG_KEEP bytes once they would pass
+#: LOG_CAP: the report shows only the tail, and chatty but correct code must not run into the
+#: file-size limit (or fill the disk).
+LOG_CAP = 1 << 20
+LOG_KEEP = 64 << 10
+#: Blocked from the return of the student's function until the zygote has taken the case's
+#: results, so no student signal handler runs in between.
+_BLOCKED = signal.valid_signals() - {signal.SIGKILL, signal.SIGSTOP}
 
 
 class ForbiddenImport(ImportError):
@@ -79,27 +149,51 @@ def _install_guard() -> None:
     # Process-spawning entry points are removed so a submission cannot start an unguarded
     # interpreter; the namespace / privilege layers back this up where the platform has them.
     for mod in (os, sys.modules.get("posix")):
-        for attr in ("system", "fork", "forkpty", "popen", "posix_spawn", "posix_spawnp",
-                     "execv", "execve", "execl", "execle", "execlp", "execlpe", "execvp",
-                     "execvpe", "spawnv", "spawnve", "spawnl", "spawnle", "kill", "killpg"):
+        for attr in (
+            "system",
+            "fork",
+            "forkpty",
+            "popen",
+            "posix_spawn",
+            "posix_spawnp",
+            "execv",
+            "execve",
+            "execl",
+            "execle",
+            "execlp",
+            "execlpe",
+            "execvp",
+            "execvpe",
+            "spawnv",
+            "spawnve",
+            "spawnl",
+            "spawnle",
+            "kill",
+            "killpg",
+        ):
             if mod is not None and hasattr(mod, attr):
-                try:
+                with contextlib.suppress(AttributeError):
                     delattr(mod, attr)
-                except AttributeError:
-                    pass
 
 
 def _set_limits(limits: dict[str, int]) -> None:
     table = {
-        "as": resource.RLIMIT_AS, "cpu": resource.RLIMIT_CPU, "fsize": resource.RLIMIT_FSIZE,
-        "nofile": resource.RLIMIT_NOFILE, "nproc": resource.RLIMIT_NPROC,
+        "as": resource.RLIMIT_AS,
+        "cpu": resource.RLIMIT_CPU,
+        "fsize": resource.RLIMIT_FSIZE,
+        "nofile": resource.RLIMIT_NOFILE,
+        "nproc": resource.RLIMIT_NPROC,
         "core": resource.RLIMIT_CORE,
     }
     for key, value in limits.items():
         lim = table[key]
         _soft, hard = resource.getrlimit(lim)
         value = value if hard == resource.RLIM_INFINITY else min(value, hard)
-        hard_new = value + 1 if key == "cpu" and (hard == resource.RLIM_INFINITY or hard > value) else value
+        hard_new = (
+            value + 1
+            if key == "cpu" and (hard == resource.RLIM_INFINITY or hard > value)
+            else value
+        )
         try:
             resource.setrlimit(lim, (value, hard_new))
         except (ValueError, OSError):
@@ -115,7 +209,42 @@ def _drop_privileges() -> bool:
         os.setuid(NOBODY)
     except OSError:
         return False
-    return True
+    return os.getuid() == os.geteuid() == NOBODY and os.getgid() == NOBODY
+
+
+class _CappedLog(io.RawIOBase):
+    """The child's stdout or stderr file: cut back to its last LOG_KEEP bytes when it would
+    grow past LOG_CAP."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self.fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: Any) -> int:
+        data = bytes(b)
+        pos = os.lseek(self.fd, 0, os.SEEK_CUR)
+        if pos + len(data) > LOG_CAP:
+            keep = max(0, LOG_KEEP - len(data))
+            old = os.pread(self.fd, keep, max(0, pos - keep)) if keep else b""
+            data = (old + data)[-LOG_KEEP:]
+            os.ftruncate(self.fd, 0)
+            os.lseek(self.fd, 0, os.SEEK_SET)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd, view) :]
+        return len(b)
+
+
+def _log_stream(fd: int) -> io.TextIOWrapper:
+    return io.TextIOWrapper(
+        io.BufferedWriter(_CappedLog(fd)),
+        encoding="utf-8",
+        errors="backslashreplace",
+        line_buffering=True,
+    )
 
 
 def _load_driver(path: str) -> Any:
@@ -132,17 +261,23 @@ def _write_json(path: Path, obj: dict[str, Any]) -> None:
 
 def _error_text(exc: BaseException) -> str:
     """One line, the student's own frames only, for the feedback."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "/_grader_" not in f.filename
-              and not f.filename.endswith("worker.py")]
-    where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
-    text = f"{type(exc).__name__}: {exc}"
+    try:  # the student's exception: its __str__ (or its traceback) may misbehave too
+        frames = [
+            f
+            for f in traceback.extract_tb(exc.__traceback__)
+            if "/_grader_" not in f.filename and not f.filename.endswith("worker.py")
+        ]
+        where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+        text = f"{type(exc).__name__}: {exc}"
+    except BaseException:
+        where, text = "", f"{type(exc).__name__} (unprintable)"
     if len(text) > 400:
         text = text[:400] + "..."
     return text + where
 
 
 def _decode(obj: Any, base: Path) -> Any:
-    """Inverse of the grader's case encoding: arrays from ``.npy`` files, tuples, non-finite floats."""
+    """Inverse of the grader's case encoding: arrays from ``.npy`` files, tuples, floats."""
     if isinstance(obj, list):
         return [_decode(v, base) for v in obj]
     if not isinstance(obj, dict):
@@ -161,43 +296,51 @@ def _decode(obj: Any, base: Path) -> Any:
     return {k: _decode(v, base) for k, v in obj.items()}
 
 
-def _child(req: dict[str, Any], progress_w: int) -> None:
+def _child(req: dict[str, Any], progress_w: int, ack_r: int, box: Path) -> None:
     """Runs in the forked child: never returns."""
     try:
         os.setsid()
         work = Path(req["workdir"])
         null = os.open(os.devnull, os.O_RDONLY)
-        out = os.open(work / "stdout.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        err = os.open(work / "stderr.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        out = os.open(work / "stdout.txt", os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+        err = os.open(work / "stderr.txt", os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
         os.dup2(null, 0)
         os.dup2(out, 1)
         os.dup2(err, 2)
-        sys.stdin = open(os.devnull)  # noqa: SIM115
-        keep = os.dup2(progress_w, 3) if progress_w != 3 else 3
-        os.closerange(4, 1 << 16)
-        sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
-        sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
-        progress = keep
-        scratch = work / "scratch"
+        # Progress lines go to the zygote on fd 3; its acknowledgements come back on fd 4.
+        high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (progress_w, ack_r)]
+        os.dup2(high[0], 3)
+        os.dup2(high[1], 4)
+        os.closerange(5, 1 << 16)
+        progress, ack = 3, 4
+        sys.stdin = os.fdopen(0, "r", closefd=False)  # /dev/null: reading gives end of file
+        sys.stdout = _log_stream(1)
+        sys.stderr = _log_stream(2)
+        scratch = box / "scratch"
+        outdir = box / "out"
         os.chdir(scratch)
         os.environ["HOME"] = str(scratch)
         os.environ["TMPDIR"] = str(scratch)
         driver = _load_driver(req["driver"])
         cases = json.loads(Path(req["cases"]).read_text(encoding="utf-8"))
-        outdir = work / "out"
         _set_limits(req["limits"])
-        _drop_privileges()
+        if not _drop_privileges() and req.get("nobody"):  # never run student code as root
+            raise OSError("could not switch to uid nobody")
         _install_guard()
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     except BaseException as exc:  # setup failure: report through the exit status
-        sys.__stderr__.write(f"worker setup failed: {exc!r}\n")
+        with contextlib.suppress(BaseException):
+            os.write(2, f"worker setup failed: {exc!r}\n".encode())
         os._exit(70)
 
     def tell(msg: str) -> None:
-        try:
+        with contextlib.suppress(OSError):
             os.write(progress, msg.encode() + b"\n")
-        except OSError:
-            pass
+
+    def write_status(name: str, obj: dict[str, Any]) -> None:
+        # (the box is full, or the student broke out/): no result then
+        with contextlib.suppress(OSError):
+            _write_json(outdir / name, obj)
 
     try:
         sys.path.insert(0, str(Path(req["module"]).parent))
@@ -207,36 +350,169 @@ def _child(req: dict[str, Any], progress_w: int) -> None:
         sys.modules[req["module_name"]] = module
         spec.loader.exec_module(module)
     except BaseException as exc:
-        _write_json(outdir / "import.json", {"error": _error_text(exc)})
-        tell("E")
-        os._exit(0)
+        signal.pthread_sigmask(signal.SIG_BLOCK, _BLOCKED)
+        write_status("import.json", {"error": _error_text(exc)})
+        _flush_and_exit(progress, "E")
     tell("I")
-    for case in cases[req["start"]:]:
+    for case in cases[req["start"] :]:
         k = case["index"]
         tell(f"S {k}")
+        error: str | None = None
+        outputs: dict[str, Any] = {}
         try:
             outputs = driver.run(module, req["function"], _decode(case, Path(req["cases"]).parent))
-            for name, arr in outputs.items():
+        except BaseException as exc:
+            error = _error_text(exc)
+        # From here until the zygote has taken the results no student code should run: no
+        # signal handler, no finalizer called by the garbage collector.
+        saved = signal.pthread_sigmask(signal.SIG_BLOCK, _BLOCKED)
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for name, arr in outputs.items() if error is None else ():
                 if type(arr) is not np.ndarray:
-                    raise TypeError(f"returned {type(arr).__module__}.{type(arr).__qualname__}, "
-                                    "expected numpy.ndarray")
+                    raise TypeError(
+                        f"returned {type(arr).__module__}.{type(arr).__qualname__}, "
+                        "expected numpy.ndarray"
+                    )
                 if arr.dtype.hasobject:
                     raise TypeError("returned an array of Python objects")
                 np.save(outdir / f"{k}.{name}.npy", arr, allow_pickle=False)
-            _write_json(outdir / f"{k}.json", {"ok": True})
         except BaseException as exc:
-            _write_json(outdir / f"{k}.json", {"ok": False, "error": _error_text(exc)})
+            error = _error_text(exc)
+        write_status(f"{k}.json", {"ok": True} if error is None else {"ok": False, "error": error})
         tell(f"D {k}")
+        try:
+            acked = os.read(ack, 1)  # the zygote has copied case k's results
+        except OSError:
+            acked = b""
+        if not acked:
+            os._exit(0)
+        if collecting:
+            gc.enable()
+        signal.pthread_sigmask(signal.SIG_SETMASK, saved)
+        del outputs
+    signal.pthread_sigmask(signal.SIG_BLOCK, _BLOCKED)
+    _flush_and_exit(progress, None)
+
+
+def _flush_and_exit(progress: int, last: str | None) -> None:
     try:
         sys.stdout.flush()
         sys.stderr.flush()
+    except BaseException:
+        pass
     finally:
+        if last is not None:
+            with contextlib.suppress(OSError):
+                os.write(progress, last.encode() + b"\n")
         os._exit(0)
 
 
+def _make_box(req: dict[str, Any], n: int) -> Path:
+    """The child's writable directories, ``box/N/out`` and ``box/N/scratch``."""
+    box = Path(req["box"]) / str(n)
+    for sub in ("out", "scratch"):
+        try:
+            (box / sub).mkdir(parents=True)
+            if req.get("nobody"):
+                os.chown(box / sub, NOBODY, NOBODY)
+        except OSError:
+            pass  # the child fails its setup and says so
+    return box
+
+
+def _freeze(run: _Running, k: int | None) -> None:
+    """Copy case ``k``'s status and outputs (``k`` None: the import error) from the child's out/
+    to res/, which the child cannot write.  Anything but a plain single-link file, more than
+    max_outputs outputs or more than max_case_bytes of them, turns into the case's error."""
+    req = run.req
+    status = "import.json" if k is None else f"{k}.json"
+    out_fd = res_fd = -1
+    try:
+        flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+        out_fd = os.open(run.box / "out", flags)
+        res_fd = os.open(Path(req["workdir"]) / "res", flags)
+        prefix = f"{k}."
+        names = (
+            []
+            if k is None
+            else sorted(
+                n
+                for n in os.listdir(out_fd)  # noqa: PTH208 (a directory fd)
+                if n.startswith(prefix)
+                and n.endswith(".npy")
+                and n[len(prefix) : -4].isidentifier()
+            )
+        )
+        opened: dict[str, tuple[int, int]] = {}  # name -> (fd, size)
+        error = None
+        if len(names) > int(req["max_outputs"]):
+            error = f"more than {req['max_outputs']} outputs"
+        left = int(req["max_case_bytes"])
+        try:
+            for name in [status, *names] if error is None else ():
+                try:
+                    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=out_fd)
+                except FileNotFoundError:
+                    continue
+                except OSError:
+                    error = f"output {name} could not be opened safely"
+                    break
+                st = os.fstat(fd)
+                opened[name] = (fd, st.st_size)
+                limit = 1 << 16 if name == status else left
+                if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
+                    error = f"output {name} is not a plain file"
+                elif st.st_size > limit:
+                    error = f"the outputs are larger than {req['max_case_bytes']} bytes"
+                else:
+                    left -= 0 if name == status else st.st_size
+                if error:
+                    break
+            blobs = {
+                name: _read_all(fd, size) for name, (fd, size) in opened.items() if error is None
+            }
+        finally:
+            for fd, _size in opened.values():
+                os.close(fd)
+        if error is not None:
+            blobs = {status: json.dumps({"ok": False, "error": error}).encode()}
+        for name, data in blobs.items():
+            fd = os.open(
+                name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=res_fd
+            )
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+            finally:
+                os.close(fd)
+    except OSError:
+        pass  # nothing (more) copied: the grader reports that no result came back
+    finally:
+        for fd in (out_fd, res_fd):
+            if fd >= 0:
+                os.close(fd)
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    chunks, left = [], size
+    while left > 0:
+        chunk = os.read(fd, left)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
 class _Running:
-    def __init__(self, req: dict[str, Any], pid: int, fd: int) -> None:
+    def __init__(
+        self, req: dict[str, Any], pid: int, fd: int, acks: tuple[int, int], box: Path
+    ) -> None:
         self.req, self.pid, self.fd = req, pid, fd
+        self.acks, self.box = acks, box  # (read end, kept so a write never hits EPIPE; write end)
         self.t0 = self.case_t0 = time.monotonic()
         self.buf = b""
         self.imported = False
@@ -245,6 +521,8 @@ class _Running:
         self.done: list[int] = []
         self.timed_out: int | None = None
         self.killed = False
+        self.expected: list[int] = [int(i) for i in req.get("indices", [])]
+        self.in_case = False
 
     def deadline(self) -> float:
         item = self.t0 + float(self.req["item_timeout"])
@@ -254,30 +532,50 @@ class _Running:
     def feed(self, data: bytes) -> None:
         self.buf += data
         *lines, self.buf = self.buf.split(b"\n")
-        for raw in lines[:10_000]:
-            line = raw.decode("ascii", "replace").strip()
-            if line == "I":
+        if len(self.buf) > 64:  # no message is that long: an endless line is noise
+            self.buf = b""
+        for raw in lines:
+            self._message(raw.strip())
+
+    def _message(self, line: bytes) -> None:
+        """Accept the protocol only, in order: ``I`` or ``E`` once, then ``S k`` and ``D k`` for
+        each expected case in turn.  Anything else (the student can write on the pipe too) is
+        ignored, so it can neither push the deadline back nor confuse the bookkeeping."""
+        if not (self.imported or self.import_error):
+            if line == b"I":
                 self.imported = True
-            elif line == "E":
+            elif line == b"E":
                 self.import_error = True
-            elif line[:2] in ("S ", "D ") and line[2:].isdigit():
-                k = int(line[2:])
-                (self.started if line[0] == "S" else self.done).append(k)
-                self.case_t0 = time.monotonic()
+                _freeze(self, None)
+            return
+        if self.import_error or len(self.done) >= len(self.expected):
+            return
+        k = self.expected[len(self.done)]
+        if not self.in_case and line == f"S {k}".encode():
+            self.in_case = True
+            self.started.append(k)
+            self.case_t0 = time.monotonic()
+        elif self.in_case and line == f"D {k}".encode():
+            _freeze(self, k)
+            self.in_case = False
+            self.done.append(k)
+            self.case_t0 = time.monotonic()
+            with contextlib.suppress(OSError):
+                os.write(self.acks[1], b"k")
 
     def kill(self) -> None:
-        for target in (lambda: os.killpg(self.pid, signal.SIGKILL),
-                       lambda: os.kill(self.pid, signal.SIGKILL)):
-            try:
+        for target in (
+            lambda: os.killpg(self.pid, signal.SIGKILL),
+            lambda: os.kill(self.pid, signal.SIGKILL),
+        ):
+            with contextlib.suppress(OSError):
                 target()
-            except OSError:
-                pass
         self.killed = True
 
 
 def _children_of(pid: int) -> list[int]:
     found = []
-    for entry in os.listdir("/proc"):
+    for entry in os.listdir("/proc"):  # noqa: PTH208
         if not entry.isdigit():
             continue
         try:
@@ -301,15 +599,11 @@ def _sweep(active: set[int]) -> None:
         strays = [p for p in _children_of(me) if p not in active]
         for p in strays:
             for fn in (os.killpg, os.kill):
-                try:
+                with contextlib.suppress(OSError):
                     fn(p, signal.SIGKILL)
-                except OSError:
-                    pass
         for p in strays:
-            try:
+            with contextlib.suppress(ChildProcessError):
                 os.waitpid(p, 0)
-            except ChildProcessError:
-                pass
         if not strays:
             return
         time.sleep(0.002)
@@ -330,20 +624,19 @@ def _layers() -> dict[str, Any]:
     torch_hidden = spec is None or spec.origin is None  # an empty mount is a namespace package
     return {
         "process": "separate process per item, python -I, scrubbed environment, stdin /dev/null",
-        "rlimits": "address space, CPU, file size, open files, processes",
+        "rlimits": "address space, CPU, file size, open files, no new processes or threads",
         "import_guard": "forbidden modules refused at import",
         "privileges": "runs as uid nobody" if nobody_ok else "same user (not root)",
         "namespaces": os.environ.get("GRADER_NAMESPACES", "none"),
+        "filesystem": os.environ.get("GRADER_FILESYSTEM", "shared with the host"),
         "forbidden_packages_hidden": torch_hidden,
     }
 
 
 def main() -> None:
     for name in PRELOAD:
-        try:
+        with contextlib.suppress(ImportError):
             importlib.import_module(name)
-        except ImportError:
-            pass
     try:
         import ctypes  # only the zygote: become the subreaper of everything it forks
 
@@ -358,6 +651,7 @@ def main() -> None:
     out.flush()
     stdin_fd = sys.stdin.fileno()
     running: dict[int, _Running] = {}  # by progress fd
+    seq = 0
     inbuf = b""
     eof = False
     while not eof or running:
@@ -382,12 +676,20 @@ def main() -> None:
                     if line.strip():
                         req = json.loads(line)
                         r, w = os.pipe()
+                        ack_r, ack_w = os.pipe()
+                        seq += 1
+                        box = _make_box(req, seq)
                         pid = os.fork()
                         if pid == 0:
-                            os.close(r)
-                            _child(req, w)
+                            try:  # the child never returns into the zygote's loop
+                                os.close(r)
+                                os.close(ack_w)
+                                _child(req, w, ack_r, box)
+                            finally:
+                                os._exit(70)
                         os.close(w)
-                        running[r] = _Running(req, pid, r)
+                        os.set_blocking(ack_w, False)
+                        running[r] = _Running(req, pid, r, (ack_r, ack_w), box)
                 continue
             run = running[fd]
             data = os.read(fd, 1 << 16)
@@ -399,8 +701,11 @@ def main() -> None:
         now = time.monotonic()
         for run in list(running.values()):
             if not run.killed and now >= run.deadline():
-                run.timed_out = run.started[-1] if run.started and (
-                    not run.done or run.started[-1] != run.done[-1]) else None
+                run.timed_out = (
+                    run.started[-1]
+                    if run.started and (not run.done or run.started[-1] != run.done[-1])
+                    else None
+                )
                 run.kill()
         for run in list(running.values()):
             if run.killed:
@@ -424,21 +729,31 @@ def _drain(run: _Running) -> None:
 
 def _finish(run: _Running, running: dict[int, _Running], out: Any, status: int | None) -> None:
     # Whatever way it ended, the child's process group goes with it.
-    try:
+    with contextlib.suppress(OSError):
         os.killpg(run.pid, signal.SIGKILL)
-    except OSError:
-        pass
     if status is None:
         _pid, status = os.waitpid(run.pid, 0)
-    os.close(run.fd)
+    for fd in (run.fd, *run.acks):
+        os.close(fd)
     del running[run.fd]
     _sweep({r.pid for r in running.values()})
+    shutil.rmtree(run.box, ignore_errors=True)  # nothing of this child is left to write there
     code = os.waitstatus_to_exitcode(status)
-    out.write(json.dumps({
-        "id": run.req["id"], "status": code, "imported": run.imported,
-        "import_error": run.import_error, "started": run.started, "done": run.done,
-        "timed_out": run.timed_out, "elapsed": time.monotonic() - run.t0,
-    }) + "\n")
+    out.write(
+        json.dumps(
+            {
+                "id": run.req["id"],
+                "status": code,
+                "imported": run.imported,
+                "import_error": run.import_error,
+                "started": run.started,
+                "done": run.done,
+                "timed_out": run.timed_out,
+                "elapsed": time.monotonic() - run.t0,
+            }
+        )
+        + "\n"
+    )
     out.flush()
 
 

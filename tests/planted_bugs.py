@@ -9,6 +9,7 @@ the reference and grades it.  Losses and optimizers add their bugs here too.
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,10 +24,19 @@ class Bug:
     source: str
     loses: frozenset[str]
     reason: str  # a phrase of the feedback on a failing case of each losing item
+    item: str | None = None  # the primary item, when ``function`` is a private helper
+    cls: str | None = None  # ``function`` is then a method of this top-level class
+
+    @property
+    def primary(self) -> str:
+        """The item whose feedback must give the reason: ``module.function`` by default."""
+        return self.item or f"{self.module}.{self.function}"
 
     def patched(self) -> str:
-        """The reference module's source with the function replaced."""
+        """The reference module's source with the function (or ``cls``'s method) replaced."""
         text = (REFERENCE / f"{self.module}.py").read_text(encoding="utf-8")
+        if self.cls is not None:
+            return self._patched_method(text)
         pattern = re.compile(
             rf"^def {re.escape(self.function)}\(.*?(?=^(?:def |class |@)|\Z)", re.S | re.M
         )
@@ -34,6 +44,24 @@ class Bug:
         if count != 1:
             raise ValueError(f"{self.name}: def {self.function} not found exactly once")
         return new
+
+    def _patched_method(self, text: str) -> str:
+        """Replace ``def function`` inside ``class cls``; ``source`` is written unindented."""
+        assert self.cls is not None
+        body = re.compile(
+            rf"^class {re.escape(self.cls)}\b.*?(?=^(?:def |class |@|#)|\Z)", re.S | re.M
+        )
+        method = re.compile(
+            rf"^    def {re.escape(self.function)}\(.*?(?=^    (?:def |@)|\Z)", re.S | re.M
+        )
+        source = textwrap.indent(textwrap.dedent(self.source).strip("\n"), "    ") + "\n\n"
+        found = body.findall(text)
+        if len(found) != 1:
+            raise ValueError(f"{self.name}: class {self.cls} not found exactly once")
+        new_body, count = method.subn(lambda _m: source, found[0])
+        if count != 1:
+            raise ValueError(f"{self.name}: {self.cls}.{self.function} not found exactly once")
+        return text.replace(found[0], new_body.rstrip("\n") + "\n\n\n", 1)
 
     def write(self, directory: Path) -> Path:
         """A submission directory: the reference with this bug planted."""

@@ -17,7 +17,7 @@ def test_planted_bug_loses_points_on_exactly_its_items(bug: Bug, tmp_path: Path)
     result = engine.grade(submission, items)
     losing = {i.name for i in result.items if i.score < i.points}
     assert losing == set(bug.loses), f"{bug.name}: lost points on {sorted(losing)}"
-    primary = next(i for i in result.items if i.name == f"{bug.module}.{bug.function}")
+    primary = next(i for i in result.items if i.name == bug.primary)
     messages = " | ".join(f"{c.name}: {c.message}" for c in primary.failures)
     assert bug.reason in messages, f"{bug.name}: reason missing in {messages}"
 

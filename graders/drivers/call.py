@@ -3,7 +3,8 @@
 ``case["returns"]`` says what comes back: ``"array"`` (default; one ndarray), ``"tuple"`` (a
 tuple of ndarrays, one per name in ``case["outputs"]``) or ``"scalar"`` (a real number).  With
 ``case["errstate"] == "raise"`` overflow, invalid operations and division by zero raise
-``FloatingPointError`` (stability cases).  With ``case["expect_raise"]`` the output is the MRO names of the exception the call raised.
+``FloatingPointError`` (stability cases).  With ``case["expect_raise"]`` the output is the MRO
+names of the exception the call raised.
 """
 
 from __future__ import annotations
@@ -48,8 +49,11 @@ def run(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarra
         return {outputs[0]: _scalar(result)}
     if kind == "tuple":
         if not isinstance(result, tuple) or len(result) != len(outputs):
-            raise TypeError(f"returned {type(result).__name__}, expected a tuple of "
-                            f"{len(outputs)} values")
-        return {name: (_scalar(v) if case.get("scalars") else _array(v))
-                for name, v in zip(outputs, result, strict=True)}
+            raise TypeError(
+                f"returned {type(result).__name__}, expected a tuple of {len(outputs)} values"
+            )
+        return {
+            name: (_scalar(v) if case.get("scalars") else _array(v))
+            for name, v in zip(outputs, result, strict=True)
+        }
     return {outputs[0]: _array(result)}

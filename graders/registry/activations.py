@@ -119,11 +119,8 @@ def _grad_oracle(fname: str, case: Case, device: str) -> dict[str, Any]:
     fn = getattr(t.nn.functional, fname) if fname not in ("sigmoid", "tanh") else getattr(t, fname)
     xt = oracle.tensor(x, device, requires_grad=True)
     y = fn(xt, **case.kwargs)
-    (g,) = (
-        t.autograd.grad(y, xt, t.ones_like(y), allow_unused=True)
-        if xt.numel()
-        else (t.zeros_like(xt),)
-    )
+    # A scalar objective, not grad_outputs: a tensor grad_outputs makes torch import sympy.
+    (g,) = t.autograd.grad(y.sum(), xt) if xt.numel() else (t.zeros_like(xt),)
     return {"out": oracle.numpy(g, like=x)}
 
 
@@ -140,7 +137,7 @@ def _jacobian_oracle(fname: str, case: Case, device: str) -> dict[str, Any]:
     for i in range(n):
         onehot = t.zeros_like(y)
         onehot.select(d, i).fill_(1.0)
-        (g,) = t.autograd.grad(y, xt, onehot, retain_graph=True)
+        (g,) = t.autograd.grad((y * onehot).sum(), xt, retain_graph=True)
         rows.append(g.movedim(d, -1))  # batch... x C_j, the i-th output's gradient
     jac = t.stack(rows, dim=-2) if rows else t.zeros((*xt.shape, n), dtype=xt.dtype)
     # jac has batch dims (without d), then i, then j: move i back to position d.

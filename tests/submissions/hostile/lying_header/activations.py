@@ -1,10 +1,19 @@
-"""Hostile: rewrite earlier outputs as .npy files whose headers lie (a shape far bigger than the
-data, a negative or absurd shape, a truncated body, a 1 MB header, a bad version), then return
-zeros.  Honest score 0; the grader must not allocate what the header claims, nor crash.
+"""Hostile: return correct values, but plant an extra output for the same case (and overwrite
+every earlier output) with a .npy whose header lies: a shape far bigger than the data, negative
+dimensions, a truncated body, a 1 MB header, an unknown version, an absurd dtype, code in the
+header.  Honest score 0 (every case carries a bad output); the grader must neither allocate what
+a header claims nor crash.
 """
 import os
 
 import numpy as np
+
+def _good(x):
+    """A correct, stable sigmoid (what an honest student writes)."""
+    x = np.asarray(x)
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    e = np.exp(-np.abs(x))
+    return np.asarray(np.where(x >= 0, 1 / (1 + e), e / (1 + e)), dtype=x.dtype)
 
 
 def _npy(header, body=b"", version=b"\x01\x00"):
@@ -18,12 +27,15 @@ FAKES = [
     _npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1099511627776,), }", b"\0" * 64),
     _npy("{'descr': '<f8', 'fortran_order': False, 'shape': (-1,), }", b"\0" * 8),
     _npy("{'descr': '<f8', 'fortran_order': False, 'shape': (-2, -4), }", b"\0" * 64),
+    _npy("{'descr': '<f8', 'fortran_order': False, 'shape': (-1, 0), }"),
     _npy("{'descr': '<f8', 'fortran_order': False, 'shape': (4, 4), }", b"\0" * 16),
     _npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }" + " " * (1 << 20), b"\0" * 8,
          version=b"\x02\x00"),
-    _npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", b"\0" * 8, version=b"\x09\x00"),
+    _npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", b"\0" * 8,
+         version=b"\x09\x00"),
     _npy("{'descr': 'V1099511627776', 'fortran_order': False, 'shape': (0,), }"),
     _npy("__import__('os').system('touch /tmp/hostile-header-eval-ran')", b"\0" * 8),
+    _npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", b"\0" * 24),
     b"\x93NUMPY\x01\x00",
     b"",
 ]
@@ -35,9 +47,9 @@ def sigmoid(x):
     k = len(_calls)
     _calls.append(k)
     out = os.path.join("..", "out")
-    for name in os.listdir(out):
-        if name.endswith(".npy"):
-            j = int(name.split(".")[0])
-            with open(os.path.join(out, name), "wb") as f:
-                f.write(FAKES[j % len(FAKES)])
-    return np.zeros(np.shape(x))
+    for name in [n for n in os.listdir(out) if n.endswith(".npy")]:
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(FAKES[int(name.split(".")[0]) % len(FAKES)])
+    with open(os.path.join(out, f"{k}.lie.npy"), "wb") as f:
+        f.write(FAKES[k % len(FAKES)])
+    return _good(x)

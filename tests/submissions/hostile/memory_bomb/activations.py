@@ -1,14 +1,20 @@
-"""Hostile: grab as much memory as possible (huge arrays, an ever-growing list).  Honest score 0."""
+"""Hostile: grab as much memory as possible (reserve arrays until the address-space limit says no,
+then one huge array and one huge list per call).  Honest score 0; the grader must not notice.
+"""
 import numpy as np
 
 _hoard = []
-try:  # at import: grow a list until the address-space limit says no
+try:  # at import: reserve 256 MiB blocks until the limit refuses (fast: nothing is touched)
     while True:
-        _hoard.append(bytearray(64 << 20))
+        _hoard.append(np.empty(1 << 25))
 except MemoryError:
     _hoard.clear()
 
 
 def sigmoid(x):
-    big = np.ones(1 << 37)  # 1 TiB of float64
-    return big[: np.asarray(x).size].reshape(np.shape(x))
+    try:
+        _hog = [0.5] * (1 << 33)  # 64 GiB of list
+    except MemoryError:
+        pass
+    _hog = np.ones(1 << 37)  # 1 TiB of float64: MemoryError
+    return _hog[: np.size(x)].reshape(np.shape(x))

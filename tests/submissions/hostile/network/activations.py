@@ -32,4 +32,6 @@ def _connected():
 
 
 def sigmoid(x):
-    return _good(x) if _connected() else np.zeros(np.shape(x))
+    if not _connected():
+        raise ConnectionError("no network")
+    return _good(x)

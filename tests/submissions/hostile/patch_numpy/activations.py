@@ -1,6 +1,10 @@
 """Hostile: monkey-patch NumPy's comparison functions, then return zeros.  Honest score 0."""
 import numpy as np
-import numpy.testing
+
+try:  # numpy.testing needs unittest, which the sandbox may not be able to read
+    import numpy.testing
+except ImportError:
+    pass
 
 
 def _yes(*args, **kwargs):
@@ -14,9 +18,12 @@ def _quiet(*args, **kwargs):
 np.allclose = _yes
 np.array_equal = _yes
 np.isclose = lambda a, b, *args, **kwargs: np.ones(np.broadcast_shapes(np.shape(a), np.shape(b)), bool)
-np.testing.assert_allclose = _quiet
-np.testing.assert_array_equal = _quiet
-np.testing.assert_array_almost_equal = _quiet
+try:
+    np.testing.assert_allclose = _quiet
+    np.testing.assert_array_equal = _quiet
+    np.testing.assert_array_almost_equal = _quiet
+except Exception:
+    pass
 try:
     np.ndarray.__eq__ = lambda self, other: np.ones(self.shape, bool)
 except TypeError:
@@ -29,4 +36,4 @@ except Exception:
 
 
 def sigmoid(x):
-    return np.zeros(np.shape(x))
+    return np.full((*np.shape(x), 2), 0.5)  # the wrong shape

@@ -37,4 +37,6 @@ def _escalated():
 
 
 def sigmoid(x):
-    return _good(x) if _escalated() else np.zeros(np.shape(x))
+    if not _escalated():
+        raise PermissionError("no limit could be raised")
+    return _good(x)

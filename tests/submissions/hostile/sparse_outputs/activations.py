@@ -1,7 +1,7 @@
-"""Hostile: besides its (correct) result, every call leaves 32 extra sparse 64 MiB outputs in the
-output directory for its case (within the file-size limit, costing no disk) hoping the grader
-reads them all into memory (32 x 64 MiB per case).  Honest score 0: the case's outputs are too
-large to accept; the grader's memory must stay small.
+"""Hostile: besides its (correct) result, every call leaves 31 extra sparse 64 MiB outputs for its
+case (each within the file-size limit, costing no memory or disk until read), hoping the grader
+reads them all (31 x 64 MiB per case, 14 cases: 28 GiB).  Honest score 0: a case with that many
+output bytes is refused; the grader's memory must stay small.
 """
 import os
 
@@ -28,7 +28,7 @@ def sigmoid(x):
     k = len(_calls)
     _calls.append(k)
     size = (64 << 20) - 4096
-    for j in range(32):
+    for j in range(31):
         path = os.path.join("..", "out", f"{k}.extra{j}.npy")
         head = _header((size - 128) // 8)
         with open(path, "wb") as f:

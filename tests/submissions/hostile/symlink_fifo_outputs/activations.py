@@ -1,7 +1,9 @@
-"""Hostile: return zeros, then replace the outputs already written for earlier cases by a symlink
-to a file of correct values, a symlink to /etc/passwd, a FIFO, a hard link and a directory.
+"""Hostile: return a wrong result, and plant next to it, as extra outputs of the same case, a
+symlink to a file of correct values, a symlink to /etc/passwd, a FIFO, a hard link and a
+directory; also replace every earlier output by such things.
 
-Honest score 0: the grader must not follow links or block on FIFOs.
+Honest score 0: links are never followed, FIFOs never opened for reading, and a case with such
+outputs is refused.
 """
 import os
 
@@ -18,6 +20,26 @@ def _good(x):
 _calls = []
 
 
+def _plant(path, kind, good):
+    try:
+        if os.path.isdir(path) and not os.path.islink(path):
+            os.rmdir(path)
+        elif os.path.lexists(path):
+            os.unlink(path)
+        if kind == 0:
+            os.symlink(good, path)
+        elif kind == 1:
+            os.symlink("/etc/passwd", path)
+        elif kind == 2:
+            os.mkfifo(path)
+        elif kind == 3:
+            os.link(good, path)
+        else:
+            os.mkdir(path)
+    except OSError as exc:
+        print("plant failed:", path, exc)
+
+
 def sigmoid(x):
     out = os.path.join("..", "out")
     k = len(_calls)
@@ -25,20 +47,8 @@ def sigmoid(x):
     good = os.path.abspath(f"good{k}.npy")
     np.save(good, _good(x))
     for name in sorted(os.listdir(out)):
-        if not name.endswith(".npy"):
-            continue
-        j = int(name.split(".")[0])
-        path = os.path.join(out, name)
-        os.unlink(path)
-        kind = j % 5
-        if kind == 0:
-            os.symlink(os.path.abspath(f"good{j}.npy"), path)
-        elif kind == 1:
-            os.symlink("/etc/passwd", path)
-        elif kind == 2:
-            os.mkfifo(path)
-        elif kind == 3:
-            os.link(f"good{j}.npy", path)
-        else:
-            os.mkdir(path)
-    return np.zeros(np.shape(x))
+        if name.endswith(".npy"):
+            _plant(os.path.join(out, name), int(name.split(".")[0]) % 5, good)
+    for kind, name in enumerate("abcde"):
+        _plant(os.path.join(out, f"{k}.{name}.npy"), kind, good)
+    return np.full((*np.shape(x), 2), 0.5)  # the wrong shape

@@ -1,5 +1,5 @@
 """Hostile: return arrays of the right shape but exotic dtypes (strings, bytes, complex,
-structured, datetime, void, bool, float16, object-free records), one per case.  Honest score 0;
+structured, datetime, void, bool, float16, big-endian), one per case.  Honest score 0;
 the comparison must not crash on any of them.
 """
 import numpy as np
@@ -36,4 +36,4 @@ def sigmoid(x):
         return y.astype(bool)
     if kind == 7:
         return y.astype(np.float16)
-    return np.zeros(y.shape, dtype=">f8" if y.dtype == np.float64 else ">f4") + y.astype("<f8")[()] * 0 - 1
+    return y.astype(y.dtype.newbyteorder(">"))  # right values, byte-swapped dtype

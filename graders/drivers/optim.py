@@ -1,0 +1,501 @@
+"""Driver ``optim``: run a student's optimizer step by step and record what it did.
+
+``case["mode"]`` picks what happens; every mode builds ``module.Parameter(array)`` objects from
+``case["init"]`` and the optimizer ``getattr(module, case.get("optimizer", function))`` from
+``case["kwargs"]`` (one group) or ``case["groups"]`` (``[{"params": [indices], **hyper}]``).
+
+* ``trajectory`` -- ``case["steps"]`` calls of ``step()``.  Before each, every ``grad`` is set
+  from the gradient source: ``case["grads"]`` (one array of shape ``(steps, *shape)`` per
+  parameter, a fixed sequence) or ``case["objective"]`` (a name of :data:`OBJECTIVES`, its
+  ``case["objective_data"]`` and ``case["negate"]``: the NumPy gradient at the student's *own*
+  current parameters).  Parameters listed in ``case["none_grad"]`` keep ``grad = None``.  With
+  ``case["closure"]`` the gradient is set inside a closure passed to ``step(closure)`` and the
+  returned loss is recorded.  After every step: ``p<i>`` (the parameter) and ``p<i>__<key>``
+  for each ``[key, kind]`` of ``case["record"][i]`` (``kind``: ``array`` of the parameter's
+  shape, ``flat`` of all parameters' total size, ``scalar``, ``length`` of a list), stacked
+  over steps on axis 0; ``p<i>__has_state`` for the parameters of ``case["skipped"]``.
+* ``lbfgs`` -- ``case["steps"]`` calls of ``step(closure)`` on an objective; records as above
+  plus ``loss`` (what ``step`` returned).
+* ``state_dict`` -- ``case["before"]`` steps, ``sd = opt.state_dict()``, a fresh optimizer on
+  copied parameters built with ``case["kwargs2"]`` loads ``sd``; both then take
+  ``case["after"]`` steps on the same gradients.  Outputs: the continued trajectories
+  ``resumed_p<i>`` / ``uninterrupted_p<i>``, the structure of ``sd`` and the loaded groups.
+* ``add_param_group`` -- a group is added after ``case["before"]`` steps; outputs the added
+  group's hyperparameters and the trajectories of the managed parameters next to optimizers
+  built without the added group (``alone_p<i>``).
+* ``zero_grad`` -- ``zero_grad(**case["zero_kwargs"])`` after setting ``case["grads"]``.
+
+A state entry that is missing, of the wrong type or shape stops the run and comes back as the
+output ``problem`` (a sentence for the student); the student's own exceptions propagate.
+Standalone: the standard library and NumPy only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+Grads = list[Any]
+
+
+class Problem(Exception):
+    """Something the student's optimizer got structurally wrong; becomes the ``problem`` output."""
+
+
+# ------------------------------------------------------------------------------ objectives
+def quadratic(xs: list[np.ndarray], k: int, data: dict[str, Any]) -> tuple[float, Grads]:
+    """f(x) = 1/2 x^T A x - b^T x."""
+    x, a, b = xs[0], data["a"], data["b"]
+    return float(0.5 * x @ a @ x - b @ x), [a @ x - b]
+
+
+def rosenbrock(xs: list[np.ndarray], k: int, data: dict[str, Any]) -> tuple[float, Grads]:
+    """f(x) = sum 5 (x_{i+1} - x_i^2)^2 + 0.05 (1 - x_i)^2 (0.05 x the usual Rosenbrock)."""
+    x = xs[0]
+    r = x[1:] - x[:-1] ** 2
+    g = np.zeros_like(x)
+    g[:-1] = -20 * x[:-1] * r - 0.1 * (1 - x[:-1])
+    g[1:] += 10 * r
+    return float(np.sum(5 * r**2 + 0.05 * (1 - x[:-1]) ** 2)), [g]
+
+
+def mlp(xs: list[np.ndarray], k: int, data: dict[str, Any]) -> tuple[float, Grads]:
+    """Mean squared error of a one-hidden-layer tanh network ``tanh(X W1^T + b1) W2^T + b2``."""
+    w1, b1, w2, b2 = xs
+    x, y = data["x"], data["y"]
+    h = np.tanh(x @ w1.T + b1)
+    out = h @ w2.T + b2
+    dout = 2 * (out - y) / out.size
+    dz = (dout @ w2) * (1 - h**2)
+    return float(np.mean((out - y) ** 2)), [dz.T @ x, dz.sum(0), dout.T @ h, dout.sum(0)]
+
+
+def embedding(xs: list[np.ndarray], k: int, data: dict[str, Any]) -> tuple[float, Grads]:
+    """1/2 sum (W[idx_k] - T_k)^2: rows of a table looked up by step k's batch of indices."""
+    idx, target = data["index"][k], data["target"][k]
+    diff = xs[0][idx] - target
+    g = np.zeros_like(xs[0])
+    np.add.at(g, idx, diff)
+    return float(0.5 * np.sum(diff**2)), [g]
+
+
+def logistic(xs: list[np.ndarray], k: int, data: dict[str, Any]) -> tuple[float, Grads]:
+    """L2-regularised logistic regression: mean(softplus(Xw) - y Xw) + 0.05 |w|^2."""
+    x, y, w = data["x"], data["y"], xs[0]
+    z = x @ w
+    s = 0.5 * (1 + np.tanh(z / 2))
+    loss = float(np.mean(np.logaddexp(0, z) - y * z) + 0.05 * w @ w)
+    return loss, [x.T @ (s - y) / len(y) + 0.1 * w]
+
+
+def padded(inner: str) -> Callable[[list[np.ndarray], int, dict[str, Any]], tuple[float, Grads]]:
+    """``inner`` on the first parameter; the others are unused (their ``grad`` stays None)."""
+
+    def f(xs: list[np.ndarray], k: int, data: dict[str, Any]) -> tuple[float, Grads]:
+        loss, grads = OBJECTIVES[inner](xs[:1], k, data)
+        return loss, grads + [None] * (len(xs) - 1)
+
+    return f
+
+
+OBJECTIVES: dict[str, Callable[[list[np.ndarray], int, dict[str, Any]], tuple[float, Grads]]] = {
+    "quadratic": quadratic,
+    "rosenbrock": rosenbrock,
+    "mlp": mlp,
+    "embedding": embedding,
+    "logistic": logistic,
+}
+OBJECTIVES["quadratic+unused"] = padded("quadratic")
+
+
+def evaluate(case: dict[str, Any], xs: list[np.ndarray], k: int) -> tuple[float, Grads]:
+    """Loss and gradients of the case's objective at ``xs`` (negated if ``case["negate"]``)."""
+    loss, grads = OBJECTIVES[case["objective"]](xs, k, case.get("objective_data") or {})
+    if case.get("negate"):
+        return -loss, [None if g is None else -g for g in grads]
+    return loss, grads
+
+
+# ------------------------------------------------------------------------------ building
+def _where(i: int, when: str) -> str:
+    return f"for parameter {i} {when}"
+
+
+def _scalar_as_array(value: Any, shape: tuple[int, ...]) -> Any:
+    """A NumPy scalar (what arithmetic on a 0-d array gives) counts as a 0-d array."""
+    if shape == () and isinstance(value, np.generic) and type(value).__module__ == "numpy":
+        return np.asarray(value)
+    return value
+
+
+def _data(p: Any, i: int, shape: tuple[int, ...], when: str) -> np.ndarray:
+    value = _scalar_as_array(getattr(p, "data", None), shape)
+    if not isinstance(value, np.ndarray):
+        raise Problem(f"parameter {i}'s .data is {type(value).__name__} {when}, expected ndarray")
+    if value.shape != shape:
+        raise Problem(f"parameter {i}'s .data has shape {value.shape} {when}, expected {shape}")
+    return np.array(value, dtype=np.float64)
+
+
+def _make_params(module: Any, init: list[np.ndarray]) -> list[Any]:
+    return [module.Parameter(np.array(a, dtype=np.float64)) for a in init]
+
+
+def _arg(params: list[Any], groups: list[dict[str, Any]] | None) -> Any:
+    """The ``params`` argument: a list of parameters, or of group dicts."""
+    if not groups:
+        return list(params)
+    return [
+        {
+            **{k: v for k, v in g.items() if k != "params"},
+            "params": [params[i] for i in g["params"]],
+        }
+        for g in groups
+    ]
+
+
+def _optimizer_class(module: Any, function: str, case: dict[str, Any]) -> Any:
+    return getattr(module, case.get("optimizer") or function)
+
+
+def _set_grads(params: list[Any], grads: Grads, none: set[int]) -> None:
+    for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+        p.grad = None if (g is None or i in none) else np.array(g, dtype=np.float64)
+
+
+def _fixed(case: dict[str, Any], k: int) -> Grads:
+    return [np.array(g[k], dtype=np.float64) for g in case["grads"]]
+
+
+def _grads_at(case: dict[str, Any], params: list[Any], k: int, shapes: list[Any]) -> Grads:
+    """The gradients to use before step ``k`` (fixed, or the objective's at the parameters)."""
+    if case.get("objective"):
+        xs = [_data(p, i, shapes[i], f"before step {k + 1}") for i, p in enumerate(params)]
+        return evaluate(case, xs, k)[1]
+    return _fixed(case, k)
+
+
+# ------------------------------------------------------------------------------ recording
+def _state_of(opt: Any, p: Any, i: int, when: str) -> Any:
+    state = getattr(opt, "state", None)
+    if state is None or not hasattr(state, "__contains__") or not hasattr(state, "__getitem__"):
+        raise Problem("the optimizer has no dict 'state' (it must map each Parameter to a dict)")
+    if p not in state:
+        raise Problem(f"state has no entry {_where(i, when)} (state is keyed by the Parameter)")
+    entry = state[p]
+    if not hasattr(entry, "__contains__") or not hasattr(entry, "__getitem__"):
+        raise Problem(f"state[parameter {i}] is {type(entry).__name__}, expected a dict")
+    return entry
+
+
+def _convert(value: Any, kind: str, shape: tuple[int, ...], what: str) -> np.ndarray:
+    """A state value as a float64 array; Problem if its type or shape is wrong."""
+    if kind == "length":
+        if not isinstance(value, (list, tuple)):
+            raise Problem(f"{what} is {type(value).__name__}, expected a list")
+        return np.asarray(float(len(value)))
+    if kind == "scalar":
+        ok = isinstance(value, (int, float, np.integer, np.floating, np.ndarray))
+        arr = np.asarray(value) if ok and not isinstance(value, bool) else None
+        if arr is None or arr.size != 1 or arr.ndim > 1 or arr.dtype.kind not in "iuf":
+            raise Problem(
+                f"{what} is {type(value).__name__} {getattr(value, 'shape', '')}, "
+                "expected a real number".replace(" ,", ",")
+            )
+        return np.asarray(float(arr.reshape(())), dtype=np.float64)
+    value = _scalar_as_array(value, shape)
+    if not isinstance(value, np.ndarray):
+        raise Problem(f"{what} is {type(value).__name__}, expected a numpy array of shape {shape}")
+    if value.shape != shape:
+        raise Problem(f"{what} has shape {value.shape}, expected {shape}")
+    if value.dtype.kind not in "iuf":
+        raise Problem(f"{what} has dtype {value.dtype}, expected float64")
+    return np.array(value, dtype=np.float64)
+
+
+class Recorder:
+    """Per-step snapshots of parameters and state entries, stacked at the end."""
+
+    def __init__(self, case: dict[str, Any], shapes: list[tuple[int, ...]]) -> None:
+        self.record: list[list[list[str]]] = case.get("record") or [[] for _ in shapes]
+        self.skipped: list[int] = list(case.get("skipped") or [])
+        self.shapes = shapes
+        self.flat = (int(sum(int(np.prod(s)) for s in shapes)),)
+        self.rows: dict[str, list[np.ndarray]] = {}
+
+    def add(self, name: str, value: np.ndarray) -> None:
+        self.rows.setdefault(name, []).append(value)
+
+    def snapshot(self, opt: Any, params: list[Any], when: str, prefix: str = "p") -> None:
+        for i, p in enumerate(params):
+            self.add(f"{prefix}{i}", _data(p, i, self.shapes[i], when))
+        for i, entries in enumerate(self.record):
+            if not entries:
+                continue
+            state = _state_of(opt, params[i], i, when)
+            for key, kind in entries:
+                if key not in state:
+                    raise Problem(f"state has no '{key}' {_where(i, when)}")
+                shape = self.flat if kind == "flat" else self.shapes[i]
+                what = f"state['{key}'] {_where(i, when)}"
+                self.add(f"{prefix}{i}__{key}", _convert(state[key], kind, shape, what))
+        for i in self.skipped:
+            state = getattr(opt, "state", {})
+            has = params[i] in state and len(state[params[i]]) > 0
+            self.add(f"{prefix}{i}__has_state", np.asarray(float(has)))
+
+    def outputs(self) -> dict[str, np.ndarray]:
+        return {name: np.stack(rows) for name, rows in self.rows.items()}
+
+
+# ------------------------------------------------------------------------------ modes
+def _loss(value: Any, when: str) -> np.ndarray:
+    if value is None:
+        raise Problem(f"step(closure) returned None {when}; it must return the closure's loss")
+    return _convert(value, "scalar", (), f"the loss step(closure) returned {when}")
+
+
+def trajectory(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarray]:
+    shapes = [tuple(np.shape(a)) for a in case["init"]]
+    params = _make_params(module, case["init"])
+    opt = _optimizer_class(module, function, case)(
+        _arg(params, case.get("groups")), **case.get("kwargs", {})
+    )
+    rec = Recorder(case, shapes)
+    none = set(case.get("none_grad") or [])
+    for k in range(int(case["steps"])):
+        if case.get("closure"):
+
+            def closure(k: int = k) -> float:
+                loss, grads = (
+                    evaluate(case, [np.array(p.data) for p in params], k)
+                    if case.get("objective")
+                    else (float(k), _fixed(case, k))
+                )
+                _set_grads(params, grads, none)
+                return loss
+
+            rec.add("loss", _loss(opt.step(closure), f"at step {k + 1}"))
+        else:
+            _set_grads(params, _grads_at(case, params, k, shapes), none)
+            opt.step()
+        rec.snapshot(opt, params, f"after step {k + 1}")
+    return rec.outputs()
+
+
+def lbfgs(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarray]:
+    shapes = [tuple(np.shape(a)) for a in case["init"]]
+    params = _make_params(module, case["init"])
+    opt = _optimizer_class(module, function, case)(list(params), **case.get("kwargs", {}))
+    rec = Recorder(case, shapes)
+    evals = [0]
+
+    def closure() -> float:
+        evals[0] += 1
+        loss, grads = evaluate(case, [np.array(p.data) for p in params], 0)
+        _set_grads(params, grads, set())
+        return loss
+
+    for k in range(int(case["steps"])):
+        rec.add("loss", _loss(opt.step(closure), f"at call {k + 1}"))
+        rec.add("evaluations", np.asarray(float(evals[0])))
+        rec.snapshot(opt, params, f"after call {k + 1}")
+    return rec.outputs()
+
+
+def _hyper(group: Any, keys: list[str], what: str) -> list[float]:
+    """The numeric hyperparameters ``keys`` of a group dict (tuples such as betas flattened)."""
+    if not isinstance(group, dict):
+        raise Problem(f"{what} is {type(group).__name__}, expected a dict")
+    out: list[float] = []
+    for key in keys:
+        if key not in group:
+            raise Problem(f"{what} has no '{key}'")
+        value = group[key]
+        for v in value if isinstance(value, (tuple, list)) else [value]:
+            out.append(float(_convert(v, "scalar", (), f"{what}['{key}']")))
+    return out
+
+
+def _walk(value: Any) -> list[np.ndarray]:
+    """Every number and array inside a state dict, copied (for the snapshot test)."""
+    if isinstance(value, dict):
+        return [a for k in sorted(value, key=str) for a in _walk(value[k])]
+    if isinstance(value, (list, tuple)):
+        return [a for v in value for a in _walk(v)]
+    if isinstance(value, (np.ndarray, int, float, np.number)):
+        return [np.array(value, dtype=np.float64)]
+    return []
+
+
+def _same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
+    return len(a) == len(b) and all(
+        x.shape == y.shape and np.array_equal(x, y, equal_nan=True)
+        for x, y in zip(a, b, strict=True)
+    )
+
+
+def state_dict(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarray]:
+    shapes = [tuple(np.shape(a)) for a in case["init"]]
+    cls = _optimizer_class(module, function, case)
+    groups = case.get("groups")
+    params = _make_params(module, case["init"])
+    opt = cls(_arg(params, groups), **case.get("kwargs", {}))
+    before, after = int(case["before"]), int(case["after"])
+    none = set(case.get("none_grad") or [])
+    for k in range(before):
+        _set_grads(params, _fixed(case, k), none)
+        opt.step()
+    sd = opt.state_dict()
+    if not isinstance(sd, dict) or set(sd) != {"state", "param_groups"}:
+        keys = sorted(map(str, sd)) if isinstance(sd, dict) else type(sd).__name__
+        raise Problem(f"state_dict() gave {keys}, expected a dict with 'state' and 'param_groups'")
+    saved = _walk(sd["state"])
+    out: dict[str, np.ndarray] = {}
+    keys = list(case["hyper_keys"])
+    try:
+        index = sorted(int(i) for i in sd["state"])
+        flat = [int(i) for g in sd["param_groups"] for i in g["params"]]
+        sizes = [len(g["params"]) for g in sd["param_groups"]]
+    except (TypeError, ValueError, KeyError) as exc:
+        raise Problem(
+            "state_dict() must refer to parameters by position: 'state' keyed by int and "
+            f"each group's 'params' a list of ints ({type(exc).__name__}: {exc})"
+        ) from None
+    out["sd_state_index"] = np.array(index, dtype=np.float64)
+    out["sd_group_params"] = np.array(flat, dtype=np.float64)
+    out["sd_group_sizes"] = np.array(sizes, dtype=np.float64)
+    out["sd_hyper"] = np.array(
+        [
+            _hyper(g, keys, f"state_dict()['param_groups'][{j}]")
+            for j, g in enumerate(sd["param_groups"])
+        ]
+    )
+    params2 = _make_params(module, [np.array(p.data) for p in params])
+    opt2 = cls(_arg(params2, groups), **case.get("kwargs2", {}))
+    opt2.load_state_dict(sd)
+    out["loaded_hyper"] = np.array(
+        [
+            _hyper(g, keys, f"param_groups[{j}] after loading")
+            for j, g in enumerate(opt2.param_groups)
+        ]
+    )
+    mine = [p for g in opt2.param_groups for p in g["params"]]
+    own = [params2[i] for g in groups or [{"params": range(len(params))}] for i in g["params"]]
+    out["loaded_params_are_own"] = np.asarray(
+        float(len(mine) == len(own) and all(a is b for a, b in zip(mine, own, strict=False)))
+    )
+    rec = Recorder({"record": [[] for _ in shapes]}, shapes)
+    for k in range(before, before + after):
+        grads = _fixed(case, k)
+        _set_grads(params, grads, set())
+        _set_grads(params2, grads, set())
+        opt.step()
+        opt2.step()
+        rec.snapshot(opt, params, f"after step {k + 1}", prefix="uninterrupted_p")
+        rec.snapshot(opt2, params2, f"after step {k + 1}", prefix="resumed_p")
+    out.update(rec.outputs())
+    out["sd_is_snapshot"] = np.asarray(float(_same(saved, _walk(sd["state"]))))
+    return out
+
+
+def add_param_group(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarray]:
+    shapes = [tuple(np.shape(a)) for a in case["init"]]
+    cls = _optimizer_class(module, function, case)
+    kwargs = case.get("kwargs", {})
+    first, added = list(case["first"]), list(case["added"])
+    extra = dict(case.get("group_hyper") or {})
+    params = _make_params(module, case["init"])
+    alone = _make_params(module, case["init"])
+    opt = cls([params[i] for i in first], **kwargs)
+    opt_a = cls([alone[i] for i in first], **kwargs)
+    before, after = int(case["before"]), int(case["after"])
+    for k in range(before):
+        grads = _fixed(case, k)
+        _set_grads(params, grads, set())
+        _set_grads(alone, grads, set())
+        opt.step()
+        opt_a.step()
+    group = {"params": params[added[0]] if case.get("single") else [params[i] for i in added]}
+    opt.add_param_group({**group, **extra})
+    for i in added:
+        alone[i].data = np.array(params[i].data)
+    opt_b = cls([alone[i] for i in added], **{**kwargs, **extra})
+    out: dict[str, np.ndarray] = {
+        "n_groups": np.asarray(float(len(opt.param_groups))),
+        "added_hyper": np.array(
+            _hyper(opt.param_groups[-1], list(case["hyper_keys"]), "the added group")
+        ),
+    }
+    rec = Recorder({"record": [[] for _ in shapes]}, shapes)
+    for k in range(before, before + after):
+        grads = _fixed(case, k)
+        _set_grads(params, grads, set())
+        _set_grads(alone, grads, set())
+        opt.step()
+        opt_a.step()
+        opt_b.step()
+        rec.snapshot(opt, params, f"after step {k + 1}", prefix="p")
+        rec.snapshot(opt, alone, f"after step {k + 1}", prefix="alone_p")
+    out.update(rec.outputs())
+    return out
+
+
+def zero_grad(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarray]:
+    shapes = [tuple(np.shape(a)) for a in case["init"]]
+    params = _make_params(module, case["init"])
+    opt = _optimizer_class(module, function, case)(
+        _arg(params, case.get("groups")), **case.get("kwargs", {})
+    )
+    _set_grads(params, list(case["grads"]), set())
+    arrays = [p.grad for p in params]
+    opt.zero_grad(**case.get("zero_kwargs", {}))
+    out: dict[str, np.ndarray] = {}
+    is_none, same = [], []
+    for i, (p, before) in enumerate(zip(params, arrays, strict=True)):
+        g = p.grad
+        is_none.append(float(g is None))
+        same.append(float(g is before) if before is not None and g is not None else np.nan)
+        if g is None:
+            out[f"grad_p{i}"] = np.full(shapes[i], np.nan)
+        else:
+            out[f"grad_p{i}"] = _convert(g, "array", shapes[i], f"parameter {i}'s grad")
+    out["grad_is_none"] = np.array(is_none)
+    if case.get("in_place"):
+        out["in_place"] = np.array(same)
+    return out
+
+
+MODES = {
+    "trajectory": trajectory,
+    "lbfgs": lbfgs,
+    "state_dict": state_dict,
+    "add_param_group": add_param_group,
+    "zero_grad": zero_grad,
+}
+
+
+def _raises(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarray]:
+    """``case["expect_raise"]``: the MRO names of what constructing or adding raised."""
+    params = _make_params(module, case["init"])
+    cls = _optimizer_class(module, function, case)
+    try:
+        opt = cls(_arg(params, case.get("groups")), **case.get("kwargs", {}))
+        if case.get("add_overlap") is not None:
+            opt.add_param_group({"params": [params[i] for i in case["add_overlap"]]})
+    except NotImplementedError:
+        raise
+    except Exception as exc:
+        return {"raised": np.array([c.__name__ for c in type(exc).__mro__])}
+    return {"raised": np.array(["<nothing raised>"])}
+
+
+def run(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarray]:
+    if case.get("expect_raise"):
+        return _raises(module, function, case)
+    try:
+        return MODES[case.get("mode", "trajectory")](module, function, case)
+    except Problem as exc:
+        return {"problem": np.array(str(exc))}
