@@ -215,6 +215,51 @@ def _convert(value: Any, kind: str, shape: tuple[int, ...], what: str) -> np.nda
     return np.array(value, dtype=np.float64)
 
 
+Layout = list[tuple[str, tuple[int, ...]]]
+
+
+def layout(case: dict[str, Any]) -> Layout:
+    """Names and shapes of what a ``trajectory``/``lbfgs`` case records each step, in order.
+
+    State entries come before the parameters (at one step the check names a state entry that
+    diverged before the parameter it moved), the returned loss and evaluation count last.  The
+    grader packs torch's side with the same layout.
+    """
+    shapes = [tuple(int(n) for n in np.shape(a)) for a in case["init"]]
+    flat = (int(sum(int(np.prod(s)) for s in shapes)),)
+    out: Layout = []
+    for i, entries in enumerate(case.get("record") or []):
+        for key, kind in entries:
+            out.append(
+                (f"p{i}__{key}", shapes[i] if kind == "array" else flat if kind == "flat" else ())
+            )
+    out += [(f"p{i}__has_state", ()) for i in case.get("skipped") or []]
+    out += [(f"p{i}", s) for i, s in enumerate(shapes)]
+    if case.get("closure") or case.get("mode") == "lbfgs":
+        out.append(("loss", ()))
+    if case.get("mode") == "lbfgs":
+        out.append(("evaluations", ()))
+    return out
+
+
+def pack(stacked: dict[str, np.ndarray], lay: Layout) -> np.ndarray:
+    """One float64 array (steps, total size): every entry of ``lay`` flattened, side by side."""
+    steps = len(next(iter(stacked.values())))
+    return np.concatenate(
+        [np.asarray(stacked[name], dtype=np.float64).reshape(steps, -1) for name, _ in lay], axis=1
+    )
+
+
+def unpack(packed: np.ndarray, lay: Layout) -> dict[str, np.ndarray]:
+    """Inverse of :func:`pack`."""
+    out, at = {}, 0
+    for name, shape in lay:
+        size = int(np.prod(shape))
+        out[name] = packed[:, at : at + size].reshape(packed.shape[0], *shape)
+        at += size
+    return out
+
+
 class Recorder:
     """Per-step snapshots of parameters and state entries, stacked at the end."""
 
@@ -249,6 +294,10 @@ class Recorder:
     def outputs(self) -> dict[str, np.ndarray]:
         return {name: np.stack(rows) for name, rows in self.rows.items()}
 
+    def packed(self, case: dict[str, Any]) -> dict[str, np.ndarray]:
+        """``{"trajectory": ...}``: all outputs in one array (few files to read back)."""
+        return {"trajectory": pack(self.outputs(), layout(case))}
+
 
 # ------------------------------------------------------------------------------ modes
 def _loss(value: Any, when: str) -> np.ndarray:
@@ -282,7 +331,7 @@ def trajectory(module: Any, function: str, case: dict[str, Any]) -> dict[str, np
             _set_grads(params, _grads_at(case, params, k, shapes), none)
             opt.step()
         rec.snapshot(opt, params, f"after step {k + 1}")
-    return rec.outputs()
+    return rec.packed(case)
 
 
 def lbfgs(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarray]:
@@ -302,7 +351,7 @@ def lbfgs(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndar
         rec.add("loss", _loss(opt.step(closure), f"at call {k + 1}"))
         rec.add("evaluations", np.asarray(float(evals[0])))
         rec.snapshot(opt, params, f"after call {k + 1}")
-    return rec.outputs()
+    return rec.packed(case)
 
 
 def _hyper(group: Any, keys: list[str], what: str) -> list[float]:

@@ -218,7 +218,9 @@ def trajectory_case(
         spec["none_grad"] = spec["skipped"] = skipped
     if closure:
         spec["closure"] = True
-    data = {"check": "trajectory", **({"hint": hint} if hint else {})}
+    data = {"check": "trajectory", "layout": numpy_objectives.layout(spec)}
+    if hint:
+        data["hint"] = hint
     return Case(label, category, kwargs=kwargs, spec=spec, data=data)
 
 
@@ -233,7 +235,8 @@ def lbfgs_case(
     """``calls`` calls of ``LBFGS.step(closure)``, recorded after each."""
     case = trajectory_case("LBFGS", label, category, kwargs, source, hint=hint)
     spec = {**case.spec, "steps": calls}
-    return Case(label, category, kwargs=kwargs, spec=spec, data={**case.data, "step_label": "call"})
+    data = {**case.data, "step_label": "call"}
+    return Case(label, category, kwargs=kwargs, spec=spec, data=data)
 
 
 #: torch's OptimizerInfo configurations (common_optimizers.py) plus a few that exercise more.
@@ -696,6 +699,7 @@ def lbfgs_cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
         src = objective_source("quadratic", rng)
         case = lbfgs_case(f"converges-{line_search or 'fixed-step'}", C.CORRECTNESS, kw, src)
         data = {
+            **case.data,
             "check": "minimiser",
             "a": src["objective_data"]["a"],
             "b": src["objective_data"]["b"],
@@ -706,6 +710,7 @@ def lbfgs_cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
         src = objective_source(problem, rng)
         case = lbfgs_case(f"strong-wolfe-{problem}", C.CORRECTNESS, kw, src, calls=6)
         data = {
+            **case.data,
             "check": "wolfe",
             "init": src["init"],
             "objective": problem,
@@ -871,9 +876,8 @@ class TorchRun:
                 self.set_grads(k)
                 torch_step(self.opt)
             self.snapshot()
-        last = ("loss", "evaluations")  # named only if parameters and state still agree
-        names = [n for n in self.rows if n not in last] + [n for n in last if n in self.rows]
-        return {name: _stack(self.rows[name]) for name in names}
+        stacked = {name: _stack(rows) for name, rows in self.rows.items()}
+        return {"trajectory": numpy_objectives.pack(stacked, numpy_objectives.layout(spec))}
 
 
 def trajectory_oracle(name: str, case: Case, device: str) -> dict[str, Any]:
@@ -882,10 +886,7 @@ def trajectory_oracle(name: str, case: Case, device: str) -> dict[str, Any]:
         a, b = (oracle.tensor(case.data[k], device) for k in ("a", "b"))
         return {"minimiser": oracle.numpy(t.linalg.solve(a, b))}
     with torch_session():
-        out = TorchRun(name, case, device).run()
-    if case.data.get("check") == "wolfe":
-        return {"p0": out["p0"]}  # torch's run, for the report; the check tests the conditions
-    return out
+        return TorchRun(name, case, device).run()  # wolfe: for the report; the check tests f, g
 
 
 # ================================================================================ API items
@@ -1451,9 +1452,27 @@ def check_optimizer(
     device: str,
     case_data: dict[str, Any],
 ) -> Verdict:
-    """Dispatch on the case's ``check``; the driver's ``problem`` (a structural error) first."""
+    """Dispatch on the case's ``check``; the driver's ``problem`` (a structural error) first.
+
+    Trajectory cases come packed (one array per side, see ``drivers/optim.py``'s ``layout``) and
+    are unpacked into their named entries here.
+    """
     if "problem" in got:
         return Verdict(False, str(got["problem"]))
+    if "layout" in case_data:
+        lay = [(str(n), tuple(int(k) for k in shape)) for n, shape in case_data["layout"]]
+        width = sum(math.prod(shape) for _, shape in lay)
+        packed = got.get("trajectory")
+        if (
+            type(packed) is not np.ndarray
+            or packed.ndim != 2
+            or packed.shape[1] != width
+            or packed.dtype != np.float64
+        ):
+            return Verdict(False, "the recorded trajectory did not come back whole")
+        got = numpy_objectives.unpack(packed, lay)
+        if "trajectory" in expected:
+            expected = numpy_objectives.unpack(np.asarray(expected["trajectory"]), lay)
     return CHECKS[case_data.get("check", "trajectory")](expected, got, tol, device, case_data)
 
 

@@ -1,8 +1,8 @@
-"""Correct, graded with sigmoid *and* tanh.  Each child leaves a grandchild that holds the
-progress pipe open, and both children return at the same instants (every 50 ms), so they end
-together and the zygote learns of both through waitpid, not EOF.  The stray sweep after the first
-one used to reap the second child too (waitpid(-1)), and the zygote then crashed on its own
-waitpid of it.  Honest score: full marks; the grandchildren must not survive.
+"""Correct, graded with sigmoid *and* tanh.  Both children return at the same instants (every
+50 ms), so they end together, and each tries to leave a grandchild holding the progress pipe
+open (the process limit now refuses it; where it succeeds the zygote learns of the child's end
+through waitpid, not EOF).  The stray sweep after the first child once reaped the second one too
+(waitpid(-1)) and the zygote then crashed on its own waitpid of it.  Honest score: full marks.
 """
 import time
 
