@@ -12,10 +12,12 @@
   ``case["closure"]`` the gradient is set inside a closure passed to ``step(closure)`` and the
   returned loss is recorded.  After every step: ``p<i>`` (the parameter) and ``p<i>__<key>``
   for each ``[key, kind]`` of ``case["record"][i]`` (``kind``: ``array`` of the parameter's
-  shape, ``flat`` of all parameters' total size, ``scalar``, ``length`` of a list), stacked
-  over steps on axis 0; ``p<i>__has_state`` for the parameters of ``case["skipped"]``.
+  shape, ``flat`` of all parameters' total size, ``scalar``, ``length`` of a list), and
+  ``p<i>__has_state`` for the parameters of ``case["skipped"]``.  Each is stacked over steps
+  on axis 0, and all are packed side by side into the one output ``trajectory`` in the order
+  of :func:`layout` (one file per case instead of dozens; the grader unpacks it).
 * ``lbfgs`` -- ``case["steps"]`` calls of ``step(closure)`` on an objective; records as above
-  plus ``loss`` (what ``step`` returned).
+  plus ``loss`` (what ``step`` returned) and ``evaluations`` (closure calls so far).
 * ``state_dict`` -- ``case["before"]`` steps, ``sd = opt.state_dict()``, a fresh optimizer on
   copied parameters built with ``case["kwargs2"]`` loads ``sd``; both then take
   ``case["after"]`` steps on the same gradients.  Outputs: the continued trajectories

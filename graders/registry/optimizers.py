@@ -1128,8 +1128,8 @@ def add_param_group_cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
 
 
 def add_param_group_oracle(case: Case, device: str) -> dict[str, Any]:
+    """torch's group count and the added group's hyperparameters (or its ValueError)."""
     spec = case.spec
-    t = oracle.torch()
     with torch_session():
         ts = [oracle.tensor(a, device, requires_grad=True) for a in spec["init"]]
         if spec.get("expect_raise"):
@@ -1146,7 +1146,6 @@ def add_param_group_oracle(case: Case, device: str) -> dict[str, Any]:
         )
     added = opt.param_groups[-1]
     values = [float(v) for k in spec["hyper_keys"] for v in np.ravel(np.asarray(added[k], float))]
-    del t
     return {"n_groups": np.asarray(float(len(opt.param_groups))), "added_hyper": np.array(values)}
 
 
@@ -1191,7 +1190,7 @@ def zero_grad_cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
 
 
 def zero_grad_oracle(case: Case, device: str) -> dict[str, Any]:
-    t = oracle.torch()
+    """torch's grads after ``zero_grad`` (NaN where None), which are None, and which in place."""
     spec = case.spec
     with torch_session():
         ts = [oracle.tensor(a, device, requires_grad=True) for a in spec["init"]]
@@ -1214,7 +1213,6 @@ def zero_grad_oracle(case: Case, device: str) -> dict[str, Any]:
                 for p, b in zip(ts, before, strict=True)
             ]
         )
-    del t
     return out
 
 
