@@ -380,7 +380,12 @@ def _child(req: dict[str, Any], progress_w: int, ack_r: int, box: Path) -> None:
                 np.save(outdir / f"{k}.{name}.npy", arr, allow_pickle=False)
         except BaseException as exc:
             error = _error_text(exc)
-        write_status(f"{k}.json", {"ok": True} if error is None else {"ok": False, "error": error})
+        write_status(
+            f"{k}.json",
+            {"ok": True, "outputs": list(outputs)}
+            if error is None
+            else {"ok": False, "error": error},
+        )
         tell(f"D {k}")
         try:
             acked = os.read(ack, 1)  # the zygote has copied case k's results
@@ -423,59 +428,39 @@ def _make_box(req: dict[str, Any], n: int) -> Path:
 
 
 def _freeze(run: _Running, k: int | None) -> None:
-    """Copy case ``k``'s status and outputs (``k`` None: the import error) from the child's out/
-    to res/, which the child cannot write.  Anything but a plain single-link file, more than
-    max_outputs outputs or more than max_case_bytes of them, turns into the case's error."""
+    """Copy case ``k``'s status and the outputs it declares (``k`` None: the import error) from
+    the child's out/ to res/, which the child cannot write.  Other files in out/ are ignored; a
+    declared output that is not a plain single-link file, more than max_outputs of them or more
+    than max_case_bytes in all turn the case into an error."""
     req = run.req
     status = "import.json" if k is None else f"{k}.json"
-    out_fd = res_fd = -1
     try:
-        flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
-        out_fd = os.open(run.box / "out", flags)
-        res_fd = os.open(Path(req["workdir"]) / "res", flags)
-        prefix = f"{k}."
-        names = (
-            []
-            if k is None
-            else sorted(
-                n
-                for n in os.listdir(out_fd)  # noqa: PTH208 (a directory fd)
-                if n.startswith(prefix)
-                and n.endswith(".npy")
-                and n[len(prefix) : -4].isidentifier()
-            )
-        )
-        opened: dict[str, tuple[int, int]] = {}  # name -> (fd, size)
+        if run.dirs is None:
+            flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+            out_fd = os.open(run.box / "out", flags)
+            try:
+                run.dirs = (out_fd, os.open(Path(req["workdir"]) / "res", flags))
+            except OSError:
+                os.close(out_fd)
+                raise
+        out_fd, res_fd = run.dirs
+        blobs = {status: _read_plain(out_fd, status, 1 << 16)}
         error = None
-        if len(names) > int(req["max_outputs"]):
+        meta = json.loads(blobs[status]) if k is not None else {}
+        names = meta.get("outputs", []) if isinstance(meta, dict) and meta.get("ok") else []
+        if not isinstance(names, list) or len(names) > int(req["max_outputs"]):
             error = f"more than {req['max_outputs']} outputs"
+        elif not all(isinstance(n, str) and n.isidentifier() for n in names):
+            error = "an output has an invalid name"
         left = int(req["max_case_bytes"])
-        try:
-            for name in [status, *names] if error is None else ():
-                try:
-                    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=out_fd)
-                except FileNotFoundError:
-                    continue
-                except OSError:
-                    error = f"output {name} could not be opened safely"
-                    break
-                st = os.fstat(fd)
-                opened[name] = (fd, st.st_size)
-                limit = 1 << 16 if name == status else left
-                if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
-                    error = f"output {name} is not a plain file"
-                elif st.st_size > limit:
-                    error = f"the outputs are larger than {req['max_case_bytes']} bytes"
-                else:
-                    left -= 0 if name == status else st.st_size
-                if error:
-                    break
-            blobs = {
-                name: _read_all(fd, size) for name, (fd, size) in opened.items() if error is None
-            }
-        finally:
-            for fd, _size in opened.values():
-                os.close(fd)
+        for name in names if error is None else ():
+            try:
+                data = _read_plain(out_fd, f"{k}.{name}.npy", left)
+            except ValueError as exc:
+                error = str(exc)
+                break
+            blobs[f"{k}.{name}.npy"] = data
+            left -= len(data)
         if error is not None:
             blobs = {status: json.dumps({"ok": False, "error": error}).encode()}
         for name, data in blobs.items():
@@ -488,12 +473,28 @@ def _freeze(run: _Running, k: int | None) -> None:
                     view = view[os.write(fd, view) :]
             finally:
                 os.close(fd)
-    except OSError:
+    except (OSError, ValueError):
         pass  # nothing (more) copied: the grader reports that no result came back
+
+
+def _read_plain(dir_fd: int, name: str, limit: int) -> bytes:
+    """A plain single-link file of at most ``limit`` bytes (ValueError otherwise; OSError if it
+    is missing)."""
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
+    except FileNotFoundError:
+        raise
+    except OSError:
+        raise ValueError(f"output {name} could not be opened safely (a link?)") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
+            raise ValueError(f"output {name} is not a plain file")
+        if st.st_size > limit:
+            raise ValueError(f"the outputs are larger than {limit} bytes")
+        return _read_all(fd, st.st_size)
     finally:
-        for fd in (out_fd, res_fd):
-            if fd >= 0:
-                os.close(fd)
+        os.close(fd)
 
 
 def _read_all(fd: int, size: int) -> bytes:
@@ -523,6 +524,7 @@ class _Running:
         self.killed = False
         self.expected: list[int] = [int(i) for i in req.get("indices", [])]
         self.in_case = False
+        self.dirs: tuple[int, int] | None = None  # (out/, res/) once _freeze opened them
 
     def deadline(self) -> float:
         item = self.t0 + float(self.req["item_timeout"])
@@ -733,7 +735,7 @@ def _finish(run: _Running, running: dict[int, _Running], out: Any, status: int |
         os.killpg(run.pid, signal.SIGKILL)
     if status is None:
         _pid, status = os.waitpid(run.pid, 0)
-    for fd in (run.fd, *run.acks):
+    for fd in (run.fd, *run.acks, *(run.dirs or ())):
         os.close(fd)
     del running[run.fd]
     _sweep({r.pid for r in running.values()})

@@ -32,6 +32,7 @@ import numpy as np
 from graders import oracle
 from graders.compare import Verdict, check_allclose, register_check
 from graders.registry import Case, Category, Item
+from graders.registry.optimizers import torch_session, torch_step
 
 TOTAL_POINTS = 20
 #: Part of every case's data, so the oracle cache is invalidated when this file changes.
@@ -190,7 +191,8 @@ def _torch_backprop_sgd_step(kw: Kwargs, device: str) -> dict[str, Any]:
     t = oracle.torch()
     p = _leaves(kw, device)
     _net(kw, device, p)["E"].sum().backward()
-    t.optim.SGD(list(p.values()), lr=float(kw["lr"]), foreach=False).step()
+    with torch_session():
+        torch_step(t.optim.SGD(list(p.values()), lr=float(kw["lr"]), foreach=False))
     with t.no_grad():
         after = _net(kw, device, p)
     out = _per_weight("", p["w_hidden"], p["w_out"], "_after")
@@ -202,11 +204,12 @@ def _torch_backprop_sgd_step(kw: Kwargs, device: str) -> dict[str, Any]:
 def _torch_gradient_descent(kw: Kwargs, device: str) -> dict[str, Any]:
     t = oracle.torch()
     theta = _t(kw["theta0"], device, requires_grad=True)
-    opt = t.optim.SGD([theta], lr=float(kw["lr"]), foreach=False)
-    for _ in range(int(kw["steps"])):
-        opt.zero_grad()
-        (theta**2).sum().backward()
-        opt.step()
+    with torch_session():
+        opt = t.optim.SGD([theta], lr=float(kw["lr"]), foreach=False)
+        for _ in range(int(kw["steps"])):
+            opt.zero_grad()
+            (theta**2).sum().backward()
+            torch_step(opt)
     return {"theta": _np(theta), "J": _np((theta**2).sum())}
 
 
