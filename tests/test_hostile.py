@@ -41,11 +41,12 @@ patch_numpy            zero        patches np.allclose/isclose/testing/ndarray._
 frame_gc_inspection    zero        hunts expected values in frames and gc.get_objects()
 atexit_fake_results    zero        always raises; forges ok-results for every case at import,
                                    in each call (rewriting finished cases) and at exit
-symlink_fifo_outputs   zero        extra outputs that are symlinks (to correct values and to
-                                   /etc/passwd), a FIFO, a hard link, a directory
-pickle_payload         zero        object arrays; crafted pickle .npy outputs (marker file)
-lying_header           zero        .npy outputs whose headers lie (shape, size, version, ...)
-sparse_outputs         zero        31 extra sparse 64 MiB outputs per case (grader memory)
+symlink_fifo_outputs   zero        wrong result; plants symlinks (to correct values and to
+                                   /etc/passwd), a FIFO, a hard link, a directory as outputs
+pickle_payload         zero        object arrays; plants crafted pickle .npy (marker file)
+lying_header           full        correct; plants .npy files whose headers lie (shape, size,
+                                   version, dtype, code) and overwrites finished outputs
+sparse_outputs         full        correct; plants 31 sparse 64 MiB ".npy outputs" per case
 weird_dtypes           zero        str/bytes/complex/structured/datetime/void/bool/f16/'>f8'
 import_torch           zero        canary: uses torch if any import route reaches it
 print_10mb             full        prints 10 MB at import and 10 MB per call; correct values
@@ -112,8 +113,8 @@ EXPECTED: dict[str, str] = {
     "atexit_fake_results": ZERO,
     "symlink_fifo_outputs": ZERO,
     "pickle_payload": ZERO,
-    "lying_header": ZERO,
-    "sparse_outputs": ZERO,
+    "lying_header": FULL,
+    "sparse_outputs": FULL,
     "weird_dtypes": ZERO,
     "import_torch": ZERO,
     "print_10mb": FULL,
@@ -348,7 +349,7 @@ def test_hostile_submission(name: str, tmp_path: Path, decoys: dict[str, dict[st
         assert all(s in ("timeout", "error") for s in statuses)
     if name == "print_10mb":  # the report carries a tail, not the 150 MB
         assert len(json.dumps(report)) < 64_000
-    if name == "sparse_outputs":  # 28 GiB of outputs on offer: the grader must not read them
+    if name == "sparse_outputs":  # 28 GiB of "outputs" on offer: nobody may read them
         rss_kb = int(re.search(r"GRADER_MAXRSS_KB=(\d+)", stderr).group(1))  # type: ignore[union-attr]
         assert rss_kb < 1_500_000, f"the grader grew to {rss_kb // 1024} MiB"
     if name == "progress_forgery":  # forged progress lines cannot stretch the item's time
@@ -593,22 +594,28 @@ def test_progress_protocol_ignores_forgeries(tmp_path: Path) -> None:
         os.close(fd)
 
 
-def test_freeze_copies_plain_results_and_refuses_the_rest(tmp_path: Path) -> None:
-    run = _running(tmp_path, [0, 1, 2])
+def test_freeze_copies_declared_plain_results_only(tmp_path: Path) -> None:
+    run = _running(tmp_path, [0, 1, 2, 3])
     out, res = run.box / "out", Path(run.req["workdir"]) / "res"
-    (out / "0.json").write_text('{"ok": true}')
+    ok = '{"ok": true, "outputs": ["out"]}'
+    (out / "0.json").write_text(ok)
     np.save(out / "0.out.npy", np.arange(3.0))
-    (out / "1.json").write_text('{"ok": true}')
+    np.save(out / "0.junk.npy", np.arange(3.0))  # not declared: ignored
+    (out / "1.json").write_text(ok)
     (out / "1.out.npy").symlink_to(out / "0.out.npy")
-    (out / "2.json").write_text('{"ok": true}')
+    (out / "2.json").write_text('{"ok": true, "outputs": ["big"]}')
     with open(out / "2.big.npy", "wb") as f:
         f.truncate(2 << 20)
-    run.feed(b"I\nS 0\nD 0\nS 1\nD 1\nS 2\nD 2\n")
-    assert sorted(os.listdir(res)) == ["0.json", "0.out.npy", "1.json", "2.json"]
+    (out / "3.json").write_text(ok)
+    np.save(tmp_path / "elsewhere.npy", np.arange(3.0))
+    os.link(tmp_path / "elsewhere.npy", out / "3.out.npy")
+    run.feed(b"I\nS 0\nD 0\nS 1\nD 1\nS 2\nD 2\nS 3\nD 3\n")
+    assert sorted(os.listdir(res)) == ["0.json", "0.out.npy", "1.json", "2.json", "3.json"]
     assert (res / "0.out.npy").read_bytes() == (out / "0.out.npy").read_bytes()
     assert "1.out.npy" in json.loads((res / "1.json").read_text())["error"]  # (a link)
     assert "larger than" in json.loads((res / "2.json").read_text())["error"]
+    assert "not a plain file" in json.loads((res / "3.json").read_text())["error"]
     (out / "0.json").write_text('{"ok": false}')  # a later rewrite does not reach res/
-    assert json.loads((res / "0.json").read_text()) == {"ok": True}
-    for fd in run.acks:
+    assert json.loads((res / "0.json").read_text())["ok"] is True
+    for fd in (*run.acks, *run.dirs):
         os.close(fd)

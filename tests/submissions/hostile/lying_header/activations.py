@@ -1,8 +1,10 @@
-"""Hostile: return correct values, but plant an extra output for the same case (and overwrite
-every earlier output) with a .npy whose header lies: a shape far bigger than the data, negative
-dimensions, a truncated body, a 1 MB header, an unknown version, an absurd dtype, code in the
-header.  Honest score 0 (every case carries a bad output); the grader must neither allocate what
-a header claims nor crash.
+"""Hostile but correct: return correct values, but plant an extra ".npy output" for the same case
+(and overwrite every earlier output) with a .npy whose header lies: a shape far bigger than the
+data, negative dimensions, a truncated body, a 1 MB header, an unknown version, an absurd dtype,
+code in the header.  Honest score: full marks (the planted files are not outputs, and the
+finished cases' results were taken before they were overwritten); the grader must neither
+allocate what a header claims nor crash.  (tests/test_hostile.py feeds the same headers to
+sandbox.parse_npy directly.)
 """
 import os
 

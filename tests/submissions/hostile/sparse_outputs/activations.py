@@ -1,7 +1,7 @@
-"""Hostile: besides its (correct) result, every call leaves 31 extra sparse 64 MiB outputs for its
-case (each within the file-size limit, costing no memory or disk until read), hoping the grader
-reads them all (31 x 64 MiB per case, 14 cases: 28 GiB).  Honest score 0: a case with that many
-output bytes is refused; the grader's memory must stay small.
+"""Hostile but correct: besides its result, every call leaves 31 extra sparse 64 MiB ".npy
+outputs" for its case (each within the file-size limit, costing no memory or disk until read),
+hoping the grader reads them all (31 x 64 MiB per case, 14 cases: 28 GiB).  Honest score: full
+marks -- files the driver did not write are not outputs -- and the grader's memory stays small.
 """
 import os
 

@@ -2,8 +2,8 @@
 symlink to a file of correct values, a symlink to /etc/passwd, a FIFO, a hard link and a
 directory; also replace every earlier output by such things.
 
-Honest score 0: links are never followed, FIFOs never opened for reading, and a case with such
-outputs is refused.
+Honest score 0: the result is wrong; links are never followed, FIFOs never opened for reading,
+and planted files are not outputs.
 """
 import os
 
