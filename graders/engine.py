@@ -232,13 +232,14 @@ def grade(
     findings = [str(f) for p in paths.values() for f in scan.scan_file(p)]
     expected: dict[str, list[dict[str, Any]]] = {}
     with Sandbox(parallel=parallel) as sandbox:
+        # Encoding the jobs overlaps with the zygote's start-up.
+        jobs = [make_job(p.item.name, p.item, paths[p.item.module], p.cases) for p in plans]
         store = oracle.ExpectedCache(oracle.CACHE_DIR if use_cache and sandbox.cache_safe else None)
         steps = _oracle_steps(plans, dev, store, expected)
 
         def between() -> bool:
             return next(steps, StopIteration) is not StopIteration
 
-        jobs = [make_job(p.item.name, p.item, paths[p.item.module], p.cases) for p in plans]
         runs = sandbox.run(jobs, between=between)
         layers = dict(sandbox.layers)
     results = []

@@ -18,8 +18,10 @@ code cannot rewrite them.
 
 from __future__ import annotations
 
+import ast
 import collections
 import contextlib
+import functools
 import json
 import math
 import os
@@ -118,6 +120,7 @@ class Job:
     restarts: int = 0
     elapsed: float = 0.0
     workdir: Path | None = None
+    module_copy: Path | None = None
     stdout_tail: str = ""
     stderr_tail: str = ""
 
@@ -268,31 +271,51 @@ def _open_regular(dir_fd: int, name: str, limit: int) -> bytes:
         os.close(fd)
 
 
+@functools.lru_cache(maxsize=512)
+def _npy_header(header: bytes) -> tuple[tuple[int, ...], bool, np.dtype[Any]]:
+    """Shape, Fortran order and dtype of a ``.npy`` header dictionary (literal, never executed);
+    cached because the same few headers come back thousands of times."""
+    try:
+        d = ast.literal_eval(header.decode("latin1"))
+        if not isinstance(d, dict) or set(d) != {"descr", "fortran_order", "shape"}:
+            raise ValueError("the header is not a .npy header dictionary")
+        shape = d["shape"]
+        if not isinstance(shape, tuple) or not all(type(n) is int for n in shape):
+            raise ValueError(f"bad shape {shape!r}")
+        if not isinstance(d["fortran_order"], bool):
+            raise ValueError("bad fortran_order")
+        dtype = np.lib.format.descr_to_dtype(d["descr"])
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
+        raise ValueError(f"malformed .npy header ({exc})") from None
+    return shape, d["fortran_order"], dtype
+
+
 def parse_npy(data: bytes) -> np.ndarray:
     """Parse ``.npy`` bytes strictly: no pickles, no object dtype, header must match the size."""
-    import io
-
-    f = io.BytesIO(data)
-    try:
-        version = np.lib.format.read_magic(f)
-        if version == (1, 0):
-            shape, _fortran, dtype = np.lib.format.read_array_header_1_0(f)
-        elif version in ((2, 0), (3, 0)):
-            shape, _fortran, dtype = np.lib.format.read_array_header_2_0(f)
-        else:
-            raise ValueError(f"unsupported .npy version {version}")
-    except ValueError as exc:
-        raise ValueError(f"malformed .npy header ({exc})") from None
+    magic = data[:6]
+    if magic != b"\x93NUMPY" or len(data) < 10:
+        raise ValueError("malformed .npy header (not a .npy file)")
+    major = data[6]
+    if major == 1:
+        hlen, start = int.from_bytes(data[8:10], "little"), 10
+    elif major in (2, 3):
+        hlen, start = int.from_bytes(data[8:12], "little"), 12
+    else:
+        raise ValueError(f"unsupported .npy version {(major, data[7])}")
+    if hlen > 1 << 16 or start + hlen > len(data):
+        raise ValueError("malformed .npy header (bad header length)")
+    shape, fortran, dtype = _npy_header(bytes(data[start : start + hlen]))
     if dtype.hasobject:
         raise ValueError("the output holds Python objects (pickles are refused)")
     if any(n < 0 for n in shape):
         raise ValueError(f"the .npy header has a negative dimension {shape}")
-    expected = f.tell() + math.prod(shape) * dtype.itemsize
+    offset = start + hlen
+    expected = offset + math.prod(shape) * dtype.itemsize
     if expected != len(data):
         raise ValueError(f"the .npy header says {expected} bytes but the file has {len(data)}")
-    f.seek(0)
-    arr = np.lib.format.read_array(f, allow_pickle=False)
-    return np.asarray(arr) if type(arr) is not np.ndarray else arr
+    flat = np.frombuffer(data, dtype=dtype, offset=offset, count=math.prod(shape))
+    arr = flat.reshape(shape[::-1]).T if fortran else flat.reshape(shape)
+    return np.array(arr, order="C")  # an owned, writable, plain ndarray
 
 
 def _collect(job: Job, reply: dict[str, Any], first: int, budget: list[int]) -> int | None:
@@ -394,7 +417,8 @@ class Sandbox:
         self.root = os.getuid() == 0
         self._seq = 0
         self._replies: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        self.layers: dict[str, Any] = {}
+        self._layers: dict[str, Any] | None = None
+        self._copies: dict[Path, Path] = {}
         self.proc: subprocess.Popen[bytes] | None = None
         self._start()
 
@@ -439,16 +463,34 @@ class Sandbox:
             cwd=self.session,
             start_new_session=True,
         )
-        assert self.proc.stdout is not None
+        # The zygote starts (Python, NumPy, namespaces) while the caller builds its jobs;
+        # _ready() waits for its first line.
+
+    def _ready(self) -> None:
+        if self._layers is not None:
+            return
+        assert self.proc is not None and self.proc.stdout is not None
         line = self.proc.stdout.readline()
         if not line:
             log = (self.session / "zygote.log").read_text(errors="replace").strip()
             raise SandboxError(f"the sandbox worker did not start: {log[-300:] or 'no output'}")
-        self.layers = json.loads(line)["layers"]
-        self.cache_safe = (self.root and "nobody" in str(self.layers.get("privileges"))) or bool(
-            self.layers.get("forbidden_packages_hidden")
-        )
+        self._layers = json.loads(line)["layers"]
         threading.Thread(target=self._reader, daemon=True).start()
+
+    @property
+    def layers(self) -> dict[str, Any]:
+        """The isolation layers the zygote reports as active."""
+        self._ready()
+        assert self._layers is not None
+        return self._layers
+
+    @property
+    def cache_safe(self) -> bool:
+        """Whether a child is unable to read the oracle cache (so using it leaks nothing)."""
+        layers = self.layers
+        return (self.root and "nobody" in str(layers.get("privileges"))) or bool(
+            layers.get("forbidden_packages_hidden")
+        )
 
     def _reader(self) -> None:
         assert self.proc is not None and self.proc.stdout is not None
@@ -494,16 +536,23 @@ class Sandbox:
         for name, arr in job.arrays.items():
             np.save(work / "in" / name, arr, allow_pickle=False)
         (work / "in" / "cases.json").write_text(json.dumps(job.cases), encoding="utf-8")
-        sub = work / "module"
-        sub.mkdir()
-        # Links are copied as links, never followed: this process may read what the child must
-        # not (``activations.py -> /work/main/reference/activations.py`` would be the
-        # reference); inside the sandbox a link leads only where the child itself may go.
-        shutil.copy2(job.module_path, sub / job.module_path.name, follow_symlinks=False)
-        for sibling in job.module_path.parent.glob("*.py"):
-            if sibling.name != job.module_path.name and (sibling.is_symlink() or sibling.is_file()):
-                shutil.copy2(sibling, sub / sibling.name, follow_symlinks=False)
         job.workdir = work
+        job.module_copy = self._copy_submission(job.module_path.parent) / job.module_path.name
+
+    def _copy_submission(self, directory: Path) -> Path:
+        """The submission's ``*.py`` files, copied once per session into a root-owned directory.
+
+        Links are copied as links, never followed: this process may read what the child must
+        not (``activations.py -> /work/main/reference/activations.py`` would be the reference);
+        inside the sandbox a link leads only where the child itself may go."""
+        if directory not in self._copies:
+            sub = self.session / f"submission{len(self._copies)}"
+            sub.mkdir()
+            for path in directory.glob("*.py"):
+                if path.is_symlink() or path.is_file():
+                    shutil.copy2(path, sub / path.name, follow_symlinks=False)
+            self._copies[directory] = sub
+        return self._copies[directory]
 
     def _request(self, job: Job, start: int) -> dict[str, Any]:
         assert job.workdir is not None
@@ -517,7 +566,7 @@ class Sandbox:
         remaining = len(job.cases) - start
         return {
             "id": job.key,
-            "module": str(work / "module" / job.module_path.name),
+            "module": str(job.module_copy),
             "module_name": job.module_name,
             "function": job.function,
             "driver": str(self.session / "drivers" / f"{job.driver}.py"),
@@ -536,6 +585,7 @@ class Sandbox:
 
     def run(self, jobs: list[Job], between: Any = None) -> dict[str, ItemRun]:
         """Run every job; ``between()`` is called repeatedly while children work."""
+        self._ready()
         assert self.proc is not None and self.proc.stdin is not None
         pending = collections.deque((job, 0) for job in jobs)
         inflight: dict[str, tuple[Job, int]] = {}

@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import gc
+import hashlib
 import importlib
 import importlib.abc
 import importlib.util
@@ -247,12 +248,42 @@ def _log_stream(fd: int) -> io.TextIOWrapper:
     )
 
 
+_DRIVERS: dict[str, Any] = {}
+_CODE: dict[bytes, Any] = {}
+MAX_SOURCE_BYTES = 2 << 20
+
+
 def _load_driver(path: str) -> Any:
-    spec = importlib.util.spec_from_file_location("_grader_driver", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """A driver module, loaded once in the zygote (trusted code) and inherited by each child."""
+    if path not in _DRIVERS:
+        spec = importlib.util.spec_from_file_location("_grader_driver", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _DRIVERS[path] = module
+    return _DRIVERS[path]
+
+
+def _compiled(path: str) -> Any:
+    """The student module's code object, compiled once per distinct source in the zygote
+    (compiling runs nothing).  None when it cannot be compiled here: the child then imports it
+    the ordinary way and reports the error itself."""
+    try:
+        with open(path, "rb") as f:
+            source = f.read(MAX_SOURCE_BYTES + 1)
+    except OSError:
+        return None
+    if len(source) > MAX_SOURCE_BYTES:
+        return None
+    key = hashlib.sha256(source).digest()
+    if key not in _CODE:
+        try:
+            _CODE[key] = compile(source, path, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            _CODE[key] = None
+    code = _CODE[key]
+    # The file name shown in tracebacks is this job's copy, as an ordinary import would give.
+    return None if code is None else code.replace(co_filename=path)
 
 
 def _write_json(path: Path, obj: dict[str, Any]) -> None:
@@ -296,7 +327,7 @@ def _decode(obj: Any, base: Path) -> Any:
     return {k: _decode(v, base) for k, v in obj.items()}
 
 
-def _child(req: dict[str, Any], progress_w: int, ack_r: int, box: Path) -> None:
+def _child(req: dict[str, Any], progress_w: int, ack_r: int, box: Path, code: Any) -> None:
     """Runs in the forked child: never returns."""
     try:
         os.setsid()
@@ -348,7 +379,10 @@ def _child(req: dict[str, Any], progress_w: int, ack_r: int, box: Path) -> None:
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         sys.modules[req["module_name"]] = module
-        spec.loader.exec_module(module)
+        if code is not None:  # precompiled by the zygote: same module, no second compile
+            exec(code, module.__dict__)
+        else:
+            spec.loader.exec_module(module)
     except BaseException as exc:
         signal.pthread_sigmask(signal.SIG_BLOCK, _BLOCKED)
         write_status("import.json", {"error": _error_text(exc)})
@@ -681,12 +715,17 @@ def main() -> None:
                         ack_r, ack_w = os.pipe()
                         seq += 1
                         box = _make_box(req, seq)
+                        try:
+                            _load_driver(req["driver"])
+                        except Exception:  # the child reports it through its exit status
+                            pass
+                        code = _compiled(req["module"])
                         pid = os.fork()
                         if pid == 0:
                             try:  # the child never returns into the zygote's loop
                                 os.close(r)
                                 os.close(ack_w)
-                                _child(req, w, ack_r, box)
+                                _child(req, w, ack_r, box, code)
                             finally:
                                 os._exit(70)
                         os.close(w)
