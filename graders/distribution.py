@@ -42,7 +42,9 @@ _ERF = np.frompyfunc(math.erf, 1, 1)
 
 def ndtr(z: Any) -> np.ndarray:
     """Standard normal CDF, elementwise (``math.erf``; spares the grader importing scipy)."""
-    return 0.5 * (1.0 + np.asarray(_ERF(np.asarray(z, dtype=np.float64) / math.sqrt(2.0)), dtype=np.float64))
+    return 0.5 * (
+        1.0 + np.asarray(_ERF(np.asarray(z, dtype=np.float64) / math.sqrt(2.0)), dtype=np.float64)
+    )
 
 
 def _normal_cdf(mean: float, std: float) -> Any:

@@ -96,21 +96,27 @@ PRELOAD = (
     "contextlib",
     "copy",
     "dataclasses",
+    "datetime",
     "decimal",
     "enum",
     "fractions",
     "functools",
+    "glob",
     "heapq",
     "itertools",
     "json",
+    "logging",
     "math",
     "numbers",
     "operator",
+    "pprint",
     "random",
     "re",
     "secrets",
     "statistics",
     "string",
+    "textwrap",
+    "time",
     "types",
     "typing",
     "warnings",
@@ -715,10 +721,9 @@ def main() -> None:
                         ack_r, ack_w = os.pipe()
                         seq += 1
                         box = _make_box(req, seq)
-                        try:
+                        # A driver that fails to load: the child reports it through its exit status.
+                        with contextlib.suppress(Exception):
                             _load_driver(req["driver"])
-                        except Exception:  # the child reports it through its exit status
-                            pass
                         code = _compiled(req["module"])
                         pid = os.fork()
                         if pid == 0:

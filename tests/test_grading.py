@@ -129,7 +129,9 @@ def test_make_grade_prints_a_clear_zero_point_report() -> None:
 def test_a_module_that_fails_to_import_scores_zero_and_others_are_graded(tmp_path: Path) -> None:
     sub = tmp_path / "sub"
     sub.mkdir()
-    (sub / "activations.py").write_text("import numpy as np\nraise RuntimeError('oops at import')\n")
+    (sub / "activations.py").write_text(
+        "import numpy as np\nraise RuntimeError('oops at import')\n"
+    )
     (sub / "initializers.py").write_text(
         (ROOT / "reference" / "initializers.py").read_text(encoding="utf-8")
     )
