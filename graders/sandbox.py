@@ -68,6 +68,27 @@ MAX_SESSION_OUTPUT_BYTES = 512 << 20
 #: World-writable places that get a fresh, private, small tmpfs inside the namespace.
 SCRATCH_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 SCRATCH_SIZE = "16m"
+#: Top-level directories a child keeps seeing (the system's programs and libraries); every
+#: other one (/work, /home, /root, /opt, /srv, ...) is covered, so no other checkout of the
+#: course -- an instructor's reference, a classmate's submission -- is within reach.
+SYSTEM_DIRS = frozenset(
+    {
+        "bin",
+        "dev",
+        "etc",
+        "lib",
+        "lib32",
+        "lib64",
+        "libx32",
+        "proc",
+        "run",
+        "sbin",
+        "sys",
+        "usr",
+        "var",
+        "tmp",
+    }
+)
 #: Size of the session's tmpfs holding the children's out/ and scratch/ directories (memory).
 BOX_SIZE = "512m"
 
@@ -151,6 +172,8 @@ def _mount_script(session: Path) -> str:
 
     * every place in SCRATCH_DIRS gets a fresh, small tmpfs: what a child writes there dies with
       the namespace, and other sessions (their submissions, their outputs) are out of sight;
+    * every top-level directory but the system's (SYSTEM_DIRS) is covered by an empty tmpfs:
+      other checkouts of the course on the machine are out of sight too;
     * the repository is covered by an empty read-only tmpfs (its .git, caches and any directory
       added later included), unless the interpreter itself lives inside it;
     * the session directory and the virtualenv, if covered, are put back by bind mounts of
@@ -165,6 +188,9 @@ def _mount_script(session: Path) -> str:
         p = real(d)
         if Path(p).is_dir() and all(p != c for c, _ in covers):
             covers.append((p, f"size={SCRATCH_SIZE},mode=1777"))
+    for entry in sorted(os.scandir("/"), key=lambda e: e.name):
+        if entry.name not in SYSTEM_DIRS and entry.is_dir(follow_symlinks=False):
+            covers.append((entry.path, "size=64k,mode=755"))
     repo = real(REPO)
     prefixes = {real(sys.prefix), real(sys.base_prefix)}
     # A source checkout is covered; a package installed in the interpreter's own tree is not.
@@ -447,8 +473,8 @@ class Sandbox:
         }
         if prefix:
             env["GRADER_FILESYSTEM"] = (
-                "repository hidden, private /tmp /var/tmp /dev/shm "
-                "/run/lock, writable space on a capped tmpfs"
+                "repository and non-system top-level directories hidden, private /tmp "
+                "/var/tmp /dev/shm /run/lock, writable space on a capped tmpfs"
             )
         cmd: list[str] = [sys.executable, "-I", str(self.session / "worker.py")]
         (self.session / "box").mkdir()  # the children's out/ and scratch/ (a tmpfs if namespaced)
