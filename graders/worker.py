@@ -399,6 +399,7 @@ def _child(req: dict[str, Any], progress_w: int, ack_r: int, box: Path, code: An
         tell(f"S {k}")
         error: str | None = None
         outputs: dict[str, Any] = {}
+        fds = _open_fds()
         try:
             outputs = driver.run(module, req["function"], _decode(case, Path(req["cases"]).parent))
         except BaseException as exc:
@@ -408,6 +409,11 @@ def _child(req: dict[str, Any], progress_w: int, ack_r: int, box: Path, code: An
         saved = signal.pthread_sigmask(signal.SIG_BLOCK, _BLOCKED)
         collecting = gc.isenabled()
         gc.disable()
+        # Descriptors the case left open are closed, so a leak cannot starve later cases (or
+        # the saving of this one) under the open-files limit.
+        for fd in _open_fds() - fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
         try:
             for name, arr in outputs.items() if error is None else ():
                 if type(arr) is not np.ndarray:
@@ -439,6 +445,13 @@ def _child(req: dict[str, Any], progress_w: int, ack_r: int, box: Path, code: An
         del outputs
     signal.pthread_sigmask(signal.SIG_BLOCK, _BLOCKED)
     _flush_and_exit(progress, None)
+
+
+def _open_fds() -> set[int]:
+    try:
+        return {int(p.name) for p in Path("/proc/self/fd").iterdir()} - {0, 1, 2, 3, 4}
+    except OSError:
+        return set()
 
 
 def _flush_and_exit(progress: int, last: str | None) -> None:
