@@ -4,7 +4,8 @@ One helper converts once, then checks type, shape, dtype, the non-finite pattern
 and names the worst element ("student vs torch at [3, 1]: 0.25 vs 0.5").  Tolerances live in
 :data:`TOLERANCES`; the defaults are ``torch.testing.assert_close``'s for the dtype.  Every check
 returns a :class:`Verdict`; checks are looked up by name in :data:`CHECKS` so registry items
-choose one without touching the engine.
+choose one without touching the engine (optimizers register their trajectory check from
+``graders/registry/optimizers.py``).
 """
 
 from __future__ import annotations
@@ -157,45 +158,10 @@ def check_raises(
     return Verdict(False, f"raised {names[0] if names else '?'}; torch raises {want}")
 
 
-def check_trajectory(
-    expected: dict[str, Any],
-    got: dict[str, np.ndarray],
-    tol: str,
-    device: str,
-    case_data: dict[str, Any],
-) -> Verdict:
-    """Outputs stacked over steps (axis 0): name the first step and entry that diverged."""
-    first: tuple[int, str, Verdict] | None = None
-    for name, exp in expected.items():
-        exp_arr = np.asarray(exp)
-        if name not in got:
-            return Verdict(False, f"state entry '{name}' is missing")
-        rtol, atol = tolerance(tol, exp_arr.dtype, device)
-        g = got[name]
-        if type(g) is not np.ndarray or g.shape != exp_arr.shape or g.dtype != exp_arr.dtype:
-            return compare_array(name, exp_arr, g, rtol, atol)
-        for step in range(exp_arr.shape[0] if exp_arr.ndim else 0):
-            v = compare_array(name, exp_arr[step], g[step], rtol, atol)
-            if not v.passed:
-                if first is None or step < first[0]:
-                    first = (step, name, v)
-                break
-    if first is None:
-        return Verdict(True)
-    step, name, v = first
-    label = case_data.get("step_label", "step")
-    return Verdict(
-        False,
-        f"first divergence at {label} {step + 1}, {v.message}",
-        {**v.details, "step": step + 1, "entry": name},
-    )
-
-
 Check = Callable[[dict[str, Any], dict[str, np.ndarray], str, str, dict[str, Any]], Verdict]
 CHECKS: dict[str, Check] = {
     "allclose": check_allclose,
     "raises": check_raises,
-    "trajectory": check_trajectory,
 }
 
 
