@@ -18,7 +18,7 @@ import numpy as np
 
 from graders import compare, oracle, scan
 from graders.registry import Case, Item, build_cases
-from graders.sandbox import CaseRun, Job, Sandbox
+from graders.sandbox import CaseRun, ItemRun, Job, Sandbox
 from graders.score import CaseResult, ItemResult, SubmissionResult, classify
 
 PUBLIC_SEED = 20261122
@@ -213,6 +213,32 @@ def judge(
     )
 
 
+def _item_result(
+    p: Plan,
+    run: ItemRun,
+    expected: list[dict[str, Any]],
+    dev: str,
+    submission: Path,
+    seed: int,
+) -> ItemResult:
+    """Judge every case of an item and gather what the sandbox saw."""
+    cases = [
+        judge(p.item, case, r, exp, dev, submission, seed)
+        for case, r, exp in zip(p.cases, run.cases, expected, strict=True)
+    ]
+    import_errors = {c.message for c in cases if c.message.startswith("the module failed")}
+    return ItemResult(
+        name=p.item.name,
+        points=p.item.points,
+        cases=cases,
+        hidden_not_run=p.hidden_not_run,
+        stdout_tail=run.stdout_tail,
+        stderr_tail=run.stderr_tail,
+        note=import_errors.pop() if import_errors else "",
+        elapsed=round(run.elapsed, 3),
+    )
+
+
 def grade(
     submission: Path,
     items: list[Item],
@@ -240,31 +266,20 @@ def grade(
         def between() -> bool:
             return next(steps, StopIteration) is not StopIteration
 
-        runs = sandbox.run(jobs, between=between)
+        done: dict[str, ItemResult] = {}
+        by_name = {p.item.name: p for p in plans}
+
+        def on_finish(key: str, run: ItemRun) -> None:
+            if key in expected:  # judged while the other children still run
+                done[key] = _item_result(by_name[key], run, expected[key], dev, submission, seed)
+
+        runs = sandbox.run(jobs, between=between, on_finish=on_finish)
         layers = dict(sandbox.layers)
-    results = []
-    for p in plans:
-        run = runs[p.item.name]
-        cases = [
-            judge(p.item, case, r, exp, dev, submission, seed)
-            for case, r, exp in zip(p.cases, run.cases, expected[p.item.name], strict=True)
-        ]
-        note = ""
-        import_errors = {c.message for c in cases if c.message.startswith("the module failed")}
-        if import_errors:
-            note = import_errors.pop()
-        results.append(
-            ItemResult(
-                name=p.item.name,
-                points=p.item.points,
-                cases=cases,
-                hidden_not_run=p.hidden_not_run,
-                stdout_tail=run.stdout_tail,
-                stderr_tail=run.stderr_tail,
-                note=note,
-                elapsed=round(run.elapsed, 3),
-            )
-        )
+    results = [
+        done.get(p.item.name)
+        or _item_result(p, runs[p.item.name], expected[p.item.name], dev, submission, seed)
+        for p in plans
+    ]
     return SubmissionResult(
         submission=str(submission),
         items=results,

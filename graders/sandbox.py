@@ -609,8 +609,11 @@ class Sandbox:
             "max_case_bytes": MAX_CASE_BYTES,
         }
 
-    def run(self, jobs: list[Job], between: Any = None) -> dict[str, ItemRun]:
-        """Run every job; ``between()`` is called repeatedly while children work."""
+    def run(
+        self, jobs: list[Job], between: Any = None, on_finish: Any = None
+    ) -> dict[str, ItemRun]:
+        """Run every job; ``between()`` is called repeatedly while children work, and
+        ``on_finish(key, run)`` as soon as a job's last case is in (others still running)."""
         self._ready()
         assert self.proc is not None and self.proc.stdin is not None
         pending = collections.deque((job, 0) for job in jobs)
@@ -676,6 +679,9 @@ class Sandbox:
                 )
                 if job.workdir is not None:
                     shutil.rmtree(job.workdir, ignore_errors=True)
+                pump()  # keep the children busy while the caller looks at the results
+                if on_finish is not None:
+                    on_finish(job.key, finished[job.key])
             pump()
         while work_left is not None and work_left():
             pass
