@@ -170,10 +170,11 @@ def cmd_repro(args: argparse.Namespace) -> int:
     paths = engine.check_submission(args.submission, [item])
     dev = oracle.resolve_device(args.device)
     with Sandbox(parallel=1) as sandbox:
-        run = sandbox.run([engine.make_job(item.name, item, paths[item.module], [case])])
+        job = engine.make_job(item.name, [(item, [case])], paths[item.module])
+        run = sandbox.run([job])
     exp = item.oracle(case, dev)
     result = engine.judge(
-        item, case, run[item.name].cases[0], exp, dev, args.submission.resolve(), args.seed
+        item, case, run[job.key].cases[0], exp, dev, args.submission.resolve(), args.seed
     )
     np.set_printoptions(precision=10, threshold=200, linewidth=110)
     print(f"item {item.name}  case {case.name}  [{case.category}]  seed {case.seed}  device {dev}")
@@ -183,7 +184,7 @@ def cmd_repro(args: argparse.Namespace) -> int:
         print(f"{k} = {v!r}")
     for name, value in exp.items():
         print(f"expected {name} (torch) =\n{np.asarray(value)!r}")
-    got = run[item.name].cases[0]
+    got = run[job.key].cases[0]
     for name, value in got.outputs.items():
         print(f"got {name} (student) =\n{value!r}")
     if got.error:

@@ -101,29 +101,78 @@ def _encode(value: Any, arrays: dict[str, np.ndarray], prefix: str) -> Any:
     return value
 
 
-def make_job(key: str, item: Item, path: Path, cases: list[Case]) -> Job:
-    """Encode an item's cases for the child: arrays to ``.npy``, the rest to JSON."""
+#: A child runs consecutive items of one module until about this many cases: fewer forks and
+#: imports, and chunks small enough to keep both cores busy.  Restarts are counted per item.
+CHUNK_CASES = 160
+
+
+def make_job(key: str, items: list[tuple[Item, list[Case]]], path: Path) -> Job:
+    """Encode the cases of one or more items of a module for the child: arrays to ``.npy``,
+    the rest to JSON; each case names its item's function and driver."""
     arrays: dict[str, np.ndarray] = {}
-    encoded = []
-    for k, case in enumerate(cases):
-        encoded.append(
-            {
-                "index": k,
-                "args": [_encode(a, arrays, f"c{k}") for a in case.args],
-                "kwargs": {n: _encode(v, arrays, f"c{k}") for n, v in case.kwargs.items()},
-                **{n: _encode(v, arrays, f"c{k}") for n, v in case.spec.items()},
-            }
-        )
+    encoded: list[dict[str, Any]] = []
+    owners: list[str] = []
+    for item, cases in items:
+        for case in cases:
+            k = len(encoded)
+            encoded.append(
+                {
+                    "index": k,
+                    "args": [_encode(a, arrays, f"c{k}") for a in case.args],
+                    "kwargs": {n: _encode(v, arrays, f"c{k}") for n, v in case.kwargs.items()},
+                    **{n: _encode(v, arrays, f"c{k}") for n, v in case.spec.items()},
+                    "_function": item.attr,
+                    "_driver": item.driver,
+                }
+            )
+            owners.append(item.name)
+    first = items[0][0]
     return Job(
         key=key,
         module_path=path,
-        module_name=item.module,
-        function=item.attr,
-        driver=item.driver,
+        module_name=first.module,
+        function=first.attr,
+        driver=first.driver,
         cases=encoded,
         arrays=arrays,
-        case_timeout=item.case_timeout,
+        case_timeout=max(item.case_timeout for item, _ in items),
+        owners=owners,
     )
+
+
+def make_jobs(plans: list[Plan], paths: dict[str, Path]) -> list[Job]:
+    """Chunks of consecutive items of the same module, about CHUNK_CASES cases each."""
+    chunks: list[list[Plan]] = []
+    for p in plans:
+        last = chunks[-1] if chunks else None
+        if (
+            last is not None
+            and last[0].item.module == p.item.module
+            and sum(len(q.cases) for q in last) + len(p.cases) <= CHUNK_CASES
+        ):
+            last.append(p)
+        else:
+            chunks.append([p])
+    return [
+        make_job(f"job{n}", [(p.item, p.cases) for p in chunk], paths[chunk[0].item.module])
+        for n, chunk in enumerate(chunks)
+    ]
+
+
+def split_run(job: Job, run: ItemRun) -> dict[str, ItemRun]:
+    """A chunk's run, item by item (the output tails are the chunk's)."""
+    out: dict[str, ItemRun] = {}
+    total = max(1, len(job.cases))
+    for name in dict.fromkeys(job.owners):
+        positions = [i for i, owner in enumerate(job.owners) if owner == name]
+        out[name] = ItemRun(
+            cases=[run.cases[i] for i in positions],
+            stdout_tail=run.stdout_tail,
+            stderr_tail=run.stderr_tail,
+            restarts=job.crashes.get(name, 0),
+            elapsed=run.elapsed * len(positions) / total,
+        )
+    return out
 
 
 # ----------------------------------------------------------------------------- feedback
@@ -259,7 +308,8 @@ def grade(
     expected: dict[str, list[dict[str, Any]]] = {}
     with Sandbox(parallel=parallel) as sandbox:
         # Encoding the jobs overlaps with the zygote's start-up.
-        jobs = [make_job(p.item.name, p.item, paths[p.item.module], p.cases) for p in plans]
+        jobs = make_jobs(plans, paths)
+        by_key = {job.key: job for job in jobs}
         store = oracle.ExpectedCache(oracle.CACHE_DIR if use_cache and sandbox.cache_safe else None)
         steps = _oracle_steps(plans, dev, store, expected)
 
@@ -267,13 +317,17 @@ def grade(
             return next(steps, StopIteration) is not StopIteration
 
         done: dict[str, ItemResult] = {}
+        runs: dict[str, ItemRun] = {}
         by_name = {p.item.name: p for p in plans}
 
         def on_finish(key: str, run: ItemRun) -> None:
-            if key in expected:  # judged while the other children still run
-                done[key] = _item_result(by_name[key], run, expected[key], dev, submission, seed)
+            for name, item_run in split_run(by_key[key], run).items():
+                runs[name] = item_run
+                if name in expected:  # judged while the other children still run
+                    p = by_name[name]
+                    done[name] = _item_result(p, item_run, expected[name], dev, submission, seed)
 
-        runs = sandbox.run(jobs, between=between, on_finish=on_finish)
+        sandbox.run(jobs, between=between, on_finish=on_finish)
         layers = dict(sandbox.layers)
     results = [
         done.get(p.item.name)

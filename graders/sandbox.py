@@ -142,6 +142,10 @@ class Job:
     elapsed: float = 0.0
     workdir: Path | None = None
     module_copy: Path | None = None
+    #: The item each case belongs to (a job may run several items of one module), and the
+    #: crashes or timeouts counted against each item.
+    owners: list[str] = field(default_factory=list)
+    crashes: dict[str, int] = field(default_factory=dict)
     stdout_tail: str = ""
     stderr_tail: str = ""
 
@@ -609,6 +613,30 @@ class Sandbox:
             "max_case_bytes": MAX_CASE_BYTES,
         }
 
+    @staticmethod
+    def _after_crash(job: Job, nxt: int) -> int:
+        """Count the crash of the case before ``nxt`` against its item; once an item has
+        crashed or timed out more than MAX_RESTARTS times, or the job has had the time of one
+        full run (a child that games its progress reports cannot stretch it), the rest of that
+        item is not run.  Returns where the next child starts."""
+        job.restarts += 1
+        owner = job.owners[nxt - 1] if job.owners else job.key
+        job.crashes[owner] = job.crashes.get(owner, 0) + 1
+        spent = job.elapsed >= job.case_timeout * len(job.cases) + 5.0
+        if job.crashes[owner] <= MAX_RESTARTS and not spent:
+            return nxt
+        why = (
+            f"used up the item's time ({job.elapsed:.0f} s)"
+            if spent
+            else f"crashed or timed out {job.crashes[owner]} times on this item"
+        )
+        stop = len(job.cases) if spent else nxt
+        while not spent and stop < len(job.cases) and job.owners and job.owners[stop] == owner:
+            stop += 1
+        for case in job.cases[nxt:stop]:
+            job.results[case["index"]] = CaseRun(ok=False, error=f"not run: the worker {why}")
+        return stop
+
     def run(
         self, jobs: list[Job], between: Any = None, on_finish: Any = None
     ) -> dict[str, ItemRun]:
@@ -653,21 +681,8 @@ class Sandbox:
             job.elapsed += float(reply.get("elapsed", 0.0))
             nxt = _collect(job, reply, start, budget)
             if nxt is not None and nxt < len(job.cases):
-                job.restarts += 1
-                # Restarts stop after MAX_RESTARTS, or once the item has had the time of one
-                # full run (a child that games its progress reports cannot stretch it further).
-                spent = job.elapsed >= job.case_timeout * len(job.cases) + 5.0
-                if job.restarts > MAX_RESTARTS or spent:
-                    why = (
-                        f"used up the item's time ({job.elapsed:.0f} s)"
-                        if spent
-                        else f"crashed or timed out {job.restarts} times on this item"
-                    )
-                    for case in job.cases[nxt:]:
-                        job.results[case["index"]] = CaseRun(
-                            ok=False, error=f"not run: the worker {why}"
-                        )
-                else:
+                nxt = self._after_crash(job, nxt)
+                if nxt < len(job.cases):
                     pending.appendleft((job, nxt))
             if job.key not in inflight and all(c["index"] in job.results for c in job.cases):
                 finished[job.key] = ItemRun(
