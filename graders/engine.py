@@ -303,11 +303,11 @@ def grade(
     submission = submission.resolve()
     paths = check_submission(submission, items)
     dev = oracle.resolve_device(device)
-    plans = plan(items, seed, hidden_seed)
-    findings = [str(f) for p in paths.values() for f in scan.scan_file(p)]
     expected: dict[str, list[dict[str, Any]]] = {}
     with Sandbox(parallel=parallel) as sandbox:
-        # Encoding the jobs overlaps with the zygote's start-up.
+        # Building, scanning and encoding overlap with the zygote's start-up.
+        plans = plan(items, seed, hidden_seed)
+        findings = [str(f) for p in paths.values() for f in scan.scan_file(p)]
         jobs = make_jobs(plans, paths)
         by_key = {job.key: job for job in jobs}
         store = oracle.ExpectedCache(oracle.CACHE_DIR if use_cache and sandbox.cache_safe else None)

@@ -224,7 +224,7 @@ def _torch_derivatives(kw: Kwargs, device: str) -> dict[str, Any]:
     for name in ("sigmoid", "tanh"):
         x = _t(kw["x"], device, requires_grad=True)
         y = getattr(t, name)(x)
-        (g,) = t.autograd.grad(y, x, t.ones_like(y))
+        (g,) = t.autograd.grad(y.sum(), x)  # a tensor grad_outputs makes torch import sympy
         out[name], out[f"{name}_grad"] = _np(y), _np(g)
     return out
 
