@@ -415,12 +415,11 @@ def _read_case(res_fd: int, case: dict[str, Any], budget: list[int]) -> CaseRun:
         err = meta.get("error") if isinstance(meta, dict) else None
         return CaseRun(ok=False, error=str(err)[:600] if err else "the call failed")
     outputs: dict[str, np.ndarray] = {}
-    prefix = f"{k}."
-    names = sorted(
-        f[len(prefix) : -4]
-        for f in os.listdir(res_fd)
-        if f.startswith(prefix) and f.endswith(".npy")
-    )
+    # The zygote copied exactly the outputs the status declares (and checked their names).
+    declared = meta.get("outputs")
+    if not isinstance(declared, list) or not all(isinstance(n, str) for n in declared):
+        return CaseRun(ok=False, error="the case's status does not list its outputs")
+    names = sorted(declared)
     left = min(MAX_CASE_BYTES, budget[0])
     for name in names[:MAX_OUTPUTS]:
         if not name.isidentifier():
