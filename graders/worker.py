@@ -14,8 +14,9 @@ Protocol, one JSON object per line:
 * zygote -> grader:        ``{"id": N, "status": exit status, "imported": bool,
   "started": [...], "done": [...], "timed_out": case or null, "elapsed": s}``
 
-A child runs the item's cases from index ``start`` on: it reports ``I`` once the student's module
-is imported, ``S k`` before and ``D k`` after case ``k`` on a progress pipe the zygote watches,
+A child runs the job's cases (one or more items of a module) from index ``start`` on: it reports
+``I`` once the student's module is imported and ``D k`` after case ``k`` on a progress pipe the
+zygote watches (case ``k`` starts when ``k - 1`` is acknowledged),
 writes ``out/k.json`` (status) and ``out/k.<name>.npy`` (outputs), and ends with ``os._exit``
 (no ``atexit`` handler of the student's runs).  On ``D k`` the zygote copies case ``k``'s files
 into the job's ``res/`` (root's: the child cannot write there) and only then acknowledges on a
@@ -429,7 +430,6 @@ def _child(req: dict[str, Any], progress_w: int, ack_r: int, box: Path, code: An
     tell("I")
     for case in cases[req["start"] :]:
         k = case["index"]
-        tell(f"S {k}")
         error: str | None = None
         outputs: dict[str, Any] = {}
         fds = _open_fds()
@@ -629,30 +629,35 @@ class _Running:
             self._message(raw.strip())
 
     def _message(self, line: bytes) -> None:
-        """Accept the protocol only, in order: ``I`` or ``E`` once, then ``S k`` and ``D k`` for
-        each expected case in turn.  Anything else (the student can write on the pipe too) is
-        ignored, so it can neither push the deadline back nor confuse the bookkeeping."""
+        """Accept the protocol only, in order: ``I`` or ``E`` once, then ``D k`` for each
+        expected case in turn; case ``k`` starts when the previous one is acknowledged (or at
+        ``I``), so no separate start message is needed.  Anything else (the student can write
+        on the pipe too) is ignored, so it can neither push the deadline back nor confuse the
+        bookkeeping."""
         if not (self.imported or self.import_error):
             if line == b"I":
                 self.imported = True
+                self._next_case()
             elif line == b"E":
                 self.import_error = True
                 _freeze(self, None)
             return
-        if self.import_error or len(self.done) >= len(self.expected):
+        if self.import_error or not self.in_case:
             return
         k = self.expected[len(self.done)]
-        if not self.in_case and line == f"S {k}".encode():
-            self.in_case = True
-            self.started.append(k)
-            self.case_t0 = time.monotonic()
-        elif self.in_case and line == f"D {k}".encode():
+        if line == f"D {k}".encode():
             _freeze(self, k)
             self.in_case = False
             self.done.append(k)
-            self.case_t0 = time.monotonic()
             with contextlib.suppress(OSError):
                 os.write(self.acks[1], b"k")
+            self._next_case()
+
+    def _next_case(self) -> None:
+        self.case_t0 = time.monotonic()
+        if len(self.done) < len(self.expected):
+            self.in_case = True
+            self.started.append(self.expected[len(self.done)])
 
     def kill(self) -> None:
         for target in (

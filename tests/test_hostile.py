@@ -580,14 +580,14 @@ def _running(tmp_path: Path, indices: list[int]) -> Any:
 
 def test_progress_protocol_ignores_forgeries(tmp_path: Path) -> None:
     run = _running(tmp_path, [3, 4, 5])
-    run.feed(b"S 3\nI\n")  # nothing before the import report
-    assert not run.started and run.imported
-    run.feed(b"E\nD 3\nS 4\nS 3\nS 3\n")  # D before S, cases out of order, repeats
+    run.feed(b"D 3\nI\n")  # nothing before the import report; case 3 starts at I
+    assert run.imported and run.started == [3] and run.done == []
+    run.feed(b"E\nD 4\nD 5\nS 3\n")  # out of order, an old-style start line, noise
     assert run.started == [3] and run.done == [] and not run.import_error
-    run.feed(b"D 3\nD 3\nS 5\nS 4\nD 4\n" + b"9" * 100_000)  # an endless line at the end
-    assert run.started == [3, 4] and run.done == [3, 4]
+    run.feed(b"D 3\nD 3\nD 5\nD 4\n" + b"9" * 100_000)  # repeats, an endless line at the end
+    assert run.started == [3, 4, 5] and run.done == [3, 4]
     assert len(run.buf) <= 64
-    run.feed(b"9999\nS 5\nD 5\nS 6\nD 6\n")
+    run.feed(b"9999\nD 5\nD 6\n")
     assert run.done == [3, 4, 5] and run.started == [3, 4, 5]
     assert os.read(run.acks[0], 16) == b"kkk"  # one acknowledgement per finished case
     for fd in run.acks:
