@@ -307,7 +307,8 @@ def grade(
     with Sandbox(parallel=parallel) as sandbox:
         # Building, scanning and encoding overlap with the zygote's start-up.
         plans = plan(items, seed, hidden_seed)
-        findings = [str(f) for p in paths.values() for f in scan.scan_file(p)]
+        cache_dir = oracle.CACHE_DIR if use_cache else None
+        findings = [str(f) for p in paths.values() for f in scan.scan_file(p, cache_dir)]
         jobs = make_jobs(plans, paths)
         by_key = {job.key: job for job in jobs}
         store = oracle.ExpectedCache(oracle.CACHE_DIR if use_cache and sandbox.cache_safe else None)

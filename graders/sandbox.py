@@ -163,7 +163,7 @@ def _hidden_paths(repo_covered: bool = False) -> list[str]:
         except (ImportError, ValueError):
             spec = None
         if spec is not None and spec.origin:
-            paths.append(str(Path(spec.origin).parent))
+            paths.append(os.path.realpath(Path(spec.origin).parent))
     if not repo_covered:
         for name in ("reference", "graders", "tools", "tests", ".grader-cache", "student_template"):
             if (REPO / name).is_dir():
@@ -479,7 +479,10 @@ class Sandbox:
                 "repository and non-system top-level directories hidden, private /tmp "
                 "/var/tmp /dev/shm /run/lock, writable space on a capped tmpfs"
             )
-        cmd: list[str] = [sys.executable, "-I", str(self.session / "worker.py")]
+        # The interpreter by its real directory (a venv reached through a link may be covered),
+        # keeping its own name so Python still finds the venv's pyvenv.cfg.
+        exe = str(Path(sys.executable).parent.resolve() / Path(sys.executable).name)
+        cmd: list[str] = [exe, "-I", str(self.session / "worker.py")]
         (self.session / "box").mkdir()  # the children's out/ and scratch/ (a tmpfs if namespaced)
         if prefix:
             cmd = [*prefix, "/bin/sh", "-c", _mount_script(self.session), "sh", *cmd]
