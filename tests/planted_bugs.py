@@ -8,6 +8,7 @@ the reference and grades it.  Losses and optimizers add their bugs here too.
 
 from __future__ import annotations
 
+import inspect
 import re
 import textwrap
 from dataclasses import dataclass
@@ -80,6 +81,16 @@ def _bug(
     return Bug(name, module, function, source, frozenset(f"{module}.{i}" for i in items), reason)
 
 
+def _notes_code(main: str, signature: str, helpers: tuple[str, ...] = ()) -> str:
+    """A verbatim transcription of the notes' code kept in ``reference/errata.py``, with its
+    ``def`` line replaced by ``signature`` (and the notes' helpers it calls put before it)."""
+    from reference import errata
+
+    parts = [inspect.getsource(getattr(errata, h)) for h in helpers]
+    body = inspect.getsource(getattr(errata, main)).split("\n", 1)[1]
+    return "\n\n".join([*parts, f"{signature}\n{body}"])
+
+
 ACT, INIT = "activations", "initializers"
 #: The reference's softmax Jacobians call its softmax, so a softmax bug reaches them too.
 SOFTMAX_USERS = {"softmax", "softmax_grad", "log_softmax_grad"}
@@ -110,29 +121,12 @@ def log_softmax(x, dim=-1):
         "log_softmax",
         "FloatingPointError",
     ),
+    # The notes' own code, taken from reference/errata.py (its one copy), under the API's name.
     _bug(
         "notes-softmax-seed-001",
         ACT,
         "softmax",
-        """
-def softmax(x, dim=-1):
-    # The notes' code (seed 001), verbatim but for the signature.
-    orig_shape = x.shape
-    if len(x.shape) > 1:
-        constant_shift = np.max(x, axis=1).reshape(1, -1)
-        x -= constant_shift
-        x = np.exp(x)
-        normlize = np.sum(x, axis=1).reshape(1, -1)
-        x /= normlize
-    else:
-        constant_shift = np.max(x)
-        x -= constant_shift
-        x = np.exp(x)
-        normlize = np.sum(x)
-        x /= normlize
-    assert x.shape == orig_shape
-    return x
-""",
+        _notes_code("_notes_softmax", "def softmax(x, dim=-1):"),
         SOFTMAX_USERS,
         "could not be broadcast",
     ),
@@ -140,23 +134,9 @@ def softmax(x, dim=-1):
         "notes-softmax-grad-seed-001",
         ACT,
         "softmax_grad",
-        """
-def softmax_grad(x, dim=-1):
-    # The notes' code (seed 001): a vector, overwritten on every j, not the Jacobian.
-    def softmax_list(x):
-        exp_v = np.exp(x)
-        return exp_v / np.sum(exp_v)
-
-    softmax_v = softmax_list(x)
-    gradients = np.zeros(np.shape(x))
-    for i in range(len(x)):
-        for j in range(len(softmax_v)):
-            if i == j:
-                gradients[i] = softmax_v[i] * (1 - softmax_v[j])
-            else:
-                gradients[i] = -softmax_v[j] * softmax_v[i]
-    return gradients
-""",
+        _notes_code(
+            "_notes_softmax_grad", "def softmax_grad(x, dim=-1):", helpers=("_notes_softmax_list",)
+        ),
         "softmax_grad",
         "shape",
     ),
