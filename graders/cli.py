@@ -127,7 +127,7 @@ def _write_output(path: Path, text: str, submission: Path) -> None:
 
 def cmd_grade(args: argparse.Namespace) -> int:
     from graders import engine, registry
-    from graders.report import RENDERERS
+    from graders.report import renderer
 
     items = registry.select(args.only)
     if not items:
@@ -142,7 +142,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
         device=args.device,
         use_cache=not args.no_cache,
     )
-    text = RENDERERS[args.format](result)
+    text = renderer(args.format)(result)
     if args.output is not None:
         _write_output(args.output, text, args.submission)
     else:

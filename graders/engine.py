@@ -234,13 +234,13 @@ def judge(
     submission: Path,
     seed: int,
 ) -> CaseResult:
-    """Turn a case's run and expected outputs into a CaseResult."""
+    """Turn a case's run and expected outputs into a CaseResult (a failing case also gets a
+    description of its inputs)."""
     common: dict[str, Any] = {
         "name": case.name,
         "category": str(case.category),
         "weight": case.weight,
         "hidden": case.hidden,
-        "inputs": describe_inputs(case),
         "repro": repro_command(submission, item, case, seed),
     }
     if "raises" in exp and item.check != "raises":
@@ -251,13 +251,20 @@ def judge(
         if "raises" in exp and run.error and run.error.startswith(str(exp["raises"])):
             return CaseResult(passed=True, status="passed", **common)
         status = classify(run.error)
-        return CaseResult(passed=False, status=status, message=run.error or "", **common)
+        return CaseResult(
+            passed=False,
+            status=status,
+            message=run.error or "",
+            inputs=describe_inputs(case),
+            **common,
+        )
     verdict = check(exp, run.outputs, case.tolerance or item.tolerance, device, case.data)
     return CaseResult(
         passed=verdict.passed,
         status="passed" if verdict.passed else "failed",
         message=verdict.message,
         details=verdict.details,
+        inputs="" if verdict.passed else describe_inputs(case),
         **common,
     )
 

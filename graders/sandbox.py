@@ -18,12 +18,9 @@ code cannot rewrite them.
 
 from __future__ import annotations
 
-import ast
 import collections
 import contextlib
-import functools
 import json
-import math
 import os
 import queue
 import shlex
@@ -40,6 +37,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from graders.worker import META_BYTES, npy_bytes, parse_npy, read_plain
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -272,87 +271,24 @@ def _read_tail(dir_fd: int, name: str) -> str:
     return ("..." if st.st_size > TAIL_BYTES else "") + text
 
 
-def _open_regular(dir_fd: int, name: str, limit: int) -> bytes:
-    """Read a file the child wrote: no links (symbolic or hard), no FIFOs or devices, at most
-    ``limit`` bytes."""
-    try:
-        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
-    except FileNotFoundError:
-        raise
-    except OSError as exc:
-        raise ValueError(f"output {name} could not be opened safely ({exc.strerror})") from None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise ValueError(f"output {name} is not a regular file")
-        if st.st_nlink != 1:  # a hard link to some other file, maybe one the child cannot read
-            raise ValueError(f"output {name} is a hard link")
-        if st.st_size > limit:
-            raise ValueError(f"output {name} is larger than {limit} bytes")
-        chunks, left = [], st.st_size
-        while left > 0:
-            chunk = os.read(fd, left)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
-
-
-@functools.lru_cache(maxsize=512)
-def _npy_header(header: bytes) -> tuple[tuple[int, ...], bool, np.dtype[Any]]:
-    """Shape, Fortran order and dtype of a ``.npy`` header dictionary (literal, never executed);
-    cached because the same few headers come back thousands of times."""
-    try:
-        d = ast.literal_eval(header.decode("latin1"))
-        if not isinstance(d, dict) or set(d) != {"descr", "fortran_order", "shape"}:
-            raise ValueError("the header is not a .npy header dictionary")
-        shape = d["shape"]
-        if not isinstance(shape, tuple) or not all(type(n) is int for n in shape):
-            raise ValueError(f"bad shape {shape!r}")
-        if not isinstance(d["fortran_order"], bool):
-            raise ValueError("bad fortran_order")
-        dtype = np.lib.format.descr_to_dtype(d["descr"])
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
-        raise ValueError(f"malformed .npy header ({exc})") from None
-    return shape, d["fortran_order"], dtype
-
-
-def parse_npy(data: bytes) -> np.ndarray:
-    """Parse ``.npy`` bytes strictly: no pickles, no object dtype, header must match the size."""
-    magic = data[:6]
-    if magic != b"\x93NUMPY" or len(data) < 10:
-        raise ValueError("malformed .npy header (not a .npy file)")
-    major = data[6]
-    if major == 1:
-        hlen, start = int.from_bytes(data[8:10], "little"), 10
-    elif major in (2, 3):
-        hlen, start = int.from_bytes(data[8:12], "little"), 12
-    else:
-        raise ValueError(f"unsupported .npy version {(major, data[7])}")
-    if hlen > 1 << 16 or start + hlen > len(data):
-        raise ValueError("malformed .npy header (bad header length)")
-    shape, fortran, dtype = _npy_header(bytes(data[start : start + hlen]))
-    if dtype.hasobject:
-        raise ValueError("the output holds Python objects (pickles are refused)")
-    if any(n < 0 for n in shape):
-        raise ValueError(f"the .npy header has a negative dimension {shape}")
-    offset = start + hlen
-    expected = offset + math.prod(shape) * dtype.itemsize
-    if expected != len(data):
-        raise ValueError(f"the .npy header says {expected} bytes but the file has {len(data)}")
-    flat = np.frombuffer(data, dtype=dtype, offset=offset, count=math.prod(shape))
-    arr = flat.reshape(shape[::-1]).T if fortran else flat.reshape(shape)
-    return np.array(arr, order="C")  # an owned, writable, plain ndarray
+def _records(data: bytes) -> dict[str, bytes]:
+    """The records of a ``results.bin`` the zygote wrote: ``KEY LENGTH\\n`` then the bytes."""
+    out, pos = {}, 0
+    while pos < len(data):
+        end = data.find(b"\n", pos, pos + 64)
+        if end < 0:
+            break
+        key, length = data[pos:end].decode("ascii").split()
+        out[key] = data[end + 1 : end + 1 + int(length)]
+        pos = end + 1 + int(length)
+    return out
 
 
 def _collect(job: Job, reply: dict[str, Any], first: int, budget: list[int]) -> int | None:
-    """Read the outputs of a finished child; return the next case index to rerun from, if any.
+    """Read the results of a finished child; return the next case index to rerun from, if any.
 
-    Results are read from ``res/``, where the zygote copied each case as it finished; ``budget``
-    holds the output bytes the session may still accept.
+    Results are read from ``res/results.bin``, where the zygote recorded each case as it
+    finished; ``budget`` holds the output bytes the session may still accept.
     """
     assert job.workdir is not None
     res_fd = os.open(job.workdir / "res", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
@@ -360,11 +296,16 @@ def _collect(job: Job, reply: dict[str, Any], first: int, budget: list[int]) -> 
     try:
         job.stdout_tail = _read_tail(work_fd, "stdout.txt") or job.stdout_tail
         job.stderr_tail = _read_tail(work_fd, "stderr.txt") or job.stderr_tail
+        try:
+            limit = max(0, budget[0]) + (len(job.cases) + 1) * (META_BYTES + 64)
+            records = _records(read_plain(res_fd, "results.bin", limit))
+        except (FileNotFoundError, ValueError):
+            records = {}
         if reply.get("import_error") or not reply.get("imported"):
             try:
-                meta = json.loads(_open_regular(res_fd, "import.json", 1 << 16))
+                meta = json.loads(records["import"].split(b"\n", 1)[0])
                 why = f"the module failed to import: {meta.get('error', '?')}"
-            except (OSError, ValueError):
+            except (KeyError, ValueError, AttributeError):
                 why = _died(reply, "while importing the module")
             for case in job.cases[first:]:
                 job.results[case["index"]] = CaseRun(ok=False, error=why)
@@ -374,7 +315,7 @@ def _collect(job: Job, reply: dict[str, Any], first: int, budget: list[int]) -> 
             k = case["index"]
             if k not in done:
                 break
-            job.results[k] = _read_case(res_fd, case, budget)
+            job.results[k] = _read_case(records.get(str(k)), budget)
         else:
             return None
         # Case k never finished: it timed out or took the child down.
@@ -405,34 +346,33 @@ def _died(reply: dict[str, Any], when: str) -> str:
     return f"the worker process ended (exit status {code}) {when}"
 
 
-def _read_case(res_fd: int, case: dict[str, Any], budget: list[int]) -> CaseRun:
-    k = case["index"]
+def _read_case(record: bytes | None, budget: list[int]) -> CaseRun:
+    """A case's result as the zygote recorded it: the status line, then the declared outputs'
+    ``.npy`` bytes, each parsed strictly."""
+    if record is None:
+        return CaseRun(ok=False, error="no result came back")
+    end = bytes(record[:META_BYTES]).find(b"\n")
     try:
-        meta = json.loads(_open_regular(res_fd, f"{k}.json", 1 << 16))
-    except (OSError, ValueError) as exc:
-        return CaseRun(ok=False, error=f"no result came back ({exc})")
+        meta = json.loads(bytes(record[:end])) if end >= 0 else None
+    except ValueError:
+        meta = None
     if not isinstance(meta, dict) or meta.get("ok") is not True:
         err = meta.get("error") if isinstance(meta, dict) else None
         return CaseRun(ok=False, error=str(err)[:600] if err else "the call failed")
-    outputs: dict[str, np.ndarray] = {}
-    # The zygote copied exactly the outputs the status declares (and checked their names).
     declared = meta.get("outputs")
-    if not isinstance(declared, list) or not all(isinstance(n, str) for n in declared):
+    if not isinstance(declared, list):
         return CaseRun(ok=False, error="the case's status does not list its outputs")
-    names = sorted(declared)
-    left = min(MAX_CASE_BYTES, budget[0])
-    for name in names[:MAX_OUTPUTS]:
-        if not name.isidentifier():
-            continue
+    outputs: dict[str, np.ndarray] = {}
+    view, pos, left = memoryview(record), end + 1, min(MAX_CASE_BYTES, budget[0])
+    for name, size in declared[:MAX_OUTPUTS]:
+        if size > left:
+            return CaseRun(ok=False, error=f"the outputs are larger than {left} bytes")
         try:
-            data = _open_regular(res_fd, f"{k}.{name}.npy", min(MAX_OUTPUT_BYTES, left))
-            outputs[name] = parse_npy(data)
-        except FileNotFoundError:
-            continue
+            outputs[name] = parse_npy(view[pos : pos + size])
         except ValueError as exc:
-            return CaseRun(ok=False, error=str(exc))
-        left -= len(data)
-        budget[0] -= len(data)
+            return CaseRun(ok=False, error=f"output {name}: {exc}")
+        pos, left = pos + size, left - size
+        budget[0] -= size
     return CaseRun(ok=True, outputs=outputs)
 
 
@@ -541,16 +481,23 @@ class Sandbox:
         return "the sandbox worker died" + (f": {log.splitlines()[-1][:300]}" if log else "")
 
     def close(self) -> None:
+        """End the zygote and remove the session.  On end of input the zygote kills whatever
+        still runs and exits; if it has not within 5 s its process group is killed.  (A blocking
+        wait and a timer: ``Popen.wait(timeout)`` would poll.)"""
         if self.proc is not None:
-            try:
-                if self.proc.stdin:
-                    self.proc.stdin.close()
-                self.proc.wait(timeout=5)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
+            proc = self.proc
+
+            def kill() -> None:
+                with contextlib.suppress(OSError):
+                    os.killpg(proc.pid, 9)
+
+            timer = threading.Timer(5.0, kill)
+            timer.start()
             with contextlib.suppress(OSError):
-                os.killpg(self.proc.pid, 9)
-            self.proc.wait()
+                if proc.stdin:
+                    proc.stdin.close()
+            proc.wait()
+            timer.cancel()
             self.proc = None
         shutil.rmtree(self.session, ignore_errors=True)
 
@@ -565,9 +512,15 @@ class Sandbox:
         self._seq += 1
         work = self.session / f"job{self._seq}"
         (work / "in").mkdir(parents=True)
+        index, blobs, offset = {}, [], 0
         for name, arr in job.arrays.items():
-            np.save(work / "in" / name, arr, allow_pickle=False)
-        (work / "in" / "cases.json").write_text(json.dumps(job.cases), encoding="utf-8")
+            blobs.append(npy_bytes(arr))
+            index[name] = [offset, len(blobs[-1])]
+            offset += len(blobs[-1])
+        (work / "in" / "arrays.bin").write_bytes(b"".join(blobs))
+        (work / "in" / "cases.json").write_text(
+            json.dumps({"cases": job.cases, "arrays": index}), encoding="utf-8"
+        )
         job.workdir = work
         job.module_copy = self._copy_submission(job.module_path.parent) / job.module_path.name
 
@@ -586,7 +539,7 @@ class Sandbox:
             self._copies[directory] = sub
         return self._copies[directory]
 
-    def _request(self, job: Job, start: int) -> dict[str, Any]:
+    def _request(self, job: Job, start: int, budget: int) -> dict[str, Any]:
         assert job.workdir is not None
         work = job.workdir
         # res/: where the zygote copies each finished case's results (root's; the child's own
@@ -613,6 +566,7 @@ class Sandbox:
             "nobody": self.root,
             "max_outputs": MAX_OUTPUTS,
             "max_case_bytes": MAX_CASE_BYTES,
+            "max_bytes": max(0, budget),
         }
 
     @staticmethod
@@ -660,7 +614,8 @@ class Sandbox:
                     self._prepare(job)
                 inflight[job.key] = (job, start)
                 try:
-                    self.proc.stdin.write((json.dumps(self._request(job, start)) + "\n").encode())
+                    request = self._request(job, start, budget[0])
+                    self.proc.stdin.write((json.dumps(request) + "\n").encode())
                     self.proc.stdin.flush()
                 except OSError:
                     raise SandboxError(self._death()) from None

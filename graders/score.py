@@ -8,7 +8,7 @@ read these dataclasses.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -23,7 +23,7 @@ class CaseResult:
     passed: bool
     status: str  # passed | failed | error | not implemented | timeout
     message: str = ""
-    inputs: str = ""
+    inputs: str = ""  # shape, dtype and a few values of each input; failing cases only
     details: dict[str, Any] = field(default_factory=dict)
     repro: str = ""
 
@@ -95,14 +95,6 @@ class SubmissionResult:
     @property
     def hidden_not_run(self) -> int:
         return sum(i.hidden_not_run for i in self.items)
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["score"], data["max_score"] = self.score, self.max_score
-        data["hidden_not_run"] = self.hidden_not_run
-        for item, raw in zip(self.items, data["items"], strict=True):
-            raw["score"], raw["status"] = item.score, item.status
-        return data
 
 
 def classify(error: str | None) -> str:

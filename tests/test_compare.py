@@ -69,6 +69,25 @@ def test_ks_test_matches_scipy_asymptotic() -> None:
     assert p == pytest.approx(ref.pvalue, rel=1e-6, abs=1e-300)
 
 
+def test_ndtr_matches_scipy() -> None:
+    import scipy.special
+
+    z = np.concatenate([np.linspace(-12, 12, 4801), [-40.0, -38.5, 0.0, 8.3, 40.0, np.inf]])
+    got = distribution.ndtr(z.reshape(-1, 1))
+    assert got.shape == (z.size, 1) and got.dtype == np.float64
+    # (rtol: z / sqrt 2 rounds, and Phi amplifies that by |z|^2 in the far tail)
+    np.testing.assert_allclose(got[:, 0], scipy.special.ndtr(z), rtol=1e-13, atol=1e-300)
+    assert distribution.ndtr(np.float64(0.5)).shape == ()
+
+
+def test_ks_test_with_the_graders_normal_cdf_matches_scipy() -> None:
+    sample = np.random.default_rng(3).normal(0.0, 0.5, size=(400, 25))
+    d, p = distribution.ks_test(sample, distribution._normal_cdf(0.0, 0.5))
+    ref = scipy.stats.kstest(sample.ravel(), "norm", args=(0.0, 0.5), method="asymp")
+    assert d == pytest.approx(ref.statistic, rel=1e-12)
+    assert p == pytest.approx(ref.pvalue, rel=1e-6, abs=1e-300)
+
+
 def _outputs(t: np.ndarray, rng_seed: int = 1) -> dict[str, np.ndarray]:
     other = np.random.default_rng(rng_seed).permutation(t.ravel()).reshape(t.shape)
     return {

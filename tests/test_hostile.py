@@ -65,7 +65,7 @@ symlink_to_reference   zero        (made here) activations.py is a symlink to th
 no_new_tasks           full        (made here) canary: right only if no thread or fork starts
 =====================  ==========  ===========================================================
 
-Unit tests for ``sandbox.parse_npy`` and ``sandbox._open_regular`` and for the zygote's
+Unit tests for ``sandbox.parse_npy`` and ``worker.read_plain`` and for the zygote's
 progress-protocol parsing follow the bank.
 """
 
@@ -510,7 +510,7 @@ def test_parse_npy_refuses(data: bytes) -> None:
     assert not [m for m in MARKERS if os.path.exists(m)], "a payload ran"
 
 
-# ----------------------------------------------------------------------------- _open_regular
+# ----------------------------------------------------------------------------- read_plain
 def _dir_fd(path: Path) -> int:
     return os.open(path, os.O_RDONLY | os.O_DIRECTORY)
 
@@ -519,9 +519,9 @@ def test_open_regular_reads_a_plain_file(tmp_path: Path) -> None:
     (tmp_path / "a.npy").write_bytes(b"x" * 100)
     fd = _dir_fd(tmp_path)
     try:
-        assert sandbox._open_regular(fd, "a.npy", 100) == b"x" * 100
+        assert worker.read_plain(fd, "a.npy", 100) == b"x" * 100
         with pytest.raises(FileNotFoundError):
-            sandbox._open_regular(fd, "missing.npy", 100)
+            worker.read_plain(fd, "missing.npy", 100)
     finally:
         os.close(fd)
 
@@ -554,7 +554,7 @@ def test_open_regular_refuses(kind: str, tmp_path: Path) -> None:
     t0 = time.monotonic()
     try:
         with pytest.raises(ValueError):
-            sandbox._open_regular(fd, target.name, 1 << 20)
+            worker.read_plain(fd, target.name, 1 << 20)
     finally:
         os.close(fd)
     assert time.monotonic() - t0 < 5, "blocked on the file"
@@ -594,28 +594,92 @@ def test_progress_protocol_ignores_forgeries(tmp_path: Path) -> None:
         os.close(fd)
 
 
-def test_freeze_copies_declared_plain_results_only(tmp_path: Path) -> None:
-    run = _running(tmp_path, [0, 1, 2, 3])
+def _result(meta: dict[str, Any], *blobs: bytes) -> bytes:
+    return json.dumps(meta).encode() + b"\n" + b"".join(blobs)
+
+
+def _recorded(res: Path) -> dict[str, bytes]:
+    return {k: bytes(v) for k, v in sandbox._records((res / "results.bin").read_bytes()).items()}
+
+
+def test_freeze_records_checked_plain_results_only(tmp_path: Path) -> None:
+    run = _running(tmp_path, [0, 1, 2, 3, 4, 5, 6, 7])
     out, res = run.box / "out", Path(run.req["workdir"]) / "res"
-    ok = '{"ok": true, "outputs": ["out"]}'
-    (out / "0.json").write_text(ok)
-    np.save(out / "0.out.npy", np.arange(3.0))
-    np.save(out / "0.junk.npy", np.arange(3.0))  # not declared: ignored
-    (out / "1.json").write_text(ok)
-    (out / "1.out.npy").symlink_to(out / "0.out.npy")
-    (out / "2.json").write_text('{"ok": true, "outputs": ["big"]}')
-    with open(out / "2.big.npy", "wb") as f:
-        f.truncate(2 << 20)
-    (out / "3.json").write_text(ok)
-    np.save(tmp_path / "elsewhere.npy", np.arange(3.0))
-    os.link(tmp_path / "elsewhere.npy", out / "3.out.npy")
-    run.feed(b"I\nS 0\nD 0\nS 1\nD 1\nS 2\nD 2\nS 3\nD 3\n")
-    assert sorted(os.listdir(res)) == ["0.json", "0.out.npy", "1.json", "2.json", "3.json"]
-    assert (res / "0.out.npy").read_bytes() == (out / "0.out.npy").read_bytes()
-    assert "1.out.npy" in json.loads((res / "1.json").read_text())["error"]  # (a link)
-    assert "larger than" in json.loads((res / "2.json").read_text())["error"]
-    assert "not a plain file" in json.loads((res / "3.json").read_text())["error"]
-    (out / "0.json").write_text('{"ok": false}')  # a later rewrite does not reach res/
-    assert json.loads((res / "0.json").read_text())["ok"] is True
+    good = _npy(np.arange(3.0))
+    plan: list[Any] = [
+        _result({"ok": True, "outputs": [["out", len(good)]]}, good),
+        "symlink",
+        _result({"ok": True, "outputs": [["out", len(good)]]}, good, b"junk"),  # size mismatch
+        "hardlink",
+        _result({"ok": True, "outputs": [["../x", len(good)]]}, good),
+        _result({"ok": False, "error": "ValueError: nope"}),
+        None,  # no result file at all
+        "oversized",
+    ]
+    (tmp_path / "elsewhere").write_bytes(plan[0])
+    for k, what in enumerate(plan):
+        (out / "res").unlink(missing_ok=True)
+        if what == "symlink":
+            (out / "res").symlink_to(tmp_path / "elsewhere")
+        elif what == "hardlink":
+            os.link(tmp_path / "elsewhere", out / "res")
+        elif what == "oversized":
+            with open(out / "res", "wb") as f:
+                f.truncate(2 << 20)  # sparse: costs nothing
+        elif isinstance(what, bytes):
+            (out / "res").write_bytes(what)
+        run.feed(b"I\n" if k == 0 else b"")
+        run.feed(f"D {k}\n".encode())
+        if k == 0:  # a later rewrite of a recorded case does not reach res/
+            (out / "res").write_bytes(_result({"ok": False, "error": "rewritten"}))
+    got = _recorded(res)
+    assert sorted(got) == ["0", "1", "2", "3", "4", "5", "7"] and run.done == list(range(8))
+    assert got["0"] == plan[0]
+    assert "could not be opened safely" in json.loads(got["1"])["error"]  # (a link)
+    assert "do not match" in json.loads(got["2"])["error"]
+    assert "hard link" in json.loads(got["3"])["error"]
+    assert "invalid name" in json.loads(got["4"])["error"]
+    assert json.loads(got["5"]) == {"ok": False, "error": "ValueError: nope"}
+    assert "larger than" in json.loads(got["7"])["error"]
     for fd in (*run.acks, *run.dirs):
         os.close(fd)
+
+
+@pytest.mark.parametrize(
+    "arr",
+    [
+        np.arange(6.0).reshape(2, 3),
+        np.array(1.5, dtype=np.float32),
+        np.zeros((0, 3), np.int16),
+        np.asfortranarray(np.arange(6.0).reshape(2, 3)),
+        np.arange(12.0).reshape(3, 4)[:, ::2],
+        np.array([True, False]),
+        np.array(["a", "bc"]),
+        np.zeros(3, dtype=">f8"),
+    ],
+)
+def test_npy_bytes_is_what_numpy_saves(arr: np.ndarray) -> None:
+    f = io.BytesIO()
+    np.save(f, np.array(arr, order="C"), allow_pickle=False)  # (C order, 0-d kept 0-d)
+    assert worker.npy_bytes(arr) == f.getvalue()
+    assert worker.npy_bytes(arr) == worker.npy_bytes(arr)  # (the cached header again)
+
+
+def test_result_records_round_trip_through_the_grader() -> None:
+    a, b = np.arange(6.0).reshape(2, 3), np.array(True)
+    ok = _result(
+        {"ok": True, "outputs": [["a", len(_npy(a))], ["b", len(_npy(b))]]}, _npy(a), _npy(b)
+    )
+    data = b"".join(f"{k} {len(r)}\n".encode() + r for k, r in [("0", ok), ("1", b"{}\n")])
+    records = sandbox._records(data)
+    budget = [1 << 20]
+    run = sandbox._read_case(records["0"], budget)
+    assert (
+        run.ok
+        and set(run.outputs) == {"a", "b"}
+        and budget[0] == (1 << 20) - len(ok) + ok.index(b"\n") + 1
+    )
+    np.testing.assert_array_equal(run.outputs["a"], a)
+    assert not sandbox._read_case(records["1"], budget).ok
+    assert sandbox._read_case(None, budget).error == "no result came back"
+    assert "larger than" in str(sandbox._read_case(records["0"], [10]).error)

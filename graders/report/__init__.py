@@ -7,21 +7,30 @@ XML for plain CI) and ``html``.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
-from graders.report import github as github_report
-from graders.report import gradescope, html, junit, text
 from graders.score import SubmissionResult
 
-RENDERERS: dict[str, Callable[[SubmissionResult], str]] = {
-    "text": text.render,
-    "json": gradescope.render,
-    "gradescope": gradescope.render,
-    "github": github_report.render,
-    "junit": junit.render,
-    "html": html.render,
+#: Format name -> the module whose ``render`` writes it (imported on first use: rich, for one,
+#: is needed only for the terminal).
+_MODULES = {
+    "text": "text",
+    "json": "gradescope",
+    "gradescope": "gradescope",
+    "github": "github",
+    "junit": "junit",
+    "html": "html",
 }
-FORMATS = tuple(RENDERERS)
+FORMATS = tuple(_MODULES)
+
+
+def renderer(fmt: str) -> Callable[[SubmissionResult], str]:
+    """The ``render`` function of format ``fmt`` (one of FORMATS)."""
+    render: Callable[[SubmissionResult], str] = importlib.import_module(
+        f"graders.report.{_MODULES[fmt]}"
+    ).render
+    return render
 
 
 def summary_line(result: SubmissionResult) -> str:

@@ -1,9 +1,10 @@
 """Hostile but correct: return correct values, but plant an extra ".npy output" for the same case
 (and overwrite every earlier output) with a .npy whose header lies: a shape far bigger than the
 data, negative dimensions, a truncated body, a 1 MB header, an unknown version, an absurd dtype,
-code in the header.  Honest score: full marks (the planted files are not outputs, and the
-finished cases' results were taken before they were overwritten); the grader must neither
-allocate what a header claims nor crash.  (tests/test_hostile.py feeds the same headers to
+code in the header; and writes such a file as the case's result file ``out/res``.  Honest
+score: full marks (the planted files are not outputs, the worker writes the result file afresh
+after the call, and the finished cases' results were taken before they were overwritten); the
+grader must neither allocate what a header claims nor crash.  (tests/test_hostile.py feeds the same headers to
 sandbox.parse_npy directly.)
 """
 import os
@@ -54,4 +55,7 @@ def sigmoid(x):
             f.write(FAKES[int(name.split(".")[0]) % len(FAKES)])
     with open(os.path.join(out, f"{k}.lie.npy"), "wb") as f:
         f.write(FAKES[k % len(FAKES)])
+    fake = FAKES[k % len(FAKES)]  # and as the case's result file, which the worker rewrites
+    with open(os.path.join(out, "res"), "wb") as f:
+        f.write(b'{"ok": true, "outputs": [["out", %d]]}\n' % len(fake) + fake)
     return _good(x)

@@ -1,6 +1,7 @@
 """Hostile but correct: besides its result, every call leaves 31 extra sparse 64 MiB ".npy
 outputs" for its case (each within the file-size limit, costing no memory or disk until read),
-hoping the grader reads them all (31 x 64 MiB per case, 14 cases: 28 GiB).  Honest score: full
+hoping the grader reads them all (31 x 64 MiB per case, 14 cases: 28 GiB), and a result file
+``out/res`` declaring one of them.  Honest score: full
 marks -- files the driver did not write are not outputs -- and the grader's memory stays small.
 """
 import os
@@ -34,4 +35,8 @@ def sigmoid(x):
         with open(path, "wb") as f:
             f.write(head)
             f.truncate(len(head) + (size - 128) // 8 * 8)
+    body = (size - 128) // 8 * 8  # and a result file declaring one such output
+    with open(os.path.join("..", "out", "res"), "wb") as f:
+        f.write(b'{"ok": true, "outputs": [["out", %d]]}\n' % (len(head) + body) + head)
+        f.truncate(f.tell() + body)
     return _good(x)

@@ -1,6 +1,7 @@
 """Hostile: return a wrong result, and plant next to it, as extra outputs of the same case, a
 symlink to a file of correct values, a symlink to /etc/passwd, a FIFO, a hard link and a
-directory; also replace every earlier output by such things.
+directory; also replace every earlier output, and the case's result file ``out/res``, by such
+things.
 
 Honest score 0: the result is wrong; links are never followed, FIFOs never opened for reading,
 and planted files are not outputs.
@@ -51,4 +52,5 @@ def sigmoid(x):
             _plant(os.path.join(out, name), int(name.split(".")[0]) % 5, good)
     for kind, name in enumerate("abcde"):
         _plant(os.path.join(out, f"{k}.{name}.npy"), kind, good)
+    _plant(os.path.join(out, "res"), k % 5, good)  # the case's result file too
     return np.full((*np.shape(x), 2), 0.5)  # the wrong shape
