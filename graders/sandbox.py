@@ -271,15 +271,16 @@ def _read_tail(dir_fd: int, name: str) -> str:
     return ("..." if st.st_size > TAIL_BYTES else "") + text
 
 
-def _records(data: bytes) -> dict[str, bytes]:
-    """The records of a ``results.bin`` the zygote wrote: ``KEY LENGTH\\n`` then the bytes."""
-    out, pos = {}, 0
+def _records(data: bytes) -> dict[str, memoryview]:
+    """The records of a ``results.bin`` the zygote wrote: ``KEY LENGTH\\n`` then the bytes
+    (views into ``data``, not copies)."""
+    view, out, pos = memoryview(data), {}, 0
     while pos < len(data):
         end = data.find(b"\n", pos, pos + 64)
         if end < 0:
             break
         key, length = data[pos:end].decode("ascii").split()
-        out[key] = data[end + 1 : end + 1 + int(length)]
+        out[key] = view[end + 1 : end + 1 + int(length)]
         pos = end + 1 + int(length)
     return out
 
@@ -303,7 +304,7 @@ def _collect(job: Job, reply: dict[str, Any], first: int, budget: list[int]) -> 
             records = {}
         if reply.get("import_error") or not reply.get("imported"):
             try:
-                meta = json.loads(records["import"].split(b"\n", 1)[0])
+                meta = json.loads(_status_line(records["import"]))
                 why = f"the module failed to import: {meta.get('error', '?')}"
             except (KeyError, ValueError, AttributeError):
                 why = _died(reply, "while importing the module")
@@ -346,16 +347,26 @@ def _died(reply: dict[str, Any], when: str) -> str:
     return f"the worker process ended (exit status {code}) {when}"
 
 
-def _read_case(record: bytes | None, budget: list[int]) -> CaseRun:
+def _status_line(record: memoryview) -> bytes:
+    """The first line of a result (its JSON status); ValueError if there is none."""
+    for size in (1024, META_BYTES):  # (status lines are short: copy little to find the end)
+        head = bytes(record[:size])
+        end = head.find(b"\n")
+        if end >= 0:
+            return head[:end]
+    raise ValueError("the result has no status line")
+
+
+def _read_case(record: memoryview | None, budget: list[int]) -> CaseRun:
     """A case's result as the zygote recorded it: the status line, then the declared outputs'
     ``.npy`` bytes, each parsed strictly."""
     if record is None:
         return CaseRun(ok=False, error="no result came back")
-    end = bytes(record[:META_BYTES]).find(b"\n")
     try:
-        meta = json.loads(bytes(record[:end])) if end >= 0 else None
+        line = _status_line(record)
+        meta = json.loads(line)
     except ValueError:
-        meta = None
+        line, meta = b"", None
     if not isinstance(meta, dict) or meta.get("ok") is not True:
         err = meta.get("error") if isinstance(meta, dict) else None
         return CaseRun(ok=False, error=str(err)[:600] if err else "the call failed")
@@ -363,12 +374,12 @@ def _read_case(record: bytes | None, budget: list[int]) -> CaseRun:
     if not isinstance(declared, list):
         return CaseRun(ok=False, error="the case's status does not list its outputs")
     outputs: dict[str, np.ndarray] = {}
-    view, pos, left = memoryview(record), end + 1, min(MAX_CASE_BYTES, budget[0])
+    pos, left = len(line) + 1, min(MAX_CASE_BYTES, budget[0])
     for name, size in declared[:MAX_OUTPUTS]:
         if size > left:
             return CaseRun(ok=False, error=f"the outputs are larger than {left} bytes")
         try:
-            outputs[name] = parse_npy(view[pos : pos + size])
+            outputs[name] = parse_npy(record[pos : pos + size])
         except ValueError as exc:
             return CaseRun(ok=False, error=f"output {name}: {exc}")
         pos, left = pos + size, left - size

@@ -333,10 +333,34 @@ def _npy_prefix(dtype: np.dtype[Any], shape: tuple[int, ...]) -> bytes:
     return buf.getvalue()
 
 
+def npy_parts(arr: np.ndarray) -> list[Any]:
+    """``arr`` as a version 1.0 ``.npy`` file in C order (what ``np.save`` writes), in two
+    pieces: the header (built once per dtype and shape) and the data (the array's own buffer
+    when it is C-contiguous: no copy)."""
+    prefix = _npy_prefix(arr.dtype, arr.shape)
+    if arr.flags.c_contiguous:
+        try:
+            return [prefix, arr.data.cast("B")]
+        except (ValueError, TypeError):  # a dtype the buffer protocol cannot describe
+            pass
+    return [prefix, arr.tobytes()]
+
+
 def npy_bytes(arr: np.ndarray) -> bytes:
-    """``arr`` as the bytes of a version 1.0 ``.npy`` file in C order (what ``np.save`` writes);
-    headers are built once per dtype and shape."""
-    return _npy_prefix(arr.dtype, arr.shape) + arr.tobytes()
+    """``arr`` as the bytes of a version 1.0 ``.npy`` file in C order."""
+    return b"".join(npy_parts(arr))
+
+
+def write_all(fd: int, parts: list[Any]) -> None:
+    """Write every byte of ``parts`` (bytes-like objects) to ``fd``, with as few calls as the
+    kernel allows."""
+    views = [memoryview(p).cast("B") for p in parts if len(p)]
+    while views:
+        n = os.writev(fd, views)
+        while views and n >= len(views[0]):
+            n -= len(views.pop(0))
+        if views:
+            views[0] = views[0][n:]
 
 
 @functools.lru_cache(maxsize=512)
@@ -408,20 +432,18 @@ def _decode(obj: Any, blob: memoryview, index: dict[str, list[int]]) -> Any:
     return {k: _decode(v, blob, index) for k, v in obj.items()}
 
 
-def _write_result(out_fd: int, meta: dict[str, Any], blobs: list[bytes]) -> None:
+def _write_result(out_fd: int, meta: dict[str, Any], parts: list[Any]) -> None:
     """The case's result as one file ``out/res``: a JSON status line, then the outputs' ``.npy``
     bytes end to end (the status lists each output's name and length).  A fresh file each case,
     never one the student planted; if it cannot be written the case has no result."""
-    data = b"".join([json.dumps(meta, default=str).encode(), b"\n", *blobs])
+    head = json.dumps(meta, default=str).encode() + b"\n"
     with contextlib.suppress(OSError):
         with contextlib.suppress(FileNotFoundError):
             os.unlink("res", dir_fd=out_fd)
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
         fd = os.open("res", flags, 0o644, dir_fd=out_fd)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            write_all(fd, [head, *parts])
         finally:
             os.close(fd)
 
@@ -490,7 +512,7 @@ def _child(req: dict[str, Any], progress_w: int, ack_r: int, box: Path, code: An
         k = case["index"]
         error: str | None = None
         outputs: dict[str, Any] = {}
-        blobs: list[bytes] = []
+        blobs: list[list[Any]] = []  # each output's .npy file, in pieces
         try:
             drv = driver
             if "_driver" in case:  # a job may hold several items, each with its own driver
@@ -518,12 +540,12 @@ def _child(req: dict[str, Any], progress_w: int, ack_r: int, box: Path, code: An
                     )
                 if arr.dtype.hasobject:
                     raise TypeError("returned an array of Python objects")
-                blobs.append(npy_bytes(arr))
+                blobs.append(npy_parts(arr))
         except BaseException as exc:
             error = _error_text(exc)
         if error is None:
-            sizes = [[name, len(b)] for name, b in zip(outputs, blobs, strict=True)]
-            _write_result(out_fd, {"ok": True, "outputs": sizes}, blobs)
+            sizes = [[n, sum(len(p) for p in b)] for n, b in zip(outputs, blobs, strict=True)]
+            _write_result(out_fd, {"ok": True, "outputs": sizes}, [p for b in blobs for p in b])
         else:
             _write_result(out_fd, {"ok": False, "error": error}, [])
         tell(f"D {k}")
@@ -643,9 +665,7 @@ def _freeze(run: _Running, key: int | str) -> None:
         if run.bytes_out + len(data) > int(req.get("max_bytes", 1 << 62)):
             data = b'{"ok": false, "error": "the outputs exceed what one grading may return"}\n'
         run.bytes_out += len(data)
-        view = memoryview(f"{key} {len(data)}\n".encode() + data)
-        while view:
-            view = view[os.write(results, view) :]
+        write_all(results, [f"{key} {len(data)}\n".encode(), data])
     except OSError:
         pass  # nothing (more) recorded: the grader reports that no result came back
 

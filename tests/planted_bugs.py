@@ -311,6 +311,30 @@ def xavier_uniform_(tensor, gain=1.0, generator=None):
         "global random state",
     ),
     _bug(
+        "normal-fresh-unseeded-generator",
+        INIT,
+        "normal_",
+        """
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
+    tensor[...] = np.random.default_rng().normal(mean, std, size=tensor.shape)
+    return tensor
+""",
+        "normal_",
+        "same seed gave a different array",
+    ),
+    _bug(
+        "uniform-fixed-seed-ignores-generator",
+        INIT,
+        "uniform_",
+        """
+def uniform_(tensor, a=0.0, b=1.0, generator=None):
+    tensor[...] = np.random.default_rng(0).uniform(a, b, size=tensor.shape)
+    return tensor
+""",
+        "uniform_",
+        "generator` argument is ignored",
+    ),
+    _bug(
         "uniform-not-in-place",
         INIT,
         "uniform_",

@@ -88,13 +88,12 @@ def test_ks_test_with_the_graders_normal_cdf_matches_scipy() -> None:
     assert p == pytest.approx(ref.pvalue, rel=1e-6, abs=1e-300)
 
 
-def _outputs(t: np.ndarray, rng_seed: int = 1) -> dict[str, np.ndarray]:
-    other = np.random.default_rng(rng_seed).permutation(t.ravel()).reshape(t.shape)
+def _outputs(t: np.ndarray) -> dict[str, np.ndarray]:
     return {
         "tensor": t,
         "same": np.array(True),
-        "again": t.copy(),
-        "other": other,
+        "same_seed_repeats": np.array(True),
+        "other_seed_differs": np.array(True),
         "global_draw": np.array(0.5),
     }
 
@@ -130,6 +129,10 @@ def test_initializer_check_catches_global_rng_and_ignored_generator() -> None:
     }
     v = distribution.check_initializer(exp, _outputs(t), "default", "cpu", {})
     assert not v.passed and "global random state" in v.message
-    outs = {**_outputs(t), "global_draw": np.array(0.25), "other": t.copy()}
+    outs = {**_outputs(t), "global_draw": np.array(0.25), "other_seed_differs": np.array(False)}
     v = distribution.check_initializer(exp, outs, "default", "cpu", {})
     assert not v.passed and "generator` argument is ignored" in v.message
+    for flag in (np.array(False), np.array(1), np.array([True]), None):
+        outs = {**_outputs(t), "global_draw": np.array(0.25), "same_seed_repeats": flag}
+        v = distribution.check_initializer(exp, outs, "default", "cpu", {})
+        assert not v.passed and "same seed gave a different array" in v.message
