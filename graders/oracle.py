@@ -139,6 +139,11 @@ class ExpectedCache:
     def _path(self, key: str) -> Path | None:
         return None if self.directory is None else self.directory / f"{key}.bin"
 
+    def has(self, key: str) -> bool:
+        """Whether an entry for ``key`` exists (it may still fail to load)."""
+        path = self._path(key)
+        return path is not None and path.is_file()
+
     def load(self, key: str) -> list[dict[str, Any]] | None:
         path = self._path(key)
         if path is None:

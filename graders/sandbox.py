@@ -607,14 +607,15 @@ class Sandbox:
     def run(
         self, jobs: list[Job], between: Any = None, on_finish: Any = None
     ) -> dict[str, ItemRun]:
-        """Run every job; ``between()`` is called repeatedly while children work, and
-        ``on_finish(key, run)`` as soon as a job's last case is in (others still running)."""
+        """Run every job.  ``between()`` is called whenever no child's reply is waiting: it does
+        a little of the caller's work and says whether it did any (if not, this blocks until the
+        next reply).  ``on_finish(key, run)`` is called as soon as a job's last case is in, the
+        freed child's next job already started."""
         self._ready()
         assert self.proc is not None and self.proc.stdin is not None
         pending = collections.deque((job, 0) for job in jobs)
         inflight: dict[str, tuple[Job, int]] = {}
         finished: dict[str, ItemRun] = {}
-        work_left = between
         budget = [MAX_SESSION_OUTPUT_BYTES]  # output bytes this session may still accept
 
         def pump() -> None:
@@ -633,15 +634,11 @@ class Sandbox:
 
         pump()
         while inflight:
-            if work_left is not None:
-                more = work_left()
-                if not more:
-                    work_left = None
-                try:
-                    reply = self._replies.get_nowait()
-                except queue.Empty:
+            try:
+                reply = self._replies.get_nowait()
+            except queue.Empty:
+                if between is not None and between():
                     continue
-            else:
                 reply = self._replies.get()
             if reply is None:
                 raise SandboxError(self._death())
@@ -666,6 +663,4 @@ class Sandbox:
                 if on_finish is not None:
                     on_finish(job.key, finished[job.key])
             pump()
-        while work_left is not None and work_left():
-            pass
         return finished
