@@ -356,7 +356,12 @@ def grade(
     submission = submission.resolve()
     paths = check_submission(submission, items)
     dev = oracle.resolve_device(device)
-    plans = plan(items, seed, hidden_seed)
+    sandbox = Sandbox(parallel=parallel)  # the zygote starts while the cases are built
+    try:
+        plans = plan(items, seed, hidden_seed)
+    except BaseException:
+        sandbox.close()
+        raise
     by_name = {p.item.name: p for p in plans}
     truth = OracleThread(plans, dev, oracle.CACHE_DIR if use_cache else None)
     truth.start()
@@ -385,8 +390,8 @@ def grade(
         return True
 
     try:
-        with Sandbox(parallel=parallel) as sandbox:
-            # Scanning and encoding overlap with the zygote's start-up.
+        with sandbox:
+            # Scanning and encoding overlap with the zygote's start-up too.
             cache_dir = oracle.CACHE_DIR if use_cache else None
             findings = [str(f) for p in paths.values() for f in scan.scan_file(p, cache_dir)]
             jobs = make_jobs(plans, paths)

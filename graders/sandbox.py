@@ -23,7 +23,6 @@ import contextlib
 import json
 import os
 import queue
-import shlex
 import shutil
 import stat
 import subprocess
@@ -170,8 +169,9 @@ def _hidden_paths(repo_covered: bool = False) -> list[str]:
     return paths
 
 
-def _mount_script(session: Path) -> str:
-    """Shell commands, run as (namespace) root in the new mount namespace before the zygote.
+def mount_plan(session: Path) -> list[list[Any]]:
+    """What the zygote mounts, as (namespace) root in its new mount namespace, before anything
+    else (``worker.apply_mounts``; a list of JSON-able steps):
 
     * every place in SCRATCH_DIRS gets a fresh, small tmpfs: what a child writes there dies with
       the namespace, and other sessions (their submissions, their outputs) are out of sight;
@@ -179,12 +179,12 @@ def _mount_script(session: Path) -> str:
       other checkouts of the course on the machine are out of sight too;
     * the repository is covered by an empty read-only tmpfs (its .git, caches and any directory
       added later included), unless the interpreter itself lives inside it;
-    * the session directory and the virtualenv, if covered, are put back by bind mounts of
-      directories opened before covering (``/proc/self/fd/N``);
+    * the session directory and the interpreter's trees, if covered, are put back by bind
+      mounts of directories opened before covering (``["keep", path]``, then ``["bind", n,
+      path]`` for the n-th kept one);
     * the forbidden packages are covered; ``<session>/box`` gets a size-capped tmpfs for the
       children's writable directories.
     """
-    q = shlex.quote
     real = os.path.realpath
     covers: list[tuple[str, str]] = []  # (path, tmpfs options), outermost first
     for d in SCRATCH_DIRS:
@@ -208,20 +208,14 @@ def _mount_script(session: Path) -> str:
         if any(_within(k, c) and k != c for c, _ in covers)
         and not any(_within(k, o) and k != o for o in wanted)
     ]
-    lines = ["set -e"]
-    lines += [f"exec {3 + i}<{q(k)}" for i, k in enumerate(keeps)]
-    for path, opts in covers:
-        lines.append(f"mkdir -p {q(path)} && mount -t tmpfs -o {opts} tmpfs {q(path)}")
-    for i, k in enumerate(keeps):
-        lines.append(f"mkdir -p {q(k)} && mount -c --bind /proc/self/fd/{3 + i} {q(k)}")
-        lines.append(f"exec {3 + i}<&-")
+    steps: list[list[Any]] = [["keep", k] for k in keeps]
+    steps += [["tmpfs", path, False, opts] for path, opts in covers]
+    steps += [["bind", i, k] for i, k in enumerate(keeps)]
     if repo_covered:
-        lines.append(f"mount -o remount,ro {q(repo)}")
-    for p in _hidden_paths(repo_covered):
-        lines.append(f"mount -t tmpfs -o ro,size=4k tmpfs {q(p)}")
-    lines.append(f"mount -t tmpfs -o size={BOX_SIZE},mode=755 tmpfs {q(str(session / 'box'))}")
-    lines.append('exec "$@"')
-    return "\n".join(lines)
+        steps.append(["remount_ro", repo])
+    steps += [["tmpfs", p, True, "size=4k"] for p in _hidden_paths(repo_covered)]
+    steps.append(["tmpfs", str(session / "box"), False, f"size={BOX_SIZE},mode=755"])
+    return steps
 
 
 @cache
@@ -436,7 +430,9 @@ class Sandbox:
         cmd: list[str] = [exe, "-I", str(self.session / "worker.py")]
         (self.session / "box").mkdir()  # the children's out/ and scratch/ (a tmpfs if namespaced)
         if prefix:
-            cmd = [*prefix, "/bin/sh", "-c", _mount_script(self.session), "sh", *cmd]
+            plan = self.session / "mounts.json"
+            plan.write_text(json.dumps(mount_plan(self.session)), encoding="utf-8")
+            cmd = [*prefix, *cmd, str(plan)]
         self.proc = subprocess.Popen(
             cmd,
             stdin=subprocess.PIPE,
@@ -456,7 +452,8 @@ class Sandbox:
         line = self.proc.stdout.readline()
         if not line:
             log = (self.session / "zygote.log").read_text(errors="replace").strip()
-            raise SandboxError(f"the sandbox worker did not start: {log[-300:] or 'no output'}")
+            last = log.splitlines()[-1][-300:] if log else "no output"
+            raise SandboxError(f"the sandbox worker did not start: {last}")
         self._layers = json.loads(line)["layers"]
         threading.Thread(target=self._reader, daemon=True).start()
 

@@ -52,6 +52,23 @@ def test_bad_input_is_one_line_and_exit_2(args: list[str], phrase: str) -> None:
     assert "Traceback" not in out.stderr
 
 
+@pytest.mark.parametrize("args", [["list"], ["grade", "reference", "--only", "activations.relu"]])
+def test_a_reader_that_goes_away_gets_no_traceback(args: list[str]) -> None:
+    """``python -m graders list | head -1``: the pipe closes before the output is written."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "graders", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before anything is written: the first write fails
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 1
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+
+
 def test_bad_hidden_seed_environment_variable() -> None:
     out = run(
         "grade",

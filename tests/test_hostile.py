@@ -683,3 +683,34 @@ def test_result_records_round_trip_through_the_grader() -> None:
     assert not sandbox._read_case(records["1"], budget).ok
     assert sandbox._read_case(None, budget).error == "no result came back"
     assert "larger than" in str(sandbox._read_case(records["0"], [10]).error)
+
+
+# ----------------------------------------------------------------------------- mount plan
+@needs_sandbox
+def test_a_failing_mount_stops_the_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The zygote applies the plan before anything else; a step that fails ends it, with the
+    reason, rather than leaving a half-covered file system."""
+    monkeypatch.setattr(
+        sandbox, "mount_plan", lambda session: [["tmpfs", "/proc/1/nonexistent", False, "size=4k"]]
+    )
+    with (
+        pytest.raises(
+            sandbox.SandboxError, match=r"did not start: the mount plan failed: .*/proc/1"
+        ),
+        sandbox.Sandbox(parallel=1) as box,
+    ):
+        assert box.layers  # (waits for the zygote)
+
+
+def test_mount_plan_covers_the_repository_and_keeps_the_session(tmp_path: Path) -> None:
+    steps = sandbox.mount_plan(tmp_path)
+    covered = {s[1] for s in steps if s[0] == "tmpfs"}
+    kept = [s[1] for s in steps if s[0] == "keep"]
+    bound = {s[2] for s in steps if s[0] == "bind"}
+    assert "/tmp" in covered and str(tmp_path / "box") in covered
+    assert os.path.realpath(REPO) in covered or any(
+        os.path.realpath(REPO).startswith(p) for p in (sys.prefix, sys.base_prefix)
+    )
+    assert bound == set(kept) and str(tmp_path) in kept  # the session is put back
+    firsts = [i for i, s in enumerate(steps) if s[0] != "keep"]
+    assert all(s[0] == "keep" for s in steps[: firsts[0]])  # kept before anything is covered
