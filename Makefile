@@ -7,7 +7,7 @@ SUBMISSION ?= student_template
 FORMAT  ?= text
 PYTEST_ARGS ?=
 
-.PHONY: help grade test test-all test-cuda lint template docs bench goldens clean
+.PHONY: help grade test test-all test-cuda lint template docs bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -15,6 +15,7 @@ help:  ## list the targets
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@$(BIN)/python -m compileall -q graders  # bytecode for the grader and the zygote it ships
 	@touch $@
 
 grade: $(STAMP)  ## grade SUBMISSION (default student_template/) with the text report
@@ -42,9 +43,6 @@ docs: $(STAMP)  ## regenerate docs/ (the instructor handbook)
 
 bench: $(STAMP)  ## grading speed: cold, warm and the pytest way, side by side
 	$(BIN)/python -m tools.bench
-
-goldens: $(STAMP)  ## rewrite the golden report files under tests/goldens
-	$(BIN)/python -m tools.goldens
 
 clean:  ## remove caches (keeps .venv)
 	rm -rf .grader-cache .pytest_cache .mypy_cache .ruff_cache .benchmarks

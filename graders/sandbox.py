@@ -99,6 +99,14 @@ def _scratch_root() -> str | None:
     return None
 
 
+#: The zygote's command line (``python -I -c BOOT SESSION [MOUNT_PLAN]``): the worker imported
+#: as a module, so its compiled bytecode is used, then its directory dropped from the path.
+BOOT = (
+    "import os, sys; sys.path.insert(0, sys.argv[1]); import worker; del sys.path[0]; "
+    "worker.main(sys.argv[2] if len(sys.argv) > 2 else None); sys.stdout.flush(); os._exit(0)"
+)
+
+
 class SandboxError(RuntimeError):
     """The sandbox itself could not run (not the student's fault)."""
 
@@ -400,9 +408,13 @@ class Sandbox:
     def _start(self) -> None:
         self.session.chmod(0o755)
         shutil.copy2(HERE / "worker.py", self.session / "worker.py")
-        shutil.copytree(
-            HERE / "drivers", self.session / "drivers", ignore=shutil.ignore_patterns("__pycache__")
-        )
+        shutil.copytree(HERE / "drivers", self.session / "drivers")
+        # Compiled bytecode goes along (copy2 keeps the sources' times, so Python accepts it and
+        # the zygote compiles nothing); none is written in the session.
+        cached = HERE / "__pycache__" / f"worker.{sys.implementation.cache_tag}.pyc"
+        if cached.is_file():
+            (self.session / "__pycache__").mkdir()
+            shutil.copy2(cached, self.session / "__pycache__" / cached.name)
         prefix, ns = namespace_prefix()
         env = {
             "PATH": "/usr/bin:/bin",
@@ -427,7 +439,7 @@ class Sandbox:
         # The interpreter by its real directory (a venv reached through a link may be covered),
         # keeping its own name so Python still finds the venv's pyvenv.cfg.
         exe = str(Path(sys.executable).parent.resolve() / Path(sys.executable).name)
-        cmd: list[str] = [exe, "-I", str(self.session / "worker.py")]
+        cmd: list[str] = [exe, "-I", "-c", BOOT, str(self.session)]
         (self.session / "box").mkdir()  # the children's out/ and scratch/ (a tmpfs if namespaced)
         if prefix:
             plan = self.session / "mounts.json"

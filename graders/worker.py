@@ -1,8 +1,8 @@
 """The sandbox's worker: a warm parent (zygote) that forks one child per graded item.
 
-This file is copied into the grading session's private directory and run as
-``python -I worker.py SESSION_DIR`` (optionally inside ``unshare``), so it imports only the
-standard library and NumPy: it never sees torch, the grader or the reference.
+This file is copied into the grading session's private directory and its :func:`main` run by
+``python -I -c sandbox.BOOT SESSION_DIR [MOUNT_PLAN]`` (inside ``unshare`` where it works), so it
+imports only the standard library and NumPy: it never sees torch, the grader or the reference.
 
 Protocol, one JSON object per line:
 
@@ -47,6 +47,7 @@ import io
 import json
 import math
 import os
+import re
 import resource
 import select
 import shutil
@@ -363,10 +364,28 @@ def write_all(fd: int, parts: list[Any]) -> None:
             views[0] = views[0][n:]
 
 
+_INT = rb"(?:0|[1-9][0-9]*)"
+#: The header NumPy writes for a plain dtype, read without ``ast`` (which compiles the text).
+_PLAIN_HEADER = re.compile(
+    rb"\{'descr': '([<>|=]?[a-zA-Z][0-9]*)', 'fortran_order': (True|False), "
+    rb"'shape': \((|" + _INT + rb",|" + _INT + rb"(?:, " + _INT + rb")+)\), \} *\n?"
+)
+
+
 @functools.lru_cache(maxsize=512)
 def _npy_header(header: bytes) -> tuple[tuple[int, ...], bool, np.dtype[Any]]:
     """Shape, Fortran order and dtype of a ``.npy`` header dictionary (literal, never executed);
-    cached because the same few headers come back thousands of times."""
+    cached because the same few headers come back thousands of times.  NumPy's own layout for
+    a plain dtype is matched directly; anything else goes through ``ast.literal_eval``."""
+    plain = _PLAIN_HEADER.fullmatch(header)
+    if plain is not None:
+        descr, fortran, dims = plain.groups()
+        try:
+            dtype = np.dtype(descr.decode("ascii"))
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise ValueError(f"malformed .npy header ({exc})") from None
+        shape = tuple(int(n) for n in dims.split(b",") if n.strip())
+        return shape, fortran == b"True", dtype
     try:
         d = ast.literal_eval(header.decode("latin1"))
         if not isinstance(d, dict) or set(d) != {"descr", "fortran_order", "shape"}:
@@ -508,6 +527,11 @@ def _child(req: dict[str, Any], progress_w: int, ack_r: int, box: Path, code: An
         _flush_and_exit(progress, "E")
     tell("I")
     fds = _open_fds()
+    # Usually the worker's own descriptors are exactly 5 .. top: then one close_range call per
+    # case closes whatever a case left open above them.
+    top = max(fds, default=4)
+    fd_end = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    one_call = fds == set(range(5, top + 1)) and 0 < fd_end <= 1 << 20
     for case in cases[req["start"] :]:
         k = case["index"]
         error: str | None = None
@@ -528,9 +552,12 @@ def _child(req: dict[str, Any], progress_w: int, ack_r: int, box: Path, code: An
         gc.disable()
         # Descriptors the case left open are closed, so a leak cannot starve later cases (or
         # the saving of this one) under the open-files limit.
-        for fd in _open_fds() - fds:
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        if one_call:
+            os.closerange(top + 1, fd_end)
+        else:
+            for fd in _open_fds() - fds:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
         try:
             for arr in outputs.values() if error is None else ():
                 if type(arr) is not np.ndarray:
@@ -884,13 +911,15 @@ def apply_mounts(steps: list[list[Any]], libc: Any) -> None:
             os.close(fd)
 
 
-def main() -> None:
+def main(mount_plan: str | None = None) -> None:
+    """The zygote: apply the mount plan (a JSON file, inside the namespaces), load what every
+    child needs, say ready, then serve the grader's requests until its input ends."""
     import ctypes  # only the zygote (never a child): mounts, and the subreaper flag
 
     libc = ctypes.CDLL(None, use_errno=True)
-    if len(sys.argv) > 1:  # inside the namespaces: the grader's mount plan comes first
+    if mount_plan is not None:  # inside the namespaces: the grader's mount plan comes first
         try:
-            with open(sys.argv[1], encoding="utf-8") as f:
+            with open(mount_plan, encoding="utf-8") as f:
                 apply_mounts(json.load(f), libc)
         except (OSError, ValueError) as exc:
             sys.stderr.write(f"the mount plan failed: {exc}\n")
@@ -905,6 +934,10 @@ def main() -> None:
     for name in [m for m in sys.modules if m.split(".")[0] == "ctypes"]:
         del sys.modules[name]
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    # Everything loaded so far lives as long as the zygote: the collector need not look at it
+    # again, here or in the children (which also touch, and so copy, fewer inherited pages).
+    gc.collect()
+    gc.freeze()
     out = sys.stdout
     out.write(json.dumps({"ready": True, "layers": _layers()}) + "\n")
     out.flush()
@@ -1022,8 +1055,3 @@ def _finish(run: _Running, running: dict[int, _Running], out: Any, status: int |
     )
     out.flush()
 
-
-if __name__ == "__main__":
-    main()
-    sys.stdout.flush()
-    os._exit(0)  # no interpreter teardown: the grader is waiting for this process to end

@@ -412,6 +412,36 @@ def test_children_start_no_thread_or_process(tmp_path: Path) -> None:
     ][:3]
 
 
+LEAKS_DESCRIPTORS = '''
+import os
+import numpy as np
+
+_leaked = []
+
+def sigmoid(x):
+    for _ in range(12):  # never closed: 14 cases x 12 > the open-files limit of 64
+        _leaked.append(open(os.devnull))
+        _leaked.append(os.dup(0))
+    x = np.asarray(x)
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    e = np.exp(-np.abs(x))
+    return np.asarray(np.where(x >= 0, 1 / (1 + e), e / (1 + e)), dtype=x.dtype)
+'''
+
+
+@needs_sandbox
+def test_descriptors_left_open_are_closed_after_each_case(tmp_path: Path) -> None:
+    """A correct submission that leaks descriptors every call: the worker closes what a case
+    left open, so later cases (and the saving of their results) still have descriptors."""
+    sub = tmp_path / "leaks_descriptors"
+    sub.mkdir()
+    (sub / "activations.py").write_text(LEAKS_DESCRIPTORS, encoding="utf-8")
+    report, _stderr, _elapsed = _grade(sub, ["activations.sigmoid"], tmp_path)
+    assert report["score"] == report["max_score"], [
+        c["message"] for c in report["tests"][0]["extra_data"]["cases"] if not c["passed"]
+    ][:3]
+
+
 # ----------------------------------------------------------------------------- parse_npy
 def _npy(arr: np.ndarray) -> bytes:
     f = io.BytesIO()
@@ -663,6 +693,31 @@ def test_npy_bytes_is_what_numpy_saves(arr: np.ndarray) -> None:
     np.save(f, np.array(arr, order="C"), allow_pickle=False)  # (C order, 0-d kept 0-d)
     assert worker.npy_bytes(arr) == f.getvalue()
     assert worker.npy_bytes(arr) == worker.npy_bytes(arr)  # (the cached header again)
+
+
+@pytest.mark.parametrize(
+    "arr",
+    [
+        np.zeros(3),
+        np.zeros(()),
+        np.zeros((2, 3, 4), ">i8"),
+        np.asfortranarray(np.zeros((2, 3))),
+        np.array(["ab"]),
+        np.array([True]),
+        np.zeros((10, 1), np.float16),
+        np.zeros(2, dtype=[("a", "<f8")]),  # (not the plain layout: the ast path)
+        np.zeros(2, "M8[D]"),
+    ],
+)
+def test_npy_header_reads_what_numpy_reads(arr: np.ndarray) -> None:
+    f = io.BytesIO()
+    np.save(f, arr)
+    data = f.getvalue()
+    f.seek(0)
+    assert np.lib.format.read_magic(f) == (1, 0)
+    want = np.lib.format.read_array_header_1_0(f)
+    header = data[10 : 10 + int.from_bytes(data[8:10], "little")]
+    assert worker._npy_header.__wrapped__(header) == want
 
 
 def test_result_records_round_trip_through_the_grader() -> None:

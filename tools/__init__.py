@@ -1,1 +1,1 @@
-"""Instructor tooling: template generation, docs, benchmarks, goldens."""
+"""Instructor tooling: template generation, docs, benchmarks."""
