@@ -1054,4 +1054,3 @@ def _finish(run: _Running, running: dict[int, _Running], out: Any, status: int |
         + "\n"
     )
     out.flush()
-

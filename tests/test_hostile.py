@@ -412,7 +412,7 @@ def test_children_start_no_thread_or_process(tmp_path: Path) -> None:
     ][:3]
 
 
-LEAKS_DESCRIPTORS = '''
+LEAKS_DESCRIPTORS = """
 import os
 import numpy as np
 
@@ -426,7 +426,7 @@ def sigmoid(x):
     x = x if x.dtype.kind == "f" else x.astype(np.float64)
     e = np.exp(-np.abs(x))
     return np.asarray(np.where(x >= 0, 1 / (1 + e), e / (1 + e)), dtype=x.dtype)
-'''
+"""
 
 
 @needs_sandbox
