@@ -246,10 +246,10 @@ class OracleThread(threading.Thread):
 
     def run(self) -> None:
         try:
-            keys = [oracle.cache_key(p.item, p.cases, self.device) for p in self.plans]
-            if not all(oracle.ExpectedCache(self.cache_dir).has(k) for k in keys):
-                oracle.torch()  # the long import starts now, not after the sandbox is up
+            # (Nothing heavy before the grading thread has its children running: the two share
+            # one interpreter lock, and torch's import would hold up the start.)
             self._decided.wait()
+            keys = [oracle.cache_key(p.item, p.cases, self.device) for p in self.plans]
             store = oracle.ExpectedCache(self.cache_dir if self._cache_ok else None)
             for p, key in zip(self.plans, keys, strict=True):
                 cached = store.load(key)
@@ -265,10 +265,14 @@ class OracleThread(threading.Thread):
 
     def finish(self) -> None:
         """Wait for the thread; raise what it raised."""
-        self._decided.set()  # (if the sandbox failed before deciding: no cache then)
         self.join()
         if self.error is not None:
             raise self.error
+
+    def abandon(self) -> None:
+        """The grading failed: let the thread end (without the cache) and wait for it."""
+        self._decided.set()
+        self.join()
 
 
 def judge(
@@ -341,6 +345,71 @@ def _item_result(
     )
 
 
+class _Judging:
+    """Items judged as soon as both their run and their expected outputs are in: in the
+    sandbox's idle moments while children work, then as the oracle delivers the rest."""
+
+    def __init__(
+        self, plans: list[Plan], truth: OracleThread, device: str, submission: Path, seed: int
+    ) -> None:
+        self.plans, self.truth = plans, truth
+        self.device, self.submission, self.seed = device, submission, seed
+        self.by_name = {p.item.name: p for p in plans}
+        self.runs: dict[str, ItemRun] = {}
+        self.done: dict[str, ItemResult] = {}
+        self.ready: collections.deque[str] = collections.deque()
+        self.oracle_over = False
+
+    def add_run(self, name: str, run: ItemRun) -> None:
+        self.runs[name] = run
+        if name in self.truth.expected:
+            self.ready.append(name)
+
+    def _take(self, block: bool) -> None:
+        """Note the items the oracle has finished (at most one if ``block``)."""
+        while not self.oracle_over:
+            try:
+                name = self.truth.done.get(block=block)
+            except queue.Empty:
+                return
+            if name is None:
+                self.oracle_over = True
+            elif name in self.runs:
+                self.ready.append(name)
+            if block:
+                return
+
+    def step(self) -> bool:
+        """Judge one item that is ready; False if none is (yet)."""
+        self._take(block=False)
+        while self.ready and self.ready[0] in self.done:
+            self.ready.popleft()
+        if not self.ready:
+            return False
+        p = self.by_name[self.ready.popleft()]
+        self.done[p.item.name] = _item_result(
+            p,
+            self.runs[p.item.name],
+            self.truth.expected[p.item.name],
+            self.device,
+            self.submission,
+            self.seed,
+        )
+        return True
+
+    def finish(self) -> list[ItemResult]:
+        """Every run is in: judge the rest as the oracle delivers it; the results in plan
+        order (the oracle's error, if any, raised)."""
+        while True:
+            while self.step():
+                pass
+            if self.oracle_over:
+                break
+            self._take(block=True)
+        self.truth.finish()
+        return [self.done[p.item.name] for p in self.plans]
+
+
 def grade(
     submission: Path,
     items: list[Item],
@@ -362,33 +431,9 @@ def grade(
     except BaseException:
         sandbox.close()
         raise
-    by_name = {p.item.name: p for p in plans}
     truth = OracleThread(plans, dev, oracle.CACHE_DIR if use_cache else None)
     truth.start()
-    runs: dict[str, ItemRun] = {}
-    done: dict[str, ItemResult] = {}
-    ready: collections.deque[str] = collections.deque()  # run and expected both in
-
-    def judge_next() -> bool:
-        """Judge one item whose run and expected outputs are in (between the children's
-        replies); False when there is none yet."""
-        while True:
-            try:
-                name = truth.done.get_nowait()
-            except queue.Empty:
-                break
-            if name is not None and name in runs:
-                ready.append(name)
-        while ready and ready[0] in done:
-            ready.popleft()
-        if not ready:
-            return False
-        p = by_name[ready.popleft()]
-        done[p.item.name] = _item_result(
-            p, runs[p.item.name], truth.expected[p.item.name], dev, submission, seed
-        )
-        return True
-
+    judging = _Judging(plans, truth, dev, submission, seed)
     try:
         with sandbox:
             # Scanning and encoding overlap with the zygote's start-up too.
@@ -400,21 +445,14 @@ def grade(
 
             def on_finish(key: str, run: ItemRun) -> None:
                 for name, item_run in split_run(by_key[key], run).items():
-                    runs[name] = item_run
-                    if name in truth.expected:
-                        ready.append(name)
+                    judging.add_run(name, item_run)
 
-            sandbox.run(jobs, between=judge_next, on_finish=on_finish)
+            sandbox.run(jobs, between=judging.step, on_finish=on_finish)
             layers = dict(sandbox.layers)
-    finally:
-        truth.finish()
-    while judge_next():
-        pass
-    results = [
-        done.get(p.item.name)
-        or _item_result(p, runs[p.item.name], truth.expected[p.item.name], dev, submission, seed)
-        for p in plans
-    ]
+    except BaseException:
+        truth.abandon()
+        raise
+    results = judging.finish()
     return SubmissionResult(
         submission=str(submission),
         items=results,

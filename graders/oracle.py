@@ -139,6 +139,12 @@ class ExpectedCache:
     def _path(self, key: str) -> Path | None:
         return None if self.directory is None else self.directory / f"{key}.bin"
 
+    def empty(self) -> bool:
+        """Whether there is no entry at all (a first run: every expected value is computed)."""
+        if self.directory is None or not self.directory.is_dir():
+            return True
+        return not any(p.suffix == ".bin" for p in self.directory.iterdir())
+
     def has(self, key: str) -> bool:
         """Whether an entry for ``key`` exists (it may still fail to load)."""
         path = self._path(key)
