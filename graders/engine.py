@@ -11,7 +11,6 @@ import collections
 import os
 import queue
 import shlex
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from graders import compare, oracle, scan
+from graders.expected import OracleThread
 from graders.registry import Case, Item, build_cases
 from graders.sandbox import CaseRun, ItemRun, Job, Sandbox
 from graders.score import CaseResult, ItemResult, SubmissionResult, classify
@@ -222,59 +222,6 @@ def repro_command(submission: Path, item: Item, case: Case, seed: int) -> str:
 
 
 # ----------------------------------------------------------------------------- the pipeline
-class OracleThread(threading.Thread):
-    """The expected outputs of every plan, loaded from the cache or computed with torch, in a
-    thread beside the sandbox (torch's import and the oracle overlap the children's work).
-
-    The cache is read or written only once :meth:`allow_cache` says it is safe (the sandbox
-    knows: a child must be unable to reach it); meanwhile, if any entry is missing, torch is
-    imported.  The name of each item whose expected outputs are ready comes out of ``done``,
-    then ``None``; an error is kept in ``error`` and raised by :meth:`finish`."""
-
-    def __init__(self, plans: list[Plan], device: str, cache_dir: Path | None) -> None:
-        super().__init__(name="oracle", daemon=True)
-        self.plans, self.device, self.cache_dir = plans, device, cache_dir
-        self.expected: dict[str, list[dict[str, Any]]] = {}
-        self.done: queue.SimpleQueue[str | None] = queue.SimpleQueue()
-        self.error: BaseException | None = None
-        self._cache_ok = False
-        self._decided = threading.Event()
-
-    def allow_cache(self, ok: bool) -> None:
-        self._cache_ok = ok
-        self._decided.set()
-
-    def run(self) -> None:
-        try:
-            # (Nothing heavy before the grading thread has its children running: the two share
-            # one interpreter lock, and torch's import would hold up the start.)
-            self._decided.wait()
-            keys = [oracle.cache_key(p.item, p.cases, self.device) for p in self.plans]
-            store = oracle.ExpectedCache(self.cache_dir if self._cache_ok else None)
-            for p, key in zip(self.plans, keys, strict=True):
-                cached = store.load(key)
-                if cached is None or len(cached) != len(p.cases):
-                    cached = oracle.compute_expected(p.item, p.cases, self.device)
-                    store.store(key, cached)
-                self.expected[p.item.name] = cached
-                self.done.put(p.item.name)
-        except BaseException as exc:  # raised in the grading thread by finish()
-            self.error = exc
-        finally:
-            self.done.put(None)
-
-    def finish(self) -> None:
-        """Wait for the thread; raise what it raised."""
-        self.join()
-        if self.error is not None:
-            raise self.error
-
-    def abandon(self) -> None:
-        """The grading failed: let the thread end (without the cache) and wait for it."""
-        self._decided.set()
-        self.join()
-
-
 def judge(
     item: Item,
     case: Case,
@@ -431,7 +378,7 @@ def grade(
     except BaseException:
         sandbox.close()
         raise
-    truth = OracleThread(plans, dev, oracle.CACHE_DIR if use_cache else None)
+    truth = OracleThread(plans, dev, oracle.CACHE_DIR if use_cache else None, (seed, hidden_seed))
     truth.start()
     judging = _Judging(plans, truth, dev, submission, seed)
     try:
