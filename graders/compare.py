@@ -10,6 +10,7 @@ choose one without touching the engine (optimizers register their trajectory che
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ TOLERANCES: dict[str, dict[str, tuple[float, float]]] = {
 DEVICE_FACTOR = {"cpu": 1.0, "cuda": 10.0}
 
 
+@functools.lru_cache(maxsize=256)
 def tolerance(key: str, dtype: np.dtype[Any], device: str = "cpu") -> tuple[float, float]:
     """(rtol, atol) for an output of ``dtype`` checked under tolerance ``key`` on ``device``."""
     table = TOLERANCES.get(key, TOLERANCES["default"])
@@ -79,21 +81,24 @@ def compare_array(name: str, expected: np.ndarray, got: Any, rtol: float, atol: 
             f"{label}at {list(first)}: got {got[first]!r}, expected {expected[first]!r}",
             {"index": list(first)},
         )
-    e = expected.astype(np.float64)
-    g = got.astype(np.float64)
-    with np.errstate(invalid="ignore", over="ignore"):
-        diff = np.abs(g - e)
-        allowed = atol + rtol * np.abs(e)
-        same_special = (np.isnan(e) & np.isnan(g)) | ((e == g) & np.isinf(e))
-        finite_pair = np.isfinite(e) & np.isfinite(g)
-        bad = ~same_special & (~finite_pair | ~(diff <= allowed))
+    e = expected.astype(np.float64, copy=False)
+    g = got.astype(np.float64, copy=False)
     details: dict[str, Any] = {"rtol": rtol, "atol": atol}
-    finite = np.isfinite(e) & np.isfinite(g)
-    if finite.any():
-        details["max_abs_err"] = float(np.max(np.where(finite, diff, 0.0)))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rel = np.where(finite & (e != 0), diff / np.abs(e), 0.0)
-        details["max_rel_err"] = float(np.max(rel))
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        diff = np.abs(g - e)
+        abs_e = np.abs(e)
+        allowed = atol + rtol * abs_e
+        finite = np.isfinite(e) & np.isfinite(g)
+        same_special = (np.isnan(e) & np.isnan(g)) | ((e == g) & np.isinf(e))
+        bad = ~same_special & (~finite | ~(diff <= allowed))
+        if finite.all():
+            details["max_abs_err"] = float(diff.max()) if diff.size else 0.0
+            rel = np.where(e != 0, diff / abs_e, 0.0)
+            details["max_rel_err"] = float(rel.max()) if rel.size else 0.0
+        elif finite.any():
+            details["max_abs_err"] = float(np.max(np.where(finite, diff, 0.0)))
+            rel = np.where(finite & (e != 0), diff / abs_e, 0.0)
+            details["max_rel_err"] = float(np.max(rel))
     if not bad.any():
         return Verdict(True, details=details)
     with np.errstate(invalid="ignore", over="ignore"):

@@ -88,6 +88,35 @@ def test_ks_test_with_the_graders_normal_cdf_matches_scipy() -> None:
     assert p == pytest.approx(ref.pvalue, rel=1e-6, abs=1e-300)
 
 
+def test_fast_normal_cdf_is_within_its_stated_error() -> None:
+    import scipy.special
+
+    z = np.linspace(-40, 40, 800_001)
+    err = np.abs(distribution.ndtr_fast(z) - scipy.special.ndtr(z))
+    assert err.max() <= distribution.NDTR_FAST_EPS
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_ks_test_with_the_fast_filter_gives_exactly_the_full_result(seed: int) -> None:
+    """The filter only chooses where the exact CDF is evaluated: D and p are bit-identical."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.choice([1, 7, 500, 20_000]))
+    scale = float(rng.choice([0.5, 1.0, 1.4]))  # right, and wrong by a fan-like factor
+    sample = rng.normal(0.0, scale, size=n)
+    if seed % 3 == 0:
+        sample = np.round(sample, 2)  # many ties
+    full = distribution.ks_test(sample, distribution._normal_cdf(0.0, 1.0))
+    fast = distribution.ks_test(
+        sample, distribution._normal_cdf(0.0, 1.0), distribution._normal_approx(0.0, 1.0)
+    )
+    assert fast == full
+    trunc = np.clip(sample, -2.0, 2.0)
+    exact = distribution._trunc_cdf(0.0, 1.0, -2.0, 2.0)
+    assert distribution.ks_test(
+        trunc, exact, distribution._trunc_approx(0.0, 1.0, -2.0, 2.0)
+    ) == distribution.ks_test(trunc, exact)
+
+
 def _outputs(t: np.ndarray) -> dict[str, np.ndarray]:
     return {
         "tensor": t,

@@ -1468,9 +1468,16 @@ def check_optimizer(
             or packed.dtype != np.float64
         ):
             return Verdict(False, "the recorded trajectory did not come back whole")
-        got = numpy_objectives.unpack(packed, lay)
         if "trajectory" in expected:
-            expected = numpy_objectives.unpack(np.asarray(expected["trajectory"]), lay)
+            whole = np.asarray(expected["trajectory"])
+            if case_data.get("check", "trajectory") == "trajectory" and whole.shape == packed.shape:
+                # Every entry is float64 under one tolerance: within it as a whole means within
+                # it entry by entry (the entry-by-entry search only names the first divergence).
+                rtol, atol = compare.tolerance(tol, packed.dtype, device)
+                if not _bad(whole, packed, rtol, atol).any():
+                    return Verdict(True)
+            expected = numpy_objectives.unpack(whole, lay)
+        got = numpy_objectives.unpack(packed, lay)
     return CHECKS[case_data.get("check", "trajectory")](expected, got, tol, device, case_data)
 
 
