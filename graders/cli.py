@@ -12,7 +12,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -142,6 +142,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
         hidden_seed=_hidden_seed(args.hidden_seed),
         device=args.device,
         use_cache=not args.no_cache,
+        sandbox=args.sandbox,
     )
     text = renderer(args.format)(result)
     if args.output is not None:
@@ -251,13 +252,30 @@ def cmd_list(_: argparse.Namespace) -> int:
     return 0
 
 
+def _early_sandbox(argv: list[str]) -> Any:
+    """For ``grade``, the sandbox started before the rest of the grader is even imported (its
+    zygote needs about 0.1 s to be ready); None otherwise or if it cannot start here (then the
+    engine starts one and reports why not)."""
+    if argv[:1] != ["grade"] or {"-h", "--help"} & set(argv):
+        return None
+    from graders.sandbox import Sandbox
+
+    try:
+        return Sandbox()
+    except Exception:
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    early = _early_sandbox(argv)
     from graders.engine import SubmissionError
     from graders.oracle import DeviceError
     from graders.sandbox import SandboxError
 
     try:
         args = _parser().parse_args(argv)
+        args.sandbox = early
         return {"grade": cmd_grade, "repro": cmd_repro, "batch": cmd_batch, "list": cmd_list}[
             args.command
         ](args)
@@ -274,3 +292,6 @@ def main(argv: list[str] | None = None) -> int:
         with contextlib.suppress(OSError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    finally:
+        if early is not None:  # (a no-op once the engine has closed it)
+            early.close()

@@ -366,17 +366,23 @@ def grade(
     device: str = "cpu",
     use_cache: bool = True,
     parallel: int | None = None,
+    sandbox: Sandbox | None = None,
 ) -> SubmissionResult:
-    """Grade ``submission`` on ``items``: the one entry point of the engine."""
+    """Grade ``submission`` on ``items``: the one entry point of the engine.
+
+    ``sandbox``: one already started (its zygote needs about 0.1 s: the command line starts it
+    before loading the rest of the grader); it is closed here either way."""
     t0 = time.perf_counter()
-    submission = submission.resolve()
-    paths = check_submission(submission, items)
-    dev = oracle.resolve_device(device)
-    sandbox = Sandbox(parallel=parallel)  # the zygote starts while the cases are built
     try:
+        submission = submission.resolve()
+        paths = check_submission(submission, items)
+        dev = oracle.resolve_device(device)
+        if sandbox is None:
+            sandbox = Sandbox(parallel=parallel)  # the zygote starts while the cases are built
         plans = plan(items, seed, hidden_seed)
     except BaseException:
-        sandbox.close()
+        if sandbox is not None:
+            sandbox.close()
         raise
     truth = OracleThread(plans, dev, oracle.CACHE_DIR if use_cache else None, (seed, hidden_seed))
     truth.start()

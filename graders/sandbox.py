@@ -99,11 +99,13 @@ def _scratch_root() -> str | None:
     return None
 
 
-#: The zygote's command line (``python -I -c BOOT SESSION [MOUNT_PLAN]``): the worker imported
-#: as a module, so its compiled bytecode is used, then its directory dropped from the path.
+#: The zygote's command line (``python -I -S -c BOOT SESSION PACKAGES [MOUNT_PLAN]``): no
+#: ``site`` (no .pth files, no editable-install finder: only NumPy's directory, PACKAGES, on
+#: the path); the worker imported as a module, so its compiled bytecode is used, then its
+#: directory dropped from the path.
 BOOT = (
-    "import os, sys; sys.path.insert(0, sys.argv[1]); import worker; del sys.path[0]; "
-    "worker.main(sys.argv[2] if len(sys.argv) > 2 else None); sys.stdout.flush(); os._exit(0)"
+    "import os, sys; sys.path[:0] = sys.argv[1:3]; import worker; del sys.path[0]; "
+    "worker.main(sys.argv[3] if len(sys.argv) > 3 else None); sys.stdout.flush(); os._exit(0)"
 )
 
 
@@ -439,7 +441,8 @@ class Sandbox:
         # The interpreter by its real directory (a venv reached through a link may be covered),
         # keeping its own name so Python still finds the venv's pyvenv.cfg.
         exe = str(Path(sys.executable).parent.resolve() / Path(sys.executable).name)
-        cmd: list[str] = [exe, "-I", "-c", BOOT, str(self.session)]
+        packages = os.path.realpath(Path(np.__file__).parent.parent)
+        cmd: list[str] = [exe, "-I", "-S", "-c", BOOT, str(self.session), packages]
         (self.session / "box").mkdir()  # the children's out/ and scratch/ (a tmpfs if namespaced)
         if prefix:
             plan = self.session / "mounts.json"

@@ -1,8 +1,9 @@
 """The sandbox's worker: a warm parent (zygote) that forks one child per graded item.
 
 This file is copied into the grading session's private directory and its :func:`main` run by
-``python -I -c sandbox.BOOT SESSION_DIR [MOUNT_PLAN]`` (inside ``unshare`` where it works), so it
-imports only the standard library and NumPy: it never sees torch, the grader or the reference.
+``python -I -S -c sandbox.BOOT SESSION_DIR PACKAGES [MOUNT_PLAN]`` (inside ``unshare`` where it
+works), so it imports only the standard library and NumPy: it never sees torch, the grader or
+the reference.
 
 Protocol, one JSON object per line:
 

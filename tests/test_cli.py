@@ -69,6 +69,33 @@ def test_a_reader_that_goes_away_gets_no_traceback(args: list[str]) -> None:
     assert "Traceback" not in err and "Exception ignored" not in err, err
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["grade", "reference", "--only", "nothing.matches"],
+        ["grade", "no/such/dir"],
+        ["grade", "reference", "--bogus"],
+        ["grade", "reference", "--only", "activations.relu"],
+    ],
+)
+def test_the_early_sandbox_is_always_cleaned_up(args: list[str], tmp_path: Path) -> None:
+    """``grade`` starts its sandbox before parsing is done: refused or not, nothing is left."""
+    code = (
+        "import sys, graders.sandbox as s; s._scratch_root = lambda: sys.argv[1]; "
+        "from graders.cli import main; raise SystemExit(main(sys.argv[2:]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode in (0, 2), out.stderr
+    assert "Traceback" not in out.stderr
+    assert not list(tmp_path.iterdir()), "a grading session was left behind"
+
+
 def test_bad_hidden_seed_environment_variable() -> None:
     out = run(
         "grade",
