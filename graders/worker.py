@@ -947,6 +947,7 @@ def main(mount_plan: str | None = None) -> None:
     seq = 0
     inbuf = b""
     eof = False
+    last_poll = 0.0  # when children were last checked for having exited
     while not eof or running:
         timeout = None
         if running:
@@ -1007,9 +1008,14 @@ def main(mount_plan: str | None = None) -> None:
                     else None
                 )
                 run.kill()
+        poll = not ready or now - last_poll >= 0.05  # (exited children: looked for when idle)
+        if poll:
+            last_poll = now
         for run in list(running.values()):
             if run.killed:
                 _finish(run, running, out, None)
+                continue
+            if not poll:
                 continue
             pid, status = os.waitpid(run.pid, os.WNOHANG)
             if pid:  # exited while a descendant still holds the pipe open
