@@ -1,19 +1,21 @@
 """Phase 2, sandbox: run a submission's functions in isolated child processes.
 
-One warm *zygote* (``worker.py``: Python ``-I``, NumPy loaded, no student code) is started per
-grading session, inside ``unshare`` (no network, own pid/mount/ipc namespaces, the forbidden
-packages and the grader's own files hidden under empty mounts) where the platform allows.  It
-forks one child per item, which runs all of the item's cases; after a crash or a timeout the
-remaining cases are rerun in a fresh child.  Inputs go in as ``.npy`` files; outputs come back
-as ``.npy`` files that this module opens without following links and accepts only if the header
-agrees with the file's size.  The child never sees an expected value.
+One warm *zygote* (``worker.py``: Python ``-I -S``, NumPy loaded, no student code) is started
+per grading session, inside ``unshare`` (no network, own pid/mount/ipc namespaces, the
+forbidden packages and the grader's own files hidden under empty mounts; the zygote applies
+:func:`mount_plan` itself) where the platform allows.  It forks one child per job (a chunk of
+items of one module), which runs the job's cases; after a crash or a timeout the remaining
+cases are rerun in a fresh child.  Inputs go in as ``.npy`` bytes (one ``arrays.bin`` per job);
+each case's outputs come back as ``.npy`` bytes in the job's ``results.bin``, which this module
+opens without following links and parses strictly (header against size, no pickles).  The
+child never sees an expected value.
 
 Inside the namespaces the child also finds the whole repository hidden (only the virtualenv is
 put back), a fresh, small ``/tmp``, ``/var/tmp``, ``/dev/shm`` and ``/run/lock`` (nothing it
 leaves there outlives the session, and it cannot see other sessions), and its writable
-directories on a size-capped tmpfs of the session.  The zygote copies each finished case's
-results out of the child's reach before the child may go on (see ``worker.py``), so later student
-code cannot rewrite them.
+directories on a size-capped tmpfs of the session.  The zygote records each finished case's
+results out of the child's reach before the child may go on (see ``worker.py``), so later
+student code cannot rewrite them.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The sandbox's worker: a warm parent (zygote) that forks one child per graded item.
+"""The sandbox's worker: a warm parent (zygote) that forks one child per job (chunk of items).
 
 This file is copied into the grading session's private directory and its :func:`main` run by
 ``python -I -S -c sandbox.BOOT SESSION_DIR PACKAGES [MOUNT_PLAN]`` (inside ``unshare`` where it

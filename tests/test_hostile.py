@@ -369,12 +369,20 @@ def test_symlink_to_reference(tmp_path: Path, decoys: dict[str, dict[str, str]])
     _check_integrity(before, decoys)
 
 
-NO_NEW_TASKS = '''
+#: A correct sigmoid, for the submissions made here (``_good``, as in the bank).
+GOOD_SIGMOID = """
+def _good(x):
+    x = np.asarray(x)
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    e = np.exp(-np.abs(x))
+    return np.asarray(np.where(x >= 0, 1 / (1 + e), e / (1 + e)), dtype=x.dtype)
+"""
+
+NO_NEW_TASKS = """
 import importlib.machinery, importlib.util, threading
 import numpy as np
 
-def _spawned():
-    """True if this child could start a thread or a process (it must not)."""
+def _spawned():  # True if this child could start a thread or a process (it must not)
     try:
         threading.Thread(target=lambda: None).start()
         return True
@@ -392,25 +400,8 @@ def _spawned():
 def sigmoid(x):
     if _spawned():
         raise RuntimeError("a thread or a process could be started")
-    x = np.asarray(x)
-    x = x if x.dtype.kind == "f" else x.astype(np.float64)
-    e = np.exp(-np.abs(x))
-    return np.asarray(np.where(x >= 0, 1 / (1 + e), e / (1 + e)), dtype=x.dtype)
-'''
-
-
-@needs_sandbox
-def test_children_start_no_thread_or_process(tmp_path: Path) -> None:
-    """The process limit leaves a child no new task at all (a fork bomb's copies would each get
-    their own address-space allowance); this submission is right only if both attempts fail."""
-    sub = tmp_path / "no_new_tasks"
-    sub.mkdir()
-    (sub / "activations.py").write_text(NO_NEW_TASKS, encoding="utf-8")
-    report, _stderr, _elapsed = _grade(sub, ["activations.sigmoid"], tmp_path)
-    assert report["score"] == report["max_score"], [
-        c["message"] for c in report["tests"][0]["extra_data"]["cases"] if not c["passed"]
-    ][:3]
-
+    return _good(x)
+"""
 
 LEAKS_DESCRIPTORS = """
 import os
@@ -422,24 +413,33 @@ def sigmoid(x):
     for _ in range(12):  # never closed: 14 cases x 12 > the open-files limit of 64
         _leaked.append(open(os.devnull))
         _leaked.append(os.dup(0))
-    x = np.asarray(x)
-    x = x if x.dtype.kind == "f" else x.astype(np.float64)
-    e = np.exp(-np.abs(x))
-    return np.asarray(np.where(x >= 0, 1 / (1 + e), e / (1 + e)), dtype=x.dtype)
+    return _good(x)
 """
+
+
+def _full_marks_for(name: str, source: str, tmp_path: Path) -> None:
+    """Grade a one-file submission made here (with GOOD_SIGMOID) on sigmoid: full marks."""
+    sub = tmp_path / name
+    sub.mkdir()
+    (sub / "activations.py").write_text(source + GOOD_SIGMOID, encoding="utf-8")
+    report, _stderr, _elapsed = _grade(sub, ["activations.sigmoid"], tmp_path)
+    assert report["score"] == report["max_score"], [
+        c["message"] for c in report["tests"][0]["extra_data"]["cases"] if not c["passed"]
+    ][:3]
+
+
+@needs_sandbox
+def test_children_start_no_thread_or_process(tmp_path: Path) -> None:
+    """The process limit leaves a child no new task at all (a fork bomb's copies would each get
+    their own address-space allowance); this submission is right only if both attempts fail."""
+    _full_marks_for("no_new_tasks", NO_NEW_TASKS, tmp_path)
 
 
 @needs_sandbox
 def test_descriptors_left_open_are_closed_after_each_case(tmp_path: Path) -> None:
     """A correct submission that leaks descriptors every call: the worker closes what a case
     left open, so later cases (and the saving of their results) still have descriptors."""
-    sub = tmp_path / "leaks_descriptors"
-    sub.mkdir()
-    (sub / "activations.py").write_text(LEAKS_DESCRIPTORS, encoding="utf-8")
-    report, _stderr, _elapsed = _grade(sub, ["activations.sigmoid"], tmp_path)
-    assert report["score"] == report["max_score"], [
-        c["message"] for c in report["tests"][0]["extra_data"]["cases"] if not c["passed"]
-    ][:3]
+    _full_marks_for("leaks_descriptors", LEAKS_DESCRIPTORS, tmp_path)
 
 
 # ----------------------------------------------------------------------------- parse_npy
