@@ -136,6 +136,7 @@ PRELOAD = (
     "numpy.lib.stride_tricks",
 )
 PR_SET_CHILD_SUBREAPER = 36
+NICE = 5  # the zygote's and its children's scheduling niceness, relative to the grader
 #: The child's stdout/stderr files keep only their last LOG_KEEP bytes once they would pass
 #: LOG_CAP: the report shows only the tail, and chatty but correct code must not run into the
 #: file-size limit (or fill the disk).
@@ -935,6 +936,10 @@ def main(mount_plan: str | None = None) -> None:
     for name in [m for m in sys.modules if m.split(".")[0] == "ctypes"]:
         del sys.modules[name]
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    # Below the grader's priority (the children inherit it): student code, however busy, does not
+    # starve the grader's bookkeeping, nor the oracle's process on a first run.
+    with contextlib.suppress(OSError):
+        os.nice(NICE)
     # Everything loaded so far lives as long as the zygote: the collector need not look at it
     # again, here or in the children (which also touch, and so copy, fewer inherited pages).
     gc.collect()

@@ -417,6 +417,17 @@ def sigmoid(x):
 """
 
 
+LOWER_PRIORITY = f"""
+import os
+import numpy as np
+
+def sigmoid(x):  # right only below the grader's priority
+    if os.getpriority(os.PRIO_PROCESS, 0) <= {os.getpriority(os.PRIO_PROCESS, 0)}:
+        raise RuntimeError("the child runs at the grader's priority")
+    return _good(x)
+"""
+
+
 def _full_marks_for(name: str, source: str, tmp_path: Path) -> None:
     """Grade a one-file submission made here (with GOOD_SIGMOID) on sigmoid: full marks."""
     sub = tmp_path / name
@@ -433,6 +444,12 @@ def test_children_start_no_thread_or_process(tmp_path: Path) -> None:
     """The process limit leaves a child no new task at all (a fork bomb's copies would each get
     their own address-space allowance); this submission is right only if both attempts fail."""
     _full_marks_for("no_new_tasks", NO_NEW_TASKS, tmp_path)
+
+
+@needs_sandbox
+def test_children_run_below_the_graders_priority(tmp_path: Path) -> None:
+    """Student code, however busy, does not starve the grader (or a first run's oracle)."""
+    _full_marks_for("lower_priority", LOWER_PRIORITY, tmp_path)
 
 
 @needs_sandbox
