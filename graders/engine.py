@@ -1,8 +1,9 @@
 """The pipeline: registry -> sandbox -> oracle -> compare -> score, for one submission.
 
 :func:`grade` is what the CLI, the tests and the batch grader call.  The sandbox's children run
-while the oracle computes (or loads from the cache) the expected outputs in a thread of this
-process, and each item is judged as soon as both are in, between the children's replies.
+while the expected outputs are loaded from the cache or computed (``graders.expected``: by an
+oracle process, or in a thread of this one), and each item is judged as soon as both are in,
+between the children's replies.
 """
 
 from __future__ import annotations

@@ -51,6 +51,7 @@ class OracleThread(threading.Thread):
         self.error: BaseException | None = None
         self._cache_ok = False
         self._decided = threading.Event()
+        self._abandoned = False
         self._server: subprocess.Popen[str] | None = None
 
     def allow_cache(self, ok: bool) -> None:
@@ -73,7 +74,10 @@ class OracleThread(threading.Thread):
                 announced = self._serve([p for p, k in pairs if not store.has(k)])
             self._release(store.directory)
             for p, key in zip(self.plans, keys, strict=True):
-                cached = store.load(key) if announced.get(p.item.name, key) == key else None
+                stored = announced.get(p.item.name, key) == key
+                if self._abandoned:
+                    break
+                cached = store.load(key) if stored else None
                 if cached is None or len(cached) != len(p.cases):
                     cached = oracle.compute_expected(p.item, p.cases, self.device)
                     store.store(key, cached)
@@ -136,7 +140,12 @@ class OracleThread(threading.Thread):
             raise self.error
 
     def abandon(self) -> None:
-        """The grading failed: let the thread end and wait for it."""
+        """The grading failed: stop the thread (and the oracle process) and wait for it."""
+        self._abandoned = True
+        server = self._server
+        if server is not None:
+            with contextlib.suppress(OSError):
+                server.kill()  # (its output ends: the thread stops at the next item)
         self._decided.set()
         self.join()
 

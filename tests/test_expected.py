@@ -4,6 +4,7 @@ time (the grading thread computes instead)."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -73,3 +74,32 @@ def test_a_failed_process_leaves_the_work_to_the_thread(
     monkeypatch.setattr(oracle, "CACHE_DIR", tmp_path / "cache")
     monkeypatch.setattr(expected, "ORACLE_COMMAND", ["/bin/false"])
     assert _grade() == in_process
+
+
+def _oracle_processes() -> list[int]:
+    """Children of this process running the oracle process."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid() and b"graders.expected" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def test_a_failed_grading_stops_the_oracle_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(oracle, "CACHE_DIR", tmp_path / "cache")  # empty: the process starts
+    monkeypatch.setattr(oracle, "compute_expected", _no_oracle_here)
+
+    def broken(self: sandbox.Sandbox, jobs: object, **kwargs: object) -> None:
+        raise sandbox.SandboxError("the sandbox worker died")
+
+    monkeypatch.setattr(sandbox.Sandbox, "run", broken)
+    with pytest.raises(sandbox.SandboxError, match="died"):
+        engine.grade(ROOT / "reference", registry.select(ITEMS))
+    assert not _oracle_processes()
