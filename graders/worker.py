@@ -640,10 +640,10 @@ def _check_result(data: bytes, req: dict[str, Any]) -> bytes:
     if not isinstance(outputs, list) or len(outputs) > int(req["max_outputs"]):
         raise ValueError(f"more than {req['max_outputs']} outputs")
     names = [o[0] if isinstance(o, list) and len(o) == 2 else None for o in outputs]
-    if not all(isinstance(n, str) and n.isidentifier() for n in names) or len(set(names)) < len(
-        names
-    ):
+    if not all(isinstance(n, str) and n.isidentifier() for n in names):
         raise ValueError("an output has an invalid name")
+    if len(set(names)) < len(names):
+        raise ValueError("an output has an invalid name (a repeated one)")
     sizes = [o[1] for o in outputs]
     if not all(type(n) is int and n >= 0 for n in sizes) or sum(sizes) != len(data) - end - 1:
         raise ValueError("the outputs do not match the sizes their status declares")

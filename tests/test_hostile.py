@@ -650,7 +650,7 @@ def _recorded(res: Path) -> dict[str, bytes]:
 
 
 def test_freeze_records_checked_plain_results_only(tmp_path: Path) -> None:
-    run = _running(tmp_path, [0, 1, 2, 3, 4, 5, 6, 7])
+    run = _running(tmp_path, [0, 1, 2, 3, 4, 5, 6, 7, 8])
     out, res = run.box / "out", Path(run.req["workdir"]) / "res"
     good = _npy(np.arange(3.0))
     plan: list[Any] = [
@@ -662,6 +662,7 @@ def test_freeze_records_checked_plain_results_only(tmp_path: Path) -> None:
         _result({"ok": False, "error": "ValueError: nope"}),
         None,  # no result file at all
         "oversized",
+        _result({"ok": True, "outputs": [["out", len(good)], ["out", len(good)]]}, good, good),
     ]
     (tmp_path / "elsewhere").write_bytes(plan[0])
     for k, what in enumerate(plan):
@@ -680,7 +681,7 @@ def test_freeze_records_checked_plain_results_only(tmp_path: Path) -> None:
         if k == 0:  # a later rewrite of a recorded case does not reach res/
             (out / "res").write_bytes(_result({"ok": False, "error": "rewritten"}))
     got = _recorded(res)
-    assert sorted(got) == ["0", "1", "2", "3", "4", "5", "7"] and run.done == list(range(8))
+    assert sorted(got) == ["0", "1", "2", "3", "4", "5", "7", "8"] and run.done == list(range(9))
     assert got["0"] == plan[0]
     assert "could not be opened safely" in json.loads(got["1"])["error"]  # (a link)
     assert "do not match" in json.loads(got["2"])["error"]
@@ -688,6 +689,7 @@ def test_freeze_records_checked_plain_results_only(tmp_path: Path) -> None:
     assert "invalid name" in json.loads(got["4"])["error"]
     assert json.loads(got["5"]) == {"ok": False, "error": "ValueError: nope"}
     assert "larger than" in json.loads(got["7"])["error"]
+    assert "repeated" in json.loads(got["8"])["error"]
     for fd in (*run.acks, *run.dirs):
         os.close(fd)
 
