@@ -153,7 +153,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 
 def cmd_repro(args: argparse.Namespace) -> int:
-    from graders import engine, oracle, registry
+    from graders import engine, judge, oracle, registry
     from graders.registry import build_cases
     from graders.sandbox import Sandbox
 
@@ -169,15 +169,14 @@ def cmd_repro(args: argparse.Namespace) -> int:
     if case is None:
         names = ", ".join(c.name for c in cases)
         raise UsageError(f"{item.name} has no case '{args.case}' (cases: {names})")
-    paths = engine.check_submission(args.submission, [item])
+    problems = engine.find_modules(args.submission, [item])
     dev = oracle.resolve_device(args.device)
-    with Sandbox(parallel=1) as sandbox:
-        job = engine.make_job(item.name, [(item, [case])], paths[item.module])
-        run = sandbox.run([job])
+    p = engine.Plan(item, [case], 0)
+    with Sandbox(parallel=1) as box:
+        got = engine.run(box, [p], args.submission.resolve(), problems)[item.name].result().cases[0]
     exp = item.oracle(case, dev)
-    result = engine.judge(
-        item, case, run[job.key].cases[0], exp, dev, args.submission.resolve(), args.seed
-    )
+    repro = engine.repro_command(str(args.submission), item, case, args.seed)
+    result = judge.judge_case(item, case, got, exp, dev, repro)
     np.set_printoptions(precision=10, threshold=200, linewidth=110)
     print(f"item {item.name}  case {case.name}  [{case.category}]  seed {case.seed}  device {dev}")
     for i, a in enumerate(case.args):
@@ -186,7 +185,6 @@ def cmd_repro(args: argparse.Namespace) -> int:
         print(f"{k} = {v!r}")
     for name, value in exp.items():
         print(f"expected {name} (torch) =\n{np.asarray(value)!r}")
-    got = run[job.key].cases[0]
     for name, value in got.outputs.items():
         print(f"got {name} (student) =\n{value!r}")
     if got.error:

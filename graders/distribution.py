@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from graders.compare import Verdict, compare_array, register_check, tolerance
+from graders.judge import Verdict, compare_array, tolerance
 
 ALPHA = 1e-6  # per test; sample sizes are >= 1e4 so real mistakes give p-values << ALPHA
 
@@ -180,7 +180,6 @@ def _flag(got: dict[str, np.ndarray], name: str) -> bool:
     return type(value) is np.ndarray and value.shape == () and value.dtype == bool and bool(value)
 
 
-@register_check("initializer")
 def check_initializer(
     expected: dict[str, Any],
     got: dict[str, np.ndarray],
@@ -194,16 +193,18 @@ def check_initializer(
         for k, v in expected.items()
     }
     t = got.get("tensor")
-    if type(t) is not np.ndarray or "same" not in got:
+    if type(t) is not np.ndarray or "returned_is_input" not in got:
         return Verdict(False, "no array came back")
     if t.shape != tuple(np.asarray(exp["shape"]).tolist()):
         return Verdict(False, f"the array changed shape to {t.shape}")
-    if not bool(got["same"]):
+    if not _flag(got, "returned_is_input"):
         return Verdict(
             False,
             "did not return the array it was given (fill `tensor` in place "
             "and return it, as torch.nn.init does)",
         )
+    if t.dtype.kind != "f":
+        return Verdict(False, f"the array's dtype changed to {t.dtype}")
     if np.isnan(t).any() and exp["dist"] != "exact":
         return Verdict(False, f"{int(np.isnan(t).sum())} of {t.size} elements were not written")
     if "global_draw" in got and not np.array_equal(got["global_draw"], exp["global_draw"]):
@@ -213,12 +214,15 @@ def check_initializer(
             "`generator` argument instead",
         )
     if exp.get("random"):
-        if not _flag(got, "same_seed_repeats"):
+        same, again, other = (got.get(k) for k in ("repeat_same", "repeat_again", "repeat_other"))
+        if not all(type(a) is np.ndarray for a in (same, again, other)):
+            return Verdict(False, "the repeated calls returned no array")
+        if not np.array_equal(same, again, equal_nan=True):
             return Verdict(
                 False,
                 "the same seed gave a different array: draw only from the `generator` argument",
             )
-        if not _flag(got, "other_seed_differs"):
+        if same.shape == other.shape and np.array_equal(same, other, equal_nan=True):
             return Verdict(
                 False, "another seed gave the same array: the `generator` argument is ignored"
             )

@@ -1,118 +1,93 @@
-"""The pipeline: registry -> sandbox -> oracle -> compare -> score, for one submission.
+"""The pipeline for one submission, top to bottom: plan the cases, run them in the sandbox, get
+the expected values, judge, score.
 
-:func:`grade` is what the CLI, the tests and the batch grader call.  The sandbox's children run
-while the expected outputs are loaded from the cache or computed (``graders.expected``: by an
-oracle process, or in a thread of this one), and each item is judged as soon as both are in,
-between the children's replies.
+:func:`grade` is what the command line, the tests and the batch grader call.  Two things run
+beside this process's own work, each behind a future per item: the sandbox's children
+(:class:`~graders.sandbox.Sandbox`) and torch's expected values
+(:class:`~graders.oracle.Oracle`, from the cache or from a process of its own).  Items are judged
+in the order their runs finish.
 """
 
 from __future__ import annotations
 
-import collections
-import os
-import queue
+import contextlib
 import shlex
+import sys
 import time
+from concurrent.futures import Future, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from graders import compare, oracle, scan
-from graders.expected import OracleThread
-from graders.registry import Case, Item, build_cases
+from graders import judge, oracle, scan
+from graders.registry import MODULES, Case, Item, build_cases, plan_cases
 from graders.sandbox import CaseRun, ItemRun, Job, Sandbox
-from graders.score import CaseResult, ItemResult, SubmissionResult, classify
+from graders.sandbox.box import wire
+from graders.score import ItemResult, SubmissionResult
 
 PUBLIC_SEED = 20261122
 
 
 class SubmissionError(ValueError):
-    """The submission cannot be graded as given (bad path, missing module): exit 2."""
+    """The submission cannot be graded as given (bad path, no module at all): exit 2."""
 
 
 @dataclass
 class Plan:
-    """The cases each selected item will run."""
+    """The cases an item will run, and how many hidden ones were left out."""
 
     item: Item
     cases: list[Case]
     hidden_not_run: int
 
 
-def check_submission(submission: Path, items: list[Item]) -> dict[str, Path]:
-    """Paths of the modules the items need; SubmissionError with one clear line otherwise."""
+def plan(items: list[Item], seed: int, hidden_seed: int | None) -> list[Plan]:
+    """Every item's public cases, and its hidden ones when a hidden seed is given."""
+    return [
+        Plan(
+            item,
+            plan_cases(item, seed, hidden_seed),
+            0 if hidden_seed is not None else len(build_cases(item, 0, hidden=True)),
+        )
+        for item in items
+    ]
+
+
+def find_modules(submission: Path, items: list[Item]) -> dict[str, str | None]:
+    """For every student module: None if the submission has it, else why not (SubmissionError
+    if it has none of those the items need)."""
     if not submission.exists():
         raise SubmissionError(f"submission '{submission}' does not exist")
     if not submission.is_dir():
         raise SubmissionError(f"submission '{submission}' is not a directory of modules")
-    needed = list(dict.fromkeys(item.module for item in items))
-    paths = {m: submission / f"{m}.py" for m in needed}
-    missing = [f"{m}.py" for m, p in paths.items() if not p.is_file()]
-    if missing:
-        raise SubmissionError(
-            f"submission '{submission}' has no {', '.join(missing)} (use --only to grade a subset)"
-        )
-    for path in paths.values():
-        if not os.access(path, os.R_OK):
-            raise SubmissionError(f"cannot read '{path}'")
-    return paths
+    needed = dict.fromkeys(m for item in items for m in item.modules)
+    problems: dict[str, str | None] = {}
+    for module in dict.fromkeys([*needed, *MODULES]):
+        path = submission / f"{module}.py"
+        if not path.is_file():
+            problems[module] = f"{module}.py not found in the submission"
+        else:
+            try:
+                path.open("rb").close()
+                problems[module] = None
+            except OSError as exc:
+                problems[module] = f"{module}.py could not be read: {exc.strerror}"
+    if all(problems[m] for m in needed):
+        names = ", ".join(f"{m}.py" for m in needed)
+        raise SubmissionError(f"submission '{submission}' has none of {names}")
+    return problems
 
 
-def plan(items: list[Item], seed: int, hidden_seed: int | None) -> list[Plan]:
-    """Build every item's public cases, and hidden ones when a hidden seed is given."""
-    plans = []
-    for item in items:
-        cases = build_cases(item, seed, hidden=False)
-        hidden = build_cases(item, hidden_seed if hidden_seed is not None else 0, hidden=True)
-        plans.append(
-            Plan(
-                item,
-                cases + hidden if hidden_seed is not None else cases,
-                0 if hidden_seed is not None else len(hidden),
-            )
-        )
-    return plans
-
-
-# ----------------------------------------------------------------------------- encoding
-def _encode(value: Any, arrays: dict[str, np.ndarray], prefix: str) -> Any:
-    if isinstance(value, np.ndarray):
-        name = f"{prefix}_{len(arrays)}.npy"
-        if value.flags.c_contiguous or value.ndim < 2:
-            arrays[name] = np.array(value, order="C")  # (ascontiguousarray makes 0-d 1-d)
-            return {"npy": name}
-        if value.T.flags.c_contiguous:
-            arrays[name] = np.array(value.T, order="C")
-            return {"npy": name, "view": "T"}
-        base = np.zeros((*value.shape[:-1], 2 * value.shape[-1]), dtype=value.dtype)
-        base[..., ::2] = value
-        arrays[name] = base
-        return {"npy": name, "view": "step"}
-    if isinstance(value, tuple):
-        return {"tuple": [_encode(v, arrays, prefix) for v in value]}
-    if isinstance(value, list):
-        return [_encode(v, arrays, prefix) for v in value]
-    if isinstance(value, dict):
-        return {k: _encode(v, arrays, prefix) for k, v in value.items()}
-    if isinstance(value, (float, np.floating)):
-        return float(value) if np.isfinite(value) else {"float": str(float(value))}
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return value
-
-
+# ----------------------------------------------------------------------------- running
 #: Relative cost of one case in a child, by driver (measured on the reference: a plain call
-#: about 0.3 ms, an optimizer trajectory about 2 ms, an initializer case about 4 ms with its
-#: large arrays).  Used only to cut the work into chunks and to start the longest first.
+#: about 0.3 ms, an optimizer trajectory 2 ms, an initializer case 4 ms with its large arrays).
 CASE_COST = {"call": 1.0, "worked": 2.0, "optim": 6.0, "init": 12.0}
-#: A child runs consecutive items of one module until about this much work: a child costs a
-#: few milliseconds (fork, setup, the import of the module, exit), so few large chunks, the
-#: costliest first, keep both cores busy best (measured side by side: 700, about ten chunks
-#: for the whole course, 12% faster than 200).  Restarts are counted per item either way.
+#: A child runs consecutive items of one module up to about this much work: a child costs a
+#: few milliseconds (fork, setup, importing the module, exit), so a few large chunks, the
+#: costliest first, keep both cores busiest (measured: 700, about ten chunks, 12% faster than
+#: 200).  Restarts after a crash are still counted per item.
 CHUNK_COST = 700.0
 
 
@@ -120,41 +95,39 @@ def _cost(p: Plan) -> float:
     return CASE_COST.get(p.item.driver, 1.0) * len(p.cases)
 
 
-def make_job(key: str, items: list[tuple[Item, list[Case]]], path: Path) -> Job:
-    """Encode the cases of one or more items of a module for the child: arrays to ``.npy``,
-    the rest to JSON; each case names its item's function and driver."""
+def make_job(
+    key: str, plans: list[Plan], submission: Path, unavailable: dict[str, str] | None = None
+) -> Job:
+    """The cases of consecutive items of one module, encoded for the child (``box.wire``);
+    ``unavailable``: the modules the submission cannot give, and why (for the worked examples,
+    which import the student's other modules)."""
     arrays: dict[str, np.ndarray] = {}
-    encoded: list[dict[str, Any]] = []
-    owners: list[str] = []
-    for item, cases in items:
-        for case in cases:
-            k = len(encoded)
-            encoded.append(
-                {
-                    "index": k,
-                    "args": [_encode(a, arrays, f"c{k}") for a in case.args],
-                    "kwargs": {n: _encode(v, arrays, f"c{k}") for n, v in case.kwargs.items()},
-                    **{n: _encode(v, arrays, f"c{k}") for n, v in case.spec.items()},
-                    "_function": item.attr,
-                    "_driver": item.driver,
-                }
-            )
-            owners.append(item.name)
-    first = items[0][0]
+    cases: list[dict[str, Any]] = []
+    owners = []
+    for p in plans:
+        for case in p.cases:
+            k = len(cases)
+            fields = {"args": case.args, "kwargs": case.kwargs, **case.spec}
+            encoded = {name: wire.encode(v, arrays, f"c{k}") for name, v in fields.items()}
+            encoded.update(index=k, function=p.item.attr, driver=p.item.driver)
+            if unavailable:
+                encoded["unavailable"] = unavailable
+            cases.append(encoded)
+            owners.append(p.item.name)
     return Job(
         key=key,
-        module_path=path,
-        module_name=first.module,
-        function=first.attr,
-        driver=first.driver,
-        cases=encoded,
+        submission=submission,
+        module_name=plans[0].item.module,
+        cases=cases,
         arrays=arrays,
-        case_timeout=max(item.case_timeout for item, _ in items),
         owners=owners,
+        case_timeout=max(p.item.case_timeout for p in plans),
     )
 
 
-def make_jobs(plans: list[Plan], paths: dict[str, Path]) -> list[Job]:
+def make_jobs(
+    plans: list[Plan], submission: Path, unavailable: dict[str, str] | None = None
+) -> list[Job]:
     """Chunks of consecutive items of the same module, about CHUNK_COST of work each, the
     costliest first (so no long chunk is left to run alone at the end)."""
     chunks: list[list[Plan]] = []
@@ -170,53 +143,36 @@ def make_jobs(plans: list[Plan], paths: dict[str, Path]) -> list[Job]:
             chunks.append([p])
     chunks.sort(key=lambda chunk: -sum(_cost(p) for p in chunk))  # (stable: ties keep order)
     return [
-        make_job(f"job{n}", [(p.item, p.cases) for p in chunk], paths[chunk[0].item.module])
-        for n, chunk in enumerate(chunks)
+        make_job(f"job{n}", chunk, submission, unavailable) for n, chunk in enumerate(chunks)
     ]
 
 
-def split_run(job: Job, run: ItemRun) -> dict[str, ItemRun]:
-    """A chunk's run, item by item (the output tails are the chunk's)."""
-    out: dict[str, ItemRun] = {}
-    total = max(1, len(job.cases))
-    for name in dict.fromkeys(job.owners):
-        positions = [i for i, owner in enumerate(job.owners) if owner == name]
-        out[name] = ItemRun(
-            cases=[run.cases[i] for i in positions],
-            stdout_tail=run.stdout_tail,
-            stderr_tail=run.stderr_tail,
-            restarts=job.crashes.get(name, 0),
-            elapsed=run.elapsed * len(positions) / total,
-        )
-    return out
+def _not_run(p: Plan, why: str) -> Future[ItemRun]:
+    """A run that never happened: every case fails with ``why``."""
+    future: Future[ItemRun] = Future()
+    future.set_result(ItemRun(cases=[CaseRun(ok=False, error=why) for _ in p.cases]))
+    return future
+
+
+def run(
+    box: Sandbox, plans: list[Plan], submission: Path, problems: dict[str, str | None]
+) -> dict[str, Future[ItemRun]]:
+    """Submit the plans whose modules the submission has; the others fail with the reason."""
+    runnable = [p for p in plans if not any(problems[m] for m in p.item.modules)]
+    unavailable = {m: why for m, why in problems.items() if why}
+    futures = box.submit(make_jobs(runnable, submission, unavailable)) if runnable else {}
+    for p in plans:
+        why = next((problems[m] for m in p.item.modules if problems[m]), None)
+        if why is not None:
+            futures[p.item.name] = _not_run(p, why)
+    return futures
 
 
 # ----------------------------------------------------------------------------- feedback
-def _preview(value: Any) -> str:
-    if isinstance(value, np.ndarray):
-        flat = value.ravel()[:4]
-        vals = ", ".join(f"{v:.6g}" if value.dtype.kind == "f" else str(v) for v in flat)
-        more = ", ..." if value.size > 4 else ""
-        layout = "" if value.flags.c_contiguous or value.ndim < 2 else ", non-contiguous"
-        return f"{value.dtype} {tuple(value.shape)}{layout} [{vals}{more}]"
-    if isinstance(value, tuple):
-        return "(" + ", ".join(_preview(v) for v in value) + ")"
-    return repr(value)
-
-
-def describe_inputs(case: Case) -> str:
-    """Shape, dtype and a few values of each input, for the report."""
-    parts = [f"arg{i}: {_preview(a)}" for i, a in enumerate(case.args)]
-    parts += [f"{k}={_preview(v)}" for k, v in case.kwargs.items()]
-    shown = {k: v for k, v in case.spec.items() if k in ("shape", "seed", "steps", "dtype")}
-    parts += [f"{k}={_preview(v)}" for k, v in shown.items()]
-    return "; ".join(parts)
-
-
-def repro_command(submission: Path, item: Item, case: Case, seed: int) -> str:
-    """A one-line command that reruns just this case and prints everything about it."""
-    sub = shlex.quote(str(submission))
-    cmd = f"python -m graders repro {sub} {item.name} {shlex.quote(case.name)}"
+def repro_command(submission: str, item: Item, case: Case, seed: int) -> str:
+    """A command, runnable as pasted, that reruns just this case and prints everything."""
+    cmd = f"{shlex.quote(sys.executable)} -m graders repro {shlex.quote(submission)} "
+    cmd += f"{item.name} {shlex.quote(case.name)}"
     if seed != PUBLIC_SEED:
         cmd += f" --seed {seed}"
     if case.hidden:
@@ -224,142 +180,33 @@ def repro_command(submission: Path, item: Item, case: Case, seed: int) -> str:
     return cmd
 
 
-# ----------------------------------------------------------------------------- the pipeline
-def judge(
-    item: Item,
-    case: Case,
-    run: CaseRun,
-    exp: dict[str, Any],
-    device: str,
-    submission: Path,
-    seed: int,
-) -> CaseResult:
-    """Turn a case's run and expected outputs into a CaseResult (a failing case also gets a
-    description of its inputs)."""
-    common: dict[str, Any] = {
-        "name": case.name,
-        "category": str(case.category),
-        "weight": case.weight,
-        "hidden": case.hidden,
-        "repro": repro_command(submission, item, case, seed),
-    }
-    if "raises" in exp and item.check != "raises":
-        check = compare.CHECKS["raises"]
-    else:
-        check = compare.CHECKS[item.check]
-    if not run.ok:
-        if "raises" in exp and run.error and run.error.startswith(str(exp["raises"])):
-            return CaseResult(passed=True, status="passed", **common)
-        status = classify(run.error)
-        return CaseResult(
-            passed=False,
-            status=status,
-            message=run.error or "",
-            inputs=describe_inputs(case),
-            **common,
-        )
-    verdict = check(exp, run.outputs, case.tolerance or item.tolerance, device, case.data)
-    return CaseResult(
-        passed=verdict.passed,
-        status="passed" if verdict.passed else "failed",
-        message=verdict.message,
-        details=verdict.details,
-        inputs="" if verdict.passed else describe_inputs(case),
-        **common,
-    )
-
-
-def _item_result(
+def _judged(
     p: Plan,
-    run: ItemRun,
-    expected: list[dict[str, Any]],
-    dev: str,
-    submission: Path,
+    run: Future[ItemRun],
+    expected: Future[oracle.Expected],
+    device: str,
+    shown: str,
     seed: int,
 ) -> ItemResult:
-    """Judge every case of an item and gather what the sandbox saw."""
-    cases = [
-        judge(p.item, case, r, exp, dev, submission, seed)
-        for case, r, exp in zip(p.cases, run.cases, expected, strict=True)
-    ]
-    import_errors = {c.message for c in cases if c.message.startswith("the module failed")}
-    return ItemResult(
-        name=p.item.name,
-        points=p.item.points,
-        cases=cases,
-        hidden_not_run=p.hidden_not_run,
-        stdout_tail=run.stdout_tail,
-        stderr_tail=run.stderr_tail,
-        note=import_errors.pop() if import_errors else "",
-        elapsed=round(run.elapsed, 3),
-    )
-
-
-class _Judging:
-    """Items judged as soon as both their run and their expected outputs are in: in the
-    sandbox's idle moments while children work, then as the oracle delivers the rest."""
-
-    def __init__(
-        self, plans: list[Plan], truth: OracleThread, device: str, submission: Path, seed: int
-    ) -> None:
-        self.plans, self.truth = plans, truth
-        self.device, self.submission, self.seed = device, submission, seed
-        self.by_name = {p.item.name: p for p in plans}
-        self.runs: dict[str, ItemRun] = {}
-        self.done: dict[str, ItemResult] = {}
-        self.ready: collections.deque[str] = collections.deque()
-        self.oracle_over = False
-
-    def add_run(self, name: str, run: ItemRun) -> None:
-        self.runs[name] = run
-        if name in self.truth.expected:
-            self.ready.append(name)
-
-    def _take(self, block: bool) -> None:
-        """Note the items the oracle has finished (at most one if ``block``)."""
-        while not self.oracle_over:
-            try:
-                name = self.truth.done.get(block=block)
-            except queue.Empty:
-                return
-            if name is None:
-                self.oracle_over = True
-            elif name in self.runs:
-                self.ready.append(name)
-            if block:
-                return
-
-    def step(self) -> bool:
-        """Judge one item that is ready; False if none is (yet)."""
-        self._take(block=False)
-        while self.ready and self.ready[0] in self.done:
-            self.ready.popleft()
-        if not self.ready:
-            return False
-        p = self.by_name[self.ready.popleft()]
-        self.done[p.item.name] = _item_result(
-            p,
-            self.runs[p.item.name],
-            self.truth.expected[p.item.name],
-            self.device,
-            self.submission,
-            self.seed,
+    """Judge one item; a failure of the grader itself (an oracle's error, a check's) fails
+    this item alone, and says so."""
+    try:
+        result = judge.judge_item(
+            p.item,
+            p.cases,
+            run.result(),
+            expected.result(),
+            device,
+            lambda case: repro_command(shown, p.item, case, seed),
         )
-        return True
-
-    def finish(self) -> list[ItemResult]:
-        """Every run is in: judge the rest as the oracle delivers it; the results in plan
-        order (the oracle's error, if any, raised)."""
-        while True:
-            while self.step():
-                pass
-            if self.oracle_over:
-                break
-            self._take(block=True)
-        self.truth.finish()
-        return [self.done[p.item.name] for p in self.plans]
+    except Exception as exc:  # noqa: BLE001 (any error of ours: the item, not the grading)
+        result = ItemResult(name=p.item.name, points=p.item.points, cases=[])
+        result.note = f"grader error: {type(exc).__name__}: {exc}"
+    result.hidden_not_run = p.hidden_not_run
+    return result
 
 
+# ----------------------------------------------------------------------------- the pipeline
 def grade(
     submission: Path,
     items: list[Item],
@@ -368,50 +215,43 @@ def grade(
     hidden_seed: int | None = None,
     device: str = "cpu",
     use_cache: bool = True,
-    parallel: int | None = None,
     sandbox: Sandbox | None = None,
+    truth: oracle.Oracle | None = None,
 ) -> SubmissionResult:
-    """Grade ``submission`` on ``items``: the one entry point of the engine.
-
-    ``sandbox``: one already started (its zygote needs about 0.1 s: the command line starts it
-    before loading the rest of the grader); it is closed here either way."""
+    """Grade ``submission`` on ``items``: the engine's one entry point.  A ``sandbox`` or an
+    oracle (``truth``) given by the caller is used and left open (a class is graded in one)."""
     t0 = time.perf_counter()
-    try:
-        submission = submission.resolve()
-        paths = check_submission(submission, items)
-        dev = oracle.resolve_device(device)
-        if sandbox is None:
-            sandbox = Sandbox(parallel=parallel)  # the zygote starts while the cases are built
-        plans = plan(items, seed, hidden_seed)
-    except BaseException:
-        if sandbox is not None:
-            sandbox.close()
-        raise
-    truth = OracleThread(plans, dev, oracle.CACHE_DIR if use_cache else None, (seed, hidden_seed))
-    truth.start()
-    judging = _Judging(plans, truth, dev, submission, seed)
-    try:
-        with sandbox:
-            # Scanning and encoding overlap with the zygote's start-up too.
-            cache_dir = oracle.CACHE_DIR if use_cache else None
-            findings = [str(f) for p in paths.values() for f in scan.scan_file(p, cache_dir)]
-            jobs = make_jobs(plans, paths)
-            by_key = {job.key: job for job in jobs}
-            truth.allow_cache(sandbox.cache_safe)
-
-            def on_finish(key: str, run: ItemRun) -> None:
-                for name, item_run in split_run(by_key[key], run).items():
-                    judging.add_run(name, item_run)
-
-            sandbox.run(jobs, between=judging.step, on_finish=on_finish)
-            layers = dict(sandbox.layers)
-    except BaseException:
-        truth.abandon()
-        raise
-    results = judging.finish()
-    return SubmissionResult(
-        submission=str(submission),
-        items=results,
+    shown = str(submission)
+    dev = oracle.resolve_device(device)
+    problems = find_modules(submission, items)
+    plans = plan(items, seed, hidden_seed)  # 1. plan the cases
+    with contextlib.ExitStack() as stack:
+        box = sandbox or stack.enter_context(Sandbox())
+        torch_side = truth or stack.enter_context(oracle.Oracle(dev))
+        runs = run(box, plans, submission.resolve(), problems)  # 2. run them in the sandbox
+        cache = oracle.ExpectedCache(oracle.CACHE_DIR if use_cache and box.cache_safe else None)
+        expected = torch_side.submit(  # 3. the expected values, meanwhile
+            [(p.item, p.cases) for p in plans], (seed, hidden_seed), cache
+        )
+        by_future = {runs[p.item.name]: p for p in plans}
+        judged = {  # 4. judge, as the runs finish
+            by_future[f].item.name: _judged(
+                by_future[f], f, expected[by_future[f].item.name], dev, shown, seed
+            )
+            for f in as_completed(by_future)
+        }
+        layers = box.layers
+    cache_dir = oracle.CACHE_DIR if use_cache else None
+    graded = dict.fromkeys(m for item in items for m in item.modules)
+    findings = [
+        str(f)
+        for m in graded
+        if problems[m] is None
+        for f in scan.scan_file(submission / f"{m}.py", cache_dir)
+    ]
+    return SubmissionResult(  # 5. score (the results hold the credit rule)
+        submission=shown,
+        items=[judged[p.item.name] for p in plans],
         environment=oracle.versions(dev),
         sandbox=layers,
         seed=seed,

@@ -1,19 +1,26 @@
-"""Phase 3, oracle: torch computes the expected outputs, in float64, in the grader's process.
+"""Phase 3, oracle: torch computes the expected outputs, in float64, never where student code
+runs.
 
 ``--device`` picks where: ``cpu``, ``cuda`` or ``auto`` (CUDA when present).  On CUDA, TF32 is
-switched off so float64/float32 matmuls are what they claim to be.  Expected values are cached on
-disk (``.grader-cache/``), keyed by torch version, device, item, the registry's source and the
-cases' inputs, so a second run of the same grade need not import torch at all.
+switched off so float64/float32 matmuls are what they claim to be.  :class:`Oracle` hands out one
+future per item: done at once from the on-disk cache (``.grader-cache/``), or computed by a
+process of its own (torch's import and the oracles' Python work run beside the sandbox's
+children, not in the grader's interpreter).  The cache key covers everything that decides an
+expected value: torch's version, the device, the item, its cases' inputs and every source file
+on the oracle's side (:data:`ORACLE_SOURCES`), so a second run of the same grade need not import
+torch at all, and no change to the oracle can leave a stale value.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import io
+import multiprocessing
 import os
 import pickle
 import platform
 import sys
+from concurrent.futures import Future
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -100,27 +107,35 @@ def numpy(t: torch_t.Tensor, like: Any = None) -> np.ndarray:
     return np.asarray(out)
 
 
-# --------------------------------------------------------------------------------- caching
+# --------------------------------------------------------------------------------- the cache
+Expected = list[dict[str, Any]]  # an item's expected outputs, case by case
+GRADERS = Path(__file__).resolve().parent
+#: Every file whose content can change an expected value.
+ORACLE_SOURCES: tuple[Path, ...] = (
+    GRADERS / "oracle.py",
+    GRADERS / "objectives.py",
+    *sorted((GRADERS / "registry").rglob("*.py")),
+)
+
+
 @cache
 def _torch_version() -> str:
     return metadata.version("torch")
 
 
 @cache
-def _source_hash(module: str) -> str:
+def source_hash(sources: tuple[Path, ...] = ORACLE_SOURCES) -> str:
+    """A hash of the oracle's source files (their names and contents)."""
     h = hashlib.sha256()
-    for name in (f"registry/{module}.py", "oracle.py"):
-        path = REPO / "graders" / name
-        if path.exists():
-            h.update(path.read_bytes())
+    for path in sources:
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()[:16]
 
 
 def cache_key(item: Item, cases: list[Case], device: str) -> str:
     """Identifies an item's expected outputs: torch version, device, sources, inputs."""
     h = hashlib.sha256()
-    h.update(f"{_torch_version()}|{device}|{item.name}|".encode())
-    h.update(_source_hash(item.module).encode())
+    h.update(f"{_torch_version()}|{device}|{item.name}|{source_hash()}|".encode())
     for case in cases:
         h.update(case.name.encode())
         # Inputs by value (pickle is only hashed here, never loaded): C-speed and deterministic.
@@ -129,75 +144,112 @@ def cache_key(item: Item, cases: list[Case], device: str) -> str:
 
 
 class ExpectedCache:
-    """Expected outputs of whole items on disk: per item and inputs, one file holding a JSON
-    index (name, dtype, shape, offset of every array) and the arrays' raw bytes.  No pickles;
-    loading is one read and a few ``frombuffer`` views."""
+    """Expected outputs of whole items on disk: one ``.npz`` per item and inputs (case ``k``'s
+    output ``name`` is the member ``k/name``), read and written by NumPy, no pickles."""
 
     def __init__(self, directory: Path | None) -> None:
         self.directory = directory
 
     def _path(self, key: str) -> Path | None:
-        return None if self.directory is None else self.directory / f"{key}.bin"
+        return None if self.directory is None else self.directory / f"{key}.npz"
 
-    def empty(self) -> bool:
-        """Whether there is no entry at all (a first run: every expected value is computed)."""
-        if self.directory is None or not self.directory.is_dir():
-            return True
-        return not any(p.suffix == ".bin" for p in self.directory.iterdir())
-
-    def has(self, key: str) -> bool:
-        """Whether an entry for ``key`` exists (it may still fail to load)."""
+    def load(self, key: str, n_cases: int) -> Expected | None:
+        """The item's expected outputs, or None (absent, unreadable or not for n_cases)."""
         path = self._path(key)
-        return path is not None and path.is_file()
-
-    def load(self, key: str) -> list[dict[str, Any]] | None:
-        path = self._path(key)
-        if path is None:
+        if path is None or not path.is_file():
             return None
+        out: Expected = [{} for _ in range(n_cases)]
         try:
-            data = path.read_bytes()
-            hlen = int.from_bytes(data[:8], "little")
-            index = json.loads(data[8 : 8 + hlen])
-            base = 8 + hlen
-            out = []
-            for entries in index:
-                case = {}
-                for name, dtype, shape, offset, size in entries:
-                    raw = data[base + offset : base + offset + size]
-                    case[name] = np.frombuffer(raw, dtype=np.dtype(dtype)).reshape(shape)
-                out.append(case)
-            return out
-        except (OSError, ValueError, TypeError, KeyError, IndexError):
+            with np.load(path, allow_pickle=False) as npz:
+                for member in npz.files:
+                    k, name = member.split("/", 1)
+                    out[int(k)][name] = npz[member]
+        except (OSError, ValueError, IndexError, KeyError):
             return None
+        return out
 
-    def store(self, key: str, expected: list[dict[str, Any]]) -> None:
+    def store(self, key: str, expected: Expected) -> None:
         path = self._path(key)
         if path is None:
             return
-        index, chunks, offset = [], [], 0
-        for exp in expected:
-            entries = []
-            for name, value in exp.items():
-                arr = np.asarray(value)  # (ascontiguousarray would make 0-d arrays 1-d)
-                if arr.dtype.hasobject:
-                    return  # not cacheable; recomputed next time
-                raw = arr.tobytes()
-                entries.append([name, arr.dtype.str, list(arr.shape), offset, len(raw)])
-                chunks.append(raw)
-                offset += len(raw)
-            index.append(entries)
-        header = json.dumps(index).encode()
+        arrays = {f"{k}/{name}": np.asarray(v) for k, case in enumerate(expected) for name, v in case.items()}
+        if any(a.dtype.hasobject for a in arrays.values()):
+            return  # not cacheable; computed again next time
+        buf = io.BytesIO()
+        np.savez(buf, **arrays)  # type: ignore[arg-type]
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            with open(tmp, "wb") as f:
-                f.write(len(header).to_bytes(8, "little") + header)
-                f.writelines(chunks)
+            tmp.write_bytes(buf.getvalue())
             tmp.replace(path)
         except OSError as exc:  # a read-only checkout: grading goes on without the cache
             print(f"note: could not write the oracle cache ({exc.strerror})", file=sys.stderr)
 
 
-def compute_expected(item: Item, cases: list[Case], device: str) -> list[dict[str, Any]]:
-    """Run the item's oracle on every case (torch imported on first use)."""
-    return [item.oracle(case, device) for case in cases]
+# --------------------------------------------------------------------------------- computing
+def compute(name: str, seeds: tuple[int, int | None], device: str, cache_dir: str | None) -> Expected:
+    """Item ``name``'s expected outputs for the cases of ``seeds`` (public, hidden), stored in
+    the cache directory if one is given.  Runs in the oracle's process."""
+    from graders import registry
+
+    item = registry.BY_NAME[name]
+    cases = registry.plan_cases(item, *seeds)
+    expected = [item.oracle(case, device) for case in cases]
+    ExpectedCache(Path(cache_dir) if cache_dir else None).store(
+        cache_key(item, cases, device), expected
+    )
+    return expected
+
+
+def _warm_up() -> None:
+    """The oracle process imports torch and the registry as soon as it starts."""
+    torch()
+    import graders.registry  # noqa: F401
+
+
+class Oracle:
+    """Expected outputs, one future per item: from the cache, or from the oracle's process
+    (started on the first item the cache lacks, and kept until :meth:`close`)."""
+
+    def __init__(self, device: str) -> None:
+        self.device = device
+        self._pool: Any = None
+
+    def submit(
+        self, items: list[tuple[Item, list[Case]]], seeds: tuple[int, int | None], cache: ExpectedCache
+    ) -> dict[str, Future[Expected]]:
+        futures: dict[str, Future[Expected]] = {}
+        for item, cases in items:
+            future: Future[Expected] = Future()
+            futures[item.name] = future
+            stored = cache.load(cache_key(item, cases, self.device), len(cases))
+            if stored is not None:
+                future.set_result(stored)
+                continue
+            cache_dir = None if cache.directory is None else str(cache.directory)
+            self._process().apply_async(
+                compute,
+                (item.name, seeds, self.device, cache_dir),
+                callback=future.set_result,
+                error_callback=future.set_exception,
+            )
+        return futures
+
+    def _process(self) -> Any:
+        if self._pool is None:
+            context = multiprocessing.get_context("spawn")
+            self._pool = context.Pool(1, initializer=_warm_up)
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the oracle's process, whatever it is doing."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    def __enter__(self) -> Oracle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

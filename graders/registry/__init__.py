@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from graders.judge import Verdict, check_allclose
+
 
 class Category(StrEnum):
     """What a case exercises; the category sets its weight in the partial credit."""
@@ -57,7 +59,7 @@ class Case:
     data: dict[str, Any] = field(default_factory=dict)
     hidden: bool = False
     seed: int = 0
-    tolerance: str | None = None  # key into compare.TOLERANCES; the item's if None
+    tolerance: str | None = None  # key into judge.TOLERANCES; the item's if None
 
     @property
     def weight(self) -> float:
@@ -68,6 +70,8 @@ class Case:
 CaseBuilder = Callable[[np.random.Generator, bool], list[Case]]
 #: An oracle maps a case and a torch device to the expected outputs (NumPy arrays or scalars).
 Oracle = Callable[[Case, str], dict[str, Any]]
+#: A check compares (expected, got, tolerance key, device, case data) and says why not.
+Check = Callable[[dict[str, Any], dict[str, np.ndarray], str, str, dict[str, Any]], Verdict]
 
 
 @dataclass(frozen=True)
@@ -78,16 +82,22 @@ class Item:
     points: float
     cases: CaseBuilder
     oracle: Oracle
-    check: str = "allclose"  # a key of compare.CHECKS
-    driver: str = "call"  # a file of graders/drivers/
+    check: Check = check_allclose
+    driver: str = "call"  # a driver of graders/sandbox/box/drivers/
     tolerance: str = "default"
     case_timeout: float = 5.0
     description: str = ""
     function: str | None = None  # attribute in the module; defaults to the name's last part
+    needs: tuple[str, ...] = ()  # other student modules the item's code calls
 
     @property
     def module(self) -> str:
         return self.name.split(".", 1)[0]
+
+    @property
+    def modules(self) -> tuple[str, ...]:
+        """Every student module the item needs: its own first."""
+        return tuple(dict.fromkeys((self.module, *self.needs)))
 
     @property
     def attr(self) -> str:
@@ -124,6 +134,14 @@ def build_cases(item: Item, seed: int, hidden: bool) -> list[Case]:
     if len(set(names)) != len(names):
         raise ValueError(f"{item.name}: duplicate case names")
     return out
+
+
+def plan_cases(item: Item, seed: int, hidden_seed: int | None) -> list[Case]:
+    """The item's public cases for ``seed``, then its hidden ones when a hidden seed is given."""
+    cases = build_cases(item, seed, hidden=False)
+    if hidden_seed is not None:
+        cases += build_cases(item, hidden_seed, hidden=True)
+    return cases
 
 
 def _collect() -> tuple[Item, ...]:

@@ -29,9 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from graders import compare, oracle
-from graders.compare import Verdict
-from graders.drivers import optim as numpy_objectives
+from graders import judge, objectives, oracle
+from graders.judge import Verdict
 from graders.registry import Case, Category, Item
 
 C = Category
@@ -75,7 +74,7 @@ def alternating_source(rng: np.random.Generator, steps: int = STEPS) -> Source:
 
 
 def objective_source(name: str, rng: np.random.Generator, steps: int = STEPS) -> Source:
-    """Initial parameters and the data of an objective of ``numpy_objectives.OBJECTIVES``."""
+    """Initial parameters and the data of an objective of ``objectives.OBJECTIVES``."""
     base = name.split("+")[0]
     data: dict[str, np.ndarray]
     if base == "quadratic":
@@ -113,30 +112,10 @@ def objective_source(name: str, rng: np.random.Generator, steps: int = STEPS) ->
 
 # ------------------------------------------------------------------ torch side of objectives
 def _torch_objective(name: str, data: dict[str, Any], device: str) -> Callable[..., Any]:
+    """The objective's value in torch (the very formula the sandbox evaluates in NumPy)."""
     t = oracle.torch()
     d = {k: oracle.tensor(v, device) for k, v in data.items()}
-    base = name.split("+")[0]
-
-    def loss(ts: list[Any], k: int) -> Any:
-        if base == "quadratic":
-            x = ts[0]
-            return 0.5 * x @ d["a"] @ x - d["b"] @ x
-        if base == "rosenbrock":
-            x = ts[0]
-            return t.sum(5 * (x[1:] - x[:-1] ** 2) ** 2 + 0.05 * (1 - x[:-1]) ** 2)
-        if base == "mlp":
-            w1, b1, w2, b2 = ts
-            out = t.tanh(d["x"] @ w1.T + b1) @ w2.T + b2
-            return t.mean((out - d["y"]) ** 2)
-        if base == "embedding":
-            rows = ts[0][d["index"][k]]
-            return 0.5 * t.sum((rows - d["target"][k]) ** 2)
-        if base == "logistic":
-            z = d["x"] @ ts[0]
-            return t.mean(t.nn.functional.softplus(z) - d["y"] * z) + 0.05 * ts[0] @ ts[0]
-        raise ValueError(name)
-
-    return loss
+    return lambda ts, k: objectives.value(name, ts, k, d, t)
 
 
 # ================================================================================ state keys
@@ -218,7 +197,7 @@ def trajectory_case(
         spec["none_grad"] = spec["skipped"] = skipped
     if closure:
         spec["closure"] = True
-    data = {"check": "trajectory", "layout": numpy_objectives.layout(spec)}
+    data = {"check": "trajectory"}
     if hint:
         data["hint"] = hint
     return Case(label, category, kwargs=kwargs, spec=spec, data=data)
@@ -721,48 +700,24 @@ def lbfgs_cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
 
 
 # ================================================================================ oracle
-#: ``torch.optim.Optimizer`` methods wrapped by ``torch._disable_dynamo``.
-_DYNAMO_WRAPPED = ("add_param_group", "state_dict", "load_state_dict", "zero_grad")
-
-
 @contextmanager
 def torch_session() -> Iterator[None]:
-    """Eager float64 torch for the optimizer oracle, restored on exit.
-
-    * The default dtype is float64 meanwhile: torch keeps ASGD's ``eta``/``mu`` and the scalar
-      ``step`` tensors in it.
-    * ``Optimizer``'s API methods are wrapped by ``torch._disable_dynamo``, whose first call
-      imports ``torch._dynamo`` (1.5 s of CPU) only to opt out of ``torch.compile``; nothing is
-      compiled here, so each is marked as already disabled (the wrapper then calls the method
-      itself).  :func:`torch_step` likewise skips ``step``'s profiling/dynamo wrappers.
-    """
+    """Float64 by default meanwhile (torch keeps ASGD's ``eta``/``mu`` and the scalar ``step``
+    tensors in the default dtype), restored on exit."""
     t = oracle.torch()
     old = t.get_default_dtype()
-    marked = []
-    for name in _DYNAMO_WRAPPED:
-        raw = getattr(getattr(t.optim.Optimizer, name), "__wrapped__", None)
-        if raw is not None and getattr(raw, "__dynamo_disable", None) is None:
-            setattr(raw, "__dynamo_disable", raw)
-            marked.append(raw)
     t.set_default_dtype(t.float64)
     try:
         yield
     finally:
         t.set_default_dtype(old)
-        for raw in marked:
-            if getattr(raw, "__dynamo_disable", None) is raw:
-                delattr(raw, "__dynamo_disable")
 
 
 def torch_step(opt: Any, closure: Callable[[], Any] | None = None) -> Any:
-    """``opt.step(closure)`` without its wrappers (step hooks, profiler, dynamo graph breaks,
-    which import ``torch._dynamo``), under ``no_grad`` as the wrapper would run it."""
-    t = oracle.torch()
-    fn = type(opt).step
-    while hasattr(fn, "__wrapped__"):
-        fn = fn.__wrapped__
-    with t.no_grad():
-        return fn(opt) if closure is None else fn(opt, closure)
+    """``opt.step(closure)``: torch's public call.  (Its first call in a process imports
+    ``torch._dynamo``, about 1.9 s of CPU here, paid once by the oracle's process; no private
+    way around it is taken.)"""
+    return opt.step() if closure is None else opt.step(closure)
 
 
 def _torch_optimizer(name: str, params: Any, kwargs: Hyper) -> Any:
@@ -796,6 +751,20 @@ def _stack(rows: list[Any]) -> np.ndarray:
     if all(t.is_tensor(r) for r in rows):
         return np.asarray(t.stack(rows).cpu().numpy(), dtype=np.float64)
     return np.array([float(r) for r in rows], dtype=np.float64)
+
+
+def recorded(spec: dict[str, Any]) -> list[str]:
+    """What a trajectory case records each step, in the order the check looks at them: state
+    entries before the parameters (at one step the check names a state entry that diverged
+    before the parameter it moved), then the returned loss and the evaluation count."""
+    names = [f"p{i}__{key}" for i, entries in enumerate(spec["record"]) for key, _ in entries]
+    names += [f"p{i}__has_state" for i in spec.get("skipped") or []]
+    names += [f"p{i}" for i in range(len(spec["init"]))]
+    if spec.get("closure") or spec["mode"] == "lbfgs":
+        names.append("loss")
+    if spec["mode"] == "lbfgs":
+        names.append("evaluations")
+    return names
 
 
 class TorchRun:
@@ -876,8 +845,7 @@ class TorchRun:
                 self.set_grads(k)
                 torch_step(self.opt)
             self.snapshot()
-        stacked = {name: _stack(rows) for name, rows in self.rows.items()}
-        return {"trajectory": numpy_objectives.pack(stacked, numpy_objectives.layout(spec))}
+        return {name: _stack(self.rows[name]) for name in recorded(spec)}
 
 
 def trajectory_oracle(name: str, case: Case, device: str) -> dict[str, Any]:
@@ -1258,7 +1226,7 @@ def _first_divergence(
         return None
     step = int(np.argmax(bad.reshape(bad.shape[0], -1).any(axis=1))) if bad.ndim else 0
     at = (step,) if e.ndim else ()
-    v = compare.compare_array("out", np.asarray(e[at]), np.asarray(g[at]), rtol, atol)
+    v = judge.compare_array("out", np.asarray(e[at]), np.asarray(g[at]), rtol, atol)
     return step, v
 
 
@@ -1270,7 +1238,7 @@ def _stacked(
     if g is None:
         return Verdict(False, f"{_describe(name)} is missing from the driver's output")
     if type(g) is not np.ndarray or g.shape != e.shape or g.dtype != e.dtype:
-        v = compare.compare_array(name, e, g, rtol, atol)
+        v = judge.compare_array(name, e, g, rtol, atol)
         return Verdict(False, f"{_describe(name)}: {v.message}", v.details)
     return None
 
@@ -1288,7 +1256,7 @@ def check_trajectory(
     diverged: dict[str, int] = {}
     for order, (name, exp) in enumerate(expected.items()):
         e = np.asarray(exp)
-        rtol, atol = compare.tolerance(tol, e.dtype, device)
+        rtol, atol = judge.tolerance(tol, e.dtype, device)
         problem = _stacked(name, e, got, rtol, atol)
         if problem is not None:
             return problem
@@ -1327,10 +1295,10 @@ def check_minimiser(
 ) -> Verdict:
     """After the last call, L-BFGS must sit at the quadratic's minimiser A^{-1} b."""
     e = np.asarray(expected["minimiser"])
-    rtol, atol = compare.tolerance(tol, e.dtype, device)
+    rtol, atol = judge.tolerance(tol, e.dtype, device)
     if "p0" not in got or got["p0"].ndim != 2 or got["p0"].shape[1:] != e.shape:
         return Verdict(False, "parameter 0's trajectory is missing or has the wrong shape")
-    v = compare.compare_array("out", e, got["p0"][-1], rtol, atol)
+    v = judge.compare_array("out", e, got["p0"][-1], rtol, atol)
     if v.passed:
         return v
     return Verdict(False, f"did not converge to the minimiser A^-1 b: {v.message}", v.details)
@@ -1346,8 +1314,12 @@ def check_wolfe(
     """Each call (max_iter=1) moves x to x + t d with t meeting the strong Wolfe conditions:
     f(x + t d) <= f(x) + c1 t g.d and |g(x + t d).d| <= c2 |g.d|, c1 = 1e-4, c2 = 0.9."""
     c1, c2 = 1e-4, 0.9
-    fn = numpy_objectives.OBJECTIVES[case_data["objective"]]
-    data = case_data["objective_data"]
+    objective, data = case_data["objective"], case_data["objective_data"]
+
+    def fn(xs: list[np.ndarray], k: int, data: dict[str, Any]) -> tuple[float, list[Any]]:
+        value = objectives.value(objective, xs, k, data)
+        return float(value), objectives.grad(objective, xs, k, data)
+
     for name in ("p0", "p0__d", "p0__t"):
         if name not in got or got[name].shape[0] != np.asarray(expected["p0"]).shape[0]:
             return Verdict(False, f"{_describe(name)} is missing or has the wrong shape")
@@ -1406,8 +1378,8 @@ def check_api(
         if name not in got:
             return Verdict(False, f"{what.get(name, name)}: missing")
         g = got[name]
-        rtol, atol = compare.tolerance("default", e.dtype, device)
-        v = compare.compare_array("out", e, g, rtol, atol)
+        rtol, atol = judge.tolerance("default", e.dtype, device)
+        v = judge.compare_array("out", e, g, rtol, atol)
         if not v.passed:
             label = what.get(name) or f"{name.replace('grad_p', 'grad of parameter ')}"
             index = v.details.get("index") or []
@@ -1420,7 +1392,7 @@ def check_api(
         if mine not in got or ref not in got or got[mine].shape != got[ref].shape:
             return Verdict(False, f"{_describe(mine)}: missing from the driver's output")
         e = got[ref]
-        rtol, atol = compare.tolerance("default", e.dtype, device)
+        rtol, atol = judge.tolerance("default", e.dtype, device)
         hit = _first_divergence(e, got[mine], rtol, atol)
         if hit is not None:
             step, v = hit
@@ -1442,7 +1414,6 @@ CHECKS = {
 }
 
 
-@compare.register_check("optimizer")
 def check_optimizer(
     expected: dict[str, Any],
     got: dict[str, np.ndarray],
@@ -1450,34 +1421,9 @@ def check_optimizer(
     device: str,
     case_data: dict[str, Any],
 ) -> Verdict:
-    """Dispatch on the case's ``check``; the driver's ``problem`` (a structural error) first.
-
-    Trajectory cases come packed (one array per side, see ``drivers/optim.py``'s ``layout``) and
-    are unpacked into their named entries here.
-    """
+    """Dispatch on the case's ``check``; the driver's ``problem`` (a structural error) first."""
     if "problem" in got:
         return Verdict(False, str(got["problem"]))
-    if "layout" in case_data:
-        lay = [(str(n), tuple(int(k) for k in shape)) for n, shape in case_data["layout"]]
-        width = sum(math.prod(shape) for _, shape in lay)
-        packed = got.get("trajectory")
-        if (
-            type(packed) is not np.ndarray
-            or packed.ndim != 2
-            or packed.shape[1] != width
-            or packed.dtype != np.float64
-        ):
-            return Verdict(False, "the recorded trajectory did not come back whole")
-        if "trajectory" in expected:
-            whole = np.asarray(expected["trajectory"])
-            if case_data.get("check", "trajectory") == "trajectory" and whole.shape == packed.shape:
-                # Every entry is float64 under one tolerance: within it as a whole means within
-                # it entry by entry (the entry-by-entry search only names the first divergence).
-                rtol, atol = compare.tolerance(tol, packed.dtype, device)
-                if not _bad(whole, packed, rtol, atol).any():
-                    return Verdict(True)
-            expected = numpy_objectives.unpack(whole, lay)
-        got = numpy_objectives.unpack(packed, lay)
     return CHECKS[case_data.get("check", "trajectory")](expected, got, tol, device, case_data)
 
 
@@ -1504,7 +1450,7 @@ def _item(name: str, points: float, cases: Any, oracle_fn: Any, function: str, d
         points=points,
         cases=cases,
         oracle=oracle_fn,
-        check="optimizer",
+        check=check_optimizer,
         driver="optim",
         tolerance="loose",
         case_timeout=10.0,

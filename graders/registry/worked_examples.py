@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from graders import oracle
-from graders.compare import Verdict, check_allclose, register_check
+from graders.judge import Verdict, check_allclose
 from graders.registry import Case, Category, Item
 from graders.registry.optimizers import torch_session, torch_step
 
@@ -100,7 +100,6 @@ def _shown(value: np.ndarray, decimals: int) -> str:
     return text if value.ndim == 0 else f"[{text}]"
 
 
-@register_check("worked")
 def check_worked(
     expected: dict[str, Any],
     got: dict[str, np.ndarray],
@@ -632,7 +631,7 @@ def _item(
         points=points,
         cases=cases,
         oracle=partial(_oracle, recipe),
-        check="worked",
+        check=check_worked,
         driver="worked",
         tolerance=tolerance,
         description=description,

@@ -1,11 +1,12 @@
-"""Phase 4, compare: decide whether the student's outputs agree with the oracle's.
+"""Phase 4, judge: decide, grader-side, whether what the student's code returned agrees with
+the oracle, and turn each case into a :class:`~graders.score.CaseResult`.
 
-One helper converts once, then checks type, shape, dtype, the non-finite pattern and the values,
-and names the worst element ("student vs torch at [3, 1]: 0.25 vs 0.5").  Tolerances live in
-:data:`TOLERANCES`; the defaults are ``torch.testing.assert_close``'s for the dtype.  Every check
-returns a :class:`Verdict`; checks are looked up by name in :data:`CHECKS` so registry items
-choose one without touching the engine (optimizers register their trajectory check from
-``graders/registry/optimizers.py``).
+One helper, :func:`compare_array`, checks type, shape, dtype, the non-finite pattern and the
+values, and names the worst element ("student vs torch at [3, 1]: 0.25 vs 0.5").  Tolerances
+live in :data:`TOLERANCES`; the defaults are ``torch.testing.assert_close``'s for the dtype.  A
+check is a function ``(expected, got, tolerance, device, case_data) -> Verdict``; an item names
+its own (:func:`check_allclose` by default; a subject's special checks live with the subject in
+``graders/registry``).
 """
 
 from __future__ import annotations
@@ -13,9 +14,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from graders.score import CaseResult, ItemResult, classify
+
+if TYPE_CHECKING:
+    from graders.registry import Case, Item
+    from graders.sandbox import CaseRun, ItemRun
 
 #: (rtol, atol) by tolerance key, dtype and device.  'default' is torch.testing.assert_close's.
 TOLERANCES: dict[str, dict[str, tuple[float, float]]] = {
@@ -159,18 +166,83 @@ def check_raises(
     return Verdict(False, f"raised {names[0] if names else '?'}; torch raises {want}")
 
 
-Check = Callable[[dict[str, Any], dict[str, np.ndarray], str, str, dict[str, Any]], Verdict]
-CHECKS: dict[str, Check] = {
-    "allclose": check_allclose,
-    "raises": check_raises,
-}
+
+# ----------------------------------------------------------------------------- cases and items
+def _preview(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        flat = value.ravel()[:4]
+        vals = ", ".join(f"{v:.6g}" if value.dtype.kind == "f" else str(v) for v in flat)
+        more = ", ..." if value.size > 4 else ""
+        layout = "" if value.flags.c_contiguous or value.ndim < 2 else ", non-contiguous"
+        return f"{value.dtype} {tuple(value.shape)}{layout} [{vals}{more}]"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_preview(v) for v in value) + ")"
+    return repr(value)
 
 
-def register_check(name: str) -> Callable[[Check], Check]:
-    """Decorator: make a check available to registry items under ``name``."""
+def describe_inputs(case: Case) -> str:
+    """Shape, dtype and a few values of each input, for the report."""
+    parts = [f"arg{i}: {_preview(a)}" for i, a in enumerate(case.args)]
+    parts += [f"{k}={_preview(v)}" for k, v in case.kwargs.items()]
+    shown = {k: v for k, v in case.spec.items() if k in ("shape", "seed", "steps", "dtype")}
+    parts += [f"{k}={_preview(v)}" for k, v in shown.items()]
+    return "; ".join(parts)
 
-    def deco(fn: Check) -> Check:
-        CHECKS[name] = fn
-        return fn
 
-    return deco
+def judge_case(
+    item: Item, case: Case, run: CaseRun, exp: dict[str, Any], device: str, repro: str
+) -> CaseResult:
+    """A case's verdict from what the child returned and what torch expects (a failing case
+    also gets a description of its inputs)."""
+    common: dict[str, Any] = {
+        "name": case.name,
+        "category": str(case.category),
+        "weight": case.weight,
+        "hidden": case.hidden,
+        "repro": repro,
+    }
+    if not run.ok:
+        if "raises" in exp and run.error and run.error.startswith(str(exp["raises"])):
+            return CaseResult(passed=True, status="passed", **common)
+        return CaseResult(
+            passed=False,
+            status=classify(run.error),
+            message=run.error or "",
+            inputs=describe_inputs(case),
+            **common,
+        )
+    check = check_raises if "raises" in exp and item.check is not check_raises else item.check
+    verdict = check(exp, run.outputs, case.tolerance or item.tolerance, device, case.data)
+    return CaseResult(
+        passed=verdict.passed,
+        status="passed" if verdict.passed else "failed",
+        message=verdict.message,
+        details=verdict.details,
+        inputs="" if verdict.passed else describe_inputs(case),
+        **common,
+    )
+
+
+def judge_item(
+    item: Item,
+    cases: list[Case],
+    run: ItemRun,
+    expected: list[dict[str, Any]],
+    device: str,
+    repro: Callable[[Case], str],
+) -> ItemResult:
+    """Judge every case of an item and gather what the sandbox saw."""
+    results = [
+        judge_case(item, case, r, exp, device, repro(case))
+        for case, r, exp in zip(cases, run.cases, expected, strict=True)
+    ]
+    import_errors = {c.message for c in results if c.message.startswith("the module failed")}
+    return ItemResult(
+        name=item.name,
+        points=item.points,
+        cases=results,
+        stdout_tail=run.stdout_tail,
+        stderr_tail=run.stderr_tail,
+        note=import_errors.pop() if import_errors else "",
+        elapsed=round(run.elapsed, 3),
+    )

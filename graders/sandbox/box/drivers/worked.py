@@ -15,11 +15,10 @@ a scalar).
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import sys
 from collections.abc import Callable
 from functools import cache, partial
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,22 +26,24 @@ import numpy as np
 Values = dict[str, Any]
 
 
+#: Modules the grader knows the submission cannot give, and why ("losses.py not found in the
+#: submission"): set from the case, so every item gives the same reason.
+_UNAVAILABLE: dict[str, str] = {}
+
+
 def _sibling(module: Any, name: str) -> Any:
-    """The submission's module ``name``: the graded module itself or a file beside it."""
+    """The submission's module ``name``: the graded module itself, or its sibling imported from
+    the submission (on the path).  A module that fails to import is not kept half-imported: the
+    next case imports it again and fails the same way."""
     if module.__name__ == name:
         return module
-    folder = Path(module.__file__).resolve().parent
-    loaded = getattr(sys.modules.get(name), "__file__", None)
-    if loaded and Path(loaded).resolve().parent == folder:
-        return sys.modules[name]
-    path = folder / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None or not path.is_file():
-        raise ImportError(f"this example needs {name}.py, which the submission lacks")
-    student = importlib.util.module_from_spec(spec)
-    sys.modules[name] = student
-    spec.loader.exec_module(student)
-    return student
+    if name in _UNAVAILABLE:
+        raise ImportError(_UNAVAILABLE[name])
+    try:
+        return importlib.import_module(name)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
 
 
 def _f64(value: Any) -> np.ndarray:
@@ -234,6 +235,8 @@ RECIPES: dict[str, Callable[[Any, Values], Values]] = {
 
 
 def run(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarray]:
+    _UNAVAILABLE.clear()
+    _UNAVAILABLE.update(case.get("unavailable") or {})
     recipe = RECIPES[case.get("recipe") or function]
     values = recipe(module, dict(case.get("kwargs", {})))
     wanted = case.get("outputs") or list(values)

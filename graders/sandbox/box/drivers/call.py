@@ -27,18 +27,24 @@ def _array(value: Any) -> Any:
     return value
 
 
+def raised(fn: Any, *args: Any, **kwargs: Any) -> dict[str, np.ndarray]:
+    """``{"raised": the class names of what ``fn(*args, **kwargs)`` raised, most derived
+    first}``, or ``["<nothing raised>"]``; NotImplementedError propagates (not done yet)."""
+    try:
+        fn(*args, **kwargs)
+    except NotImplementedError:
+        raise
+    except Exception as exc:
+        return {"raised": np.array([c.__name__ for c in type(exc).__mro__])}
+    return {"raised": np.array(["<nothing raised>"])}
+
+
 def run(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarray]:
     fn = getattr(module, function)
     args, kwargs = case.get("args", []), case.get("kwargs", {})
     outputs = case.get("outputs", ["out"])
     if case.get("expect_raise"):
-        try:
-            fn(*args, **kwargs)
-        except NotImplementedError:
-            raise
-        except Exception as exc:
-            return {"raised": np.array([c.__name__ for c in type(exc).__mro__])}
-        return {"raised": np.array(["<nothing raised>"])}
+        return raised(fn, *args, **kwargs)
     if case.get("errstate") == "raise":  # stability cases: overflow is a failure
         with np.errstate(over="raise", invalid="raise", divide="raise"):
             result = fn(*args, **kwargs)

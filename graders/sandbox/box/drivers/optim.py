@@ -6,7 +6,7 @@
 
 * ``trajectory`` -- ``case["steps"]`` calls of ``step()``.  Before each, every ``grad`` is set
   from the gradient source: ``case["grads"]`` (one array of shape ``(steps, *shape)`` per
-  parameter, a fixed sequence) or ``case["objective"]`` (a name of :data:`OBJECTIVES`, its
+  parameter, a fixed sequence) or ``case["objective"]`` (a name of ``objectives.OBJECTIVES``, its
   ``case["objective_data"]`` and ``case["negate"]``: the NumPy gradient at the student's *own*
   current parameters).  Parameters listed in ``case["none_grad"]`` keep ``grad = None``.  With
   ``case["closure"]`` the gradient is set inside a closure passed to ``step(closure)`` and the
@@ -14,8 +14,7 @@
   for each ``[key, kind]`` of ``case["record"][i]`` (``kind``: ``array`` of the parameter's
   shape, ``flat`` of all parameters' total size, ``scalar``, ``length`` of a list), and
   ``p<i>__has_state`` for the parameters of ``case["skipped"]``.  Each is stacked over steps
-  on axis 0, and all are packed side by side into the one output ``trajectory`` in the order
-  of :func:`layout` (one file per case instead of dozens; the grader unpacks it).
+  on axis 0, one output each.
 * ``lbfgs`` -- ``case["steps"]`` calls of ``step(closure)`` on an objective; records as above
   plus ``loss`` (what ``step`` returned) and ``evaluations`` (closure calls so far).
 * ``state_dict`` -- ``case["before"]`` steps, ``sd = opt.state_dict()``, a fresh optimizer on
@@ -34,10 +33,14 @@ Standalone: the standard library and NumPy only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+try:
+    from graders import objectives
+except ImportError:  # in a sandbox session, a copy beside the box package
+    import objectives  # type: ignore[no-redef]
 
 Grads = list[Any]
 
@@ -46,75 +49,10 @@ class Problem(Exception):
     """Something the student's optimizer got structurally wrong; becomes the ``problem`` output."""
 
 
-# ------------------------------------------------------------------------------ objectives
-def quadratic(xs: list[np.ndarray], k: int, data: dict[str, Any]) -> tuple[float, Grads]:
-    """f(x) = 1/2 x^T A x - b^T x."""
-    x, a, b = xs[0], data["a"], data["b"]
-    return float(0.5 * x @ a @ x - b @ x), [a @ x - b]
-
-
-def rosenbrock(xs: list[np.ndarray], k: int, data: dict[str, Any]) -> tuple[float, Grads]:
-    """f(x) = sum 5 (x_{i+1} - x_i^2)^2 + 0.05 (1 - x_i)^2 (0.05 x the usual Rosenbrock)."""
-    x = xs[0]
-    r = x[1:] - x[:-1] ** 2
-    g = np.zeros_like(x)
-    g[:-1] = -20 * x[:-1] * r - 0.1 * (1 - x[:-1])
-    g[1:] += 10 * r
-    return float(np.sum(5 * r**2 + 0.05 * (1 - x[:-1]) ** 2)), [g]
-
-
-def mlp(xs: list[np.ndarray], k: int, data: dict[str, Any]) -> tuple[float, Grads]:
-    """Mean squared error of a one-hidden-layer tanh network ``tanh(X W1^T + b1) W2^T + b2``."""
-    w1, b1, w2, b2 = xs
-    x, y = data["x"], data["y"]
-    h = np.tanh(x @ w1.T + b1)
-    out = h @ w2.T + b2
-    dout = 2 * (out - y) / out.size
-    dz = (dout @ w2) * (1 - h**2)
-    return float(np.mean((out - y) ** 2)), [dz.T @ x, dz.sum(0), dout.T @ h, dout.sum(0)]
-
-
-def embedding(xs: list[np.ndarray], k: int, data: dict[str, Any]) -> tuple[float, Grads]:
-    """1/2 sum (W[idx_k] - T_k)^2: rows of a table looked up by step k's batch of indices."""
-    idx, target = data["index"][k], data["target"][k]
-    diff = xs[0][idx] - target
-    g = np.zeros_like(xs[0])
-    np.add.at(g, idx, diff)
-    return float(0.5 * np.sum(diff**2)), [g]
-
-
-def logistic(xs: list[np.ndarray], k: int, data: dict[str, Any]) -> tuple[float, Grads]:
-    """L2-regularised logistic regression: mean(softplus(Xw) - y Xw) + 0.05 |w|^2."""
-    x, y, w = data["x"], data["y"], xs[0]
-    z = x @ w
-    s = 0.5 * (1 + np.tanh(z / 2))
-    loss = float(np.mean(np.logaddexp(0, z) - y * z) + 0.05 * w @ w)
-    return loss, [x.T @ (s - y) / len(y) + 0.1 * w]
-
-
-def padded(inner: str) -> Callable[[list[np.ndarray], int, dict[str, Any]], tuple[float, Grads]]:
-    """``inner`` on the first parameter; the others are unused (their ``grad`` stays None)."""
-
-    def f(xs: list[np.ndarray], k: int, data: dict[str, Any]) -> tuple[float, Grads]:
-        loss, grads = OBJECTIVES[inner](xs[:1], k, data)
-        return loss, grads + [None] * (len(xs) - 1)
-
-    return f
-
-
-OBJECTIVES: dict[str, Callable[[list[np.ndarray], int, dict[str, Any]], tuple[float, Grads]]] = {
-    "quadratic": quadratic,
-    "rosenbrock": rosenbrock,
-    "mlp": mlp,
-    "embedding": embedding,
-    "logistic": logistic,
-}
-OBJECTIVES["quadratic+unused"] = padded("quadratic")
-
-
 def evaluate(case: dict[str, Any], xs: list[np.ndarray], k: int) -> tuple[float, Grads]:
     """Loss and gradients of the case's objective at ``xs`` (negated if ``case["negate"]``)."""
-    loss, grads = OBJECTIVES[case["objective"]](xs, k, case.get("objective_data") or {})
+    name, data = case["objective"], case.get("objective_data") or {}
+    loss, grads = float(objectives.value(name, xs, k, data)), objectives.grad(name, xs, k, data)
     if case.get("negate"):
         return -loss, [None if g is None else -g for g in grads]
     return loss, grads
@@ -217,51 +155,6 @@ def _convert(value: Any, kind: str, shape: tuple[int, ...], what: str) -> np.nda
     return np.array(value, dtype=np.float64)
 
 
-Layout = list[tuple[str, tuple[int, ...]]]
-
-
-def layout(case: dict[str, Any]) -> Layout:
-    """Names and shapes of what a ``trajectory``/``lbfgs`` case records each step, in order.
-
-    State entries come before the parameters (at one step the check names a state entry that
-    diverged before the parameter it moved), the returned loss and evaluation count last.  The
-    grader packs torch's side with the same layout.
-    """
-    shapes = [tuple(int(n) for n in np.shape(a)) for a in case["init"]]
-    flat = (int(sum(int(np.prod(s)) for s in shapes)),)
-    out: Layout = []
-    for i, entries in enumerate(case.get("record") or []):
-        for key, kind in entries:
-            out.append(
-                (f"p{i}__{key}", shapes[i] if kind == "array" else flat if kind == "flat" else ())
-            )
-    out += [(f"p{i}__has_state", ()) for i in case.get("skipped") or []]
-    out += [(f"p{i}", s) for i, s in enumerate(shapes)]
-    if case.get("closure") or case.get("mode") == "lbfgs":
-        out.append(("loss", ()))
-    if case.get("mode") == "lbfgs":
-        out.append(("evaluations", ()))
-    return out
-
-
-def pack(stacked: dict[str, np.ndarray], lay: Layout) -> np.ndarray:
-    """One float64 array (steps, total size): every entry of ``lay`` flattened, side by side."""
-    steps = len(next(iter(stacked.values())))
-    return np.concatenate(
-        [np.asarray(stacked[name], dtype=np.float64).reshape(steps, -1) for name, _ in lay], axis=1
-    )
-
-
-def unpack(packed: np.ndarray, lay: Layout) -> dict[str, np.ndarray]:
-    """Inverse of :func:`pack`."""
-    out, at = {}, 0
-    for name, shape in lay:
-        size = int(np.prod(shape))
-        out[name] = packed[:, at : at + size].reshape(packed.shape[0], *shape)
-        at += size
-    return out
-
-
 class Recorder:
     """Per-step snapshots of parameters and state entries, stacked at the end."""
 
@@ -296,16 +189,38 @@ class Recorder:
     def outputs(self) -> dict[str, np.ndarray]:
         return {name: np.stack(rows) for name, rows in self.rows.items()}
 
-    def packed(self, case: dict[str, Any]) -> dict[str, np.ndarray]:
-        """``{"trajectory": ...}``: all outputs in one array (few files to read back)."""
-        return {"trajectory": pack(self.outputs(), layout(case))}
-
 
 # ------------------------------------------------------------------------------ modes
 def _loss(value: Any, when: str) -> np.ndarray:
     if value is None:
         raise Problem(f"step(closure) returned None {when}; it must return the closure's loss")
     return _convert(value, "scalar", (), f"the loss step(closure) returned {when}")
+
+
+class Closure:
+    """What ``step(closure)`` gets: re-evaluate the loss at the current parameters and set their
+    gradients, as a training loop's closure does.  It holds the parameters and the loss (the
+    objective and its data, or step ``k``'s fixed gradients), nothing else of the case, and
+    counts its calls."""
+
+    def __init__(self, params: list[Any], loss: Any, none: set[int]) -> None:
+        self.params, self.loss, self.none, self.calls = params, loss, none, 0
+
+    def __call__(self) -> float:
+        self.calls += 1
+        loss, grads = self.loss([np.array(p.data) for p in self.params])
+        _set_grads(self.params, grads, self.none)
+        return loss
+
+
+def _loss_at(case: dict[str, Any], k: int) -> Any:
+    """Step ``k``'s loss function of the parameters: the objective's, or the fixed gradients
+    (then the 'loss' is k)."""
+    if case.get("objective"):
+        objective = {key: case.get(key) for key in ("objective", "objective_data", "negate")}
+        return lambda xs: evaluate(objective, xs, k)
+    grads = _fixed(case, k)
+    return lambda xs: (float(k), grads)
 
 
 def trajectory(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarray]:
@@ -318,22 +233,13 @@ def trajectory(module: Any, function: str, case: dict[str, Any]) -> dict[str, np
     none = set(case.get("none_grad") or [])
     for k in range(int(case["steps"])):
         if case.get("closure"):
-
-            def closure(k: int = k) -> float:
-                loss, grads = (
-                    evaluate(case, [np.array(p.data) for p in params], k)
-                    if case.get("objective")
-                    else (float(k), _fixed(case, k))
-                )
-                _set_grads(params, grads, none)
-                return loss
-
+            closure = Closure(params, _loss_at(case, k), none)
             rec.add("loss", _loss(opt.step(closure), f"at step {k + 1}"))
         else:
             _set_grads(params, _grads_at(case, params, k, shapes), none)
             opt.step()
         rec.snapshot(opt, params, f"after step {k + 1}")
-    return rec.packed(case)
+    return rec.outputs()
 
 
 def lbfgs(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarray]:
@@ -341,19 +247,12 @@ def lbfgs(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndar
     params = _make_params(module, case["init"])
     opt = _optimizer_class(module, function, case)(list(params), **case.get("kwargs", {}))
     rec = Recorder(case, shapes)
-    evals = [0]
-
-    def closure() -> float:
-        evals[0] += 1
-        loss, grads = evaluate(case, [np.array(p.data) for p in params], 0)
-        _set_grads(params, grads, set())
-        return loss
-
+    closure = Closure(params, _loss_at(case, 0), set())
     for k in range(int(case["steps"])):
         rec.add("loss", _loss(opt.step(closure), f"at call {k + 1}"))
-        rec.add("evaluations", np.asarray(float(evals[0])))
+        rec.add("evaluations", np.asarray(float(closure.calls)))
         rec.snapshot(opt, params, f"after call {k + 1}")
-    return rec.packed(case)
+    return rec.outputs()
 
 
 def _hyper(group: Any, keys: list[str], what: str) -> list[float]:

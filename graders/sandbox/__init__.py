@@ -1,0 +1,460 @@
+"""Phase 2, sandbox: run a submission's functions in isolated child processes.
+
+The grader's side of it is one class, :class:`Sandbox`: ``submit(jobs)`` returns a future per
+graded item, which completes with the item's :class:`ItemRun` (what each case returned) as soon
+as the children have run all of its cases.  Behind it, one warm *zygote* per session (the package
+``box``: NumPy loaded, no student code, inside ``unshare`` where the platform allows it) forks a
+child per job (a chunk of cases of one student module); after a crash or a timeout the remaining
+cases run again in a fresh child, a few times per item at most.  A thread of this process feeds
+the zygote and reads its replies.  Data crosses in one format (``box/wire.py``): a job's cases as
+JSON plus ``inputs.npz``, each case's outputs as an ``.npz`` that the zygote has taken out of
+the child's reach before the child may go on, read back here strictly.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from graders.sandbox import namespaces
+from graders.sandbox.box import wire
+from graders.sandbox.box.zygote import read_plain
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_LIMITS = {
+    "as": 3 << 30,  # bytes of address space
+    "cpu": 60,  # seconds of CPU per child
+    "fsize": 64 << 20,  # largest file a child may write
+    "nofile": 64,
+    # No new thread or process at all: a child has no use for one, and each would get its own
+    # address-space allowance.  The count is per user, so with several children running as
+    # nobody every fork and thread start fails.
+    "nproc": 1,
+    "core": 0,
+}
+MAX_RESTARTS = 3
+MAX_OUTPUTS = 40  # arrays one case may return (an optimizer trajectory records a few dozen)
+MAX_CASE_BYTES = 64 << 20  # bytes one case may return
+MAX_SESSION_BYTES = 512 << 20  # bytes a session accepts in all (kept in memory until judged)
+TAIL_BYTES = 1500
+#: Modules of ``graders`` the sandbox's code uses, copied beside ``box`` into each session.
+SHARED = ("policy.py", "objectives.py")
+#: ``python -I -S -c BOOT SESSION PACKAGES [MOUNT_PLAN]``: no ``site`` (no .pth, no editable
+#: finder: only NumPy's directory on the path); ``box`` imported with its bytecode, then the
+#: session dropped from the path.
+BOOT = (
+    "import os, sys; sys.path[:0] = sys.argv[1:3]; import box.zygote; del sys.path[0]; "
+    "box.zygote.main(sys.argv[3] if len(sys.argv) > 3 else None); sys.stdout.flush(); os._exit(0)"
+)
+
+
+class SandboxError(RuntimeError):
+    """The sandbox itself could not run (not the student's fault)."""
+
+
+@dataclass
+class CaseRun:
+    """What came back from the child for one case: outputs, or why there are none."""
+
+    ok: bool
+    outputs: dict[str, np.ndarray] = field(default_factory=dict)
+    error: str | None = None
+    stdout: str = ""  # what the case printed (Python level), and its warnings
+    stderr: str = ""
+
+
+@dataclass
+class ItemRun:
+    """Everything the sandbox learnt running one item's cases."""
+
+    cases: list[CaseRun]
+    stdout_tail: str = ""  # the chunk's file-level output (os.write, C code)
+    stderr_tail: str = ""
+    restarts: int = 0
+    elapsed: float = 0.0
+
+
+@dataclass
+class Job:
+    """A chunk of cases of one student module, and where they stand."""
+
+    key: str
+    submission: Path  # the directory holding the student's modules
+    module_name: str
+    cases: list[dict[str, Any]]  # encoded (``wire.encode``), each with its item and driver
+    arrays: dict[str, np.ndarray]
+    owners: list[str]  # the item of each case
+    case_timeout: float = 5.0
+    results: dict[int, CaseRun] = field(default_factory=dict)
+    crashes: dict[str, int] = field(default_factory=dict)
+    elapsed: float = 0.0
+    workdir: Path | None = None
+    stdout_tail: str = ""
+    stderr_tail: str = ""
+
+
+def _tail(path: Path) -> str:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return ""
+    try:
+        size = os.fstat(fd).st_size
+        data = os.pread(fd, TAIL_BYTES, max(0, size - TAIL_BYTES))
+    finally:
+        os.close(fd)
+    return ("..." if size > TAIL_BYTES else "") + data.decode("utf-8", "replace")
+
+
+def _died(reply: dict[str, Any], when: str) -> str:
+    code = reply.get("status")
+    if isinstance(code, int) and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"the worker process was killed by {name} {when}"
+    return f"the worker process ended (exit status {code}) {when}"
+
+
+class Sandbox:
+    """A running zygote, and the jobs it works on."""
+
+    def __init__(self, parallel: int | None = None, limits: dict[str, int] | None = None) -> None:
+        self.parallel = parallel or max(1, min(4, os.cpu_count() or 1))
+        self.limits = {**DEFAULT_LIMITS, **(limits or {})}
+        shm = Path("/dev/shm")
+        scratch = str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
+        self.session = Path(tempfile.mkdtemp(prefix="grader-", dir=scratch))
+        self.root = os.getuid() == 0
+        self.budget = MAX_SESSION_BYTES
+        self._seq = 0
+        self._copies: dict[Path, Path] = {}
+        self._layers: dict[str, Any] | None = None
+        self._lock = threading.Lock()
+        self._pending: collections.deque[tuple[Job, int]] = collections.deque()
+        self._inflight: dict[str, tuple[Job, int]] = {}
+        self._futures: dict[str, Future[ItemRun]] = {}
+        self._reader: threading.Thread | None = None
+        self.proc = self._start()
+
+    # -- life cycle ---------------------------------------------------------------------------
+    def _start(self) -> subprocess.Popen[bytes]:
+        self.session.chmod(0o755)
+        shutil.copytree(HERE / "box", self.session / "box", ignore=shutil.ignore_patterns("*.pyc"))
+        for name in SHARED:
+            shutil.copy2(HERE.parent / name, self.session / name)
+        (self.session / "box" / "__pycache__").mkdir(exist_ok=True)
+        for pyc in (HERE / "box" / "__pycache__").glob(f"*.{sys.implementation.cache_tag}.pyc"):
+            shutil.copy2(pyc, self.session / "box" / "__pycache__" / pyc.name)
+        prefix, ns = namespaces.namespace_prefix()
+        threads = ("OMP", "OPENBLAS", "MKL", "NUMEXPR")
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8",
+            "HOME": str(self.session),
+            "TMPDIR": str(self.session),
+            **{f"{lib}_NUM_THREADS": "1" for lib in threads},
+            "VECLIB_MAXIMUM_THREADS": "1",
+            "PYTHONHASHSEED": "0",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "GRADER_NAMESPACES": ns or "none",
+        }
+        if prefix:
+            env["GRADER_FILESYSTEM"] = (
+                "repository and non-system top-level directories hidden, private /tmp "
+                "/var/tmp /dev/shm /run/lock, writable space on a capped tmpfs"
+            )
+        # The interpreter by its real directory (a venv reached through a link may be covered),
+        # keeping its own name so Python still finds the venv's pyvenv.cfg.
+        exe = str(Path(sys.executable).parent.resolve() / Path(sys.executable).name)
+        packages = os.path.realpath(Path(np.__file__).parent.parent)
+        cmd: list[str] = [exe, "-I", "-S", "-c", BOOT, str(self.session), packages]
+        (self.session / "scratch").mkdir()  # children's out/ and scratch/ (a tmpfs if namespaced)
+        if prefix:
+            plan = self.session / "mounts.json"
+            steps = namespaces.mount_plan(self.session)
+            plan.write_text(json.dumps(steps), encoding="utf-8")
+            cmd = [*prefix, *cmd, str(plan)]
+        with open(self.session / "zygote.log", "wb") as log:
+            return subprocess.Popen(
+                cmd,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                env=env,
+                cwd=self.session,
+                start_new_session=True,
+            )
+
+    def _ready(self) -> dict[str, Any]:
+        """The zygote's first line (the layers it has in force), read once."""
+        if self._layers is None:
+            assert self.proc.stdout is not None
+            line = self.proc.stdout.readline()
+            if not line:
+                raise SandboxError(f"the sandbox worker did not start: {self._log()}")
+            self._layers = json.loads(line)["layers"]
+        return self._layers
+
+    @property
+    def layers(self) -> dict[str, Any]:
+        """The isolation layers the zygote reports as active."""
+        return dict(self._ready())
+
+    @property
+    def cache_safe(self) -> bool:
+        """Whether no child can read the oracle's cache (so using it leaks nothing)."""
+        layers = self._ready()
+        return (self.root and "nobody" in str(layers.get("privileges"))) or bool(
+            layers.get("forbidden_packages_hidden")
+        )
+
+    def _log(self) -> str:
+        try:
+            lines = (self.session / "zygote.log").read_text(errors="replace").strip().splitlines()
+        except OSError:
+            lines = []
+        return lines[-1][:300] if lines else "no output"
+
+    def close(self) -> None:
+        """End the zygote (on end of input it kills whatever still runs; its process group is
+        killed if it has not exited within 5 s) and remove the session."""
+        proc = self.proc
+        if proc.poll() is None:
+            timer = threading.Timer(5.0, lambda: _killpg(proc.pid))
+            timer.start()
+            with contextlib.suppress(OSError):
+                if proc.stdin:
+                    proc.stdin.close()
+            proc.wait()
+            timer.cancel()
+        _killpg(proc.pid)  # (anything the zygote left: nothing should be)
+        if self._reader is not None and self._reader is not threading.current_thread():
+            self._reader.join()
+        for future in self._futures.values():
+            if not future.done():
+                future.set_exception(SandboxError("the sandbox was closed"))
+        shutil.rmtree(self.session, ignore_errors=True)
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- jobs -----------------------------------------------------------------------------------
+    def submit(self, jobs: list[Job]) -> dict[str, Future[ItemRun]]:
+        """Start running ``jobs`` (in this order, ``parallel`` children at a time); a future per
+        item, done when all its cases have run."""
+        self._ready()
+        futures = {}
+        with self._lock:
+            for job in jobs:
+                self._prepare(job)
+                for owner in dict.fromkeys(job.owners):
+                    futures[owner] = self._futures[owner] = Future()
+                self._pending.append((job, 0))
+            if self._reader is None:
+                self._reader = threading.Thread(target=self._read, name="sandbox", daemon=True)
+                self._reader.start()
+            self._pump()
+        return futures
+
+    def _prepare(self, job: Job) -> None:
+        self._seq += 1
+        work = self.session / f"job{self._seq}"
+        (work / "res").mkdir(parents=True)
+        (work / "cases.json").write_text(json.dumps(job.cases), encoding="utf-8")
+        wire.save(work / "inputs.npz", job.arrays)
+        job.workdir = work
+
+    def copy_submission(self, directory: Path) -> Path:
+        """The submission's ``*.py`` files, copied once per session into a directory the child
+        may read but not write.  Links are copied as links, never followed (this process may
+        read what the child must not); inside the sandbox a link leads only where the child
+        itself may go."""
+        if directory not in self._copies:
+            copy = self.session / f"submission{len(self._copies)}"
+            copy.mkdir()
+            for path in directory.glob("*.py"):
+                if path.is_symlink() or path.is_file():
+                    shutil.copy2(path, copy / path.name, follow_symlinks=False)
+            self._copies[directory] = copy
+        return self._copies[directory]
+
+    def _request(self, job: Job, start: int) -> dict[str, Any]:
+        assert job.workdir is not None
+        sub = self.copy_submission(job.submission)
+        remaining = len(job.cases) - start
+        return {
+            "id": job.key,
+            "job": str(job.workdir),
+            "workdir": str(job.workdir),
+            "submission": str(sub),
+            "module": str(sub / f"{job.module_name}.py"),
+            "module_name": job.module_name,
+            "start": start,
+            "indices": [c["index"] for c in job.cases[start:]],
+            "case_timeout": job.case_timeout,
+            "item_timeout": job.case_timeout * max(1, remaining) + 5.0,
+            "limits": self.limits,
+            "box": str(self.session / "scratch"),
+            "nobody": self.root,
+            "max_case_bytes": MAX_CASE_BYTES + 4 * wire.MAX_TEXT + (1 << 16),
+            "max_bytes": max(0, self.budget),
+        }
+
+    def _pump(self) -> None:
+        """Start pending jobs while fewer than ``parallel`` children run (lock held)."""
+        assert self.proc.stdin is not None
+        while self._pending and len(self._inflight) < self.parallel:
+            job, start = self._pending.popleft()
+            self._inflight[job.key] = (job, start)
+            try:
+                self.proc.stdin.write((json.dumps(self._request(job, start)) + "\n").encode())
+                self.proc.stdin.flush()
+            except OSError:
+                raise SandboxError(f"the sandbox worker died: {self._log()}") from None
+
+    def _read(self) -> None:
+        """The dispatcher thread: the zygote's replies, until it ends."""
+        assert self.proc.stdout is not None
+        try:
+            for line in self.proc.stdout:
+                reply = json.loads(line)
+                with self._lock:
+                    job, start = self._inflight.pop(reply["id"])
+                    self._finished(job, start, reply)
+                    self._pump()
+        except (SandboxError, ValueError, KeyError, OSError) as exc:
+            error = exc if isinstance(exc, SandboxError) else SandboxError(str(exc))
+        else:
+            error = SandboxError(f"the sandbox worker died: {self._log()}")
+        with self._lock:
+            for future in self._futures.values():
+                if not future.done():
+                    future.set_exception(error)
+
+    def _finished(self, job: Job, start: int, reply: dict[str, Any]) -> None:
+        """A child has ended: take its results, rerun what is left, complete finished items."""
+        job.elapsed += float(reply.get("elapsed", 0.0))
+        nxt = self._collect(job, reply, start)
+        if nxt is not None and nxt < len(job.cases):
+            nxt = self._after_crash(job, nxt)
+            if nxt < len(job.cases):
+                self._pending.appendleft((job, nxt))
+        for owner in dict.fromkeys(job.owners):
+            positions = [i for i, o in enumerate(job.owners) if o == owner]
+            future = self._futures[owner]
+            if not future.done() and all(job.cases[i]["index"] in job.results for i in positions):
+                future.set_result(
+                    ItemRun(
+                        cases=[job.results[job.cases[i]["index"]] for i in positions],
+                        stdout_tail=job.stdout_tail,
+                        stderr_tail=job.stderr_tail,
+                        restarts=job.crashes.get(owner, 0),
+                        elapsed=job.elapsed * len(positions) / max(1, len(job.cases)),
+                    )
+                )
+
+    def _collect(self, job: Job, reply: dict[str, Any], first: int) -> int | None:
+        """Read a finished child's results; the next case index to rerun from, if any."""
+        assert job.workdir is not None
+        job.stdout_tail = _tail(job.workdir / "stdout.txt") or job.stdout_tail
+        job.stderr_tail = _tail(job.workdir / "stderr.txt") or job.stderr_tail
+        if reply.get("import_error") or not reply.get("imported"):
+            run = self._read_case(job, "import")
+            if run.ok or run.error == "no result came back":
+                why = _died(reply, "while importing the module")
+            else:
+                why = f"the module failed to import: {run.error}"
+            for case in job.cases[first:]:
+                job.results[case["index"]] = CaseRun(ok=False, error=why)
+            return None
+        done = set(reply.get("done", []))
+        for position in range(first, len(job.cases)):
+            k = job.cases[position]["index"]
+            if k not in done:
+                break
+            job.results[k] = self._read_case(job, str(k))
+        else:
+            return None
+        # Case k never finished: it timed out or took the child down.
+        if reply.get("timed_out") == k:
+            why = f"timed out after {job.case_timeout:g} s (wall clock)"
+        elif k in reply.get("started", []):
+            why = _died(reply, "while running this case")
+        else:
+            why = _died(reply, "before this case started")
+        job.results[k] = CaseRun(ok=False, error=why)
+        return position + 1
+
+    def _read_case(self, job: Job, key: str) -> CaseRun:
+        """A case's result as the zygote recorded it, parsed strictly (``wire.load_result``)."""
+        assert job.workdir is not None
+        res = os.open(job.workdir / "res", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        try:
+            data = read_plain(res, f"{key}.npz", MAX_CASE_BYTES + (1 << 20))
+            limit = min(MAX_CASE_BYTES, max(0, self.budget)) + 4 * wire.MAX_TEXT * 4
+            arrays = wire.load_result(data, MAX_OUTPUTS + 3, limit)
+        except FileNotFoundError:
+            return CaseRun(ok=False, error="no result came back")
+        except ValueError as exc:  # (WireError too)
+            return CaseRun(ok=False, error=str(exc))
+        finally:
+            os.close(res)
+        printed = {n: wire.message(arrays, n) or "" for n in (wire.STDOUT, wire.STDERR)}
+        error = wire.message(arrays, wire.ERROR)
+        outputs = {n: a for n, a in arrays.items() if n not in (wire.ERROR, *printed)}
+        self.budget -= sum(a.nbytes for a in outputs.values())
+        return CaseRun(
+            ok=error is None,
+            outputs=outputs if error is None else {},
+            error=error,
+            stdout=printed[wire.STDOUT],
+            stderr=printed[wire.STDERR],
+        )
+
+    @staticmethod
+    def _after_crash(job: Job, nxt: int) -> int:
+        """Count the crash of the case before ``nxt`` against its item; past MAX_RESTARTS for
+        that item, or once the job has had the time of one full run (a child that games its
+        progress cannot stretch it), the rest of the item is not run.  Returns where the next
+        child starts."""
+        owner = job.owners[nxt - 1]
+        job.crashes[owner] = job.crashes.get(owner, 0) + 1
+        spent = job.elapsed >= job.case_timeout * len(job.cases) + 5.0
+        if job.crashes[owner] <= MAX_RESTARTS and not spent:
+            return nxt
+        why = (
+            f"used up the item's time ({job.elapsed:.0f} s)"
+            if spent
+            else f"crashed or timed out {job.crashes[owner]} times on this item"
+        )
+        stop = len(job.cases) if spent else nxt
+        while not spent and stop < len(job.cases) and job.owners[stop] == owner:
+            stop += 1
+        for case in job.cases[nxt:stop]:
+            job.results[case["index"]] = CaseRun(ok=False, error=f"not run: the worker {why}")
+        return stop
+
+
+def _killpg(pid: int) -> None:
+    with contextlib.suppress(OSError):
+        os.killpg(pid, signal.SIGKILL)

@@ -1,0 +1,215 @@
+"""A sandbox child: import the student's module, then call its functions case by case and write
+back what they returned.  It computes no verdict: every comparison is the grader's.
+
+Forked by the zygote (``zygote.py``) for one job (a chunk of cases of one student module), it
+confines itself (``confine.py``), imports the module, and for each case calls its driver
+(``drivers/``), writes the outputs to a fresh ``out/result.npz`` (``wire.py``), tells the
+zygote ``D k`` on the progress pipe (fd 3) and waits for the acknowledgement (fd 4) that the
+zygote has taken the result out of its reach before any student code runs again.  ``I`` (the
+module imported) and ``E`` (it failed to import) come first.  Python-level printing and warnings
+are captured per case (``__stdout__``, ``__stderr__`` in the result).
+"""
+
+from __future__ import annotations
+
+import _signal
+import contextlib
+import fcntl
+import gc
+import importlib.util
+import io
+import json
+import os
+import signal
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import confine, wire
+from .drivers import DRIVERS
+
+#: Blocked from the return of the student's function until the zygote has taken the case's
+#: result, so no student signal handler runs in between.
+BLOCKED = {int(n) for n in signal.valid_signals()} - {signal.SIGKILL, signal.SIGSTOP}
+_sigmask = _signal.pthread_sigmask  # (the C-level call: no enum conversion twice per case)
+PROGRESS, ACK = 3, 4
+
+
+class Capture(io.TextIOBase):
+    """What the student's code prints during one case: its last ``wire.MAX_TEXT`` characters."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, s: str) -> int:
+        self.text = (self.text + str(s))[-wire.MAX_TEXT :]
+        return len(s)
+
+    def take(self) -> str:
+        text, self.text = self.text, ""
+        return text
+
+
+def error_text(exc: BaseException) -> str:
+    """One line for the feedback: the exception and where in the student's own code."""
+    try:  # the student's exception: its __str__ (or its traceback) may misbehave too
+        frames = [
+            f
+            for f in traceback.extract_tb(exc.__traceback__)
+            if "/box/" not in f.filename and not f.filename.startswith("<")
+        ]
+        where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+        text = f"{type(exc).__name__}: {exc}"
+    except BaseException:
+        where, text = "", f"{type(exc).__name__} (unprintable)"
+    if len(text) > 400:
+        text = text[:400] + "..."
+    return text + where
+
+
+def outputs_of(result: dict[str, Any]) -> dict[str, np.ndarray]:
+    """The driver's outputs, each a plain ndarray (TypeError otherwise: the wire carries only
+    arrays, and a subclass or a list must not pass for one)."""
+    for name, arr in result.items():
+        if type(arr) is not np.ndarray:
+            kind = f"{type(arr).__module__}.{type(arr).__qualname__}"
+            raise TypeError(f"{name}: returned {kind}, expected numpy.ndarray")
+        if arr.dtype.hasobject:
+            raise TypeError(f"{name}: returned an array of Python objects")
+    return result
+
+
+def write_result(out_fd: int, arrays: dict[str, np.ndarray]) -> None:
+    """The case's result as a fresh ``out/result.npz`` (never a file the student planted)."""
+    with contextlib.suppress(OSError):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink("result.npz", dir_fd=out_fd)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+        fd = os.open("result.npz", flags, 0o644, dir_fd=out_fd)
+        with os.fdopen(fd, "wb") as f:
+            wire.save(f, arrays)
+
+
+def tell(msg: str) -> None:
+    with contextlib.suppress(OSError):
+        os.write(PROGRESS, msg.encode() + b"\n")
+
+
+def exit_now(last: str | None = None) -> None:
+    """End the child without running anything of the student's (no atexit, no finalizers)."""
+    _sigmask(signal.SIG_BLOCK, BLOCKED)
+    if last is not None:
+        tell(last)
+    os._exit(0)
+
+
+def _setup(req: dict[str, Any], progress_w: int, ack_r: int, box: Path) -> int:
+    """Descriptors, directories, limits, privileges and the guard; the open ``out/``."""
+    os.setsid()
+    work = Path(req["workdir"])
+    null = os.open(os.devnull, os.O_RDONLY)
+    out = os.open(work / "stdout.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    err = os.open(work / "stderr.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    for fd, target in ((null, 0), (out, 1), (err, 2)):
+        os.dup2(fd, target)
+    high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (progress_w, ack_r)]
+    os.dup2(high[0], PROGRESS)
+    os.dup2(high[1], ACK)
+    os.closerange(ACK + 1, 1 << 16)
+    sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
+    out_fd = os.open(box / "out", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    os.chdir(box / "scratch")
+    os.environ["HOME"] = os.environ["TMPDIR"] = str(box / "scratch")
+    confine.set_limits(req["limits"])
+    if not confine.drop_privileges() and req.get("nobody"):  # never run student code as root
+        raise OSError("could not switch to uid nobody")
+    confine.install_guard()
+    return out_fd
+
+
+def _import(req: dict[str, Any], code: Any) -> Any:
+    """The student's module (from the zygote's compiled code when it has it)."""
+    sys.path.insert(0, req["submission"])
+    spec = importlib.util.spec_from_file_location(req["module_name"], req["module"])
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[req["module_name"]] = module
+    try:
+        if code is not None:
+            exec(code, module.__dict__)
+        else:
+            spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[req["module_name"]]  # (never reused half-imported)
+        raise
+    return module
+
+
+def _run_case(module: Any, case: dict[str, Any], inputs: Any) -> dict[str, np.ndarray]:
+    try:
+        args = wire.decode(case, inputs)
+        return outputs_of(DRIVERS[case["driver"]].run(module, case["function"], args))
+    except BaseException as exc:
+        return {wire.ERROR: wire.text(error_text(exc))}
+
+
+def main(req: dict[str, Any], progress_w: int, ack_r: int, box: Path, code: Any) -> None:
+    """Runs in the forked child; never returns."""
+    try:
+        out_fd = _setup(req, progress_w, ack_r, box)
+        job = Path(req["job"])
+        cases = json.loads((job / "cases.json").read_text(encoding="utf-8"))
+        inputs = dict(np.load(job / "inputs.npz", allow_pickle=False))
+        stdout, stderr = Capture(), Capture()
+        sys.stdout, sys.stderr = stdout, stderr
+    except BaseException as exc:  # setup failure: reported through the exit status
+        with contextlib.suppress(BaseException):
+            os.write(2, f"sandbox child setup failed: {exc!r}\n".encode())
+        os._exit(70)
+    try:
+        module = _import(req, code)
+    except BaseException as exc:
+        _sigmask(signal.SIG_BLOCK, BLOCKED)
+        write_result(out_fd, {wire.ERROR: wire.text(error_text(exc))})
+        exit_now("E")
+    tell("I")
+    top = max(_open_fds(), default=ACK)  # the child's own descriptors: up to here
+    for case in cases[req["start"] :]:
+        arrays = _run_case(module, case, inputs)
+        # Until the zygote has the result no student code may run: no signal handler, no
+        # finalizer from the collector; descriptors the case left open are closed.
+        saved = _sigmask(signal.SIG_BLOCK, BLOCKED)
+        collecting = gc.isenabled()
+        gc.disable()
+        os.closerange(top + 1, 1 << 16)
+        for name, capture in ((wire.STDOUT, stdout), (wire.STDERR, stderr)):
+            printed = capture.take()
+            if printed:
+                arrays[name] = wire.text(printed)
+        write_result(out_fd, arrays)
+        tell(f"D {case['index']}")
+        try:
+            acked = os.read(ACK, 1)
+        except OSError:
+            acked = b""
+        if not acked:
+            os._exit(0)
+        if collecting:
+            gc.enable()
+        _sigmask(signal.SIG_SETMASK, saved)
+        del arrays
+    exit_now()
+
+
+def _open_fds() -> set[int]:
+    try:
+        return {int(p.name) for p in Path("/proc/self/fd").iterdir()}
+    except OSError:
+        return set(range(ACK + 1))
