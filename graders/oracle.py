@@ -14,7 +14,6 @@ torch at all, and no change to the oracle can leave a stale value.
 from __future__ import annotations
 
 import hashlib
-import io
 import multiprocessing
 import os
 import pickle
@@ -27,6 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from graders.sandbox.box import wire
 
 if TYPE_CHECKING:
     import torch as torch_t
@@ -144,14 +145,14 @@ def cache_key(item: Item, cases: list[Case], device: str) -> str:
 
 
 class ExpectedCache:
-    """Expected outputs of whole items on disk: one ``.npz`` per item and inputs (case ``k``'s
-    output ``name`` is the member ``k/name``), read and written by NumPy, no pickles."""
+    """Expected outputs of whole items on disk: one bundle (``sandbox/box/wire.py``) per item
+    and inputs, case ``k``'s output ``name`` stored as ``c{k}__{name}``; no pickles."""
 
     def __init__(self, directory: Path | None) -> None:
         self.directory = directory
 
     def _path(self, key: str) -> Path | None:
-        return None if self.directory is None else self.directory / f"{key}.npz"
+        return None if self.directory is None else self.directory / f"{key}.bundle"
 
     def load(self, key: str, n_cases: int) -> Expected | None:
         """The item's expected outputs, or None (absent, unreadable or not for n_cases)."""
@@ -160,11 +161,11 @@ class ExpectedCache:
             return None
         out: Expected = [{} for _ in range(n_cases)]
         try:
-            with np.load(path, allow_pickle=False) as npz:
-                for member in npz.files:
-                    k, name = member.split("/", 1)
-                    out[int(k)][name] = npz[member]
-        except (OSError, ValueError, IndexError, KeyError):
+            arrays, _ = wire.load(path.read_bytes())
+            for member, value in arrays.items():
+                k, name = member[1:].split("__", 1)
+                out[int(k)][name] = value
+        except (OSError, ValueError, IndexError):
             return None
         return out
 
@@ -172,15 +173,15 @@ class ExpectedCache:
         path = self._path(key)
         if path is None:
             return
-        arrays = {f"{k}/{name}": np.asarray(v) for k, case in enumerate(expected) for name, v in case.items()}
-        if any(a.dtype.hasobject for a in arrays.values()):
+        arrays = {
+            f"c{k}__{name}": np.asarray(v) for k, case in enumerate(expected) for name, v in case.items()
+        }
+        if any(a.dtype.kind not in wire.PLAIN_KINDS for a in arrays.values()):
             return  # not cacheable; computed again next time
-        buf = io.BytesIO()
-        np.savez(buf, **arrays)  # type: ignore[arg-type]
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(buf.getvalue())
+            tmp.write_bytes(wire.dumps(arrays))
             tmp.replace(path)
         except OSError as exc:  # a read-only checkout: grading goes on without the cache
             print(f"note: could not write the oracle cache ({exc.strerror})", file=sys.stderr)

@@ -37,7 +37,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         (["grade", "reference", "--format", "pdf"], "invalid choice"),
         (["grade", "reference", "--seed", "abc"], "seed must be an integer"),
         (["grade", "reference", "--only", "nothing.matches"], "matches no item"),
-        (["grade", "tests", "--only", "activations"], "has no activations.py"),
+        (["grade", "tests", "--only", "activations"], "has none of activations.py"),
         (["repro", "reference", "activations.nope", "x"], "unknown item"),
         (["repro", "reference", "activations.relu", "no-such-case"], "has no case"),
         (["frobnicate"], "invalid choice"),
@@ -154,7 +154,7 @@ def test_failing_case_feedback_has_everything(tmp_path: Path) -> None:
     case = failing[0]
     assert case["category"] and case["inputs"] and "student vs torch at" in case["message"]
     assert {"expected", "got", "max_abs_err", "max_rel_err", "rtol", "atol"} <= set(case["details"])
-    assert case["repro"].startswith("python -m graders repro")
+    assert case["repro"].startswith(f"{sys.executable} -m graders repro ")
     # the repro command reruns that one case and prints everything about it
     repro = run(*case["repro"].split()[3:])
     assert repro.returncode == 0, repro.stderr

@@ -24,13 +24,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 PYTEST_FILE = """
-import importlib.util, os
+import importlib.util, os, sys
 from pathlib import Path
 import pytest
-from graders import compare, engine, registry
+from graders import engine, judge, registry
+from graders.sandbox.box.drivers import DRIVERS
 
 SUB = Path(os.environ["BENCH_SUBMISSION"])
-DRIVERS = Path(registry.__file__).resolve().parent.parent / "drivers"
+sys.path.insert(0, str(SUB))  # (the worked examples import the student's other modules)
 CASES = [(i, c) for i in registry.ITEMS for c in registry.build_cases(i, engine.PUBLIC_SEED, False)]
 
 def _load(path, name):
@@ -39,19 +40,17 @@ def _load(path, name):
     spec.loader.exec_module(mod)
     return mod
 
-MODULES, DRV = {}, {}
+MODULES = {}
 
 @pytest.mark.parametrize("item,case", CASES, ids=[f"{i.name}:{c.name}" for i, c in CASES])
 def test_case(item, case):
     if item.module not in MODULES:
         MODULES[item.module] = _load(SUB / f"{item.module}.py", item.module)
-    if item.driver not in DRV:
-        DRV[item.driver] = _load(DRIVERS / f"{item.driver}.py", "drv_" + item.driver)
     expected = item.oracle(case, "cpu")
     spec = {"args": [a.copy() if hasattr(a, "copy") else a for a in case.args],
             "kwargs": dict(case.kwargs), **case.spec}
-    got = DRV[item.driver].run(MODULES[item.module], item.attr, spec)
-    check = compare.CHECKS["raises" if "raises" in expected else item.check]
+    got = DRIVERS[item.driver].run(MODULES[item.module], item.attr, spec)
+    check = judge.check_raises if "raises" in expected else item.check
     verdict = check(expected, got, case.tolerance or item.tolerance, "cpu", case.data)
     assert verdict.passed, verdict.message
 """

@@ -1030,7 +1030,7 @@ def items_rows() -> tuple[list[tuple[str, ...]], float]:
         hidden = registry.build_cases(item, 0, hidden=True)
         categories = sorted({str(c.category) for c in public})
         rows.append(
-            (f"`{item.name}`", f"{item.points:g}", item.check, item.driver,
+            (f"`{item.name}`", f"{item.points:g}", item.check.__name__.removeprefix("check_"), item.driver,
              str(len(public)), str(len(hidden)), ", ".join(categories))
         )  # fmt: skip
     return rows, float(sum(item.points for item in registry.ITEMS))

@@ -7,8 +7,8 @@ as the children have run all of its cases.  Behind it, one warm *zygote* per ses
 child per job (a chunk of cases of one student module); after a crash or a timeout the remaining
 cases run again in a fresh child, a few times per item at most.  A thread of this process feeds
 the zygote and reads its replies.  Data crosses in one format (``box/wire.py``): a job's cases as
-JSON plus ``inputs.npz``, each case's outputs as an ``.npz`` that the zygote has taken out of
-the child's reach before the child may go on, read back here strictly.
+JSON plus a bundle of their arrays, each case's outputs as a bundle that the zygote has taken out
+of the child's reach before the child may go on, read back here strictly.
 """
 
 from __future__ import annotations
@@ -281,7 +281,7 @@ class Sandbox:
         work = self.session / f"job{self._seq}"
         (work / "res").mkdir(parents=True)
         (work / "cases.json").write_text(json.dumps(job.cases), encoding="utf-8")
-        wire.save(work / "inputs.npz", job.arrays)
+        (work / "inputs").write_bytes(wire.dumps(job.arrays))
         job.workdir = work
 
     def copy_submission(self, directory: Path) -> Path:
@@ -316,7 +316,7 @@ class Sandbox:
             "limits": self.limits,
             "box": str(self.session / "scratch"),
             "nobody": self.root,
-            "max_case_bytes": MAX_CASE_BYTES + 4 * wire.MAX_TEXT + (1 << 16),
+            "max_case_bytes": MAX_CASE_BYTES + wire.MAX_HEADER,
             "max_bytes": max(0, self.budget),
         }
 
@@ -406,29 +406,27 @@ class Sandbox:
         return position + 1
 
     def _read_case(self, job: Job, key: str) -> CaseRun:
-        """A case's result as the zygote recorded it, parsed strictly (``wire.load_result``)."""
+        """A case's result as the zygote recorded it, read strictly (``wire.load``)."""
         assert job.workdir is not None
         res = os.open(job.workdir / "res", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
         try:
-            data = read_plain(res, f"{key}.npz", MAX_CASE_BYTES + (1 << 20))
-            limit = min(MAX_CASE_BYTES, max(0, self.budget)) + 4 * wire.MAX_TEXT * 4
-            arrays = wire.load_result(data, MAX_OUTPUTS + 3, limit)
+            data = read_plain(res, key, MAX_CASE_BYTES + wire.MAX_HEADER)
+            limit = min(MAX_CASE_BYTES, max(0, self.budget))
+            outputs, meta = wire.load(data, MAX_OUTPUTS, limit)
         except FileNotFoundError:
             return CaseRun(ok=False, error="no result came back")
         except ValueError as exc:  # (WireError too)
             return CaseRun(ok=False, error=str(exc))
         finally:
             os.close(res)
-        printed = {n: wire.message(arrays, n) or "" for n in (wire.STDOUT, wire.STDERR)}
-        error = wire.message(arrays, wire.ERROR)
-        outputs = {n: a for n, a in arrays.items() if n not in (wire.ERROR, *printed)}
         self.budget -= sum(a.nbytes for a in outputs.values())
+        error = meta.get("error")
         return CaseRun(
             ok=error is None,
             outputs=outputs if error is None else {},
             error=error,
-            stdout=printed[wire.STDOUT],
-            stderr=printed[wire.STDERR],
+            stdout=meta.get("stdout", ""),
+            stderr=meta.get("stderr", ""),
         )
 
     @staticmethod

@@ -44,7 +44,11 @@ def _hidden_paths(repo_covered: bool = False) -> list[str]:
             spec = None
         if spec is not None and spec.origin:
             path = os.path.realpath(Path(spec.origin).parent)
-            if not (repo_covered and _within(path, os.path.realpath(REPO))):
+            # (inside a covered repository only what is put back, the interpreter's tree, shows)
+            shown = not _within(path, os.path.realpath(REPO)) or any(
+                _within(path, os.path.realpath(p)) for p in (sys.prefix, sys.base_prefix)
+            )
+            if not repo_covered or shown:
                 paths.append(path)
     if not repo_covered:
         for name in ("reference", "graders", "tools", "tests", ".grader-cache", "student_template"):

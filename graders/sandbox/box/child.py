@@ -3,11 +3,11 @@ back what they returned.  It computes no verdict: every comparison is the grader
 
 Forked by the zygote (``zygote.py``) for one job (a chunk of cases of one student module), it
 confines itself (``confine.py``), imports the module, and for each case calls its driver
-(``drivers/``), writes the outputs to a fresh ``out/result.npz`` (``wire.py``), tells the
+(``drivers/``), writes the outputs to a fresh ``out/result`` (a bundle, ``wire.py``), tells the
 zygote ``D k`` on the progress pipe (fd 3) and waits for the acknowledgement (fd 4) that the
 zygote has taken the result out of its reach before any student code runs again.  ``I`` (the
 module imported) and ``E`` (it failed to import) come first.  Python-level printing and warnings
-are captured per case (``__stdout__``, ``__stderr__`` in the result).
+are captured per case (the result's ``stdout`` and ``stderr``).
 """
 
 from __future__ import annotations
@@ -86,15 +86,17 @@ def outputs_of(result: dict[str, Any]) -> dict[str, np.ndarray]:
     return result
 
 
-def write_result(out_fd: int, arrays: dict[str, np.ndarray]) -> None:
-    """The case's result as a fresh ``out/result.npz`` (never a file the student planted)."""
+def write_result(out_fd: int, arrays: dict[str, np.ndarray], meta: dict[str, str]) -> None:
+    """The case's result as a fresh ``out/result`` (never a file the student planted)."""
     with contextlib.suppress(OSError):
         with contextlib.suppress(FileNotFoundError):
-            os.unlink("result.npz", dir_fd=out_fd)
+            os.unlink("result", dir_fd=out_fd)
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
-        fd = os.open("result.npz", flags, 0o644, dir_fd=out_fd)
-        with os.fdopen(fd, "wb") as f:
-            wire.save(f, arrays)
+        fd = os.open("result", flags, 0o644, dir_fd=out_fd)
+        try:
+            wire.write(fd, arrays, meta)
+        finally:
+            os.close(fd)
 
 
 def tell(msg: str) -> None:
@@ -152,12 +154,14 @@ def _import(req: dict[str, Any], code: Any) -> Any:
     return module
 
 
-def _run_case(module: Any, case: dict[str, Any], inputs: Any) -> dict[str, np.ndarray]:
+def _run_case(
+    module: Any, case: dict[str, Any], inputs: dict[str, np.ndarray]
+) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     try:
         args = wire.decode(case, inputs)
-        return outputs_of(DRIVERS[case["driver"]].run(module, case["function"], args))
+        return outputs_of(DRIVERS[case["driver"]].run(module, case["function"], args)), {}
     except BaseException as exc:
-        return {wire.ERROR: wire.text(error_text(exc))}
+        return {}, {"error": wire.text(error_text(exc))}
 
 
 def main(req: dict[str, Any], progress_w: int, ack_r: int, box: Path, code: Any) -> None:
@@ -166,7 +170,7 @@ def main(req: dict[str, Any], progress_w: int, ack_r: int, box: Path, code: Any)
         out_fd = _setup(req, progress_w, ack_r, box)
         job = Path(req["job"])
         cases = json.loads((job / "cases.json").read_text(encoding="utf-8"))
-        inputs = dict(np.load(job / "inputs.npz", allow_pickle=False))
+        inputs, _ = wire.load((job / "inputs").read_bytes())
         stdout, stderr = Capture(), Capture()
         sys.stdout, sys.stderr = stdout, stderr
     except BaseException as exc:  # setup failure: reported through the exit status
@@ -177,23 +181,23 @@ def main(req: dict[str, Any], progress_w: int, ack_r: int, box: Path, code: Any)
         module = _import(req, code)
     except BaseException as exc:
         _sigmask(signal.SIG_BLOCK, BLOCKED)
-        write_result(out_fd, {wire.ERROR: wire.text(error_text(exc))})
+        write_result(out_fd, {}, {"error": wire.text(error_text(exc))})
         exit_now("E")
     tell("I")
     top = max(_open_fds(), default=ACK)  # the child's own descriptors: up to here
     for case in cases[req["start"] :]:
-        arrays = _run_case(module, case, inputs)
+        arrays, meta = _run_case(module, case, inputs)
         # Until the zygote has the result no student code may run: no signal handler, no
         # finalizer from the collector; descriptors the case left open are closed.
         saved = _sigmask(signal.SIG_BLOCK, BLOCKED)
         collecting = gc.isenabled()
         gc.disable()
         os.closerange(top + 1, 1 << 16)
-        for name, capture in ((wire.STDOUT, stdout), (wire.STDERR, stderr)):
+        for name, capture in (("stdout", stdout), ("stderr", stderr)):
             printed = capture.take()
             if printed:
-                arrays[name] = wire.text(printed)
-        write_result(out_fd, arrays)
+                meta[name] = wire.text(printed)
+        write_result(out_fd, arrays, meta)
         tell(f"D {case['index']}")
         try:
             acked = os.read(ACK, 1)
@@ -204,7 +208,7 @@ def main(req: dict[str, Any], progress_w: int, ack_r: int, box: Path, code: Any)
         if collecting:
             gc.enable()
         _sigmask(signal.SIG_SETMASK, saved)
-        del arrays
+        del arrays, meta
     exit_now()
 
 

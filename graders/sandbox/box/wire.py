@@ -1,41 +1,176 @@
-"""The one wire format between the grader and the sandbox: JSON for structure, ``.npz`` for arrays.
+"""The one wire format of the grader: a *bundle* of named arrays with a little JSON.
 
-* A job's inputs: ``cases.json`` (every case's arguments, with each array replaced by a reference
-  ``{"npy": NAME}`` into ``inputs.npz``; tuples as ``{"tuple": [...]}``, non-finite floats as
-  ``{"float": "inf"}``) and ``inputs.npz``.
-* A case's result: one ``.npz`` whose members are the outputs (plain ndarrays), or a single
-  ``__error__`` member (a 0-d string: why there are no outputs); ``__stdout__`` and
-  ``__stderr__`` hold what the case printed (at most :data:`MAX_TEXT` characters each).
+A bundle is what crosses between the grader and the sandbox (a job's inputs; each case's result)
+and what the oracle's cache stores::
 
-Everything is written by NumPy (``np.savez``: uncompressed members) and read back by NumPy
-(``np.load(..., allow_pickle=False)``); :func:`load_result` first checks the archive's member
-list (count, names, sizes, no compression), so a result crafted by student code is bounded in
-what it can make the grader read.  Standard library and NumPy only (it runs in the sandbox too).
+    bundle := MAGIC  header-length (8 bytes, little endian)  header (UTF-8 JSON)  data
+    header := {"arrays": [[name, dtype, shape, offset, nbytes], ...], "meta": {...}}
+
+``dtype`` is NumPy's ``dtype.str`` ("<f8", "|b1", "<U12", ...), ``shape`` a list of ints, and
+each array's bytes (C order) lie at ``offset`` in ``data``, end to end.  ``meta`` holds short
+strings: a case's ``error`` (why there are no outputs), and what it printed (``stdout``,
+``stderr``).  Arrays are written from their own buffers and read back with ``np.frombuffer``.
+
+Why not ``.npz``: ``np.load`` parses every member's header with ``ast`` and reads through
+``zipfile``; measured on an optimizer case's result (20 arrays), 1.0 ms against 0.03 ms for
+this format, about 0.4 s of every grading.  :func:`load` reads a bundle strictly (sizes, offsets,
+names, only the kinds in PLAIN_KINDS, header size and depth bounded), since a result is written
+by the child, where student code runs.  Standard library and NumPy only (it runs in the sandbox
+too).  :func:`encode` / :func:`decode` carry a case's arguments as JSON with array references.
 """
 
 from __future__ import annotations
 
-import io
-import zipfile
+import json
+import math
+import os
 from typing import Any
 
 import numpy as np
 
-ERROR, STDOUT, STDERR = "__error__", "__stdout__", "__stderr__"
-MAX_TEXT = 4000
-#: Array kinds an output may have: booleans, integers, floats, complex, strings.  (No objects,
-#: structures, voids or dates: nothing a graded function returns, and nothing to trip a check.)
+MAGIC = b"DLGRADE-BUNDLE-1\n"
+MAX_HEADER = 1 << 20
+MAX_TEXT = 4000  # characters of a meta string
+#: Array kinds a bundle may hold: booleans, integers, floats, complex numbers, strings.  (No
+#: objects, structures, voids or dates: nothing a graded function returns, nothing to trip a
+#: check.)
 PLAIN_KINDS = frozenset("biufcUS")
 
 
 class WireError(ValueError):
-    """A result that cannot be taken as it is (says why, in one line)."""
+    """A bundle that cannot be taken as it is (says why, in one line)."""
 
 
-# ------------------------------------------------------------------------------- inputs
+# ------------------------------------------------------------------------------- bundles
+def parts(arrays: dict[str, np.ndarray], meta: dict[str, str] | None = None) -> list[Any]:
+    """A bundle as a list of bytes-like pieces (the arrays' own buffers where contiguous), for
+    ``os.writev`` or ``b"".join``."""
+    index, chunks, offset = [], [], 0
+    for name, arr in arrays.items():
+        data = _buffer(arr)
+        index.append([name, arr.dtype.str, list(arr.shape), offset, len(data)])
+        chunks.append(data)
+        offset += len(data)
+    header = json.dumps({"arrays": index, "meta": meta or {}}).encode()
+    return [MAGIC, len(header).to_bytes(8, "little"), header, *chunks]
+
+
+def _buffer(arr: np.ndarray) -> Any:
+    if arr.flags.c_contiguous:
+        try:
+            return arr.data.cast("B")
+        except (ValueError, TypeError):  # (a dtype the buffer protocol cannot describe)
+            pass
+    return np.ascontiguousarray(arr).tobytes()
+
+
+def dumps(arrays: dict[str, np.ndarray], meta: dict[str, str] | None = None) -> bytes:
+    """A bundle as bytes."""
+    return b"".join(bytes(p) if isinstance(p, memoryview) else p for p in parts(arrays, meta))
+
+
+def write(fd: int, arrays: dict[str, np.ndarray], meta: dict[str, str] | None = None) -> None:
+    """Write a bundle to an open file descriptor, with as few calls as the kernel allows."""
+    views = [memoryview(p).cast("B") for p in parts(arrays, meta) if len(p)]
+    while views:
+        n = os.writev(fd, views)
+        while views and n >= len(views[0]):
+            n -= len(views.pop(0))
+        if views:
+            views[0] = views[0][n:]
+
+
+def load(
+    data: bytes | bytearray, max_arrays: int = 1 << 16, max_bytes: int = 1 << 62
+) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """The arrays and meta strings of a bundle, read strictly (WireError otherwise): at most
+    ``max_arrays`` arrays of at most ``max_bytes`` in all, each a plain kind, laid end to end
+    exactly as the header says; the arrays are writable and own their memory."""
+    view = memoryview(data)
+    if bytes(view[: len(MAGIC)]) != MAGIC or len(view) < len(MAGIC) + 8:
+        raise WireError("not a result bundle")
+    start = len(MAGIC) + 8
+    size = int.from_bytes(view[len(MAGIC) : start], "little")
+    if size > MAX_HEADER or start + size > len(view):
+        raise WireError("the bundle's header is too large or cut short")
+    try:
+        header = json.loads(bytes(view[start : start + size]))
+    except (ValueError, RecursionError) as exc:
+        raise WireError(f"the bundle's header is not JSON ({type(exc).__name__})") from None
+    index, meta = _index(header, max_arrays)
+    body = view[start + size :]
+    arrays: dict[str, np.ndarray] = {}
+    expected_offset, total = 0, 0
+    for name, dtype, shape, offset, nbytes in index:
+        if offset != expected_offset or nbytes != math.prod(shape) * dtype.itemsize:
+            raise WireError(f"array {name}: its size or place does not match the header")
+        total += nbytes
+        if total > max_bytes:
+            raise WireError(f"the outputs are larger than {max_bytes} bytes")
+        if offset + nbytes > len(body):
+            raise WireError(f"array {name}: the bundle is cut short")
+        flat = np.frombuffer(bytearray(body[offset : offset + nbytes]), dtype=dtype)
+        arrays[name] = flat.reshape(shape)
+        expected_offset = offset + nbytes
+    if expected_offset != len(body):
+        raise WireError("the bundle has bytes the header does not account for")
+    return arrays, meta
+
+
+def _index(header: Any, max_arrays: int) -> tuple[list[Any], dict[str, str]]:
+    """The header's array index (with dtypes parsed) and meta strings, validated."""
+    if not isinstance(header, dict) or not isinstance(header.get("arrays"), list):
+        raise WireError("the bundle's header has no array index")
+    meta = header.get("meta", {})
+    if not isinstance(meta, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in meta.items()
+    ):
+        raise WireError("the bundle's meta data are not strings")
+    rows = header["arrays"]
+    if len(rows) > max_arrays:
+        raise WireError(f"the result holds {len(rows)} arrays (at most {max_arrays})")
+    index, names = [], set()
+    for row in rows:
+        if not (
+            isinstance(row, list)
+            and len(row) == 5
+            and isinstance(row[0], str)
+            and row[0].isidentifier()
+            and isinstance(row[1], str)
+            and isinstance(row[2], list)
+            and len(row[2]) <= 32
+            and all(type(n) is int and n >= 0 for n in row[2])
+            and all(type(n) is int and n >= 0 for n in row[3:])
+        ):
+            raise WireError("the bundle's index has a malformed entry")
+        if row[0] in names:
+            raise WireError(f"the result names array {row[0]} twice")
+        names.add(row[0])
+        index.append([row[0], _dtype(row[0], row[1]), tuple(row[2]), row[3], row[4]])
+    return index, {k: v[:MAX_TEXT] for k, v in meta.items()}
+
+
+def _dtype(name: str, text: str) -> np.dtype[Any]:
+    try:
+        dtype = np.dtype(text[:16])
+    except (TypeError, ValueError, SyntaxError):
+        raise WireError(f"array {name} has an unknown dtype {text[:16]!r}") from None
+    if dtype.kind not in PLAIN_KINDS or dtype.fields is not None or dtype.subdtype is not None:
+        raise WireError(f"array {name} has dtype {dtype}, not a plain number type")
+    if dtype.itemsize == 0:
+        raise WireError(f"array {name} has an empty dtype {dtype}")
+    return dtype
+
+
+def text(value: str) -> str:
+    """A meta string, cut to MAX_TEXT characters."""
+    return value if len(value) <= MAX_TEXT else value[: MAX_TEXT - 3] + "..."
+
+
+# ------------------------------------------------------------------------------- case arguments
 def encode(value: Any, arrays: dict[str, np.ndarray], prefix: str) -> Any:
-    """``value`` as JSON, its arrays added to ``arrays`` (a non-contiguous array keeps its
-    layout: a transpose or a strided view of a C-ordered base)."""
+    """``value`` as JSON, its arrays added to ``arrays`` under new names (a non-contiguous
+    array keeps its layout: a transpose or a strided view of a C-ordered base)."""
     if isinstance(value, np.ndarray):
         name = f"{prefix}_{len(arrays)}"
         if value.flags.c_contiguous or value.ndim < 2:
@@ -63,14 +198,14 @@ def encode(value: Any, arrays: dict[str, np.ndarray], prefix: str) -> Any:
     return value
 
 
-def decode(obj: Any, arrays: Any) -> Any:
-    """Inverse of :func:`encode`; ``arrays`` maps names to arrays (an ``NpzFile`` will do)."""
+def decode(obj: Any, arrays: dict[str, np.ndarray]) -> Any:
+    """Inverse of :func:`encode` (every array a fresh copy: the student's code may write it)."""
     if isinstance(obj, list):
         return [decode(v, arrays) for v in obj]
     if not isinstance(obj, dict):
         return obj
     if "npy" in obj:
-        arr = np.array(arrays[obj["npy"]])  # (a fresh, writable copy for the student's code)
+        arr = arrays[obj["npy"]].copy()
         if obj.get("view") == "T":
             return arr.T
         if obj.get("view") == "step":
@@ -81,65 +216,3 @@ def decode(obj: Any, arrays: Any) -> Any:
     if "float" in obj:
         return float(obj["float"])
     return {k: decode(v, arrays) for k, v in obj.items()}
-
-
-# ------------------------------------------------------------------------------- results
-def save(file: Any, arrays: dict[str, np.ndarray]) -> None:
-    """Write ``arrays`` as an ``.npz`` (uncompressed) to a path or a binary file object."""
-    np.savez(file, **arrays)  # type: ignore[arg-type]
-
-
-def text(value: str) -> np.ndarray:
-    """A string as the 0-d array a result carries (cut to MAX_TEXT characters)."""
-    return np.array(value[:MAX_TEXT] if len(value) <= MAX_TEXT else value[: MAX_TEXT - 3] + "...")
-
-
-def load_result(data: bytes, max_members: int, max_bytes: int) -> dict[str, np.ndarray]:
-    """A case's result archive, read strictly: at most ``max_members`` members of plain
-    ``.npy`` arrays, stored uncompressed, at most ``max_bytes`` in all; no pickles, only the
-    kinds in PLAIN_KINDS.  WireError (one line) otherwise."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
-        raise WireError(f"the result is not a readable .npz archive ({exc})") from None
-    if len(members) > max_members:
-        raise WireError(f"the result holds {len(members)} arrays (at most {max_members})")
-    names = []
-    for m in members:
-        name = m.filename.removesuffix(".npy")
-        if not m.filename.endswith(".npy") or not (
-            name.isidentifier() or name in (ERROR, STDOUT, STDERR)
-        ):
-            raise WireError(f"the result has a member with an invalid name {m.filename[:40]!r}")
-        if m.compress_type != zipfile.ZIP_STORED:
-            raise WireError("the result has a compressed member (results are stored as written)")
-        names.append(name)
-    if len(set(names)) < len(names):
-        raise WireError("the result names an array twice")
-    if sum(m.file_size for m in members) > max_bytes:
-        raise WireError(f"the outputs are larger than {max_bytes} bytes")
-    out: dict[str, np.ndarray] = {}
-    try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            for name in names:
-                arr = npz[name]
-                if arr.dtype.kind not in PLAIN_KINDS or arr.dtype.fields is not None:
-                    raise WireError(f"output {name} has dtype {arr.dtype}, not a plain number type")
-                out[name] = arr
-    except WireError:
-        raise
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
-        raise WireError(f"the result could not be read ({str(exc)[:200]})") from None
-    return out
-
-
-def message(arrays: dict[str, np.ndarray], name: str) -> str | None:
-    """A text member of a result (``__error__``, ``__stdout__`` ...), None if absent."""
-    value = arrays.get(name)
-    if value is None:
-        return None
-    if value.dtype.kind not in "US" or value.size != 1:
-        return "(unreadable)"
-    item = value.reshape(()).item()
-    return (item.decode("utf-8", "replace") if isinstance(item, bytes) else str(item))[:MAX_TEXT]

@@ -5,7 +5,7 @@ Started by the grader as ``python -I -S -c sandbox.BOOT SESSION_DIR PACKAGES [MO
 student code), says ready, then serves requests, one JSON object per line:
 
 * zygote -> grader, once:  ``{"ready": true, "layers": {...}}``
-* grader -> zygote:        ``{"id", "job": dir with cases.json and inputs.npz, "workdir",
+* grader -> zygote:        ``{"id", "job": dir with cases.json and inputs (a bundle), "workdir",
   "submission", "module", "module_name", "start", "indices", "case_timeout", "item_timeout",
   "limits", "box", "nobody", "max_case_bytes", "max_bytes"}``
 * zygote -> grader:        ``{"id", "status": exit status, "imported", "import_error",
@@ -13,8 +13,8 @@ student code), says ready, then serves requests, one JSON object per line:
 
 A child (``child.py``) reports ``I`` once the module is imported (``E`` if that failed) and
 ``D k`` after case ``k``; case ``k`` starts when the previous one is acknowledged.  On ``D k``
-the zygote copies the child's ``out/result.npz`` (a plain single-link file, size-capped) to the
-job's ``res/k.npz``, which the child cannot write, and only then acknowledges: no later student
+the zygote copies the child's ``out/result`` (a plain single-link file, size-capped) to the
+job's ``res/k``, which the child cannot write, and only then acknowledges: no later student
 code can rewrite a finished case.  The zygote never parses what a child wrote (the grader does,
 strictly), so no result can stop it.  It enforces the per-case and per-job wall-clock limits with
 SIGKILL of the child's process group and reaps whatever is left (it is their subreaper).
@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import child, confine
+from . import child, confine, wire
 
 #: Imported here so a child that cannot read the interpreter's files (it runs as nobody, and
 #: Python may live under a private home) still has the usual modules.
@@ -139,13 +139,7 @@ def read_plain(dir_fd: int, name: str, limit: int) -> bytes:
 
 def _refusal(why: str) -> bytes:
     """A result saying why the child's own could not be taken (written by the zygote)."""
-    import io
-
-    from . import wire
-
-    buf = io.BytesIO()
-    wire.save(buf, {wire.ERROR: wire.text(why)})
-    return buf.getvalue()
+    return wire.dumps({}, {"error": why})
 
 
 class Running:
@@ -206,7 +200,7 @@ class Running:
             self.started.append(self.expected[len(self.done)])
 
     def freeze(self, key: str) -> None:
-        """Copy the child's ``out/result.npz`` to ``res/KEY.npz`` (root's, or at least not the
+        """Copy the child's ``out/result`` to ``res/KEY`` (root's, or at least not the
         child's to write); a result that is not a plain single-link file within the size caps
         is replaced by one that says so; a missing one leaves nothing (the grader says no result
         came back)."""
@@ -216,7 +210,7 @@ class Running:
                 flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
                 self.out_fd = os.open(self.box / "out", flags)
             try:
-                data = read_plain(self.out_fd, "result.npz", limit)
+                data = read_plain(self.out_fd, "result", limit)
             except FileNotFoundError:
                 return
             except ValueError as exc:
@@ -224,7 +218,7 @@ class Running:
             if self.bytes_out + len(data) > int(self.req["max_bytes"]):
                 data = _refusal("the outputs exceed what one grading may return")
             self.bytes_out += len(data)
-            path = Path(self.req["workdir"]) / "res" / f"{key}.npz"
+            path = Path(self.req["workdir"]) / "res" / key
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
             with os.fdopen(fd, "wb") as f:
                 f.write(data)

@@ -1,0 +1,148 @@
+"""The oracle's side: expected values from the cache or from the oracle's own process, the same
+either way; nothing stored where a child could read it; a key that covers every oracle source;
+an oracle that fails costs its item, not the grading; no process left behind."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from concurrent.futures import Future
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from graders import engine, oracle, registry, sandbox
+from graders.registry import Case, Category, Item
+from graders.report import gradescope
+from graders.sandbox import ItemRun
+
+ROOT = Path(__file__).resolve().parent.parent
+#: One item of each driver, hidden cases included.
+ITEMS = [
+    "activations.softmax",
+    "initializers.kaiming_normal_",
+    "losses.cross_entropy",
+    "optimizers.Adam",
+    "optimizers.worked_gradient_descent",
+]
+BLANK = re.compile(r"\"execution_time\":\s*[0-9.e+-]+")
+
+
+def _grade(**kwargs: object) -> str:
+    items = registry.select(ITEMS)
+    result = engine.grade(ROOT / "reference", items, hidden_seed=5, **kwargs)  # type: ignore[arg-type]
+    assert result.score == result.max_score
+    return BLANK.sub("", gradescope.render(result))
+
+
+@pytest.fixture(scope="module")
+def uncached() -> str:
+    """The verdicts with every expected value computed afresh, no cache."""
+    return _grade(use_cache=False)
+
+
+def test_expected_values_are_the_same_from_the_process_and_the_cache(
+    uncached: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setattr(oracle, "CACHE_DIR", cache)
+    assert _grade() == uncached
+    stored = sorted(cache.glob("*.bundle"))
+    assert len(stored) == len(ITEMS)  # (the scan keeps its own files)
+    assert _grade() == uncached  # and from the cache, now warm
+    for path in stored[:2]:
+        path.unlink()
+    assert _grade() == uncached  # (computing only what the cache lacks)
+    assert len(list(cache.glob("*.bundle"))) == len(ITEMS)
+
+
+def test_a_warm_cache_starts_no_oracle_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(oracle, "CACHE_DIR", tmp_path / "cache")
+    _grade()
+    with oracle.Oracle("cpu") as truth:
+        _grade(truth=truth)
+        assert truth._pool is None  # torch was not even imported
+
+
+def test_nothing_is_stored_where_a_child_could_read_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setattr(oracle, "CACHE_DIR", cache)
+    monkeypatch.setattr(sandbox.Sandbox, "cache_safe", property(lambda self: False))
+    _grade()
+    assert not list(cache.glob("*.bundle")), "expected values were written where a child may look"
+
+
+def test_the_cache_key_covers_every_oracle_source(tmp_path: Path) -> None:
+    assert oracle.ORACLE_SOURCES, "no oracle sources listed"
+    names = {p.name for p in oracle.ORACLE_SOURCES}
+    assert {"oracle.py", "objectives.py", "__init__.py", "activations.py"} <= names
+    copies = []
+    for n, path in enumerate(oracle.ORACLE_SOURCES):
+        copy = tmp_path / f"{n}-{path.name}"
+        shutil.copy(path, copy)
+        copies.append(copy)
+    base = oracle.source_hash(tuple(copies))
+    for copy in copies:  # a change to any one of them changes the key
+        text = copy.read_bytes()
+        copy.write_bytes(text + b"\n# changed\n")
+        oracle.source_hash.cache_clear()
+        assert oracle.source_hash(tuple(copies)) != base, copy.name
+        copy.write_bytes(text)
+    oracle.source_hash.cache_clear()
+    assert oracle.source_hash(tuple(copies)) == base
+
+
+def test_the_cache_round_trips_every_dtype_and_shape(tmp_path: Path) -> None:
+    store = oracle.ExpectedCache(tmp_path)
+    expected = [
+        {"out": np.arange(6.0).reshape(2, 3), "fan_in": np.array(3.0)},
+        {"raised": np.array(["ValueError", "Exception"]), "flags": np.array([True, False])},
+        {},
+        {"x": np.zeros((0, 4), np.float32), "i": np.array([1, 2], np.int64)},
+    ]
+    store.store("k", expected)
+    back = store.load("k", len(expected))
+    assert back is not None and len(back) == len(expected)
+    for want, got in zip(expected, back, strict=True):
+        assert list(want) == list(got)
+        for name in want:
+            assert got[name].dtype == want[name].dtype and got[name].shape == want[name].shape
+            np.testing.assert_array_equal(got[name], want[name])
+    assert store.load("k", 2) is None  # not for these cases
+    assert store.load("missing", 1) is None
+    (tmp_path / "bad.bundle").write_bytes(b"not a zip")
+    assert store.load("bad", 1) is None
+
+
+def _broken_oracle(case: Case, device: str) -> dict[str, np.ndarray]:
+    raise RuntimeError("the oracle is broken")
+
+
+def test_an_item_whose_oracle_fails_is_a_grader_error_and_the_rest_is_graded() -> None:
+    item = Item("activations.relu", 2, lambda rng, hidden: [], _broken_oracle)
+    p = engine.Plan(item, [Case("x", Category.CORRECTNESS, (np.zeros(2),))], 0)
+    run: Future[ItemRun] = Future()
+    run.set_result(ItemRun(cases=[sandbox.CaseRun(ok=True, outputs={"out": np.zeros(2)})]))
+    expected: Future[oracle.Expected] = Future()
+    expected.set_exception(RuntimeError("the oracle is broken"))
+    result = engine._judged(p, run, expected, "cpu", "sub", engine.PUBLIC_SEED)
+    assert result.score == 0 and result.note.startswith("grader error: RuntimeError")
+
+
+def test_closing_the_oracle_stops_its_process(tmp_path: Path) -> None:
+    truth = oracle.Oracle("cpu")
+    items = registry.select(["optimizers.LBFGS"])
+    plans = engine.plan(items, engine.PUBLIC_SEED, None)
+    futures = truth.submit(
+        [(p.item, p.cases) for p in plans], (engine.PUBLIC_SEED, None), oracle.ExpectedCache(None)
+    )
+    processes = list(truth._pool._pool)
+    assert processes and all(p.is_alive() for p in processes)
+    truth.close()
+    assert not any(p.is_alive() for p in processes)
+    assert all(f.done() or f.cancelled() or not f.running() for f in futures.values())
