@@ -62,7 +62,7 @@ class SubmissionError(ValueError):
 @dataclass(frozen=True)
 class Limits:
     """Bounds on what :func:`prepare` reads and writes.  A legitimate submission is well
-    under each (the reference is 150 kB in 5 files); a notebook with plots a few MB."""
+    under each (the reference's four modules are 180 kB); a notebook with plots a few MB."""
 
     #: Total bytes copied (for a zip: the members' declared uncompressed size, before
     #: extracting, and the bytes actually written).
@@ -647,7 +647,7 @@ def _locate(
         if len(top) > 1 and top[0] is not candidates[0]:
             names = " and ".join(c.rel for c in top)
             raise SubmissionError(
-                f"{what}: {names} both hold {best} of the modules; hand in one folder"
+                f"{what}: {names} each hold {best} of the modules; hand in one folder"
             )
         chosen = top[0]
         others = [c for c in holding if c is not chosen]

@@ -201,7 +201,7 @@ def test_two_folders_holding_as_many_modules_are_refused(tmp_path: Path) -> None
     write_modules(tmp_path / "sub" / "v1")
     write_modules(tmp_path / "sub" / "v2")
     text = refused(tmp_path / "sub", tmp_path)
-    assert "v1/ and v2/ both hold 4 of the modules" in text
+    assert "v1/ and v2/ each hold 4 of the modules; hand in one folder" in text
 
 
 def test_the_top_folder_wins_a_tie_with_a_subfolder(tmp_path: Path) -> None:
