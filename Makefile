@@ -6,6 +6,12 @@ STAMP   := $(VENV)/.installed
 SUBMISSION ?= student_template
 FORMAT  ?= text
 PYTEST_ARGS ?=
+# Taken as typed ($(value): a '$' is not expanded by make), handed to the recipes through the
+# environment and quoted there ("$$SUBMISSION"): a path with spaces, quotes, ';' or '$' is one
+# argument, as in make grade SUBMISSION="my hw/alice's copy".
+override SUBMISSION := $(value SUBMISSION)
+override FORMAT := $(value FORMAT)
+export SUBMISSION FORMAT
 
 .PHONY: help grade test test-all test-cuda lint template docs bench clean
 
@@ -19,7 +25,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $@
 
 grade: $(STAMP)  ## grade SUBMISSION (default student_template/) with the text report
-	@$(BIN)/python -m graders grade $(SUBMISSION) --format $(FORMAT) $(GRADE_ARGS)
+	@$(BIN)/python -m graders grade "$$SUBMISSION" --format "$$FORMAT" $(GRADE_ARGS)
 
 test: $(STAMP)  ## the test suite (no slow tests), in parallel
 	$(BIN)/python -m pytest -q -n 2 -m "not slow and not benchmark" $(PYTEST_ARGS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
 
 from rich.console import Console
@@ -15,11 +16,19 @@ from graders.score import SubmissionResult
 STYLE = {"passed": "green", "partial": "yellow", "failed": "red", "not implemented": "dim"}
 
 
+def use_color(terminal: bool) -> bool:
+    """Colours only on a terminal, and never when ``NO_COLOR`` is set to anything but the
+    empty string (https://no-color.org)."""
+    return terminal and not os.environ.get("NO_COLOR")
+
+
 def render(result: SubmissionResult, color: bool | None = None) -> str:
+    """The report; ``color``: whether it goes to a terminal (default: whether standard output
+    is one).  Without colours it holds no escape code at all (``NO_COLOR`` wins)."""
     from graders.report import summary_line
 
     buf = io.StringIO()
-    tty = sys.stdout.isatty() if color is None else color
+    tty = use_color(sys.stdout.isatty() if color is None else color)
     console = Console(
         file=buf,
         width=110,
