@@ -10,7 +10,6 @@ import argparse
 import contextlib
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -65,10 +64,14 @@ def _parser() -> argparse.ArgumentParser:
         )
         p.add_argument("--no-cache", action="store_true", help="ignore the oracle cache")
 
-    g = sub.add_parser("grade", help="grade a submission directory")
+    g = sub.add_parser(
+        "grade", help="grade a submission (a folder, a .zip, a notebook or a single .py)"
+    )
     g.add_argument("submission", nargs="?", type=Path, default=DEFAULT_SUBMISSION)
     g.add_argument("--format", default="text", choices=FORMATS)
-    g.add_argument("--output", type=Path, default=None, help="write the report here")
+    g.add_argument(
+        "--output", default="-", help="write the report here (default: standard output, '-')"
+    )
     g.add_argument(
         "--only",
         action="append",
@@ -84,13 +87,16 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("case")
     common(r)
 
-    b = sub.add_parser("batch", help="grade every submission directory under ROOT")
-    b.add_argument("root", type=Path, help="a directory of submission directories")
+    b = sub.add_parser("batch", help="grade every submission under ROOT")
+    b.add_argument("root", type=Path, help="a directory of submissions (any form)")
     b.add_argument(
         "--output-dir",
         type=Path,
         required=True,
         help="new directory for one results.json per submission and scores.csv",
+    )
+    b.add_argument(
+        "--resume", action="store_true", help="continue into an existing output directory"
     )
     b.add_argument("--only", action="append", default=None, metavar="PATTERN")
     common(b)
@@ -111,23 +117,8 @@ def _hidden_seed(value: int | None) -> int | None:
         raise UsageError(f"GRADER_HIDDEN_SEED: {exc}") from None
 
 
-def _write_output(path: Path, text: str, submission: Path) -> None:
-    """Atomically write the report; refuse to clobber a directory or anything of the student's."""
-    target = path.resolve()
-    if target.is_dir():
-        raise UsageError(f"--output {path} is a directory")
-    if target.suffix == ".py" or submission.resolve() in target.parents:
-        raise UsageError(f"--output {path} would overwrite the submission's files")
-    if not target.parent.is_dir():
-        raise UsageError(f"--output {path}: directory {target.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".report-")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    Path(tmp).replace(target)
-
-
 def cmd_grade(args: argparse.Namespace) -> int:
-    from graders import engine, registry
+    from graders import engine, output, registry
     from graders.report import renderer
 
     items = registry.select(args.only)
@@ -135,20 +126,27 @@ def cmd_grade(args: argparse.Namespace) -> int:
         raise UsageError(
             f"--only {' '.join(args.only)} matches no item (see python -m graders list)"
         )
-    result = engine.grade(
-        args.submission,
-        items,
-        seed=args.seed,
-        hidden_seed=_hidden_seed(args.hidden_seed),
-        device=args.device,
-        use_cache=not args.no_cache,
-        sandbox=args.sandbox,
-    )
-    text = renderer(args.format)(result)
-    if args.output is not None:
-        _write_output(args.output, text, args.submission)
+    dest = output.destination(args.output, protect=[args.submission])
+    try:
+        result = engine.grade(
+            args.submission,
+            items,
+            seed=args.seed,
+            hidden_seed=_hidden_seed(args.hidden_seed),
+            device=args.device,
+            use_cache=not args.no_cache,
+            sandbox=args.sandbox,
+        )
+    except engine.SubmissionError as exc:  # still a valid report (score 0, and why), exit 2
+        if args.output != "-":
+            dest.write(renderer(args.format)(engine.unusable(args.submission, items, str(exc))))
+        raise
+    if args.format == "text":
+        from graders.report import text
+
+        dest.write(text.render(result, color=dest.isatty))
     else:
-        sys.stdout.write(text)
+        dest.write(renderer(args.format)(result))
     return 0
 
 
@@ -169,11 +167,12 @@ def cmd_repro(args: argparse.Namespace) -> int:
     if case is None:
         names = ", ".join(c.name for c in cases)
         raise UsageError(f"{item.name} has no case '{args.case}' (cases: {names})")
-    problems = engine.find_modules(args.submission, [item])
     dev = oracle.resolve_device(args.device)
     p = engine.Plan(item, [case], 0)
-    with Sandbox(parallel=1) as box:
-        got = engine.run(box, [p], args.submission.resolve(), problems)[item.name].result().cases[0]
+    with engine.prepared(args.submission) as sub, Sandbox(parallel=1) as box:
+        problems = engine.modules_of(sub, [item])
+        got = engine.run(box, [p], sub.root, problems)[item.name].result().cases[0]
+        got.error = sub.display(got.error, also=[box.copy_of(sub.root)]) if got.error else None
     exp = item.oracle(case, dev)
     repro = engine.repro_command(str(args.submission), item, case, args.seed)
     result = judge.judge_case(item, case, got, exp, dev, repro)
@@ -194,47 +193,49 @@ def cmd_repro(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    """Grade each subdirectory of ``root``; never overwrite an existing output directory."""
+    """Grade each entry of ``root`` (a folder, a zip, a notebook or a .py: every entry is a row
+    of ``scores.csv``, with its error if it cannot be graded)."""
     import csv
 
-    from graders import engine, registry
+    from graders import engine, output, registry
     from graders.report import gradescope
+    from graders.sandbox import Sandbox
 
     if not args.root.is_dir():
         raise UsageError(f"'{args.root}' is not a directory of submissions")
-    subs = sorted(p for p in args.root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    subs = sorted(p for p in args.root.iterdir() if not p.name.startswith("."))
     if not subs:
-        raise UsageError(f"'{args.root}' holds no submission directories")
-    if args.output_dir.exists() and any(args.output_dir.iterdir()):
-        raise UsageError(f"--output-dir {args.output_dir} exists and is not empty")
+        raise UsageError(f"'{args.root}' holds no submissions")
+    out = output.output_dir(args.output_dir, resume=args.resume, protect=[args.root])
     items = registry.select(args.only)
-    args.output_dir.mkdir(parents=True, exist_ok=True)
     rows = []
-    for sub in subs:
-        try:
-            result = engine.grade(
-                sub,
-                items,
-                seed=args.seed,
-                hidden_seed=_hidden_seed(args.hidden_seed),
-                device=args.device,
-                use_cache=not args.no_cache,
+    with Sandbox() as box:
+        for sub in subs:
+            try:
+                result = engine.grade(
+                    sub,
+                    items,
+                    seed=args.seed,
+                    hidden_seed=_hidden_seed(args.hidden_seed),
+                    device=args.device,
+                    use_cache=not args.no_cache,
+                    sandbox=box,
+                )
+            except engine.SubmissionError as exc:  # one bad submission does not stop the batch
+                rows.append({"submission": sub.name, "score": 0, "max_score": "", "error": str(exc)})
+                print(f"{sub.name}: {exc}", file=sys.stderr)
+                continue
+            (out / f"{sub.name}.json").write_text(gradescope.render(result))
+            rows.append(
+                {
+                    "submission": sub.name,
+                    "score": result.score,
+                    "max_score": result.max_score,
+                    "error": "",
+                }
             )
-        except engine.SubmissionError as exc:  # one bad submission does not stop the batch
-            rows.append({"submission": sub.name, "score": 0, "max_score": "", "error": str(exc)})
-            print(f"{sub.name}: {exc}", file=sys.stderr)
-            continue
-        (args.output_dir / f"{sub.name}.json").write_text(gradescope.render(result))
-        rows.append(
-            {
-                "submission": sub.name,
-                "score": result.score,
-                "max_score": result.max_score,
-                "error": "",
-            }
-        )
-        print(f"{sub.name}: {result.score:g}/{result.max_score:g}")
-    with open(args.output_dir / "scores.csv", "w", newline="", encoding="utf-8") as f:
+            print(f"{sub.name}: {result.score:g}/{result.max_score:g}")
+    with open(out / "scores.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=["submission", "score", "max_score", "error"])
         writer.writeheader()
         writer.writerows(rows)
@@ -267,9 +268,10 @@ def _early_sandbox(argv: list[str]) -> Any:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     early = _early_sandbox(argv)
-    from graders.engine import SubmissionError
     from graders.oracle import DeviceError
+    from graders.output import OutputError
     from graders.sandbox import SandboxError
+    from graders.submission import SubmissionError
 
     try:
         args = _parser().parse_args(argv)
@@ -277,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         return {"grade": cmd_grade, "repro": cmd_repro, "batch": cmd_batch, "list": cmd_list}[
             args.command
         ](args)
-    except (UsageError, SubmissionError, DeviceError) as exc:
+    except (UsageError, SubmissionError, DeviceError, OutputError) as exc:
         print(f"graders: error: {exc}", file=sys.stderr)
         return 2
     except SandboxError as exc:

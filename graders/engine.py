@@ -11,9 +11,13 @@ in the order their runs finish.
 from __future__ import annotations
 
 import contextlib
+import os
 import shlex
+import shutil
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,17 +25,16 @@ from typing import Any
 
 import numpy as np
 
-from graders import judge, oracle, scan
+from graders import judge, oracle, scan, submission
 from graders.registry import MODULES, Case, Item, build_cases, plan_cases
 from graders.sandbox import CaseRun, ItemRun, Job, Sandbox
 from graders.sandbox.box import wire
 from graders.score import ItemResult, SubmissionResult
+from graders.submission import Submission, SubmissionError
+
+__all__ = ["PUBLIC_SEED", "SubmissionError", "grade"]
 
 PUBLIC_SEED = 20261122
-
-
-class SubmissionError(ValueError):
-    """The submission cannot be graded as given (bad path, no module at all): exit 2."""
 
 
 @dataclass
@@ -55,29 +58,30 @@ def plan(items: list[Item], seed: int, hidden_seed: int | None) -> list[Plan]:
     ]
 
 
-def find_modules(submission: Path, items: list[Item]) -> dict[str, str | None]:
+def modules_of(sub: Submission, items: list[Item]) -> dict[str, str | None]:
     """For every student module: None if the submission has it, else why not (SubmissionError
     if it has none of those the items need)."""
-    if not submission.exists():
-        raise SubmissionError(f"submission '{submission}' does not exist")
-    if not submission.is_dir():
-        raise SubmissionError(f"submission '{submission}' is not a directory of modules")
     needed = dict.fromkeys(m for item in items for m in item.modules)
-    problems: dict[str, str | None] = {}
-    for module in dict.fromkeys([*needed, *MODULES]):
-        path = submission / f"{module}.py"
-        if not path.is_file():
-            problems[module] = f"{module}.py not found in the submission"
-        else:
-            try:
-                path.open("rb").close()
-                problems[module] = None
-            except OSError as exc:
-                problems[module] = f"{module}.py could not be read: {exc.strerror}"
+    problems = {m: sub.problems.get(m) if m not in sub.modules else None for m in MODULES}
+    for m in MODULES:
+        if m not in sub.modules and not problems[m]:
+            problems[m] = f"{m}.py not found in the submission"
     if all(problems[m] for m in needed):
         names = ", ".join(f"{m}.py" for m in needed)
-        raise SubmissionError(f"submission '{submission}' has none of {names}")
+        raise SubmissionError(f"'{sub.origin}' holds none of {names}")
     return problems
+
+
+@contextlib.contextmanager
+def prepared(origin: Path) -> Iterator[Submission]:
+    """The submission unpacked into a scratch directory of the grader's (removed afterwards)."""
+    shm = Path("/dev/shm")
+    where = str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
+    scratch = Path(tempfile.mkdtemp(prefix="dlgrade-submission-", dir=where))
+    try:
+        yield submission.prepare(origin, MODULES, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 # ----------------------------------------------------------------------------- running
@@ -208,7 +212,7 @@ def _judged(
 
 # ----------------------------------------------------------------------------- the pipeline
 def grade(
-    submission: Path,
+    origin: Path,
     items: list[Item],
     *,
     seed: int = PUBLIC_SEED,
@@ -218,17 +222,17 @@ def grade(
     sandbox: Sandbox | None = None,
     truth: oracle.Oracle | None = None,
 ) -> SubmissionResult:
-    """Grade ``submission`` on ``items``: the engine's one entry point.  A ``sandbox`` or an
-    oracle (``truth``) given by the caller is used and left open (a class is graded in one)."""
+    """Grade the submission at ``origin`` (a folder, a zip, a notebook, a .py) on ``items``:
+    the engine's one entry point.  A ``sandbox`` or an oracle (``truth``) given by the caller is
+    used and left open (a class is graded in one)."""
     t0 = time.perf_counter()
-    shown = str(submission)
     dev = oracle.resolve_device(device)
-    problems = find_modules(submission, items)
-    plans = plan(items, seed, hidden_seed)  # 1. plan the cases
-    with contextlib.ExitStack() as stack:
+    with prepared(origin) as sub, contextlib.ExitStack() as stack:
+        problems = modules_of(sub, items)
+        plans = plan(items, seed, hidden_seed)  # 1. plan the cases
         box = sandbox or stack.enter_context(Sandbox())
         torch_side = truth or stack.enter_context(oracle.Oracle(dev))
-        runs = run(box, plans, submission.resolve(), problems)  # 2. run them in the sandbox
+        runs = run(box, plans, sub.root, problems)  # 2. run them in the sandbox
         cache = oracle.ExpectedCache(oracle.CACHE_DIR if use_cache and box.cache_safe else None)
         expected = torch_side.submit(  # 3. the expected values, meanwhile
             [(p.item, p.cases) for p in plans], (seed, hidden_seed), cache
@@ -236,26 +240,62 @@ def grade(
         by_future = {runs[p.item.name]: p for p in plans}
         judged = {  # 4. judge, as the runs finish
             by_future[f].item.name: _judged(
-                by_future[f], f, expected[by_future[f].item.name], dev, shown, seed
+                by_future[f], f, expected[by_future[f].item.name], dev, str(origin), seed
             )
             for f in as_completed(by_future)
         }
+        results = [_shown(judged[p.item.name], sub, box) for p in plans]
+        findings = _findings(sub, items, problems, use_cache)
         layers = box.layers
-    cache_dir = oracle.CACHE_DIR if use_cache else None
-    graded = dict.fromkeys(m for item in items for m in item.modules)
-    findings = [
-        str(f)
-        for m in graded
-        if problems[m] is None
-        for f in scan.scan_file(submission / f"{m}.py", cache_dir)
-    ]
     return SubmissionResult(  # 5. score (the results hold the credit rule)
-        submission=shown,
-        items=[judged[p.item.name] for p in plans],
+        submission=str(origin),
+        items=results,
         environment=oracle.versions(dev),
         sandbox=layers,
         seed=seed,
         hidden_seed_given=hidden_seed is not None,
         findings=findings,
+        notes=[f"{sub.form}: modules found in {sub.located}", *sub.notes],
         execution_time=round(time.perf_counter() - t0, 3),
     )
+
+
+def unusable(origin: Path, items: list[Item], why: str, seed: int = PUBLIC_SEED) -> SubmissionResult:
+    """The report of a submission that could not be graded at all: every item 0, with why (a
+    platform shows this rather than "the autograder failed")."""
+    return SubmissionResult(
+        submission=str(origin),
+        items=[ItemResult(name=i.name, points=i.points, cases=[], note=why) for i in items],
+        environment={},
+        sandbox={},
+        seed=seed,
+        hidden_seed_given=False,
+        notes=[f"not graded: {why}"],
+    )
+
+
+def _shown(result: ItemResult, sub: Submission, box: Sandbox) -> ItemResult:
+    """Every text the student reads, with the grader's copies of the submission named as the
+    student knows them."""
+    copies = [box.copy_of(sub.root)]
+    show = lambda text: sub.display(text, also=copies) if text else text  # noqa: E731
+    for case in result.cases:
+        case.message = show(case.message)
+    result.note = show(result.note)
+    result.stdout_tail = show(result.stdout_tail)
+    result.stderr_tail = show(result.stderr_tail)
+    return result
+
+
+def _findings(
+    sub: Submission, items: list[Item], problems: dict[str, str | None], use_cache: bool
+) -> list[str]:
+    """The static scan of the graded modules (advisory: it never decides a score)."""
+    cache_dir = oracle.CACHE_DIR if use_cache else None
+    graded = dict.fromkeys(m for item in items for m in item.modules)
+    return [
+        sub.display(str(f))
+        for m in graded
+        if problems[m] is None
+        for f in scan.scan_file(sub.root / sub.modules[m], cache_dir)
+    ]

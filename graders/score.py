@@ -82,6 +82,7 @@ class SubmissionResult:
     seed: int
     hidden_seed_given: bool
     findings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how the submission was read
     execution_time: float = 0.0
 
     @property

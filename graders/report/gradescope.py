@@ -43,6 +43,8 @@ def results(result: SubmissionResult) -> dict[str, Any]:
                 }
             )
     output = summary_line(result)
+    if result.notes:
+        output += "\n" + "\n".join(result.notes)
     if result.findings:
         output += "\nStatic scan:\n" + "\n".join(result.findings)
     return {

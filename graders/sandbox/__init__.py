@@ -284,23 +284,19 @@ class Sandbox:
         (work / "inputs").write_bytes(wire.dumps(job.arrays))
         job.workdir = work
 
-    def copy_submission(self, directory: Path) -> Path:
-        """The submission's ``*.py`` files, copied once per session into a directory the child
-        may read but not write.  Links are copied as links, never followed (this process may
-        read what the child must not); inside the sandbox a link leads only where the child
-        itself may go."""
+    def copy_of(self, directory: Path) -> Path:
+        """The session's copy of a submission directory (made on first use): the grader's own,
+        bounded and link-free tree (``submission.prepare``), which the child may read but not
+        write."""
         if directory not in self._copies:
             copy = self.session / f"submission{len(self._copies)}"
-            copy.mkdir()
-            for path in directory.glob("*.py"):
-                if path.is_symlink() or path.is_file():
-                    shutil.copy2(path, copy / path.name, follow_symlinks=False)
+            shutil.copytree(directory, copy, symlinks=True)
             self._copies[directory] = copy
         return self._copies[directory]
 
     def _request(self, job: Job, start: int) -> dict[str, Any]:
         assert job.workdir is not None
-        sub = self.copy_submission(job.submission)
+        sub = self.copy_of(job.submission)
         remaining = len(job.cases) - start
         return {
             "id": job.key,
