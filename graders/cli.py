@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -265,8 +266,25 @@ def _early_sandbox(argv: list[str]) -> Any:
         return None
 
 
+class Stopped(BaseException):
+    """SIGTERM, SIGHUP (or SIGINT, as KeyboardInterrupt): unwind, cleaning up on the way."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Stopped(signum)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """The command line.  A signal that ends a CI job (SIGTERM, SIGHUP, SIGINT) unwinds the
+    grading: the sandbox's children and zygote, the oracle's process and every scratch copy are
+    removed, and the exit status is 128 + the signal's number."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _stop)
     early = _early_sandbox(argv)
     from graders.oracle import DeviceError
     from graders.output import OutputError
@@ -285,9 +303,10 @@ def main(argv: list[str] | None = None) -> int:
     except SandboxError as exc:
         print(f"graders: sandbox failure: {exc}", file=sys.stderr)
         return 3
-    except KeyboardInterrupt:
-        print("graders: interrupted", file=sys.stderr)
-        return 130
+    except (KeyboardInterrupt, Stopped) as exc:
+        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+        print(f"graders: stopped by {signal.Signals(signum).name}", file=sys.stderr)
+        return 128 + signum
     except BrokenPipeError:  # the reader went away (`... | head`): say nothing more
         with contextlib.suppress(OSError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

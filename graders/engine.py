@@ -11,7 +11,6 @@ in the order their runs finish.
 from __future__ import annotations
 
 import contextlib
-import os
 import shlex
 import shutil
 import sys
@@ -27,7 +26,7 @@ import numpy as np
 
 from graders import judge, oracle, scan, submission
 from graders.registry import MODULES, Case, Item, build_cases, plan_cases
-from graders.sandbox import CaseRun, ItemRun, Job, Sandbox
+from graders.sandbox import CaseRun, ItemRun, Job, Sandbox, scratch_root
 from graders.sandbox.box import wire
 from graders.score import ItemResult, SubmissionResult
 from graders.submission import Submission, SubmissionError
@@ -75,9 +74,7 @@ def modules_of(sub: Submission, items: list[Item]) -> dict[str, str | None]:
 @contextlib.contextmanager
 def prepared(origin: Path) -> Iterator[Submission]:
     """The submission unpacked into a scratch directory of the grader's (removed afterwards)."""
-    shm = Path("/dev/shm")
-    where = str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
-    scratch = Path(tempfile.mkdtemp(prefix="dlgrade-submission-", dir=where))
+    scratch = Path(tempfile.mkdtemp(prefix="dlgrade-submission-", dir=scratch_root()))
     try:
         yield submission.prepare(origin, MODULES, scratch)
     finally:

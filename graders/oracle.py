@@ -13,12 +13,15 @@ torch at all, and no change to the oracle can leave a stale value.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import multiprocessing
+import json
 import os
 import pickle
 import platform
+import subprocess
 import sys
+import threading
 from concurrent.futures import Future
 from functools import cache
 from importlib import metadata
@@ -159,23 +162,17 @@ class ExpectedCache:
         path = self._path(key)
         if path is None or not path.is_file():
             return None
-        out: Expected = [{} for _ in range(n_cases)]
         try:
             arrays, _ = wire.load(path.read_bytes())
-            for member, value in arrays.items():
-                k, name = member[1:].split("__", 1)
-                out[int(k)][name] = value
+            return _unflatten(arrays, n_cases)
         except (OSError, ValueError, IndexError):
             return None
-        return out
 
     def store(self, key: str, expected: Expected) -> None:
         path = self._path(key)
         if path is None:
             return
-        arrays = {
-            f"c{k}__{name}": np.asarray(v) for k, case in enumerate(expected) for name, v in case.items()
-        }
+        arrays = _flatten(expected)
         if any(a.dtype.kind not in wire.PLAIN_KINDS for a in arrays.values()):
             return  # not cacheable; computed again next time
         try:
@@ -202,22 +199,24 @@ def compute(name: str, seeds: tuple[int, int | None], device: str, cache_dir: st
     return expected
 
 
-def _warm_up() -> None:
-    """The oracle process imports torch and the registry as soon as it starts."""
-    torch()
-    import graders.registry  # noqa: F401
-
-
 class Oracle:
     """Expected outputs, one future per item: from the cache, or from the oracle's process
-    (started on the first item the cache lacks, and kept until :meth:`close`)."""
+    (``python -m graders.oracle``, started on the first item the cache lacks and kept until
+    :meth:`close`).  It computes one item per request and sends back each item's expected
+    outputs as a bundle (as the cache stores them), after storing it in the cache if given."""
 
     def __init__(self, device: str) -> None:
         self.device = device
-        self._pool: Any = None
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._waiting: dict[str, list[tuple[Future[Expected], int]]] = {}
+        self._lock = threading.Lock()
+        self._reader: threading.Thread | None = None
 
     def submit(
-        self, items: list[tuple[Item, list[Case]]], seeds: tuple[int, int | None], cache: ExpectedCache
+        self,
+        items: list[tuple[Item, list[Case]]],
+        seeds: tuple[int, int | None],
+        cache: ExpectedCache,
     ) -> dict[str, Future[Expected]]:
         futures: dict[str, Future[Expected]] = {}
         for item, cases in items:
@@ -226,31 +225,122 @@ class Oracle:
             stored = cache.load(cache_key(item, cases, self.device), len(cases))
             if stored is not None:
                 future.set_result(stored)
-                continue
-            cache_dir = None if cache.directory is None else str(cache.directory)
-            self._process().apply_async(
-                compute,
-                (item.name, seeds, self.device, cache_dir),
-                callback=future.set_result,
-                error_callback=future.set_exception,
-            )
+            else:
+                self._request(item.name, len(cases), seeds, cache.directory, future)
         return futures
 
-    def _process(self) -> Any:
-        if self._pool is None:
-            context = multiprocessing.get_context("spawn")
-            self._pool = context.Pool(1, initializer=_warm_up)
-        return self._pool
+    def _request(
+        self,
+        name: str,
+        n_cases: int,
+        seeds: tuple[int, int | None],
+        cache_dir: Path | None,
+        future: Future[Expected],
+    ) -> None:
+        request = {"item": name, "seeds": list(seeds), "device": self.device}
+        request["cache"] = None if cache_dir is None else str(cache_dir)
+        with self._lock:
+            if self.proc is None:
+                self.proc = subprocess.Popen(
+                    [sys.executable, "-m", "graders.oracle"],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,  # (its errors come back per item)
+                )
+                self._reader = threading.Thread(target=self._read, name="oracle", daemon=True)
+                self._reader.start()
+            self._waiting.setdefault(name, []).append((future, n_cases))
+            assert self.proc.stdin is not None
+            try:
+                self.proc.stdin.write(json.dumps(request).encode() + b"\n")
+                self.proc.stdin.flush()
+            except OSError:
+                pass  # (the reader fails every waiting future)
+
+    def _read(self) -> None:
+        """Replies: ``NAME ok LENGTH`` and a bundle, or ``NAME error LENGTH`` and a message."""
+        assert self.proc is not None and self.proc.stdout is not None
+        stream = self.proc.stdout
+        while True:
+            head = stream.readline().split()
+            if len(head) != 3:
+                break
+            name, status, length = head[0].decode(), head[1], int(head[2])
+            body = stream.read(length)
+            with self._lock:
+                future, n_cases = self._waiting[name].pop(0)
+            if status == b"ok":
+                future.set_result(_unflatten(wire.load(body)[0], n_cases))
+            else:
+                future.set_exception(OracleError(body.decode("utf-8", "replace")))
+        with self._lock:
+            for waiting in self._waiting.values():
+                for future, _ in waiting:
+                    if not future.done():
+                        future.set_exception(OracleError("the oracle's process ended"))
 
     def close(self) -> None:
         """Stop the oracle's process, whatever it is doing."""
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        if self.proc is not None:
+            with contextlib.suppress(OSError):
+                self.proc.kill()
+            self.proc.wait()
+            if self._reader is not None:
+                self._reader.join()
+            for stream in (self.proc.stdin, self.proc.stdout):
+                with contextlib.suppress(OSError):
+                    if stream is not None:
+                        stream.close()
+            self.proc = None
 
     def __enter__(self) -> Oracle:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class OracleError(RuntimeError):
+    """An oracle failed (a grader's bug, not the student's): its item is a grader error."""
+
+
+def _flatten(expected: Expected) -> dict[str, np.ndarray]:
+    return {f"c{k}__{n}": np.asarray(v) for k, case in enumerate(expected) for n, v in case.items()}
+
+
+def _unflatten(arrays: dict[str, np.ndarray], n_cases: int) -> Expected:
+    out: Expected = [{} for _ in range(n_cases)]
+    for member, value in arrays.items():
+        k, name = member[1:].split("__", 1)
+        out[int(k)][name] = value
+    return out
+
+
+def serve() -> None:
+    """The oracle's process: torch imported at once, then one JSON request per line (item,
+    seeds, device, cache directory or null), one reply per request."""
+    import signal
+    import traceback
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # (a Ctrl-C is the grader's to handle)
+    torch()
+    out = sys.stdout.buffer
+    for line in sys.stdin.buffer:
+        request = json.loads(line)
+        name = request["item"]
+        try:
+            seeds = (request["seeds"][0], request["seeds"][1])
+            expected = compute(name, seeds, request["device"], request["cache"])
+            status, body = b"ok", wire.dumps(_flatten(expected))
+        except Exception as exc:  # noqa: BLE001 (reported for the item; the next one goes on)
+            frames = traceback.extract_tb(exc.__traceback__)
+            where = f" ({Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+            status, body = b"error", f"{type(exc).__name__}: {exc}{where}".encode()
+        out.write(b"%s %s %d\n" % (name.encode(), status, len(body)) + body)
+        out.flush()
+
+
+if __name__ == "__main__":  # (the module itself, not this copy run as __main__)
+    from graders.oracle import serve as _serve
+
+    _serve()

@@ -107,6 +107,16 @@ class Job:
     stderr_tail: str = ""
 
 
+def scratch_root() -> str | None:
+    """Where sessions and unpacked submissions go: ``$GRADER_SCRATCH``, else memory-backed
+    ``/dev/shm`` when usable (thousands of small files), else the system's temporary folder."""
+    given = os.environ.get("GRADER_SCRATCH")
+    if given:
+        return given
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
+
+
 def _tail(path: Path) -> str:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
@@ -137,9 +147,7 @@ class Sandbox:
     def __init__(self, parallel: int | None = None, limits: dict[str, int] | None = None) -> None:
         self.parallel = parallel or max(1, min(4, os.cpu_count() or 1))
         self.limits = {**DEFAULT_LIMITS, **(limits or {})}
-        shm = Path("/dev/shm")
-        scratch = str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
-        self.session = Path(tempfile.mkdtemp(prefix="grader-", dir=scratch))
+        self.session = Path(tempfile.mkdtemp(prefix="grader-", dir=scratch_root()))
         self.root = os.getuid() == 0
         self.budget = MAX_SESSION_BYTES
         self._seq = 0
