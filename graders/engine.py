@@ -409,6 +409,10 @@ def grade(
         truth.abandon()
         raise
     results = judging.finish()
+    for p, r in zip(plans, results, strict=True):  # where the student's def is, by ast
+        path = paths[p.item.module]
+        line = scan.function_line(path, p.item.attr)
+        r.location = f"{path.relative_to(submission).as_posix()}:{line}" if line else ""
     return SubmissionResult(
         submission=str(submission),
         items=results,
