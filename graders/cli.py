@@ -166,11 +166,13 @@ def _hidden_seed(value: int | None, student_id: str | None = None) -> int | None
 
 
 def _write_output(path: Path, text: str, submission: Path) -> None:
-    """Atomically write the report; refuse to clobber a directory or anything of the student's."""
+    """Atomically write the report; refuse to clobber a directory or anything of the student's
+    (a new report file inside the submission's folder is fine: CI grades the repository ``.``)."""
     target = path.resolve()
     if target.is_dir():
         raise UsageError(f"--output {path} is a directory")
-    if target.suffix == ".py" or submission.resolve() in target.parents:
+    inside = submission.resolve() in target.parents
+    if target.suffix == ".py" or (inside and target.exists()) or target == submission.resolve():
         raise UsageError(f"--output {path} would overwrite the submission's files")
     if not target.parent.is_dir():
         raise UsageError(f"--output {path}: directory {target.parent} does not exist")
