@@ -135,16 +135,33 @@ def pytest_collect_directory(path: Path, parent: pytest.Collector) -> pytest.Col
     return None
 
 
-def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Inside the submission only its graded modules are collected: no other file of the
+    student's (``__init__.py``, helpers, their own tests) is imported into this process."""
+    state = config.stash.get(_STATE, None)
+    if state is None or not state.submission.is_dir() or collection_path.is_dir():
+        return None
+    if state.submission not in collection_path.parents:
+        return None
+    stem = collection_path.stem
+    graded = any(item.module == stem for item in state.items)
+    return None if graded and state.module_path(stem) == collection_path else True
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> Any:
+    """A graded module (or a single-file submission) is collected by this plugin alone: the
+    python plugin would import a module named on the command line into this process."""
+    collectors = yield
     state = parent.config.stash.get(_STATE, None)
     if state is None:
-        return None
+        return collectors
     if file_path == state.submission:  # a zip, a notebook, a single .py
-        return DlgradeFile.from_parent(parent, path=file_path, module=None)
+        return [DlgradeFile.from_parent(parent, path=file_path, module=None)]
     graded = any(item.module == file_path.stem for item in state.items)
     if graded and file_path.suffix == ".py" and state.module_path(file_path.stem) == file_path:
-        return DlgradeFile.from_parent(parent, path=file_path, module=file_path.stem)
-    return None
+        return [DlgradeFile.from_parent(parent, path=file_path, module=file_path.stem)]
+    return collectors
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
