@@ -306,7 +306,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             rows.append({"submission": sub.name, "score": 0, "max_score": "", "error": str(exc)})
             print(f"{sub.name}: {exc}", file=sys.stderr)
             continue
-        (args.output_dir / f"{sub.name}.json").write_text(gradescope.render_full(result))
+        (args.output_dir / f"{sub.name}.json").write_text(gradescope.render(result))
         rows.append(
             {
                 "submission": sub.name,

@@ -16,8 +16,8 @@ from graders.score import SubmissionResult
 #: first use: rich, for one, is needed only for the terminal).
 _MODULES = {
     "text": "text",
-    "json": "gradescope:render_full",
-    "gradescope": "gradescope",
+    "json": "gradescope",
+    "gradescope": "gradescope:render_gradescope",
     "github": "github",
     "junit": "junit",
     "html": "html",

@@ -127,14 +127,14 @@ def results(
     return data
 
 
-def render(result: SubmissionResult, hidden_visibility: str = "after_published") -> str:
-    """The ``gradescope`` format."""
-    return _dump(results(result, compact=True, hidden_visibility=hidden_visibility))
-
-
-def render_full(result: SubmissionResult) -> str:
-    """The ``json`` format."""
+def render(result: SubmissionResult) -> str:
+    """The ``json`` format (every case's details; what ``graders batch`` writes)."""
     return _dump(results(result))
+
+
+def render_gradescope(result: SubmissionResult, hidden_visibility: str = "after_published") -> str:
+    """The ``gradescope`` format: Gradescope's schema and nothing else."""
+    return _dump(results(result, compact=True, hidden_visibility=hidden_visibility))
 
 
 def _dump(data: dict[str, Any]) -> str:
