@@ -44,7 +44,7 @@ def kit_files(submission: str) -> dict[str, bytes]:
         ).encode(),
         "pyproject.toml": template("kit-pyproject.toml", submission=submission).encode(),
         "requirements.txt": ("\n".join(reqs) + "\n").encode(),
-        ".gitignore": b".venv/\n__pycache__/\n.grader-cache/\n.pytest_cache/\n",
+        ".gitignore": b".venv/\n__pycache__/\n.grader-cache/\n.pytest_cache/\ndlgrade-junit.xml\n",
         **grader_files(platforms=False),
     }
 

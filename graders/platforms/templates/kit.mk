@@ -26,7 +26,7 @@ setup: $(SETUP)  ## create .venv with the grader's packages (torch CPU-only, all
 grade: $(SETUP)  ## grade your modules (ONLY=activations.relu: one function)
 	@$(PYTHON) -m graders grade $(SUBMISSION) $(foreach p,$(ONLY),--only $(p))
 
-repro: $(SETUP)  ## one case in full: make repro ITEM=activations.relu CASE=correctness-1
+repro: $(SETUP)  ## one case in full: make repro ITEM=activations.relu CASE=vector
 	@$(PYTHON) -m graders repro $(SUBMISSION) $(ITEM) $(CASE)
 
 pytest: $(SETUP)  ## the same grading as pytest tests (what an IDE's test panel runs)
