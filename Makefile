@@ -12,8 +12,11 @@ PYTEST_ARGS ?=
 override SUBMISSION := $(value SUBMISSION)
 override FORMAT := $(value FORMAT)
 export SUBMISSION FORMAT
+ONLY    ?=
+HIDDEN_VISIBILITY ?= after_published
 
-.PHONY: help grade test test-all test-cuda lint template docs bench clean
+.PHONY: help grade test test-all test-cuda lint template docs bench clean dist gradescope \
+	classroom student-kit
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -49,6 +52,19 @@ docs: $(STAMP)  ## regenerate docs/ (the instructor handbook)
 
 bench: $(STAMP)  ## grading speed: cold, warm and the pytest way, side by side
 	$(BIN)/python -m tools.bench
+
+dist: gradescope classroom student-kit  ## the three course artefacts below, in dist/
+
+gradescope: $(STAMP)  ## dist/gradescope-autograder.zip (needs GRADER_COURSE_SECRET or GRADER_HIDDEN_SEED)
+	$(BIN)/python -m graders.platforms gradescope --out dist/gradescope-autograder.zip \
+		$(foreach p,$(ONLY),--only $(p)) --hidden-visibility $(HIDDEN_VISIBILITY)
+
+classroom: $(STAMP)  ## dist/classroom-template/: a GitHub Classroom template repository
+	$(BIN)/python -m graders.platforms classroom --out dist/classroom-template \
+		$(foreach p,$(ONLY),--only $(p))
+
+student-kit: $(STAMP)  ## dist/student-kit.zip: template, grader (public cases), Makefile, README
+	$(BIN)/python -m graders.platforms student-kit --out dist/student-kit.zip
 
 clean:  ## remove caches (keeps .venv)
 	rm -rf .grader-cache .pytest_cache .mypy_cache .ruff_cache .benchmarks

@@ -1,7 +1,8 @@
-"""Command line: ``python -m graders grade|repro|list``.
+"""Command line: ``python -m graders grade|repro|batch|list|seed``.
 
-Exit 0 whenever grading completed, whatever the score; 2 with one line on stderr for a user's
-mistake (missing path, unreadable file, unknown option, bad seed); never a traceback for those.
+Exit 0 whenever grading completed, whatever the score (1 with ``--fail-under`` when the score
+is below it); 2 with one line on stderr for a user's mistake (missing path, unreadable file,
+unknown option, bad seed, no course secret); never a traceback for those.
 """
 
 from __future__ import annotations
@@ -42,6 +43,20 @@ def _seed(text: str) -> int:
     return value
 
 
+def _fail_under(text: str) -> tuple[float, bool]:
+    """``--fail-under``: points (``150``) or a percentage of the maximum (``75%``)."""
+    percent = text.strip().endswith("%")
+    try:
+        value = float(text.strip().rstrip("%"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--fail-under takes points or a percentage (150, 75%), not {text!r}"
+        ) from None
+    if not 0 <= value < float("inf") or (percent and value > 100):
+        raise argparse.ArgumentTypeError(f"--fail-under {text!r} is out of range")
+    return value, percent
+
+
 def _parser() -> argparse.ArgumentParser:
     from graders.engine import PUBLIC_SEED
     from graders.report import FORMATS
@@ -65,6 +80,14 @@ def _parser() -> argparse.ArgumentParser:
         )
         p.add_argument("--no-cache", action="store_true", help="ignore the oracle cache")
 
+    def per_student(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--hidden-seed-from",
+            metavar="STUDENT_ID",
+            default=None,
+            help="derive the hidden seed from this student's id and $GRADER_COURSE_SECRET",
+        )
+
     g = sub.add_parser(
         "grade", help="grade a submission (a folder, a .zip, a notebook or a single .py)"
     )
@@ -73,6 +96,20 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--output", default="-", help="write the report here (default: standard output, '-')"
     )
+    g.add_argument(
+        "--fail-under",
+        type=_fail_under,
+        default=None,
+        metavar="SCORE",
+        help="exit 1 when the score is below SCORE points (or SCORE%% of the maximum)",
+    )
+    g.add_argument(
+        "--hidden-visibility",
+        default="after_published",
+        choices=("after_published", "after_due_date", "hidden", "visible"),
+        help="gradescope format: when students see the hidden cases' tests",
+    )
+    per_student(g)
     g.add_argument(
         "--only",
         action="append",
@@ -87,6 +124,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("item")
     r.add_argument("case")
     common(r)
+    per_student(r)
 
     b = sub.add_parser("batch", help="grade every submission under ROOT")
     b.add_argument("root", type=Path, help="a directory of submissions (any form)")
@@ -103,12 +141,28 @@ def _parser() -> argparse.ArgumentParser:
     common(b)
 
     sub.add_parser("list", help="list the graded items and their points")
+
+    s = sub.add_parser(
+        "seed", help="instructors: print students' hidden seeds (needs $GRADER_COURSE_SECRET)"
+    )
+    s.add_argument("student_ids", nargs="+", metavar="STUDENT_ID")
     return top
 
 
-def _hidden_seed(value: int | None) -> int | None:
+def _hidden_seed(value: int | None, student_id: str | None = None) -> int | None:
+    """The hidden seed: --hidden-seed, else one derived from --hidden-seed-from, else
+    $GRADER_HIDDEN_SEED, else None (hidden cases not run)."""
+    if value is not None and student_id is not None:
+        raise UsageError("give --hidden-seed or --hidden-seed-from, not both")
     if value is not None:
         return value
+    if student_id is not None:
+        from graders import seeds
+
+        try:
+            return seeds.student_seed(seeds.course_secret(), student_id)
+        except seeds.SeedError as exc:
+            raise UsageError(f"--hidden-seed-from: {exc}") from None
     env = os.environ.get("GRADER_HIDDEN_SEED", "").strip()
     if not env:
         return None
@@ -128,26 +182,44 @@ def cmd_grade(args: argparse.Namespace) -> int:
             f"--only {' '.join(args.only)} matches no item (see python -m graders list)"
         )
     dest = output.destination(args.output, protect=[args.submission])
+    hidden_seed = _hidden_seed(args.hidden_seed, args.hidden_seed_from)
     try:
         result = engine.grade(
             args.submission,
             items,
             seed=args.seed,
-            hidden_seed=_hidden_seed(args.hidden_seed),
+            hidden_seed=hidden_seed,
             device=args.device,
             use_cache=not args.no_cache,
             sandbox=args.sandbox,
         )
     except engine.SubmissionError as exc:  # still a valid report (score 0, and why), exit 2
-        if args.output != "-":
+        if args.format == "github":  # Classroom gets a result: 0 points, and why
+            from graders.report import github
+
+            github.write_error(str(exc), sum(item.points for item in items))
+        elif args.output != "-":
             dest.write(renderer(args.format)(engine.unusable(args.submission, items, str(exc))))
         raise
     if args.format == "text":
         from graders.report import text
 
         dest.write(text.render(result, color=dest.isatty))
+    elif args.format == "gradescope":
+        render = renderer(args.format)
+        dest.write(render(result, hidden_visibility=args.hidden_visibility))  # type: ignore[call-arg]
     else:
         dest.write(renderer(args.format)(result))
+    if args.fail_under is not None:
+        value, percent = args.fail_under
+        threshold = value * result.max_score / 100 if percent else value
+        if result.score < threshold:
+            print(
+                f"graders: score {result.score:g}/{result.max_score:g} is below --fail-under "
+                f"{value:g}{'%' if percent else ''}",
+                file=sys.stderr,
+            )
+            return 1
     return 0
 
 
@@ -160,9 +232,11 @@ def cmd_repro(args: argparse.Namespace) -> int:
     if item is None:
         raise UsageError(f"unknown item '{args.item}' (see python -m graders list)")
     hidden = args.case.startswith("hidden/")
-    hseed = _hidden_seed(args.hidden_seed)
+    hseed = _hidden_seed(args.hidden_seed, args.hidden_seed_from)
     if hidden and hseed is None:
-        raise UsageError("a hidden case needs --hidden-seed or GRADER_HIDDEN_SEED")
+        raise UsageError(
+            "a hidden case needs --hidden-seed, --hidden-seed-from or GRADER_HIDDEN_SEED"
+        )
     cases = build_cases(item, hseed if hidden else args.seed, hidden=hidden)  # type: ignore[arg-type]
     case = next((c for c in cases if c.name == args.case), None)
     if case is None:
@@ -252,6 +326,20 @@ def cmd_list(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_seed(args: argparse.Namespace) -> int:
+    """One line per student: the id, a tab, the hidden seed (for a regrade or a repro)."""
+    from graders import seeds
+
+    try:
+        secret = seeds.course_secret()
+        rows = [(sid, seeds.student_seed(secret, sid)) for sid in args.student_ids]
+    except seeds.SeedError as exc:
+        raise UsageError(str(exc)) from None
+    for sid, value in rows:
+        print(f"{sid}\t{value}")
+    return 0
+
+
 def _early_sandbox(argv: list[str]) -> Any:
     """For ``grade``, the sandbox started before the rest of the grader is even imported (its
     zygote needs about 0.1 s to be ready); None otherwise or if it cannot start here (then the
@@ -294,9 +382,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
         args.sandbox = early
-        return {"grade": cmd_grade, "repro": cmd_repro, "batch": cmd_batch, "list": cmd_list}[
-            args.command
-        ](args)
+        commands = {
+            "grade": cmd_grade,
+            "repro": cmd_repro,
+            "batch": cmd_batch,
+            "list": cmd_list,
+            "seed": cmd_seed,
+        }
+        return commands[args.command](args)
     except (UsageError, SubmissionError, DeviceError, OutputError) as exc:
         print(f"graders: error: {exc}", file=sys.stderr)
         return 2

@@ -242,6 +242,8 @@ def grade(
             for f in as_completed(by_future)
         }
         results = [_shown(judged[p.item.name], sub, box) for p in plans]
+        for p, r in zip(plans, results, strict=True):
+            r.location = _location(sub, p.item, problems)
         findings = _findings(sub, items, problems, use_cache)
         layers = box.layers
     return SubmissionResult(  # 5. score (the results hold the credit rule)
@@ -282,6 +284,16 @@ def _shown(result: ItemResult, sub: Submission, box: Sandbox) -> ItemResult:
     result.stdout_tail = show(result.stdout_tail)
     result.stderr_tail = show(result.stderr_tail)
     return result
+
+
+def _location(sub: Submission, item: Item, problems: dict[str, str | None]) -> str:
+    """Where the item's function is defined, as the student knows the file (by ``ast``: the
+    student's code is never run here); "" when it is not found."""
+    if problems[item.module] is not None:
+        return ""
+    rel = sub.modules[item.module]
+    line = scan.function_line(sub.root / rel, item.attr)
+    return sub.display(f"{rel}:{line}") if line else ""
 
 
 def _findings(

@@ -178,3 +178,26 @@ def scan_file(path: Path, cache: Path | None = None) -> list[Finding]:
     except OSError:
         pass
     return found
+
+
+def function_line(path: Path, dotted: str) -> int:
+    """Line of the ``def`` (or ``class``) named ``dotted`` (``Adam`` or ``Adam.step``) in the
+    file, found with ``ast`` (the student's code is never run): the enclosing class's line when
+    only that is found, 0 when nothing is or the file does not parse."""
+    try:
+        tree: ast.AST = ast.parse(path.read_text(encoding="utf-8"), filename=path.name)
+    except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+        return 0
+    line = 0
+    for part in dotted.split("."):
+        found = [
+            node
+            for node in getattr(tree, "body", [])
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and node.name == part
+        ]
+        if not found:
+            return line
+        tree = found[-1]  # (a later definition wins, as at run time)
+        line = found[-1].lineno
+    return line

@@ -40,6 +40,8 @@ class ItemResult:
     stderr_tail: str = ""
     note: str = ""
     elapsed: float = 0.0
+    location: str = ""  # "activations.py:12": the student's definition (file relative to the
+    # submission, line of the def; "" if not found), for annotations and IDE links
 
     def _fraction(self, cases: list[CaseResult]) -> float:
         total = sum(c.weight for c in cases)

@@ -42,6 +42,8 @@ from typing import Any
 
 import numpy as np
 
+from tools.deployment import deployment_page
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 FIGURES = "figures"
@@ -1079,6 +1081,7 @@ PAGES = (
     ("worked-examples.md", "Worked examples", "every hand-worked number of the notes"),
     ("errata.md", "Errata", "the notes' mistakes, each with its executable check"),
     ("grading.md", "Graded items", "every graded item and its points"),
+    ("deployment.md", "Deployment", "Gradescope, GitHub Classroom, plain CI, pytest, the kit"),
 )
 
 
@@ -1114,6 +1117,7 @@ BUILDERS: tuple[Callable[[Site], None], ...] = (
     worked_examples_page,
     errata_page,
     grading_page,
+    deployment_page,
 )
 
 

@@ -12,12 +12,12 @@ from collections.abc import Callable
 
 from graders.score import SubmissionResult
 
-#: Format name -> the module whose ``render`` writes it (imported on first use: rich, for one,
-#: is needed only for the terminal).
+#: Format name -> the module whose ``render`` writes it, or ``module:function`` (imported on
+#: first use: rich, for one, is needed only for the terminal).
 _MODULES = {
     "text": "text",
     "json": "gradescope",
-    "gradescope": "gradescope",
+    "gradescope": "gradescope:render_gradescope",
     "github": "github",
     "junit": "junit",
     "html": "html",
@@ -27,9 +27,10 @@ FORMATS = tuple(_MODULES)
 
 def renderer(fmt: str) -> Callable[[SubmissionResult], str]:
     """The ``render`` function of format ``fmt`` (one of FORMATS)."""
-    render: Callable[[SubmissionResult], str] = importlib.import_module(
-        f"graders.report.{_MODULES[fmt]}"
-    ).render
+    module, _, function = _MODULES[fmt].partition(":")
+    render: Callable[[SubmissionResult], str] = getattr(
+        importlib.import_module(f"graders.report.{module}"), function or "render"
+    )
     return render
 
 

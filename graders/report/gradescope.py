@@ -1,24 +1,68 @@
-"""Gradescope ``results.json`` (also the ``json`` format).
+"""Gradescope ``results.json`` (the ``gradescope`` format) and its full-detail twin (``json``).
 
 Each item is a test named ``<module>.<function>``; when hidden cases ran, they form a second
-test of the item with ``visibility: after_published``.  Per-case details go in ``extra_data``.
-Keys are sorted and timings are the only fields that vary between identical runs.  The JSON is
-written without indentation (C speed: a full report holds well over a thousand cases).
+test of the item whose ``visibility`` is ``hidden_visibility`` (``after_published`` unless
+configured: Gradescope then shows them once grades are published, ``after_due_date`` once the
+deadline has passed).  The top-level ``score`` counts every test, hidden ones included.
+
+``gradescope`` follows Gradescope's specification strictly (no key it does not define), with
+Markdown ``output`` (``output_format``/``test_output_format`` ``md``), ``tags`` (the module and
+the categories of the item's cases), a compact ``extra_data`` and ``stdout_visibility``
+``hidden`` (the run's log is for instructors).  ``json`` keeps every case's full details in
+``extra_data`` and adds ``max_score`` at the top, for tools (``graders batch`` writes it).
+Keys are sorted and timings are the only fields that vary between identical runs.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from graders.report.feedback import item_text
-from graders.score import SubmissionResult
+from graders.score import CaseResult, ItemResult, SubmissionResult
+
+VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
+#: Failing case names listed in a test's compact extra_data.
+MAX_NAMED_FAILURES = 20
 
 
-def results(result: SubmissionResult) -> dict[str, Any]:
-    """The results.json object."""
+def _fenced(text: str) -> str:
+    """``text`` in a Markdown code block whose fence no line of it can close."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text}\n{fence}"
+
+
+def _markdown(item: ItemResult, hidden: bool, score: float, max_score: float) -> str:
+    cases = [c for c in item.cases if c.hidden == hidden]
+    where = f" (`{item.location}`)" if item.location else ""
+    head = f"**{score:g}/{max_score:g}**: {sum(c.passed for c in cases)}/{len(cases)} cases passed"
+    if all(c.passed for c in cases) and not (item.hidden_not_run and not hidden):
+        return head
+    return f"{head}{where}\n\n{_fenced(item_text(item, hidden))}"
+
+
+def _compact(item: ItemResult, cases: list[CaseResult], hidden: bool) -> dict[str, Any]:
+    failed = [c.name for c in cases if not c.passed]
+    return {
+        "cases": len(cases),
+        "passed": len(cases) - len(failed),
+        "failed": failed[:MAX_NAMED_FAILURES],
+        "hidden_not_run": 0 if hidden else item.hidden_not_run,
+        "location": item.location,
+        "execution_time": item.elapsed,
+    }
+
+
+def results(
+    result: SubmissionResult, compact: bool = False, hidden_visibility: str = "after_published"
+) -> dict[str, Any]:
+    """The results.json object (``compact``: the ``gradescope`` format, else ``json``)."""
     from graders.report import summary_line
 
+    if hidden_visibility not in VISIBILITIES:
+        raise ValueError(f"hidden_visibility must be one of {VISIBILITIES}")
     tests: list[dict[str, Any]] = []
     for number, item in enumerate(result.items, start=1):
         for hidden in (False, True):
@@ -26,46 +70,74 @@ def results(result: SubmissionResult) -> dict[str, Any]:
             if not cases:
                 continue
             score, max_score = item.part(hidden)
-            tests.append(
-                {
-                    "name": item.name + (" (hidden cases)" if hidden else ""),
-                    "number": f"{number}.{2 if hidden else 1}",
-                    "score": score,
-                    "max_score": max_score,
-                    "status": "passed" if all(c.passed for c in cases) else "failed",
-                    "output": item_text(item, hidden),
-                    "visibility": "after_published" if hidden else "visible",
-                    "extra_data": {
-                        "cases": [dict(vars(c)) for c in cases],
-                        "hidden_not_run": 0 if hidden else item.hidden_not_run,
-                        "execution_time": item.elapsed,
-                    },
+            test: dict[str, Any] = {
+                "name": item.name + (" (hidden cases)" if hidden else ""),
+                "number": f"{number}.{2 if hidden else 1}",
+                "score": score,
+                "max_score": max_score,
+                "status": "passed" if all(c.passed for c in cases) else "failed",
+                "visibility": hidden_visibility if hidden else "visible",
+            }
+            if compact:
+                categories = sorted({c.category for c in cases})
+                test["output"] = _markdown(item, hidden, score, max_score)
+                test["output_format"] = "md"
+                test["tags"] = [item.name.split(".", 1)[0], *categories]
+                test["extra_data"] = _compact(item, cases, hidden)
+            else:
+                test["output"] = item_text(item, hidden)
+                test["extra_data"] = {
+                    "cases": [dict(vars(c)) for c in cases],
+                    "hidden_not_run": 0 if hidden else item.hidden_not_run,
+                    "execution_time": item.elapsed,
+                    "location": item.location,
                 }
-            )
+            tests.append(test)
     output = summary_line(result)
     if result.notes:
         output += "\n" + "\n".join(result.notes)
     if result.findings:
         output += "\nStatic scan:\n" + "\n".join(result.findings)
-    return {
+    extra: dict[str, Any] = {
+        "environment": result.environment,
+        "sandbox": result.sandbox,
+        "seed": result.seed,
+        "hidden_seed_given": result.hidden_seed_given,
+        "hidden_not_run": result.hidden_not_run,
+        "findings": result.findings,
+        "submission": result.submission,
+    }
+    data: dict[str, Any] = {
         "score": result.score,
-        "max_score": result.max_score,
         "execution_time": result.execution_time,
-        "output": output,
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
-        "extra_data": {
-            "environment": result.environment,
-            "sandbox": result.sandbox,
-            "seed": result.seed,
-            "hidden_seed_given": result.hidden_seed_given,
-            "hidden_not_run": result.hidden_not_run,
-            "findings": result.findings,
-            "submission": result.submission,
-        },
     }
+    if compact:
+        findings = "".join(f"\n- `{f}`" for f in result.findings)
+        data["output"] = f"**{output.splitlines()[0]}**" + (
+            f"\n\nStatic scan:{findings}" if findings else ""
+        )
+        data["output_format"] = "md"
+        data["test_output_format"] = "md"
+        data["extra_data"] = {k: v for k, v in extra.items() if k != "submission"}
+    else:
+        data["output"] = output
+        data["max_score"] = result.max_score
+        data["extra_data"] = extra
+    return data
 
 
 def render(result: SubmissionResult) -> str:
-    return json.dumps(results(result), sort_keys=True, allow_nan=False, default=str) + "\n"
+    """The ``json`` format (every case's details; what ``graders batch`` writes)."""
+    return _dump(results(result))
+
+
+def render_gradescope(result: SubmissionResult, hidden_visibility: str = "after_published") -> str:
+    """The ``gradescope`` format: Gradescope's schema and nothing else."""
+    return _dump(results(result, compact=True, hidden_visibility=hidden_visibility))
+
+
+def _dump(data: dict[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, allow_nan=False, default=str) + "\n"
