@@ -32,12 +32,12 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     ("args", "phrase"),
     [
         (["grade", "no/such/dir"], "does not exist"),
-        (["grade", "README.md"], "is not a directory"),
+        (["grade", "README.md"], "is not a submission"),
         (["grade", "--bogus"], "unrecognized arguments"),
         (["grade", "reference", "--format", "pdf"], "invalid choice"),
         (["grade", "reference", "--seed", "abc"], "seed must be an integer"),
         (["grade", "reference", "--only", "nothing.matches"], "matches no item"),
-        (["grade", "tests", "--only", "activations"], "has none of activations.py"),
+        (["grade", "tests", "--only", "activations"], "holds none of activations.py"),
         (["repro", "reference", "activations.nope", "x"], "unknown item"),
         (["repro", "reference", "activations.relu", "no-such-case"], "has no case"),
         (["frobnicate"], "invalid choice"),
@@ -118,7 +118,7 @@ def test_output_never_overwrites_the_submission(tmp_path: Path) -> None:
     assert out.returncode == 2 and "overwrite" in out.stderr
     assert (sub / "activations.py").read_text() == before
     out = run("grade", str(sub), "--only", "activations.relu", "--output", str(tmp_path))
-    assert out.returncode == 2 and "is a directory" in out.stderr
+    assert out.returncode == 2 and "is a folder" in out.stderr
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "gradescope", "github", "junit", "html"])

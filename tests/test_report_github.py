@@ -130,7 +130,7 @@ def test_an_ungradable_submission_still_reports_to_classroom(
         text=True,
         timeout=120,
     )
-    assert out.returncode == 2 and "has no activations.py" in out.stderr
+    assert out.returncode == 2 and "is empty" in out.stderr
     data = json.loads(base64.b64decode(output.read_text().strip().removeprefix("result=")))
     assert data["status"] == "error" and data["max_score"] == 2
     assert data["tests"][0]["score"] == 0 and "activations.py" in data["tests"][0]["message"]
