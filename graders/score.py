@@ -55,6 +55,8 @@ class ItemResult:
         """(score, max) of the public or hidden part, splitting the points by case weight."""
         total = sum(c.weight for c in self.cases)
         mine = [c for c in self.cases if c.hidden == hidden]
+        if not self.cases:  # never run (a grader error, an unusable submission): all lost
+            return 0.0, 0.0 if hidden else self.points
         if not total or not mine:
             return 0.0, 0.0
         share = self.points * sum(c.weight for c in mine) / total

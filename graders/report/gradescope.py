@@ -67,8 +67,8 @@ def results(
     for number, item in enumerate(result.items, start=1):
         for hidden in (False, True):
             cases = [c for c in item.cases if c.hidden == hidden]
-            if not cases:
-                continue
+            if not cases and (hidden or item.cases):
+                continue  # (an item never run, a grader error: one test, its points lost)
             score, max_score = item.part(hidden)
             test: dict[str, Any] = {
                 "name": item.name + (" (hidden cases)" if hidden else ""),
@@ -116,8 +116,11 @@ def results(
     }
     if compact:
         findings = "".join(f"\n- `{f}`" for f in result.findings)
-        data["output"] = f"**{output.splitlines()[0]}**" + (
-            f"\n\nStatic scan:{findings}" if findings else ""
+        notes = "".join(f"\n- {n}" for n in result.notes)
+        data["output"] = (
+            f"**{output.splitlines()[0]}**"
+            + (f"\n\nSubmission:{notes}" if notes else "")
+            + (f"\n\nStatic scan:{findings}" if findings else "")
         )
         data["output_format"] = "md"
         data["test_output_format"] = "md"
