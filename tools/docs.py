@@ -942,8 +942,20 @@ def _example_rows(example: Any, values: dict[str, Any]) -> list[tuple[str, ...]]
         printed = example.printed.get(key)
         shown = "" if printed is None else f"{fmt(printed)} ({example.decimals_for(key)} dp)"
         status = "" if printed is None else ("✗" if key in bad else "✓")
-        rows.append((f"`{key}`", fmt(value), shown, status))
+        source = "printed" if printed is not None else "computed"
+        rows.append((f"`{key}`", fmt(value), shown, source, status))
     return rows
+
+
+def _printed_as(example: Any) -> list[str]:
+    """Where the notes print each value: their text, verbatim."""
+    if not example.printed_as:
+        return []
+    lines = ["", "Printed in the notes as:", ""]
+    for key, excerpts in example.printed_as.items():
+        quoted = " … ".join(f"`` {e} ``" for e in excerpts)
+        lines.append(f"- `{key}`: {quoted}")
+    return lines
 
 
 def worked_examples_page(site: Site) -> None:
@@ -956,7 +968,10 @@ def worked_examples_page(site: Site) -> None:
         "",
         "The notes' hand-worked computations, recomputed with the reference implementations "
         "(`reference/worked_examples.py`). *Notes print* is the value the notes show, to the "
-        "decimals they show; ✓ means the computed value rounds to it. Examples marked *graded* are "
+        "decimals they show, quoted below each table as the notes print it; ✓ means the computed "
+        "value rounds to it. *Source* says which values the notes print and which are computed "
+        "here, from the inputs each example names: the notes' data, the data of a figure the "
+        "text lacks, or inputs chosen here to illustrate a formula. Examples marked *graded* are "
         "rebuilt from each student's own functions by the items named (see "
         "[grading](grading.md)).",
         "",
@@ -969,12 +984,12 @@ def worked_examples_page(site: Site) -> None:
     ]  # fmt: skip
     for ex in wx.EXAMPLES:
         lines += ["", f"## {ex.id}", "", f"Seed `{ex.seed}`, {ex.location}.", "", ex.description]
+        lines += ["", f"Values the notes do not print are *{ex.computed}*."]
         if ex.id in graded:
             lines += ["", "Graded by " + ", ".join(f"`{n}`" for n in graded[ex.id]) + "."]
-        lines += [
-            "",
-            *table(("value", "computed", "notes print", ""), _example_rows(ex, ex.compute())),
-        ]
+        rows = _example_rows(ex, ex.compute())
+        lines += ["", *table(("value", "computed", "notes print", "source", ""), rows)]
+        lines += _printed_as(ex)
     site.page("worked-examples.md", lines)
 
 
