@@ -11,6 +11,12 @@ Every :class:`Erratum` carries three callables:
 says whether the notes disagree with the oracle while the correction agrees. Values are
 floats, arrays, bools, strings, sets or tuples of those; :func:`agree` compares them.
 
+:data:`ERRATA` are the notes' mistakes. :data:`DIFFERS_FROM_TORCH` are statements that were
+right for the torch the notes were written for (a default that changed later, torch's own
+documentation of the time) or follow a textbook convention, and differ from torch 2.13: the
+same check holds for them (the notes' version differs from torch, the torch version agrees),
+but they are not errors of the notes. Each entry quotes the notes verbatim (``quote``).
+
 This is instructor tooling, never graded: it imports torch lazily, inside the oracles (and in
 the few notes' versions that are themselves torch calls), so importing the module is cheap.
 """
@@ -24,9 +30,18 @@ from typing import Any, Literal
 
 import numpy as np
 
-__all__ = ["ERRATA", "Erratum", "Kind", "agree", "by_id", "check", "demonstrate"]
+__all__ = [
+    "DIFFERS_FROM_TORCH",
+    "ERRATA",
+    "Erratum",
+    "Kind",
+    "agree",
+    "by_id",
+    "check",
+    "demonstrate",
+]
 
-Kind = Literal["formula", "code", "torch-claim", "number"]
+Kind = Literal["formula", "code", "torch-claim", "number", "claim"]
 
 SEED_000 = "000_0fa82a6dc0641123.txt"
 SEED_001 = "001_3dc55db402aa83d9.txt"
@@ -40,7 +55,9 @@ class Erratum:
     """One mistake in the notes: where it is, what it says, what is right, and its check.
 
     ``rtol``/``atol`` are the tolerances :func:`agree` uses for this erratum's numbers (loose
-    only where the oracle is a sample statistic or the notes print few decimals).
+    only where the oracle is a sample statistic or the notes print few decimals). ``quote``
+    holds the notes' text verbatim (excerpts of the seed, as the seed has them); ``location``
+    says where it is and renders it readably.
     """
 
     id: str
@@ -55,6 +72,7 @@ class Erratum:
     oracle: Callable[[], Any] = field(repr=False, compare=False)
     rtol: float = 1e-7
     atol: float = 1e-9
+    quote: tuple[str, ...] = ()
 
 
 def agree(a: Any, b: Any, *, rtol: float = 1e-7, atol: float = 1e-9) -> bool:
@@ -94,8 +112,8 @@ def check(erratum: Erratum) -> bool:
 
 
 def by_id(erratum_id: str) -> Erratum:
-    """The erratum with this id (KeyError when there is none)."""
-    for e in ERRATA:
+    """The erratum (or difference from torch) with this id (KeyError when there is none)."""
+    for e in (*ERRATA, *DIFFERS_FROM_TORCH):
         if e.id == erratum_id:
             return e
     raise KeyError(erratum_id)
@@ -1156,11 +1174,264 @@ def _tanh_range_oracle() -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
+# errata added with the layers (wave 2): seeds 001-004
+# ---------------------------------------------------------------------------------------------
+
+# seed 001, ELU: α ∈ (0, 1) on the overview slide, "通常我们用 α=1" two slides later
+_ELU_USUAL_ALPHA = 1.0
+
+
+def _elu_alpha_notes() -> bool:
+    return 0.0 < _ELU_USUAL_ALPHA < 1.0  # the overview's α ∈ (0, 1)
+
+
+def _elu_alpha_correct() -> bool:
+    return _ELU_USUAL_ALPHA > 0.0  # Clevert et al. (2016): any α > 0
+
+
+def _elu_alpha_oracle() -> bool:
+    torch = _torch()
+    x = _t([-2.0, -0.5, 0.0, 1.5])
+    alpha = torch.nn.ELU().alpha  # torch's default: the usual α
+    by_definition = torch.where(x > 0, x, alpha * (torch.exp(x) - 1))
+    return bool(alpha == _ELU_USUAL_ALPHA and torch.equal(torch.nn.ELU()(x), by_definition))
+
+
+# seed 001, 损失函数: "均方误差损失函数 (分类)". For a confidently wrong sigmoid output the
+# squared error barely moves the logit; the classification loss (cross-entropy) moves it by
+# σ(z) − y (seed 004, 3.4.11). Seed 002 files MSE under regression ("线性回归损失函数").
+_CLS_Z, _CLS_Y = -6.0, 1.0
+
+
+def _mse_classification_notes() -> float:
+    s = float(_sigmoid(_CLS_Z))
+    return 2.0 * (s - _CLS_Y) * s * (1.0 - s)  # d/dz (σ(z) − y)²
+
+
+def _mse_classification_correct() -> float:
+    return float(_sigmoid(_CLS_Z)) - _CLS_Y  # d/dz of the binary cross-entropy of σ(z)
+
+
+def _mse_classification_oracle() -> float:
+    torch = _torch()
+    z = _t(_CLS_Z).requires_grad_(True)
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(z, _t(_CLS_Y))
+    (grad,) = torch.autograd.grad(loss, z)
+    return float(grad)
+
+
+# seed 001, 交叉熵(Softmax) 损失函数: "−log e^{s_{y_i}} / Σ_j e^{s_{y_j}}"
+_CE_SCORES = np.array([[2.0, 0.5, -1.0, 0.3], [0.1, 1.2, 0.4, -0.7], [-0.5, 0.0, 2.2, 1.0]])
+_CE_TARGETS = np.array([0, 2, 2])
+
+
+def _ce_denominator_notes() -> np.ndarray:
+    # s = f(x_i; W) is sample i's score vector; Σ_j e^{s_{y_j}} sums it at every label y_j of
+    # the batch (j over samples), not over the classes
+    rows = np.arange(len(_CE_TARGETS))
+    picked = _CE_SCORES[rows, _CE_TARGETS]
+    denominators = np.exp(_CE_SCORES[:, _CE_TARGETS]).sum(axis=1)
+    return -np.log(np.exp(picked) / denominators)
+
+
+def _ce_denominator_correct() -> np.ndarray:
+    rows = np.arange(len(_CE_TARGETS))
+    log_p = _CE_SCORES - np.log(np.exp(_CE_SCORES).sum(axis=1, keepdims=True))  # Σ_j e^{s_j}
+    return -log_p[rows, _CE_TARGETS]
+
+
+def _ce_denominator_oracle() -> np.ndarray:
+    torch = _torch()
+    targets = torch.tensor(_CE_TARGETS, dtype=torch.long)
+    return _np(torch.nn.functional.cross_entropy(_t(_CE_SCORES), targets, reduction="none"))
+
+
+# seed 001, Adagrad / RMSprop: "G : 梯度的二范式", "G^t : 在t步的梯度范式" (G read as a norm:
+# one number for all coordinates); eps outside the root, torch's placement, in both readings
+def _adagrad_g_numpy(*, norm: bool) -> np.ndarray:
+    lr, eps = 0.01, 1e-10  # torch's defaults
+    w, g_sum, out = _ADAPT_W0.copy(), np.zeros_like(_ADAPT_W0), []
+    for _ in range(3):
+        g = w.copy()  # gradient of ½‖w‖²
+        g_sum = g_sum + (np.sum(g * g) if norm else g * g)  # ‖g‖² shared, or per coordinate
+        w = w - lr * g / (np.sqrt(g_sum) + eps)
+        out.append(w.copy())
+    return np.stack(out)
+
+
+# seed 001, RMSprop: "G^{t+1} = μG^t + (1 − μ)(∇L)²", "μ : 动量因子" (momentum factor)
+_RMS_MU = 0.9
+
+
+def _rmsprop_mu_notes() -> np.ndarray:
+    # μ passed as torch's momentum, which it is called; the squares keep the default alpha
+    return _torch_optim_trajectory("RMSprop", {"lr": 0.01, "momentum": _RMS_MU}, _ADAPT_W0, 3)
+
+
+def _rmsprop_mu_correct() -> np.ndarray:
+    lr, eps = 0.01, 1e-8
+    w, sq, out = _ADAPT_W0.copy(), np.zeros_like(_ADAPT_W0), []
+    for _ in range(3):
+        g = w.copy()
+        sq = _RMS_MU * sq + (1 - _RMS_MU) * g * g  # the notes' G with μ as the decay rate
+        w = w - lr * g / (np.sqrt(sq) + eps)
+        out.append(w.copy())
+    return np.stack(out)
+
+
+def _rmsprop_mu_oracle() -> np.ndarray:
+    return _torch_optim_trajectory("RMSprop", {"lr": 0.01, "alpha": _RMS_MU}, _ADAPT_W0, 3)
+
+
+# seed 001, Pytorch 中的优化方法: the Adam slide's example constructs torch.optim.SGD
+_ADAM_SLIDE_EXAMPLE = (
+    "optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)\n"
+    "optimizer.zero_grad()\n"
+    "loss_fn(model(input), target).backward()\n"
+    "optimizer.step()\n"
+)
+_ADAM_FIXED_EXAMPLE = _ADAM_SLIDE_EXAMPLE.replace(
+    "torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)",
+    "torch.optim.Adam(model.parameters(), lr=0.001, betas=(0.9, 0.999), eps=1e-08)",
+)
+#: the defaults the slide's signature lists: optim.Adam(params, lr=0.001, betas=(0.9, 0.999),
+#: eps=1e-08, weight_decay=0, amsgrad=False, ...)
+_ADAM_SLIDE_DEFAULTS = {
+    "lr": 0.001,
+    "betas": (0.9, 0.999),
+    "eps": 1e-08,
+    "weight_decay": 0,
+    "amsgrad": False,
+}
+
+
+def _run_optimizer_example(code: str) -> str:
+    """Run a slide's training step on a tiny model; the optimizer class it built."""
+    torch = _torch()
+    model = torch.nn.Linear(3, 1).double()
+    scope: dict[str, Any] = {
+        "torch": torch,
+        "model": model,
+        "loss_fn": torch.nn.functional.mse_loss,
+        "input": torch.ones(2, 3, dtype=torch.float64),
+        "target": torch.zeros(2, 1, dtype=torch.float64),
+    }
+    exec(compile(code, "<slide>", "exec"), scope)
+    return type(scope["optimizer"]).__name__
+
+
+def _adam_example_oracle() -> str:
+    """The torch.optim class whose defaults are the ones the slide's signature lists."""
+    torch = _torch()
+    p = torch.zeros(1, requires_grad=True)
+    matches = []
+    for name in sorted(n for n in dir(torch.optim) if n[0].isupper()):
+        cls = getattr(torch.optim, name)
+        if not isinstance(cls, type) or not issubclass(cls, torch.optim.Optimizer):
+            continue
+        try:
+            defaults = cls([p]).defaults
+        except (TypeError, ValueError, RuntimeError):
+            continue
+        if all(defaults.get(k) == v for k, v in _ADAM_SLIDE_DEFAULTS.items()):
+            matches.append(name)
+    return matches[0] if len(matches) == 1 else repr(matches)
+
+
+# seed 002, func2: "# 全1初始化" above nn.init.constant_(linear.weight, .77)
+def _constant_comment_notes() -> float:
+    return 1.0  # what the comment says the code does
+
+
+def _constant_comment_correct() -> float:
+    return 0.77
+
+
+def _constant_comment_oracle() -> float:
+    torch = _torch()
+    linear = torch.nn.Linear(6, 4).double()
+    torch.nn.init.constant_(linear.weight, 0.77)
+    values = torch.unique(linear.weight.detach())
+    return float(values[0]) if values.numel() == 1 else math.nan
+
+
+# seed 003, tanh: "范围[-1,1]": does tanh attain ±1?
+def _tanh_range_closed_notes() -> bool:
+    return True  # a closed range [-1, 1] contains its end points
+
+
+def _tanh_range_closed_correct() -> bool:
+    # tanh(x) = 1 − 2/(e^{2x} + 1): strictly inside (−1, 1) for every finite x
+    return False
+
+
+def _tanh_range_closed_oracle() -> bool:
+    import sympy
+
+    x = sympy.Symbol("x", real=True)
+    reached = [sympy.solveset(sympy.tanh(x) - c, x, sympy.S.Reals) for c in (1, -1)]
+    return any(s != sympy.S.EmptySet for s in reached)
+
+
+# seed 003, 使用pytorch自动求导: "1、torch.autograd.grad(loss.[w1,w2,…])"
+_GRAD_CALL_SLIDE = "grads = torch.autograd.grad(loss.[w1, w2])\n"
+_GRAD_CALL_FIXED = "grads = torch.autograd.grad(loss, [w1, w2])\n"
+_GRAD_X, _GRAD_Y = np.array([1.0, 2.0, 3.0]), np.array([2.0, 3.0, 5.0])
+
+
+def _grad_call(code: str) -> str | np.ndarray:
+    """Run the slide's call on loss = Σ(y − (x w1 + w2))²: the gradients, or the error's name."""
+    torch = _torch()
+    w1 = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
+    w2 = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+    loss = ((_t(_GRAD_Y) - (_t(_GRAD_X) * w1 + w2)) ** 2).sum()
+    scope: dict[str, Any] = {"torch": torch, "loss": loss, "w1": w1, "w2": w2}
+    try:
+        exec(compile(code, "<slide>", "exec"), scope)
+    except Exception as exc:
+        return type(exc).__name__
+    return np.array([float(g) for g in scope["grads"]])
+
+
+def _grad_call_oracle() -> np.ndarray:
+    torch = _torch()
+    w = _t([1.5, 0.5]).requires_grad_(True)
+    loss = ((_t(_GRAD_Y) - (_t(_GRAD_X) * w[0] + w[1])) ** 2).sum()
+    return _np(torch.autograd.grad(loss, w)[0])
+
+
+# seed 004, 3.4.4: "单调性: 当激活函数是单调的时候,单层网络能够保证是凸函数"
+# one sigmoid unit (monotone), squared error on one sample: L(w) = ½ (σ(w x) − t)², x = 1, t = 0
+_CONVEX_GRID = np.linspace(-6.0, 6.0, 121)
+
+
+def _convex_notes() -> bool:
+    return True  # a monotone activation guarantees a convex single-layer objective
+
+
+def _convex_correct() -> bool:
+    # L'' = σσ'(2 − 3σ) (from L' = σ²(1 − σ)): negative wherever σ(w) > 2/3, i.e. w > ln 2
+    s = _sigmoid(_CONVEX_GRID)
+    second = s * s * (1 - s) * (2 - 3 * s)
+    return bool(np.all(second >= 0))
+
+
+def _convex_oracle() -> bool:
+    torch = _torch()
+    w = _t(_CONVEX_GRID).requires_grad_(True)
+    loss = (0.5 * torch.sigmoid(w) ** 2).sum()  # each L(w_k) depends on w_k only
+    (first,) = torch.autograd.grad(loss, w, create_graph=True)
+    (second,) = torch.autograd.grad(first.sum(), w)
+    return bool((second >= 0).all())
+
+
+# ---------------------------------------------------------------------------------------------
 # the list
 # ---------------------------------------------------------------------------------------------
 
+#: Mistakes of the notes, seed by seed in reading order.
 ERRATA: tuple[Erratum, ...] = (
-    # --- seed 000 -------------------------------------------------------------------------
+    # --- seed 000 ------------------------------------------------------------------
     Erratum(
         id="variance-of-product",
         seed=SEED_000,
@@ -1175,6 +1446,7 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_var_product_notes,
         correct_version=_var_product_correct,
         oracle=_var_product_oracle,
+        quote=("D(X*Y) = D(X)*D(Y)",),
     ),
     Erratum(
         id="variance-sum-index",
@@ -1189,6 +1461,10 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_var_sum_notes,
         correct_version=_var_sum_correct,
         oracle=_var_sum_oracle,
+        quote=(
+            "$D(H_{11}) = \\sum_{i=0}^n D(X_i) * D(W_{1i})$",
+            "$= n * (1 * 1)$",
+        ),
     ),
     Erratum(
         id="kl-cross-entropy-identity",
@@ -1203,6 +1479,10 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_kl_notes,
         correct_version=_kl_correct,
         oracle=_kl_oracle,
+        quote=(
+            "交叉熵: $H(P, Q) = D_{KL}(P, Q) + H(P)$",
+            "$$= H(P, Q) - H(P)$$",
+        ),
     ),
     Erratum(
         id="bce-no-ignore-index",
@@ -1220,6 +1500,12 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_bce_kwargs_notes,
         correct_version=_bce_kwargs_correct,
         oracle=_bce_kwargs_oracle,
+        quote=(
+            "7 nn.BCELoss(weight=None,      # 各类别loss设置的权值",
+            "8            ignore_index=-100, # 忽略某个类别",
+            "12 nn.BCEWithLogitsLoss(weight=None,      # 各类别loss设置的权值",
+            "13                      ignore_index=-100, # 忽略某个类别",
+        ),
     ),
     Erratum(
         id="multilabel-margin-excludes-targets",
@@ -1237,6 +1523,10 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_multilabel_margin_notes,
         correct_version=_multilabel_margin_correct,
         oracle=_multilabel_margin_oracle,
+        quote=(
+            "7. `nn.MultiLabelMarginLoss`: $loss(x, y) = \\sum_{ij} \\frac{\\max(0, 1 - "
+            "(x[y[j]] - x[i]))}{x.size(0)}$",
+        ),
     ),
     Erratum(
         id="multi-margin-excludes-target",
@@ -1252,6 +1542,10 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_multi_margin_notes,
         correct_version=_multi_margin_correct,
         oracle=_multi_margin_oracle,
+        quote=(
+            "10. `nn.MultiMarginLoss`: $loss(x, y) = \\frac{\\sum_i \\max(0, \\text{margi"
+            "n} - x[y[i]] + x[i])^p}{x.size(0)}$",
+        ),
     ),
     Erratum(
         id="margin-ranking-not-n-by-n",
@@ -1267,6 +1561,7 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_margin_ranking_shape_notes,
         correct_version=_margin_ranking_shape_correct,
         oracle=_margin_ranking_shape_oracle,
+        quote=("24 # 计算两个向量之间的相似度, 用于排序任务, 返回一个n*n的loss矩阵",),
     ),
     Erratum(
         id="ctc-zero-infinity-comment",
@@ -1281,19 +1576,10 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_ctc_notes,
         correct_version=_ctc_correct,
         oracle=_ctc_oracle,
-    ),
-    Erratum(
-        id="sgd-lr-default",
-        seed=SEED_000,
-        location="4.3 torch.optim.SGD: “lr=<object object>, # 初始学习率”",
-        claim="SGD's lr is a required argument (the `required` sentinel).",
-        correction="In torch 2.13 lr defaults to 1e-3 (older releases required it); "
-        "torch.optim.SGD(params) works.",
-        kind="torch-claim",
-        verified_by="torch.optim.SGD([p]).param_groups[0]['lr'] == 0.001",
-        notes_version=_sgd_lr_notes,
-        correct_version=_sgd_lr_correct,
-        oracle=_sgd_lr_oracle,
+        quote=(
+            "64            reduction='mean',      # 无穷大的值或梯度置0",
+            "65            zero_infinity=False)",
+        ),
     ),
     Erratum(
         id="sgd-dampening-not-l2",
@@ -1309,8 +1595,12 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=lambda: _sgd_numpy(dampening_as_l2=True),
         correct_version=lambda: _sgd_numpy(dampening_as_l2=False),
         oracle=_sgd_dampening_oracle,
+        quote=(
+            "4     dampening=0,             # L2正则化系数",
+            "5     weight_decay=0,",
+        ),
     ),
-    # --- seed 001 -------------------------------------------------------------------------
+    # --- seed 001 ------------------------------------------------------------------
     Erratum(
         id="xor-table-labelled-xnor",
         seed=SEED_001,
@@ -1324,6 +1614,26 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_gate_notes,
         correct_version=_gate_correct,
         oracle=_gate_oracle,
+        quote=("XNOR(异或门)的真值表",),
+    ),
+    Erratum(
+        id="elu-alpha-range",
+        seed=SEED_001,
+        location="激活函数一览, ELU: “α ∈ (0,1)”; two slides later “α ∈ (0,1], 通常我们用 α=1”",
+        claim="ELU's α lies in the open interval (0, 1).",
+        correction="α > 0 (Clevert et al., 2016); the usual α = 1, torch's default and the notes' "
+        "own choice two slides later, is outside (0, 1). The later slide's (0, 1] admits it.",
+        kind="formula",
+        verified_by="torch.nn.ELU().alpha == 1.0, and torch.nn.ELU() on [-2, -0.5, 0, 1.5] equals "
+        "the definition with α = 1",
+        notes_version=_elu_alpha_notes,
+        correct_version=_elu_alpha_correct,
+        oracle=_elu_alpha_oracle,
+        quote=(
+            " $a(x) = \\begin{cases} x & x \\geq 0 \\\\ \\alpha(e^x - 1) & x < 0 \\end{case"
+            "s}$   \n $\\alpha \\in (0,1)$",
+            "$\\alpha \\in (0,1]$ , 通常我们用  $\\alpha=1$",
+        ),
     ),
     Erratum(
         id="softmax-matrix-shift-axis",
@@ -1341,6 +1651,10 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_softmax_matrix_notes,
         correct_version=_softmax_matrix_correct,
         oracle=_softmax_matrix_oracle,
+        quote=(
+            "constant_shift = np.max(x, axis=1).reshape(1, -1)",
+            "normlize = np.sum(x, axis=1).reshape(1, -1)",
+        ),
     ),
     Erratum(
         id="softmax-list-no-max-shift",
@@ -1355,6 +1669,11 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_softmax_list_notes,
         correct_version=_softmax_list_correct,
         oracle=_softmax_list_oracle,
+        quote=(
+            "def softmax_list(x):",
+            "exp_v = np.exp(x)",
+            "return exp_v/np.sum(exp_v)",
+        ),
     ),
     Erratum(
         id="softmax-grad-not-jacobian",
@@ -1371,6 +1690,12 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_softmax_grad_notes,
         correct_version=_softmax_grad_correct,
         oracle=_softmax_grad_oracle,
+        quote=(
+            "def softmax_grad(x):",
+            "gradients = np.zeros(np.shape(x))",
+            "gradients[i] = softmax_v[i]*(1-softmax_v[j])",
+            "gradients[i] = -softmax_v[j]*softmax_v[i]",
+        ),
     ),
     Erratum(
         id="leaky-relu-grad-at-zero",
@@ -1387,6 +1712,11 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_leaky_grad_notes,
         correct_version=_leaky_grad_correct,
         oracle=_leaky_grad_oracle,
+        quote=(
+            "def leaky_relu_grad(x, alpha):",
+            "y[x<alpha_y] = alpha",
+            "y[x>alpha_y] = 1",
+        ),
     ),
     Erratum(
         id="keyword-in-as-variable",
@@ -1401,34 +1731,88 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_snippet_notes,
         correct_version=_snippet_correct,
         oracle=_snippet_oracle,
+        quote=(
+            "in = torch.randn(2)",
+            "output = m(in)",
+        ),
     ),
     Erratum(
-        id="adagrad-eps-outside-sqrt",
+        id="mse-called-classification-loss",
         seed=SEED_001,
-        location="自适应Adagrad: “W^{t+1} = W^t − α∇_W L(W^t) / √(G + ε)”, “G: 梯度的二范式”",
-        claim="Adagrad divides by √(G + ε), G being the gradient's 2-norm.",
-        correction="torch.optim.Adagrad divides by √G + ε (eps outside the root), and G is the "
-        "elementwise running sum of squared gradients (state 'sum'), not a norm. Inside the "
-        "root ε = 1e-10 caps the step for tiny gradients (1e-6 → 0.1× the step).",
+        location="损失函数: “均方误差损失函数 (分类)”",
+        claim="The mean squared error is a classification loss.",
+        correction="MSE is the regression loss (seed 002 files it under 线性回归损失函数); the "
+        "classification losses are the cross-entropies of the next slide. On a sigmoid output "
+        "MSE barely learns from a confidently wrong answer: ∂/∂z (σ(z) − 1)² = −0.0049 at z = −6, "
+        "where the cross-entropy gives σ(z) − y = −0.9975 (the slowdown of seed 004, 3.4.11).",
+        kind="claim",
+        verified_by="torch autograd of binary_cross_entropy_with_logits(z, 1) at z = −6, against "
+        "the squared error's gradient",
+        notes_version=_mse_classification_notes,
+        correct_version=_mse_classification_correct,
+        oracle=_mse_classification_oracle,
+        quote=("- 均方误差损失函数 (分类)",),
+    ),
+    Erratum(
+        id="cross-entropy-denominator-index",
+        seed=SEED_001,
+        location="交叉熵(Softmax) 损失函数 (分类), three slides: “L_i = −log P(Y = y_i | "
+        "X = x_i) = −log e^{s_{y_i}} / Σ_j e^{s_{y_j}}”",
+        claim="The softmax denominator is Σ_j e^{s_{y_j}}.",
+        correction="L_i = −log e^{s_{y_i}} / Σ_j e^{s_j}: the sum runs over the classes j of "
+        "sample i's scores s = f(x_i; W). s_{y_j} indexes the scores by other samples' labels "
+        "y_j, so the denominator depends on the batch's labels (and misses classes no sample "
+        "has).",
         kind="formula",
-        verified_by="3 steps of torch.optim.Adagrad (defaults, foreach=False) on ½‖w‖² from "
-        "w = [1e-6, 0.5, -2]",
-        notes_version=lambda: _adagrad_numpy(eps_inside=True),
-        correct_version=lambda: _adagrad_numpy(eps_inside=False),
+        verified_by="torch.nn.functional.cross_entropy(reduction='none') on 3 samples × 4 classes "
+        "with labels [0, 2, 2]",
+        notes_version=_ce_denominator_notes,
+        correct_version=_ce_denominator_correct,
+        oracle=_ce_denominator_oracle,
+        quote=(
+            "$$L_i = -\\log P(Y = y_i | X = x_i) = -\\log \\frac{e^{s_{y_i}}}{\\sum_j e^{"
+            "s_{y_j}}}$$",
+        ),
+    ),
+    Erratum(
+        id="adagrad-rmsprop-g-not-a-norm",
+        seed=SEED_001,
+        location="自适应Adagrad: “G: 梯度的二范式”; RMSprop: “G^t: 在t步的梯度范式”",
+        claim="G is the gradient's 2-norm (Adagrad), G^t the gradient's norm at step t (RMSprop).",
+        correction="G is elementwise, one entry per parameter: the running sum (Adagrad, torch "
+        "state 'sum') or moving average (RMSprop, 'square_avg') of the squared gradient "
+        "components, as the notes' own G = Σ(∇L)² squares elementwise. Read as a norm, G is one "
+        "number for all coordinates and the per-coordinate learning rates, Adagrad's point, are "
+        "lost.",
+        kind="formula",
+        verified_by="3 steps of torch.optim.Adagrad (defaults) on ½‖w‖² from w = [1e-6, 0.5, -2] "
+        "against both readings (ε outside the root in both)",
+        notes_version=lambda: _adagrad_g_numpy(norm=True),
+        correct_version=lambda: _adagrad_g_numpy(norm=False),
         oracle=_adagrad_oracle,
+        quote=(
+            "$G$ : 梯度的二范式",
+            "$G^t$ : 在t步的梯度范式.",
+        ),
     ),
     Erratum(
-        id="rmsprop-eps-outside-sqrt",
+        id="rmsprop-mu-is-not-momentum",
         seed=SEED_001,
-        location="RMSprop: “W^{t+1} = W^t − α∇_W L(W^t) / √(G^{t+1} + ε)”",
-        claim="RMSprop divides by √(G + ε).",
-        correction="torch.optim.RMSprop divides by √G + ε (state 'square_avg', smoothing "
-        "constant alpha = 0.99; the notes' μ is alpha, not momentum).",
-        kind="formula",
-        verified_by="3 steps of torch.optim.RMSprop (defaults) on ½‖w‖² from w = [1e-6, 0.5, -2]",
-        notes_version=lambda: _rmsprop_numpy(eps_inside=True),
-        correct_version=lambda: _rmsprop_numpy(eps_inside=False),
-        oracle=_rmsprop_oracle,
+        location="RMSprop: “G^{t+1} = μG^t + (1 − μ)(∇_W L(W^t))²”, “μ: 动量因子”",
+        claim="RMSprop's μ is the momentum factor.",
+        correction="μ is the decay rate of the moving average of squared gradients, "
+        "torch.optim.RMSprop's alpha (default 0.99); torch's momentum is a separate option "
+        "(default 0) that adds a momentum buffer. Passing μ as momentum gives another optimizer.",
+        kind="torch-claim",
+        verified_by="3 steps of torch.optim.RMSprop(lr=0.01, alpha=0.9) on ½‖w‖² against "
+        "RMSprop(lr=0.01, momentum=0.9) and the notes' formula with μ = 0.9",
+        notes_version=_rmsprop_mu_notes,
+        correct_version=_rmsprop_mu_correct,
+        oracle=_rmsprop_mu_oracle,
+        quote=(
+            "$$G^{t+1} = \\mu G^t + (1 - \\mu)(\\nabla_W L(W^t))^2$$",
+            "$\\mu$ : 动量因子",
+        ),
     ),
     Erratum(
         id="adam-eps-outside-sqrt",
@@ -1442,6 +1826,7 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=lambda: _adam_numpy(eps_inside=True),
         correct_version=lambda: _adam_numpy(eps_inside=False),
         oracle=_adam_oracle,
+        quote=("- $W^{t+1} = W^t - \\alpha \\frac{\\hat{m}_t}{\\sqrt{\\hat{v}_t + \\epsilon}}$",),
     ),
     Erratum(
         id="adam-update-index",
@@ -1457,6 +1842,11 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=lambda: _adam_numpy(stale_moments=True),
         correct_version=lambda: _adam_numpy(stale_moments=False),
         oracle=_adam_oracle,
+        quote=(
+            "- $\\hat{m}_{t+1} = \\frac{m_{t+1}}{1 - \\beta_1^{t+1}}$",
+            "- $\\hat{v}_{t+1} = \\frac{v_{t+1}}{1 - \\beta_2^{t+1}}$",
+            "- $W^{t+1} = W^t - \\alpha \\frac{\\hat{m}_t}{\\sqrt{\\hat{v}_t + \\epsilon}}$",
+        ),
     ),
     Erratum(
         id="adam-eps-value",
@@ -1472,37 +1862,29 @@ ERRATA: tuple[Erratum, ...] = (
         oracle=_adam_eps_value_oracle,
         rtol=0.0,
         atol=1e-12,
+        quote=("一个很小的数值避免零(如 10E-8)",),
     ),
     Erratum(
-        id="sgd-maximize-weight-decay",
+        id="adam-slide-example-uses-sgd",
         seed=SEED_001,
-        location="Pytorch 中的优化方法 (SGD pseudo-code): “g_t ← ∇_θ f_t(θ_{t−1}); if λ ≠ 0: "
-        "g_t ← g_t + λθ_{t−1} ... if maximize: θ_t ← θ_{t−1} + γ g_t”",
-        claim="With maximize=True torch's SGD adds weight decay to the gradient and then steps "
-        "up the whole of it.",
-        correction="torch 2.13 negates the gradient first (g_t ← −∇f), then adds λθ and steps "
-        "θ_t ← θ_{t−1} − γ g_t, so weight decay still shrinks the weights; the slide's order "
-        "makes weight decay push them outwards.",
-        kind="torch-claim",
-        verified_by="one step of torch.optim.SGD(lr=0.1, weight_decay=0.5, maximize=True)",
-        notes_version=lambda: _sgd_maximize_numpy(negate_first=False),
-        correct_version=lambda: _sgd_maximize_numpy(negate_first=True),
-        oracle=_sgd_maximize_oracle,
-    ),
-    Erratum(
-        id="amsgrad-max-of-raw-second-moment",
-        seed=SEED_001,
-        location="Pytorch 中的优化方法 (Adam pseudo-code): “if amsgrad: v̂_t^max ← max(v̂_t^max, "
-        "v̂_t); θ_t ← θ_{t−1} − γ m̂_t/(√v̂_t^max + ε)”",
-        claim="torch's AMSGrad keeps the running max of the bias-corrected v̂_t.",
-        correction="torch 2.13 keeps the max of the raw v_t (state 'max_exp_avg_sq') and bias-"
-        "corrects afterwards: v_t^max ← max(v_{t−1}^max, v_t), v̂_t ← v_t^max / (1 − β2^t). The "
-        "two differ whenever an early large gradient is followed by small ones.",
-        kind="torch-claim",
-        verified_by="torch.optim.Adam(lr=0.1, amsgrad=True) with gradients 10, 0.1, 0.1",
-        notes_version=lambda: _amsgrad_numpy(max_of_corrected=True),
-        correct_version=lambda: _amsgrad_numpy(max_of_corrected=False),
-        oracle=_amsgrad_oracle,
+        location="Pytorch 中的优化方法, the Adam slide: “optim.Adam(params, lr=0.001, betas=(0.9, "
+        "0.999), eps=1e-08, ...)” with the example “optimizer = "
+        "torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)”",
+        claim="The Adam slide's example trains with Adam.",
+        correction="The example is the SGD slide's, copied: it builds torch.optim.SGD. For Adam: "
+        "optimizer = torch.optim.Adam(model.parameters(), lr=0.001) (momentum is not an Adam "
+        "argument; betas play its part).",
+        kind="code",
+        verified_by="running the slide's example on a Linear(3, 1) model (the optimizer's class), "
+        "against the torch.optim class whose defaults are the slide's lr=0.001, betas=(0.9, "
+        "0.999), eps=1e-08, weight_decay=0, amsgrad=False",
+        notes_version=lambda: _run_optimizer_example(_ADAM_SLIDE_EXAMPLE),
+        correct_version=lambda: _run_optimizer_example(_ADAM_FIXED_EXAMPLE),
+        oracle=_adam_example_oracle,
+        quote=(
+            "optim.Adam(params, lr=0.001, betas=(0.9, 0.999), eps=1e-08,",
+            "torch.optim.SGD(model.parameters(), lr=0.1,",
+        ),
     ),
     Erratum(
         id="pytorch-default-init",
@@ -1519,6 +1901,7 @@ ERRATA: tuple[Erratum, ...] = (
         correct_version=_default_init_correct,
         oracle=_default_init_oracle,
         rtol=2e-3,
+        quote=("在PyTorch中，默认的权重初始化方法是 `xavier_uniform`。",),
     ),
     Erratum(
         id="msra-std",
@@ -1536,8 +1919,12 @@ ERRATA: tuple[Erratum, ...] = (
         correct_version=_msra_correct,
         oracle=_msra_oracle,
         rtol=1e-2,
+        quote=(
+            "$$W \\sim N \\left( 0, \\sqrt{\\frac{1}{fan\\_in}} \\right)$$",
+            "$$W \\sim N \\left( 0, \\sqrt{\\frac{1}{K \\times K \\times C}} \\right)$$",
+        ),
     ),
-    # --- seed 002 -------------------------------------------------------------------------
+    # --- seed 002 ------------------------------------------------------------------
     Erratum(
         id="constant-init-does-not-break-symmetry",
         seed=SEED_002,
@@ -1554,6 +1941,28 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_symmetry_notes,
         correct_version=_symmetry_correct,
         oracle=_symmetry_oracle,
+        quote=(
+            "缺点:对称性破坏",
+            "通过随机初始化的方法来避免对称性破坏",
+        ),
+    ),
+    Erratum(
+        id="constant-init-comment",
+        seed=SEED_002,
+        location="1.3 任意常数的初始化, func2: “def func2():# 全1初始化 ... "
+        "nn.init.constant_(linear.weight,.77)”",
+        claim="func2 is an all-ones initialisation (its comment).",
+        correction="func2 fills the weights with the constant 0.77 (the section's 任意常数); the "
+        "comment is func1's, copied.",
+        kind="code",
+        verified_by="torch.nn.init.constant_(nn.Linear(6, 4).weight, .77): every weight is 0.77",
+        notes_version=_constant_comment_notes,
+        correct_version=_constant_comment_correct,
+        oracle=_constant_comment_oracle,
+        quote=(
+            "def func2():# 全1初始化linear = nn.Linear(6,4)# 初始化权重参数nn.init.co"
+            "nstant_(linear.weight,.77)",
+        ),
     ),
     Erratum(
         id="cross-entropy-log-softmax-value",
@@ -1571,8 +1980,24 @@ ERRATA: tuple[Erratum, ...] = (
         oracle=_ce_value_oracle,
         rtol=0.0,
         atol=1e-4,
+        quote=("对于这两个样本真实类别是1 ,对应的softmax值是-0.6041;2是-0.6803",),
     ),
-    # --- seed 003 -------------------------------------------------------------------------
+    # --- seed 003 ------------------------------------------------------------------
+    Erratum(
+        id="tanh-range-closed",
+        seed=SEED_003,
+        location="tanh: “在RNN中用的比较多。范围[-1,1]。”",
+        claim="tanh takes values in the closed interval [−1, 1].",
+        correction="(−1, 1), open: tanh(x) = 1 − 2/(e^{2x} + 1) never reaches ±1 (seed 004 says "
+        "值域为 (−1,1)). In float64 tanh(x) rounds to ±1 for |x| ≳ 19.1: rounding, not the range.",
+        kind="formula",
+        verified_by="sympy.solveset(tanh(x) ∓ 1, x, Reals) is empty (exact math: torch's float64 "
+        "rounds)",
+        notes_version=_tanh_range_closed_notes,
+        correct_version=_tanh_range_closed_correct,
+        oracle=_tanh_range_closed_oracle,
+        quote=("在RNN中用的比较多。范围[-1,1]。",),
+    ),
     Erratum(
         id="relu-derivative",
         seed=SEED_003,
@@ -1585,6 +2010,9 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_relu_deriv_notes,
         correct_version=_relu_deriv_correct,
         oracle=_relu_deriv_oracle,
+        quote=(
+            "\\mathcal{0} &amp;\\text{for $x&lt;0$}\\\\ \\mathcal{x} &amp;\\text{for $x\\ge0$}",
+        ),
     ),
     Erratum(
         id="mse-gradient-sign",
@@ -1598,6 +2026,25 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_mse_sign_notes,
         correct_version=_mse_sign_correct,
         oracle=_mse_sign_oracle,
+        quote=(
+            "\\frac{\\nabla loss}{\\nabla \\theta}=2\\sum[y-f_{\\theta}(x)]*\\frac{\\nabla f_"
+            "{\\theta}(x)}{\\nabla \\theta}",
+        ),
+    ),
+    Erratum(
+        id="autograd-grad-comma",
+        seed=SEED_003,
+        location="使用pytorch自动求导: “1、torch.autograd.grad(loss.[w1,w2,…])”",
+        claim="torch.autograd.grad(loss.[w1, w2]) computes the gradients.",
+        correction="A comma, not a period: torch.autograd.grad(loss, [w1, w2]); the printed call "
+        "is a SyntaxError.",
+        kind="code",
+        verified_by="running both calls on loss = Σ(y − (x w1 + w2))² against "
+        "torch.autograd.grad of the same loss",
+        notes_version=lambda: _grad_call(_GRAD_CALL_SLIDE),
+        correct_version=lambda: _grad_call(_GRAD_CALL_FIXED),
+        oracle=_grad_call_oracle,
+        quote=("1、torch.autograd.grad(loss.[w1,w2,…])",),
     ),
     Erratum(
         id="autograd-grad-of-loss",
@@ -1615,6 +2062,10 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_autograd_target_notes,
         correct_version=_autograd_target_correct,
         oracle=_autograd_target_oracle,
+        quote=(
+            "使用F.mse_loss(pred,label)函数,得到",
+            "再使用torch.autograd.grad(pred,[w])函数进行求导",
+        ),
     ),
     Erratum(
         id="requires-grad-keyword",
@@ -1627,6 +2078,7 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_requires_grad_notes,
         correct_version=_requires_grad_correct,
         oracle=_requires_grad_oracle,
+        quote=("w=torch.tensor([Initial value],requiregrad=True)",),
     ),
     Erratum(
         id="grad-only-on-leaf-tensors",
@@ -1641,6 +2093,7 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_grad_holders_notes,
         correct_version=_grad_holders_correct,
         oracle=_grad_holders_oracle,
+        quote=("它会自动的把所有的梯度信息附加在每一个tensor的成员变量.grad上",),
     ),
     Erratum(
         id="backward-needs-one-element",
@@ -1656,8 +2109,9 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_backward_shapes_notes,
         correct_version=_backward_shapes_correct,
         oracle=_backward_shapes_oracle,
+        quote=("grad和backward后面的loss一定是dim为1长度为1的",),
     ),
-    # --- seed 004 -------------------------------------------------------------------------
+    # --- seed 004 ------------------------------------------------------------------
     Erratum(
         id="backprop-input-gradient",
         seed=SEED_004,
@@ -1672,6 +2126,11 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_chain_input_notes,
         correct_version=_chain_input_correct,
         oracle=_chain_input_oracle,
+        quote=(
+            "\\frac{\\partial E}{\\partial x_i} = \\frac{\\partial E}{\\partial y_j} \\frac{"
+            "\\partial y_j}{\\partial z_j}",
+            "\\frac{\\partial z_j}{\\partial x_i} = w_i j",
+        ),
     ),
     Erratum(
         id="node4-input-indices",
@@ -1686,6 +2145,10 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_a4_notes,
         correct_version=_a4_correct,
         oracle=_a4_oracle,
+        quote=(
+            "a_4 = \\sigma(w^T \\cdot a) = \\sigma(w_{41}x_4 + w_{42}x_2 + w_{43}a_3 + w_{4b})",
+            "x_1, x_2, x_3, x_4",
+        ),
     ),
     Erratum(
         id="conv-output-height",
@@ -1701,6 +2164,7 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_conv_height_notes,
         correct_version=_conv_height_correct,
         oracle=_conv_height_oracle,
+        quote=("卷积后 Feature Map 的高度; H 1 H_1 H1 是卷积前图像的宽度",),
     ),
     Erratum(
         id="conv-output-size-floor",
@@ -1715,6 +2179,7 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_conv_floor_notes,
         correct_version=_conv_floor_correct,
         oracle=_conv_floor_oracle,
+        quote=("W_2 = (W_1 - F + 2P)/S + 1\\\\ H_2 = (H_1 - F + 2P)/S + 1",),
     ),
     Erratum(
         id="conv-7x7-output-size",
@@ -1731,6 +2196,10 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_conv_7x7_notes,
         correct_version=_conv_7x7_correct,
         oracle=_conv_7x7_oracle,
+        quote=(
+            "7 ∗ 7 ∗ 3 7*7*3 773 输入,经过两个 3 ∗ 3 ∗ 3 3*3*3 333 filter 的卷积(步幅"
+            "为 2 2 2),得到了 3 ∗ 3 ∗ 2 3*3*2 332 的输出。图中的 Zero padding 是 1",
+        ),
     ),
     Erratum(
         id="backprop-out-o1-sign",
@@ -1744,6 +2213,9 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_out_o1_sign_notes,
         correct_version=_out_o1_sign_correct,
         oracle=_torch_backprop_out_o1,
+        quote=(
+            "out_{o1} = \\frac{1}{1 + e^{-net_{o1}}} = \\frac{1}{1 + e^{1.105905967}} = 0.75136079",
+        ),
     ),
     Erratum(
         id="backprop-out-o1-value",
@@ -1760,6 +2232,10 @@ ERRATA: tuple[Erratum, ...] = (
         oracle=_torch_backprop_out_o1,
         rtol=0.0,
         atol=5e-9,
+        quote=(
+            "\\frac{1}{1 + e^{1.105905967}} = 0.75136079",
+            "[0.75136079 , 0.772928465]",
+        ),
     ),
     Erratum(
         id="tanh-derivative-table",
@@ -1773,6 +2249,26 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_tanh_table_notes,
         correct_version=_tanh_table_correct,
         oracle=_tanh_deriv_oracle,
+        quote=("f^{'}(x)=-(tanh(x))^2",),
+    ),
+    Erratum(
+        id="monotone-activation-convexity",
+        seed=SEED_004,
+        location="3.4.4 激活函数有哪些性质: “单调性: 当激活函数是单调的时候,单层网络能够保证是"
+        "凸函数”",
+        claim="A monotone activation guarantees that a single-layer network's objective is convex.",
+        correction="Convexity depends on the loss as well: one sigmoid unit (monotone) with the "
+        "squared error, L(w) = ½σ(w)², has L'' = σ²(1 − σ)(2 − 3σ) < 0 for w > ln 2, so L is not "
+        "convex (nor is a ReLU unit's squared error). With the cross-entropy the sigmoid unit's "
+        "objective is convex (logistic regression), a property of that pairing, not of "
+        "monotonicity.",
+        kind="claim",
+        verified_by="torch autograd second derivative of ½σ(w)² on a grid over [−6, 6]: negative "
+        "beyond ln 2",
+        notes_version=_convex_notes,
+        correct_version=_convex_correct,
+        oracle=_convex_oracle,
+        quote=("3. 单调性: 当激活函数是单调的时候,单层网络能够保证是凸函数;",),
     ),
     Erratum(
         id="softmax-denominator-index",
@@ -1786,6 +2282,7 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_softmax_theta_notes,
         correct_version=_softmax_theta_correct,
         oracle=_softmax_theta_oracle,
+        quote=("P(i) = \\frac{exp(\\theta_i^T x)}{\\sum_{k=1}^{K} exp(\\theta_i^T x)}",),
     ),
     Erratum(
         id="log-domain",
@@ -1799,6 +2296,7 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_log_domain_notes,
         correct_version=_log_domain_correct,
         oracle=_log_domain_oracle,
+        quote=("因为对数函数的定义域是 (0,1)",),
     ),
     Erratum(
         id="tanh-derivative-range",
@@ -1812,5 +2310,102 @@ ERRATA: tuple[Erratum, ...] = (
         notes_version=_tanh_range_notes,
         correct_version=_tanh_range_correct,
         oracle=_tanh_range_oracle,
+        quote=("tanh^{,}(x)=1-tanh(x)^{2}\\in (0,1)",),
+    ),
+)
+
+
+#: What the notes say is right for some torch or a textbook, and differs from torch 2.13:
+#: a default that changed, torch's own documentation of the time, a textbook convention.
+DIFFERS_FROM_TORCH: tuple[Erratum, ...] = (
+    # --- seed 000 ------------------------------------------------------------------
+    Erratum(
+        id="sgd-lr-default",
+        seed=SEED_000,
+        location="4.3 torch.optim.SGD: “lr=<object object>, # 初始学习率”",
+        claim="SGD's lr has no default (the `required` sentinel prints as <object object>).",
+        correction="True when the notes were written; since torch 2.2 (pytorch/pytorch#114467) lr "
+        "defaults to 1e-3 and torch.optim.SGD(params) works. A default that changed: version "
+        "drift, not a mistake.",
+        kind="torch-claim",
+        verified_by="torch.optim.SGD([p]).param_groups[0]['lr'] == 0.001",
+        notes_version=_sgd_lr_notes,
+        correct_version=_sgd_lr_correct,
+        oracle=_sgd_lr_oracle,
+        quote=("2     lr=<object object>,      # 初始学习率",),
+    ),
+    # --- seed 001 ------------------------------------------------------------------
+    Erratum(
+        id="adagrad-eps-outside-sqrt",
+        seed=SEED_001,
+        location="自适应Adagrad: “W^{t+1} = W^t − α∇_W L(W^t) / √(G + ε)”",
+        claim="Adagrad divides by √(G + ε).",
+        correction="A textbook form (ε inside the root); torch.optim.Adagrad, like Duchi et al. "
+        "(2011), adds ε outside: √G + ε (G the elementwise sum of squares, state 'sum'). The two "
+        "differ where G is comparable to ε: a coordinate with gradients ~1e-6 takes 0.1× the "
+        "step with ε inside.",
+        kind="formula",
+        verified_by="3 steps of torch.optim.Adagrad (defaults, foreach=False) on ½‖w‖² from "
+        "w = [1e-6, 0.5, -2]",
+        notes_version=lambda: _adagrad_numpy(eps_inside=True),
+        correct_version=lambda: _adagrad_numpy(eps_inside=False),
+        oracle=_adagrad_oracle,
+        quote=("$$W^{t+1} = W^t - \\frac{\\alpha \\nabla_W L(W^t)}{\\sqrt{G + \\epsilon}}$$",),
+    ),
+    Erratum(
+        id="rmsprop-eps-outside-sqrt",
+        seed=SEED_001,
+        location="RMSprop: “W^{t+1} = W^t − α∇_W L(W^t) / √(G^{t+1} + ε)”",
+        claim="RMSprop divides by √(G + ε).",
+        correction="A textbook convention (Goodfellow et al., Deep Learning, 2016, Algorithm 8.5, "
+        "write √(δ + r)); torch.optim.RMSprop adds ε outside: √G + ε (state 'square_avg').",
+        kind="formula",
+        verified_by="3 steps of torch.optim.RMSprop (defaults) on ½‖w‖² from w = [1e-6, 0.5, -2]",
+        notes_version=lambda: _rmsprop_numpy(eps_inside=True),
+        correct_version=lambda: _rmsprop_numpy(eps_inside=False),
+        oracle=_rmsprop_oracle,
+        quote=(
+            "$$W^{t+1} = W^t - \\frac{\\alpha \\nabla_W L(W^t)}{\\sqrt{G^{t+1} + \\epsilon}}$$",
+        ),
+    ),
+    Erratum(
+        id="sgd-maximize-weight-decay",
+        seed=SEED_001,
+        location="Pytorch 中的优化方法 (SGD pseudo-code): “g_t ← ∇_θ f_t(θ_{t−1}); if λ ≠ 0: "
+        "g_t ← g_t + λθ_{t−1} ... if maximize: θ_t ← θ_{t−1} + γ g_t”",
+        claim="With maximize=True, SGD adds weight decay to the gradient and then steps up the "
+        "whole of it.",
+        correction="The slide copies torch's documented pseudo-code, which torch before 1.13 also "
+        "ran (it flipped the learning rate). Since pytorch/pytorch#81859 (2022) torch negates the "
+        "gradient first, g_t ← −∇f, then adds λθ and steps θ_t ← θ_{t−1} − γ g_t, so weight "
+        "decay still shrinks the weights; the documentation kept the old order "
+        "(pytorch/pytorch#149476).",
+        kind="torch-claim",
+        verified_by="one step of torch.optim.SGD(lr=0.1, weight_decay=0.5, maximize=True)",
+        notes_version=lambda: _sgd_maximize_numpy(negate_first=False),
+        correct_version=lambda: _sgd_maximize_numpy(negate_first=True),
+        oracle=_sgd_maximize_oracle,
+        quote=(
+            "$g_t \\leftarrow g_t + \\lambda \\theta_{t-1}$",
+            "  if maximize\n     $\\theta_t \\leftarrow \\theta_{t-1} + \\gamma g_t$",
+        ),
+    ),
+    Erratum(
+        id="amsgrad-max-of-raw-second-moment",
+        seed=SEED_001,
+        location="Pytorch 中的优化方法 (Adam pseudo-code): “if amsgrad: v̂_t^max ← max(v̂_t^max, "
+        "v̂_t); θ_t ← θ_{t−1} − γ m̂_t/(√v̂_t^max + ε)”",
+        claim="torch's AMSGrad keeps the running max of the bias-corrected v̂_t.",
+        correction="The slide copies torch's documentation of the time; the implementation has "
+        "always kept the max of the raw v_t (state 'max_exp_avg_sq') and bias-corrected "
+        "afterwards, v̂_t ← v_t^max / (1 − β2^t); the documentation was corrected in 2024 "
+        "(pytorch/pytorch#142323). The two differ when an early large gradient is followed by "
+        "small ones.",
+        kind="torch-claim",
+        verified_by="torch.optim.Adam(lr=0.1, amsgrad=True) with gradients 10, 0.1, 0.1",
+        notes_version=lambda: _amsgrad_numpy(max_of_corrected=True),
+        correct_version=lambda: _amsgrad_numpy(max_of_corrected=False),
+        oracle=_amsgrad_oracle,
+        quote=("$\\widehat{v}_t^{max} \\leftarrow \\max(\\widehat{v}_t^{max}, \\widehat{v}_t)$",),
     ),
 )

@@ -2,10 +2,16 @@
 
 Each :class:`WorkedExample` names where the computation is in the notes (``seed``,
 ``location``), recomputes it (``compute()`` returns named floats and arrays), and records the
-values the notes print (``printed``) with the number of decimals printed (``decimals``).
-``compute`` may return more than the notes print (the backprop example's partial derivatives,
-which the notes set up but never evaluate; a loss the notes only print from code); those
-extra values are checked against torch by the tests, not against the notes.
+values the notes print (``printed``) with the number of decimals printed (``decimals``) and the
+notes' text that prints each (``printed_as``, verbatim). ``compute`` may return more than the
+notes print (the backprop example's partial derivatives, which the notes set up but never
+evaluate; a loss the notes only print from code, ``print(loss.item())``, never showing the
+number); those extra values are checked against torch by the tests, not against the notes.
+
+Every value has a source (:meth:`WorkedExample.source`): :data:`PRINTED` when the notes print
+it, otherwise computed here, from the notes' data (:data:`FROM_NOTES`), from a figure's data
+the text lacks (:data:`FROM_FIGURE`), or from inputs chosen here to illustrate the notes'
+formula (:data:`FROM_CHOSEN`), as the example's ``inputs`` says.
 
 Where the notes print a value twice and one copy is wrong, ``printed`` holds the right copy and
 :mod:`reference.errata` lists the wrong one (``backprop-out-o1-value``).
@@ -20,16 +26,25 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from reference import activations as act
 from reference import initializers as init
-from reference import losses
+from reference import layers, losses
 from reference import optimizers as optim
 
-__all__ = ["EXAMPLES", "WorkedExample", "by_id", "printed_mismatches"]
+__all__ = [
+    "EXAMPLES",
+    "FROM_CHOSEN",
+    "FROM_FIGURE",
+    "FROM_NOTES",
+    "PRINTED",
+    "WorkedExample",
+    "by_id",
+    "printed_mismatches",
+]
 
 SEED_000 = "000_0fa82a6dc0641123.txt"
 SEED_001 = "001_3dc55db402aa83d9.txt"
@@ -39,6 +54,16 @@ SEED_004 = "004_3b9df9d3af197d22.txt"
 
 Value = float | np.ndarray
 Printed = float | int | tuple[float, ...]
+#: Where an example's inputs come from: the notes' text, a figure the text lacks, or chosen here.
+Inputs = Literal["notes", "figure", "chosen"]
+
+PRINTED = "printed in the notes"
+FROM_NOTES = "computed from the notes' data"
+FROM_FIGURE = "computed from the data of a figure the text lacks"
+FROM_CHOSEN = "computed from inputs chosen here"
+_COMPUTED: Mapping[str, str] = MappingProxyType(
+    {"notes": FROM_NOTES, "figure": FROM_FIGURE, "chosen": FROM_CHOSEN}
+)
 
 
 @dataclass(frozen=True)
@@ -46,7 +71,10 @@ class WorkedExample:
     """One hand-worked computation of the notes.
 
     ``printed[key]`` is the value the notes print for ``compute()[key]``, to
-    ``decimals`` decimals (an int for every key, or a per-key mapping).
+    ``decimals`` decimals (an int for every key, or a per-key mapping), and
+    ``printed_as[key]`` the excerpts of the notes' text that print it, verbatim (a test finds
+    each in the seed).
+    ``inputs`` says where the inputs of the values the notes do not print come from.
     """
 
     id: str
@@ -54,12 +82,23 @@ class WorkedExample:
     location: str
     description: str
     compute: Callable[[], dict[str, Value]] = field(repr=False, compare=False)
+    inputs: Inputs = "notes"
     printed: Mapping[str, Printed] = field(default_factory=lambda: MappingProxyType({}))
     decimals: Mapping[str, int] | int = 0
+    printed_as: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
 
     def decimals_for(self, key: str) -> int:
         """Number of decimals the notes print for ``key``."""
         return self.decimals if isinstance(self.decimals, int) else self.decimals[key]
+
+    @property
+    def computed(self) -> str:
+        """The source of the values the notes do not print (they are computed here)."""
+        return _COMPUTED[self.inputs]
+
+    def source(self, key: str) -> str:
+        """Where ``compute()[key]`` comes from: :data:`PRINTED` or :attr:`computed`."""
+        return PRINTED if key in self.printed else self.computed
 
 
 def printed_mismatches(
@@ -111,16 +150,20 @@ BP_PARAMS: Mapping[str, float] = MappingProxyType(
 BP_LR = 0.5
 
 
+def _bp_layers(
+    p: Mapping[str, float],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The two layers' weights and biases: row k of a weight matrix feeds unit k."""
+    w_hidden = np.array([[p["w1"], p["w2"]], [p["w3"], p["w4"]]])
+    w_out = np.array([[p["w5"], p["w6"]], [p["w7"], p["w8"]]])
+    return w_hidden, np.full(2, p["b1"]), w_out, np.full(2, p["b2"])
+
+
 def _bp_forward(p: Mapping[str, float]) -> dict[str, Value]:
-    i1, i2 = BP_INPUTS
-    net_h = np.array([p["w1"] * i1 + p["w2"] * i2 + p["b1"], p["w3"] * i1 + p["w4"] * i2 + p["b1"]])
+    w_hidden, b_hidden, w_out, b_out = _bp_layers(p)
+    net_h = layers.linear(np.array(BP_INPUTS), w_hidden, b_hidden)  # w1 i1 + w2 i2 + b1 ...
     out_h = act.sigmoid(net_h)
-    net_o = np.array(
-        [
-            p["w5"] * out_h[0] + p["w6"] * out_h[1] + p["b2"],
-            p["w7"] * out_h[0] + p["w8"] * out_h[1] + p["b2"],
-        ]
-    )
+    net_o = layers.linear(out_h, w_out, b_out)  # w5 out_h1 + w6 out_h2 + b2 ...
     out_o = act.sigmoid(net_o)
     # E = Σ ½ (target - output)²: half of the unreduced squared error
     e = 0.5 * losses.mse_loss(out_o, np.array(BP_TARGETS), reduction="none")
@@ -140,9 +183,13 @@ def _bp_forward(p: Mapping[str, float]) -> dict[str, Value]:
 
 
 def _bp_gradients(p: Mapping[str, float]) -> dict[str, float]:
-    """∂E_total/∂(w1..w8, b1, b2) by the chain rule, as the notes set it up for w5."""
+    """∂E_total/∂(w1..w8, b1, b2) by the chain rule, as the notes set it up for w5.
+
+    Each layer's gradients come from :func:`reference.layers.linear_grad` fed the upstream
+    ∂E/∂net; b1 (b2) is shared by both units of its layer, so its gradient is their sum.
+    """
     fw = _bp_forward(p)
-    i1, i2 = BP_INPUTS
+    w_hidden, b_hidden, w_out, b_out = _bp_layers(p)
     out_h = np.array([fw["out_h1"], fw["out_h2"]])
     out_o = np.array([fw["out_o1"], fw["out_o2"]])
     net_h = np.array([fw["net_h1"], fw["net_h2"]])
@@ -150,27 +197,20 @@ def _bp_gradients(p: Mapping[str, float]) -> dict[str, float]:
     # ∂E/∂out_o = out_o - target (the gradient of ½·sum of squares)
     de_dout = 0.5 * losses.mse_loss_grad(out_o, np.array(BP_TARGETS), reduction="sum")
     delta_o = de_dout * act.sigmoid_grad(net_o)  # ∂E/∂net_o
-    de_douth = np.array(
-        [
-            delta_o[0] * p["w5"] + delta_o[1] * p["w7"],
-            delta_o[0] * p["w6"] + delta_o[1] * p["w8"],
-        ]
-    )
+    de_douth, grad_w_out, grad_b_out = layers.linear_grad(out_h, w_out, b_out, delta_o)
     delta_h = de_douth * act.sigmoid_grad(net_h)  # ∂E/∂net_h
+    _, grad_w_hidden, grad_b_hidden = layers.linear_grad(
+        np.array(BP_INPUTS), w_hidden, b_hidden, delta_h
+    )
+    assert grad_b_out is not None and grad_b_hidden is not None
     return {
         "dE/dout_o1": _f(de_dout[0]),
         "dout_o1/dnet_o1": _f(act.sigmoid_grad(net_o[0])),
         "dnet_o1/dw5": _f(out_h[0]),
-        "dE/dw1": _f(delta_h[0] * i1),
-        "dE/dw2": _f(delta_h[0] * i2),
-        "dE/dw3": _f(delta_h[1] * i1),
-        "dE/dw4": _f(delta_h[1] * i2),
-        "dE/dw5": _f(delta_o[0] * out_h[0]),
-        "dE/dw6": _f(delta_o[0] * out_h[1]),
-        "dE/dw7": _f(delta_o[1] * out_h[0]),
-        "dE/dw8": _f(delta_o[1] * out_h[1]),
-        "dE/db1": _f(delta_h.sum()),
-        "dE/db2": _f(delta_o.sum()),
+        **{f"dE/dw{k + 1}": _f(g) for k, g in enumerate(grad_w_hidden.ravel())},
+        **{f"dE/dw{k + 5}": _f(g) for k, g in enumerate(grad_w_out.ravel())},
+        "dE/db1": _f(grad_b_hidden.sum()),
+        "dE/db2": _f(grad_b_out.sum()),
     }
 
 
@@ -251,8 +291,9 @@ def _linear_forward() -> dict[str, Value]:
     fan_in = LINEAR_W.shape[1]
     bound = 1.0 / math.sqrt(fan_in)  # nn.Linear's bias: U(-1/√fan_in, 1/√fan_in)
     bias = init.uniform_(np.empty(2), -bound, bound, generator=np.random.default_rng(2))
-    x_wt = LINEAR_X @ LINEAR_W.T  # "输出:权重参数会转置": y = x Wᵀ + b
-    return {"x_WT": x_wt, "bias_bound": bound, "bias": bias, "output": x_wt + bias}
+    x_wt = layers.linear(LINEAR_X, LINEAR_W)  # "输出:权重参数会转置": y = x Wᵀ + b
+    output = layers.linear(LINEAR_X, LINEAR_W, bias)
+    return {"x_WT": x_wt, "bias_bound": bound, "bias": bias, "output": output}
 
 
 def _linear_default_init() -> dict[str, Value]:
@@ -392,7 +433,7 @@ def _initial_loss() -> dict[str, Value]:
     equal = losses.cross_entropy(np.zeros((batch, n_classes)), labels)
     x = rng.standard_normal((batch, features))
     w = init.uniform_(np.empty((n_classes, features)), -1e-3, 1e-3, generator=rng)
-    small = losses.cross_entropy(x @ w.T, labels)
+    small = losses.cross_entropy(layers.linear(x, w), labels)
     return {"log_N": math.log(n_classes), "equal_scores": _f(equal), "small_init": _f(small)}
 
 
@@ -415,8 +456,8 @@ def _xor() -> dict[str, Value]:
     # the slide's "Y = w1 A + w2 B": the best least-squares fit, with and without a bias
     coef_nobias, *_ = np.linalg.lstsq(GATE_AB, XOR_Y, rcond=None)
     coef_bias, *_ = np.linalg.lstsq(design, XOR_Y, rcond=None)
-    hidden = act.relu(GATE_AB @ XOR_W1.T + XOR_B1)
-    out = hidden @ XOR_W2
+    hidden = act.relu(layers.linear(GATE_AB, XOR_W1, XOR_B1))
+    out = layers.linear(hidden, XOR_W2)
     step_hidden = (GATE_AB @ XOR_W1.T + np.array([-0.5, -1.5]) > 0).astype(np.float64)
     step_out = (step_hidden @ np.array([1.0, -1.0]) - 0.5 > 0).astype(np.float64)
     return {
@@ -534,7 +575,7 @@ VOTE_THRESHOLD = 3.0
 
 
 def _perceptron_vote() -> dict[str, Value]:
-    total = _f(VOTE_SCORES @ VOTE_WEIGHTS)  # 4×1 + 1×3 + (-3)×2 = 1
+    total = _f(layers.linear(VOTE_SCORES, VOTE_WEIGHTS))  # 4×1 + 1×3 + (-3)×2 = 1
     return {"weighted_sum": total, "output": float(total > VOTE_THRESHOLD)}
 
 
@@ -543,7 +584,7 @@ NAND_B = 3.0
 
 
 def _nand() -> dict[str, Value]:
-    sums = GATE_AB @ NAND_W + NAND_B
+    sums = layers.linear(GATE_AB, NAND_W[None], np.array([NAND_B]))[:, 0]
     return {
         "weighted_sums": sums,
         "outputs": (sums > 0).astype(np.float64),
@@ -552,7 +593,8 @@ def _nand() -> dict[str, Value]:
     }
 
 
-#: the figure the notes lost: the classic 5×5 binary image and 3×3 filter (bias 0)
+#: the figure the text lacks: the classic 5×5 binary image and 3×3 filter (bias 0); the notes'
+#: printed products for a_{0,0}, 1+0+1+0+1+0+0+0+1, are those of this image's top-left window
 CONV_IMAGE = np.array(
     [
         [1, 1, 1, 0, 0],
@@ -567,38 +609,36 @@ CONV_FILTER = np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1]], dtype=np.float64)
 CONV_BIAS = 0.0
 
 
-def _conv2d(
-    x: np.ndarray, w: np.ndarray, bias: float, stride: int = 1, padding: int = 0
-) -> np.ndarray:
-    """a_{i,j} = Σ_d Σ_m Σ_n w_{d,m,n} x_{d, iS+m, jS+n} + w_b (the notes' formula, no f).
-
-    ``x``: (D, H, W) or (H, W); ``w``: (D, F, F) or (F, F).
-    """
-    x3 = x[None] if x.ndim == 2 else x
-    w3 = w[None] if w.ndim == 2 else w
-    x3 = np.pad(x3, ((0, 0), (padding, padding), (padding, padding)))
-    f = w3.shape[-1]
-    windows = np.lib.stride_tricks.sliding_window_view(x3, (f, f), axis=(1, 2))
-    windows = windows[:, ::stride, ::stride]  # (D, H2, W2, F, F)
-    return np.einsum("dijmn,dmn->ij", windows, w3) + bias
+def _feature_map(stride: int) -> np.ndarray:
+    """a = relu(conv(x, w) + w_b) on the one-channel image: the notes' f is ReLU."""
+    x, w = CONV_IMAGE[None], CONV_FILTER[None, None]  # (C, H, W) and (O, C, F, F)
+    return act.relu(layers.conv2d(x, w, np.array([CONV_BIAS]), stride=stride))[0]
 
 
 def _conv_feature_maps() -> dict[str, Value]:
-    s1 = act.relu(_conv2d(CONV_IMAGE, CONV_FILTER, CONV_BIAS, stride=1))
-    s2 = act.relu(_conv2d(CONV_IMAGE, CONV_FILTER, CONV_BIAS, stride=2))
-    return {"a_00": _f(s1[0, 0]), "stride1": s1, "stride2": s2}
+    s1, s2 = _feature_map(1), _feature_map(2)
+    return {
+        "a_00": _f(s1[0, 0]),
+        # w_{m,n} x_{m,n} over the first window, in the notes' order w00 x00, w01 x01, ...
+        "a_00_terms": (CONV_FILTER * CONV_IMAGE[:3, :3]).ravel(),
+        "stride1_size": np.array(s1.shape, dtype=np.float64),  # "一个 3*3 的 Feature Map"
+        "stride1": s1,
+        "stride2": s2,
+    }
 
 
-def _out_size(w1: int, f: int, p: int, s: int) -> int:
-    return (w1 - f + 2 * p) // s + 1  # W2 = (W1 - F + 2P)/S + 1
+def _out_width(w1: int, f: int, p: int, s: int) -> float:
+    """The output width of reference conv2d: W2 = ⌊(W1 - F + 2P)/S⌋ + 1."""
+    out = layers.conv2d(np.zeros((1, w1, w1)), np.zeros((1, 1, f, f)), stride=s, padding=p)
+    return float(out.shape[-1])
 
 
 def _conv_output_size() -> dict[str, Value]:
     return {
-        "W2_5_3_0_2": float(_out_size(5, 3, 0, 2)),  # the notes' example: 2
-        "W2_5_3_0_1": float(_out_size(5, 3, 0, 1)),  # stride 1: 3
-        "W2_5_3_1_2": float(_out_size(5, 3, 1, 2)),  # the two-filter figure (5×5×3, P=1): 3
-        "W2_7_3_1_2": float(_out_size(7, 3, 1, 2)),  # a 7×7 input with P=1: 4 (see errata)
+        "W2_5_3_0_2": _out_width(5, 3, 0, 2),  # the notes' example: (5-3+0)/2 + 1 = 2
+        "W2_5_3_0_1": _out_width(5, 3, 0, 1),  # stride 1: 3
+        "W2_5_3_1_2": _out_width(5, 3, 1, 2),  # the two-filter figure (5×5×3, P=1): 3
+        "W2_7_3_1_2": _out_width(7, 3, 1, 2),  # a 7×7 input with P=1: 4 (see errata)
     }
 
 
@@ -610,13 +650,33 @@ def _conv_depth_two_filters() -> dict[str, Value]:
     x = rng.integers(0, 3, size=CONV_DEPTH_SHAPE).astype(np.float64)
     w = rng.integers(-1, 2, size=(2, 3, 3, 3)).astype(np.float64)
     b = np.array([1.0, 0.0])
-    maps = np.stack([_conv2d(x, w[k], b[k], stride=2, padding=1) for k in range(2)])
+    maps = layers.conv2d(x, w, b, stride=2, padding=1)  # (D, H, W) = (2, 3, 3)
     return {
-        "parameters": float((3 * 3 * 3 + 1) * 2),  # 56
+        "parameters": float(w.size + b.size),  # (3*3*3 + 1) * 2 = 56
+        "output_size": np.array([*maps.shape[1:], maps.shape[0]], dtype=np.float64),  # 3*3*2
         "input": x,
         "weights": w,
         "biases": b,
         "feature_maps": maps,  # (2, 3, 3): the 3×3×2 output of the figure
+    }
+
+
+#: a 4×4 map for 2×2 pooling, stride 2 (the notes' figure is not in the text; this is the
+#: common illustration of max pooling), and a depth-3 stack of it (the map, 10 − it, 2×)
+POOL_MAP = np.array(
+    [[1.0, 1.0, 2.0, 4.0], [5.0, 6.0, 7.0, 8.0], [3.0, 2.0, 1.0, 0.0], [1.0, 2.0, 3.0, 4.0]]
+)
+
+
+def _pooling() -> dict[str, Value]:
+    depth3 = np.stack([POOL_MAP, 10.0 - POOL_MAP, 2.0 * POOL_MAP])
+    maxed = layers.max_pool2d(depth3, 2)  # "在 n*n 的样本中取最大值"
+    return {
+        "max_pool": maxed[0],
+        "avg_pool": layers.avg_pool2d(POOL_MAP[None], 2)[0],  # "取各样本的平均值"
+        "depth3_max_pool": maxed,
+        "depth_after": float(maxed.shape[0]),  # "Pooling 后的深度仍然为 D"
+        "max_pool_grad": layers.max_pool2d_grad(POOL_MAP[None], 2)[0],  # 1 at each maximum
     }
 
 
@@ -650,7 +710,7 @@ def _ce_weight_gradient_data() -> tuple[np.ndarray, np.ndarray, np.ndarray, floa
 
 def _ce_weight_gradient() -> dict[str, Value]:
     x, y, w, b = _ce_weight_gradient_data()
-    z = x @ w + b
+    z = layers.linear(x, w[None], np.array([b]))[:, 0]  # z = Σ w_j x_j + b
     a = act.sigmoid(z)
     # the notes' result: ∂C/∂w_j = (1/n) Σ x_j (σ(z) - y), ∂C/∂b = (1/n) Σ (σ(z) - y)
     grad_w = x.T @ (a - y) / CEW_N
@@ -699,7 +759,7 @@ LAYER_H = np.array([0.2, -0.7, 1.5])
 
 def _layer_jacobian() -> dict[str, Value]:
     # ∂h_{t+1}/∂h_t = diag(σ'(W h_t)) W for h_{t+1} = σ(W h_t)
-    return {"jacobian": act.sigmoid_grad(LAYER_W @ LAYER_H)[:, None] * LAYER_W}
+    return {"jacobian": act.sigmoid_grad(layers.linear(LAYER_H, LAYER_W))[:, None] * LAYER_W}
 
 
 SOFTMAX_V = np.array([3.0, 1.0, -3.0])
@@ -723,6 +783,11 @@ def _per_key(d: Mapping[str, int]) -> Mapping[str, int]:
     return MappingProxyType(dict(d))
 
 
+def _text(d: Mapping[str, str | tuple[str, ...]]) -> Mapping[str, tuple[str, ...]]:
+    """``printed_as``: the excerpts of the notes' text that print each key's value."""
+    return MappingProxyType({k: (v,) if isinstance(v, str) else v for k, v in d.items()})
+
+
 EXAMPLES: tuple[WorkedExample, ...] = (
     # --- seed 000 (with seed 002's Xavier/He sections) -------------------------------------
     WorkedExample(
@@ -735,6 +800,7 @@ EXAMPLES: tuple[WorkedExample, ...] = (
         "Xavier and tanh's gain 5/3 (tanh with gain 1 slowly shrinks; with std 1 it "
         "saturates at ±1) and stay O(1) with Kaiming (ReLU).",
         compute=_variance_propagation,
+        inputs="chosen",
     ),
     WorkedExample(
         id="xavier-uniform-variance",
@@ -743,6 +809,7 @@ EXAMPLES: tuple[WorkedExample, ...] = (
         description="U[-a, a] has variance a²/3; a = √6/√(n_i + n_{i+1}) gives "
         "D(W) = 2/(n_i + n_{i+1}); a 100×300 xavier_uniform_ sample agrees.",
         compute=_xavier_uniform_variance,
+        inputs="chosen",
     ),
     WorkedExample(
         id="kaiming-variance",
@@ -751,6 +818,7 @@ EXAMPLES: tuple[WorkedExample, ...] = (
         description="std(W) = √(2/((1 + a²) n_i)) for leaky ReLU slope a = 0.2, n_i = 500; a "
         "kaiming_normal_ sample agrees.",
         compute=_kaiming_variance,
+        inputs="chosen",
     ),
     # --- seed 001 -------------------------------------------------------------------------
     WorkedExample(
@@ -761,6 +829,7 @@ EXAMPLES: tuple[WorkedExample, ...] = (
         compute=_softmax_example,
         printed=_fixed({"softmax": (0.66, 0.24, 0.10)}),
         decimals=2,
+        printed_as=_text({"softmax": "\\begin{bmatrix} 0.66 \\\\ 0.24 \\\\ 0.10 \\end{bmatrix}"}),
     ),
     WorkedExample(
         id="initial-loss-log-n",
@@ -769,8 +838,12 @@ EXAMPLES: tuple[WorkedExample, ...] = (
         description="With equal (or nearly equal, from tiny random weights) scores the softmax "
         "cross-entropy is log N: 2.3 for N = 10.",
         compute=_initial_loss,
+        inputs="chosen",
         printed=_fixed({"log_N": 2.3, "equal_scores": 2.3, "small_init": 2.3}),
         decimals=1,
+        printed_as=_text(
+            dict.fromkeys(("log_N", "equal_scores", "small_init"), "初始损失应为**2.3**左右")
+        ),
     ),
     WorkedExample(
         id="xor-not-linearly-separable",
@@ -800,19 +873,22 @@ EXAMPLES: tuple[WorkedExample, ...] = (
         description="nn.Linear's default weight init, kaiming_uniform_(a=√5): gain 1/√3, "
         "bound 1/√fan_in (0.408 for Linear(6, 4)).",
         compute=_linear_default_init,
+        inputs="chosen",
     ),
     WorkedExample(
         id="mae-example",
         seed=SEED_002,
         location="1.1 MAE损失: “y_true = [2,5,2.5], y_pred = [2.5,5,3]”",
-        description="L1 loss (mean): (0.5 + 0 + 0.5)/3 = 1/3 (the notes only print it from code).",
+        description="L1 loss (mean): (0.5 + 0 + 0.5)/3 = 1/3 = 0.3333, computed here (the notes' "
+        "code prints it with print(...), the text shows no number).",
         compute=_mae,
     ),
     WorkedExample(
         id="mse-example",
         seed=SEED_002,
         location="1.2 MES损失: “y_true = [3,5,2.5], y_pred = [2.5,5,3]”",
-        description="MSE loss (mean): (0.25 + 0 + 0.25)/3 = 1/6 (printed only from code).",
+        description="MSE loss (mean): (0.25 + 0 + 0.25)/3 = 1/6 = 0.1667, computed here (the "
+        "notes' code prints it, the text shows no number).",
         compute=_mse,
     ),
     WorkedExample(
@@ -821,10 +897,12 @@ EXAMPLES: tuple[WorkedExample, ...] = (
         location="2.CrossEntropyLoss, 分析: “对应的softmax值是-0.6041; 2是-0.6803 ... "
         "计算平均损失”",
         description="CrossEntropyLoss of logits [[1.5, 2, 0.5], [0.5, 1, 1.5]] with labels "
-        "[1, 2]: log-softmax at the labels −0.6041 and −0.6803, mean loss 0.6422.",
+        "[1, 2]: log-softmax at the labels −0.6041 and −0.6803 (printed); the mean loss 0.6422 "
+        "is computed here (the notes say 计算平均损失 and print no number).",
         compute=_cross_entropy,
-        printed=_fixed({"log_softmax_true": (-0.6041, -0.6803), "loss": 0.6422}),
+        printed=_fixed({"log_softmax_true": (-0.6041, -0.6803)}),
         decimals=4,
+        printed_as=_text({"log_softmax_true": "对应的softmax值是-0.6041;2是-0.6803"}),
     ),
     WorkedExample(
         id="bce-four-samples",
@@ -835,6 +913,16 @@ EXAMPLES: tuple[WorkedExample, ...] = (
         compute=_bce,
         printed=_fixed({"terms": (-0.3567, -0.2231, -0.1054, -1.2040)}),
         decimals=4,
+        printed_as=_text(
+            {
+                "terms": (
+                    "1*log(0.7) + 0*log(0.3) ≈ -0.3567",
+                    "0*log(0.2) + 1*log(0.8) ≈ -0.2231",
+                    "1*log(0.9) + 0*log(0.1) ≈ -0.1054",
+                    "0*log(0.7) + 1*log(0.3) ≈ -1.2040",
+                )
+            }
+        ),
     ),
     # --- seed 003 -------------------------------------------------------------------------
     WorkedExample(
@@ -845,6 +933,7 @@ EXAMPLES: tuple[WorkedExample, ...] = (
         "slow for α = 0.001 (1000 steps: ×0.135), fast for 0.1, oscillating for 1.0 and "
         "diverging for 1.1 (reference SGD).",
         compute=_gradient_descent,
+        inputs="chosen",
     ),
     WorkedExample(
         id="partials-z",
@@ -853,6 +942,7 @@ EXAMPLES: tuple[WorkedExample, ...] = (
         description="The partials of z = y² − x² at four points, by the formula and by central "
         "differences.",
         compute=_partials_z,
+        inputs="chosen",
     ),
     WorkedExample(
         id="derivative-table",
@@ -860,6 +950,7 @@ EXAMPLES: tuple[WorkedExample, ...] = (
         location="常见函数梯度: the table “constant c → 0 ... tan(x) → sec²(x)”",
         description="Every row of the derivative table evaluated at x = 0.5, 1, 2 (a = 3).",
         compute=_derivative_table,
+        inputs="chosen",
     ),
     WorkedExample(
         id="sigmoid-tanh-identities",
@@ -868,6 +959,7 @@ EXAMPLES: tuple[WorkedExample, ...] = (
         "“d/dx tanh(x) = 1 − tanh²(x)”",
         description="σ' = σ − σ², tanh(x) = 2σ(2x) − 1 and tanh' = 1 − tanh² on a grid.",
         compute=_sigmoid_tanh_identities,
+        inputs="chosen",
     ),
     WorkedExample(
         id="softmax-jacobian",
@@ -876,6 +968,7 @@ EXAMPLES: tuple[WorkedExample, ...] = (
         description="The softmax Jacobian at a = [2.0, 1.0, 0.1] and its diagonal/off-diagonal "
         "formulas.",
         compute=_softmax_jacobian,
+        inputs="chosen",
     ),
     # --- seed 004 -------------------------------------------------------------------------
     WorkedExample(
@@ -886,6 +979,12 @@ EXAMPLES: tuple[WorkedExample, ...] = (
         compute=_perceptron_vote,
         printed=_fixed({"weighted_sum": 1, "output": 0}),
         decimals=0,
+        printed_as=_text(
+            {
+                "weighted_sum": "4 \\times 1 + 1 \\times 3 + (-3) \\times 2 = 1",
+                "output": "threshold=3, output = 0",
+            }
+        ),
     ),
     WorkedExample(
         id="nand-perceptron",
@@ -896,26 +995,46 @@ EXAMPLES: tuple[WorkedExample, ...] = (
         compute=_nand,
         printed=_fixed({"sum_input_01": 1, "output_input_01": 1}),
         decimals=0,
+        printed_as=_text(
+            dict.fromkeys(
+                ("sum_input_01", "output_input_01"), "0 \\times (-2) + 1 \\times (-2) + 3 = 1"
+            )
+        ),
     ),
     WorkedExample(
         id="conv-5x5-feature-map",
         seed=SEED_004,
         location="3.2.3 如何计算卷积神经网络输出值: “a_{0,0} = ... = 1+0+1+0+1+0+0+0+1 = 4”",
-        description="The 5×5 image (rows 11100, 01110, 00111, 00110, 01100) and 3×3 filter "
-        "(101, 010, 101), bias 0, ReLU: a_{0,0} = 4; stride 1 gives [[4,3,4],[2,4,3],[2,3,4]], "
-        "stride 2 gives [[4,4],[2,4]].",
+        description="The figure's 5×5 image (rows 11100, 01110, 00111, 00110, 01100) and 3×3 "
+        "filter (101, 010, 101), bias 0, ReLU, by reference conv2d: a_{0,0} = 4, from the "
+        "products 1+0+1+0+1+0+0+0+1 the notes print; stride 1 gives the 3×3 map "
+        "[[4,3,4],[2,4,3],[2,3,4]], stride 2 [[4,4],[2,4]]. The text lacks the figure: the image "
+        "and filter are the classic ones, whose first window gives exactly the printed products.",
         compute=_conv_feature_maps,
-        printed=_fixed({"a_00": 4}),
+        inputs="figure",
+        printed=_fixed(
+            {"a_00": 4, "a_00_terms": (1, 0, 1, 0, 1, 0, 0, 0, 1), "stride1_size": (3, 3)}
+        ),
         decimals=0,
+        printed_as=_text(
+            {
+                "a_00": "= 1 + 0 + 1 + 0 + 1 + 0 + 0 + 0 + 1 \\\\ = 4",
+                "a_00_terms": "= 1 + 0 + 1 + 0 + 1 + 0 + 0 + 0 + 1",
+                "stride1_size": "想得到一个 3*3 的 Feature Map",
+            }
+        ),
     ),
     WorkedExample(
         id="conv-output-size",
         seed=SEED_004,
         location="3.2.3: “W_2 = (W_1 − F + 2P)/S + 1 = (5−3+0)/2 + 1 = 2”",
-        description="The output-size formula for the notes' example and neighbours.",
+        description="Output widths of reference conv2d for the notes' example (W1 = 5, F = 3, "
+        "P = 0, S = 2: 2) and neighbours; the notes' formula (W1 − F + 2P)/S + 1 gives the same "
+        "for each (every division is exact here; see the errata for the floor).",
         compute=_conv_output_size,
         printed=_fixed({"W2_5_3_0_2": 2}),
         decimals=0,
+        printed_as=_text({"W2_5_3_0_2": "(5-3+0)/2 + 1 = 2"}),
     ),
     WorkedExample(
         id="conv-two-filters-56-parameters",
@@ -923,10 +1042,28 @@ EXAMPLES: tuple[WorkedExample, ...] = (
         location="3.2.3: “(3*3*3+1)*2 = 56”, “a_{i,j} = f(Σ_d Σ_m Σ_n w_{d,m,n} x_{d,i+m,j+n} "
         "+ w_b)”",
         description="Two 3×3×3 filters have (27 + 1)·2 = 56 parameters; on a 5×5×3 input "
-        "with padding 1 and stride 2 they give a 3×3×2 output (depth-D formula).",
+        "(random small integers) with padding 1 and stride 2, reference conv2d gives a 3×3×2 "
+        "output (the depth-D formula; the notes' 7×7×3 is the padded input, see the errata).",
         compute=_conv_depth_two_filters,
-        printed=_fixed({"parameters": 56}),
+        inputs="chosen",
+        printed=_fixed({"parameters": 56, "output_size": (3, 3, 2)}),
         decimals=0,
+        printed_as=_text(
+            {"parameters": "(3 * 3 * 3+1) * 2 = 56", "output_size": "得到了 3 ∗ 3 ∗ 2 3*3*2"}
+        ),
+    ),
+    WorkedExample(
+        id="pooling-2x2",
+        seed=SEED_004,
+        location="3.2.4 如何计算 Pooling 层输出值: “Max Pooling 实际上就是在 n*n 的样本中取"
+        "最大值”, “Average Pooling ——取各样本的平均值”, “各层独立做 Pooling，因此 Pooling 后的"
+        "深度仍然为 D”",
+        description="2×2 max and average pooling, stride 2, of a 4×4 map (the notes' figure is "
+        "not in the text; this is the common illustration): max [[6, 8], [3, 4]], average "
+        "[[3.25, 5.25], [2, 2]]; a depth-3 stack keeps depth 3; the max pooling gradient is 1 "
+        "at each window's maximum.",
+        compute=_pooling,
+        inputs="chosen",
     ),
     WorkedExample(
         id="backprop-forward",
@@ -960,6 +1097,20 @@ EXAMPLES: tuple[WorkedExample, ...] = (
                 "E_o1": 9,
                 "E_o2": 9,
                 "E_total": 9,
+            }
+        ),
+        printed_as=_text(
+            {
+                "net_h1": "net_{h1} = 0.15 * 0.05 + 0.2 * 0.1 + 0.35 * 1 = 0.3775",
+                "out_h1": "\\frac{1}{1 + e^{-0.3775}} = 0.593269992",
+                "out_h2": "out_{h2} = 0.596884378",
+                "net_o1": "0.4 * 0.593269992 + 0.45 * 0.596884378 + 0.6 * 1 = 1.105905967",
+                # the other copy, 0.75136079, is an erratum (backprop-out-o1-value)
+                "out_o1": "\\frac{1}{2}(0.01 - 0.75136507)^2",
+                "out_o2": "[0.75136079 , 0.772928465]",
+                "E_o1": "\\frac{1}{2}(0.01 - 0.75136507)^2 = 0.274811083",
+                "E_o2": "E_{o2} = 0.023560026",
+                "E_total": "E_{o1} + E_{o2} = 0.274811083 + 0.023560026 = 0.298371109",
             }
         ),
     ),
@@ -1000,6 +1151,7 @@ EXAMPLES: tuple[WorkedExample, ...] = (
                 "sigmoid_grad_max": 0.25,
             }
         ),
+        # "≈ 0" has no decimals: it is read as 0 to 4 decimals (the check's choice, not the notes')
         decimals=_per_key(
             {
                 "sigmoid_grad_0": 2,
@@ -1011,6 +1163,17 @@ EXAMPLES: tuple[WorkedExample, ...] = (
                 "sigmoid_grad_max": 2,
             }
         ),
+        printed_as=_text(
+            {
+                "sigmoid_grad_0": "f^{'}(x) =0.25",
+                "tanh_grad_0": "f^{`}(x) =1",
+                **dict.fromkeys(
+                    ("sigmoid_grad_10", "sigmoid_grad_-10", "tanh_grad_10", "tanh_grad_-10"),
+                    "f^{'}(x) \\approx0",
+                ),
+                "sigmoid_grad_max": "s^{,}(x)=s(x)*(1-s(x))\\in (0,\\frac{1}{4}]",
+            }
+        ),
     ),
     WorkedExample(
         id="cross-entropy-weight-gradient",
@@ -1020,6 +1183,7 @@ EXAMPLES: tuple[WorkedExample, ...] = (
         description="For a sigmoid neuron with the cross-entropy cost the σ'(z) factor cancels; "
         "the quadratic cost keeps it.",
         compute=_ce_weight_gradient,
+        inputs="chosen",
     ),
     WorkedExample(
         id="layer-jacobian",
@@ -1027,6 +1191,7 @@ EXAMPLES: tuple[WorkedExample, ...] = (
         location="3.4.12 注: “∂h_{t+1}/∂h_t = diag(σ'(W h_t)) W”",
         description="The Jacobian of one sigmoid layer.",
         compute=_layer_jacobian,
+        inputs="chosen",
     ),
     WorkedExample(
         id="center-loss",
@@ -1036,6 +1201,7 @@ EXAMPLES: tuple[WorkedExample, ...] = (
         description="Center loss, its feature gradient and the center update on 5 features of "
         "3 classes (a 4th class absent from the batch keeps its center).",
         compute=_center_loss,
+        inputs="chosen",
     ),
     WorkedExample(
         id="softmax-3-1-minus3",

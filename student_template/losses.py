@@ -1092,3 +1092,70 @@ def center_loss_update(
     :math:`\Delta c_j` (the "1 +" keeps an empty class from dividing by zero).
     """
     raise NotImplementedError("losses.center_loss_update")
+
+
+# --------------------------------------------------------------------------------------------
+# Regularisation penalties (seed 000: Obj = Cost + Regularization, "L1/L2 正则项")
+# --------------------------------------------------------------------------------------------
+
+# (extended here rather than in the list above, so this section merges on its own)
+__all__ += ["l1_penalty", "l1_penalty_grad", "l2_penalty", "l2_penalty_grad"]
+
+
+def l1_penalty(weight: ArrayLike, lam: float) -> np.ndarray:
+    r"""L1 regularisation term (lasso): :math:`\lambda` times the sum of absolute weights.
+
+    .. math:: \Omega_1(w) = \lambda \lVert w \rVert_1 = \lambda \sum_i |w_i|
+
+    The notes' objective function (seed 000, 2.1): :math:`Obj = Cost + Regularization`, the
+    regularisation being an L1 or L2 term; :math:`\lambda` is the notes' symbol (seed 001).
+    Shapes: any weight array; returns a 0-d array of its floating dtype.
+    Torch: ``lam * w.abs().sum()`` (no ``torch.nn.functional`` op, and no L1 option in
+    ``torch.optim``: add it to the loss).
+    """
+    raise NotImplementedError("losses.l1_penalty")
+
+
+def l1_penalty_grad(
+    weight: ArrayLike, lam: float, grad_output: ArrayLike | None = None
+) -> np.ndarray:
+    r"""(Sub)gradient of :func:`l1_penalty` with respect to ``weight``.
+
+    .. math:: \frac{\partial \Omega_1}{\partial w_i} = \lambda \operatorname{sign}(w_i)
+
+    Shapes: the weight's; ``grad_output`` is a scalar (1 when omitted).
+    Convention: :math:`\operatorname{sign}(0) = 0` at :math:`w_i = 0`, where any value in
+    :math:`[-\lambda, \lambda]` is a subgradient: the one torch's ``abs`` backward gives.
+    """
+    raise NotImplementedError("losses.l1_penalty_grad")
+
+
+def l2_penalty(weight: ArrayLike, lam: float) -> np.ndarray:
+    r"""L2 regularisation term (ridge, weight decay): half :math:`\lambda` times the sum of squares.
+
+    .. math:: \Omega_2(w) = \frac{\lambda}{2} \lVert w \rVert_2^2 = \frac{\lambda}{2} \sum_i w_i^2
+
+    Shapes: any weight array; returns a 0-d array of its floating dtype.
+    Torch: ``0.5 * lam * (w ** 2).sum()``.
+    Convention: the factor 1/2 makes the gradient :math:`\lambda w`, exactly what
+    ``weight_decay=lam`` adds to the gradient in ``torch.optim.SGD`` (and ``Adam``,
+    ``Adagrad``, ``RMSprop``, ...): the notes' "weight_decay: L2正则化" and their SGD
+    pseudo-code :math:`g_t \leftarrow g_t + \lambda\theta_{t-1}` (seed 001). So a step on
+    ``Cost + l2_penalty(w, lam)`` is a step on ``Cost`` with ``weight_decay=lam`` for SGD and
+    Adam alike. Not for ``AdamW``: its decoupled decay :math:`\theta \leftarrow \theta -
+    \gamma\lambda\theta` bypasses Adam's scaling by :math:`1/(\sqrt{\hat v} + \epsilon)`, which
+    an L2 penalty's gradient goes through (Loshchilov & Hutter, 2019).
+    """
+    raise NotImplementedError("losses.l2_penalty")
+
+
+def l2_penalty_grad(
+    weight: ArrayLike, lam: float, grad_output: ArrayLike | None = None
+) -> np.ndarray:
+    r"""Gradient of :func:`l2_penalty` with respect to ``weight``: what weight decay adds.
+
+    .. math:: \frac{\partial \Omega_2}{\partial w_i} = \lambda w_i
+
+    Shapes: the weight's; ``grad_output`` is a scalar (1 when omitted).
+    """
+    raise NotImplementedError("losses.l2_penalty_grad")

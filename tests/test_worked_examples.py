@@ -2,13 +2,16 @@
 independently with torch (float64).
 
 Expected values come from the numbers the notes print (``NOTES`` below, typed in from the
-seeds) and from torch; never from ``reference.worked_examples`` itself.
+seeds) and from torch; never from ``reference.worked_examples`` itself. A value claimed printed
+must be found in the notes' text; the values the notes only compute in code, or not at all, are
+labelled computed.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,7 +20,15 @@ import torch
 import torch.nn.functional as F
 
 from reference import worked_examples as wx
-from reference.worked_examples import EXAMPLES, WorkedExample, printed_mismatches
+from reference.worked_examples import (
+    EXAMPLES,
+    FROM_CHOSEN,
+    FROM_FIGURE,
+    FROM_NOTES,
+    PRINTED,
+    WorkedExample,
+    printed_mismatches,
+)
 
 F64 = torch.float64
 EXACT = {"rtol": 1e-10, "atol": 1e-12}
@@ -30,16 +41,17 @@ NOTES: dict[str, dict[str, tuple[Any, int]]] = {
         "equal_scores": (2.3, 1),
         "small_init": (2.3, 1),
     },
-    "cross-entropy-two-samples": {
-        "log_softmax_true": ((-0.6041, -0.6803), 4),
-        "loss": (0.6422, 4),
-    },
+    "cross-entropy-two-samples": {"log_softmax_true": ((-0.6041, -0.6803), 4)},
     "bce-four-samples": {"terms": ((-0.3567, -0.2231, -0.1054, -1.2040), 4)},
     "perceptron-vote": {"weighted_sum": (1, 0), "output": (0, 0)},
     "nand-perceptron": {"sum_input_01": (1, 0), "output_input_01": (1, 0)},
-    "conv-5x5-feature-map": {"a_00": (4, 0)},
+    "conv-5x5-feature-map": {
+        "a_00": (4, 0),
+        "a_00_terms": ((1, 0, 1, 0, 1, 0, 0, 0, 1), 0),  # "= 1 + 0 + 1 + 0 + 1 + 0 + 0 + 0 + 1"
+        "stride1_size": ((3, 3), 0),  # "想得到一个 3*3 的 Feature Map"
+    },
     "conv-output-size": {"W2_5_3_0_2": (2, 0)},
-    "conv-two-filters-56-parameters": {"parameters": (56, 0)},
+    "conv-two-filters-56-parameters": {"parameters": (56, 0), "output_size": ((3, 3, 2), 0)},
     "backprop-forward": {
         "net_h1": (0.3775, 4),
         "out_h1": (0.593269992, 9),
@@ -126,6 +138,72 @@ def test_printed_mismatches_flags_a_wrong_value() -> None:
     ex = wx.by_id("backprop-forward")
     wrong = dict(ex.compute(), out_o1=0.75136079)  # the notes' other, wrong, copy
     assert printed_mismatches(ex, wrong) == ["out_o1"]
+
+
+#: the course notes: ``shared/seeds`` beside the checkout (or beside a folder above it)
+SEEDS_DIR = next(
+    (p / "shared" / "seeds" for p in Path(__file__).resolve().parents if (p / "shared").is_dir()),
+    Path("shared") / "seeds",
+)
+#: values the notes print in another form than decimals: the form, and the value it stands for
+TEXT_FORMS = {"\\frac{1}{4}": 0.25, "\\approx0": 0.0}  # "s'(x) ∈ (0, 1/4]", "f'(x) ≈ 0"
+
+
+def _seed_text(seed: str) -> str:
+    path = SEEDS_DIR / seed
+    if not path.is_file():
+        pytest.skip("course notes not checked out beside the repo")
+    return path.read_text(encoding="utf-8")
+
+
+def _as_printed(value: Any, decimals: int) -> list[str]:
+    return [f"{v:.{decimals}f}" for v in np.ravel(np.asarray(value, dtype=np.float64))]
+
+
+@pytest.mark.parametrize("example", [ex for ex in EXAMPLES if ex.printed], ids=lambda e: e.id)
+def test_printed_values_appear_in_the_notes_text(example: WorkedExample) -> None:
+    """Each value claimed printed is in the notes: its excerpts are verbatim in the seed and
+    show the number as printed (to its decimals, or in one of the ``TEXT_FORMS``)."""
+    text = _seed_text(example.seed)
+    assert set(example.printed_as) == set(example.printed), "quote the text of every value"
+    for key, value in example.printed.items():
+        excerpts = example.printed_as[key]
+        for excerpt in excerpts:
+            assert excerpt in text, f"{example.id}.{key}: {excerpt!r} is not in {example.seed}"
+        shown = " ".join(excerpts)
+        for number in _as_printed(value, example.decimals_for(key)):
+            forms = [f for f, v in TEXT_FORMS.items() if f in shown and float(number) == v]
+            assert number in shown or forms, f"{example.id}.{key}: {number} not in {shown!r}"
+
+
+#: values a reader might take for the notes' own: computed here, nowhere in the notes' text
+COMPUTED_NOT_PRINTED = {
+    ("cross-entropy-two-samples", "loss"): "0.6422",
+    ("mae-example", "loss"): "0.3333",
+    ("mse-example", "loss"): "0.1667",
+    ("backprop-backward", "dE/dw5"): "0.0821670406",
+    ("bce-four-samples", "loss"): "0.4723",
+}
+
+
+@pytest.mark.parametrize(("example_id", "key"), sorted(COMPUTED_NOT_PRINTED))
+def test_values_the_notes_do_not_print_are_labelled_computed(example_id: str, key: str) -> None:
+    ex = wx.by_id(example_id)
+    shown = COMPUTED_NOT_PRINTED[(example_id, key)]
+    assert shown not in _seed_text(ex.seed)
+    assert key not in ex.printed and ex.source(key) == FROM_NOTES
+    value = float(ex.compute()[key])
+    assert f"{value:.{len(shown.split('.')[1])}f}" == shown  # the number meant is this value
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=IDS)
+def test_every_value_has_a_source(
+    example: WorkedExample, values: dict[str, dict[str, Any]]
+) -> None:
+    computed = {"notes": FROM_NOTES, "figure": FROM_FIGURE, "chosen": FROM_CHOSEN}[example.inputs]
+    assert set(example.printed) <= set(values[example.id])
+    for key in values[example.id]:
+        assert example.source(key) == (PRINTED if key in example.printed else computed)
 
 
 def test_every_seed_has_examples() -> None:
@@ -650,7 +728,17 @@ def _(v: dict[str, Any]) -> None:
     x, w = t(IMAGE)[None, None], t(FILTER)[None, None]
     s1 = torch.relu(F.conv2d(x, w, t([0.0]), stride=1))[0, 0]
     s2 = torch.relu(F.conv2d(x, w, t([0.0]), stride=2))[0, 0]
-    close(v, {"a_00": float(s1[0, 0]), "stride1": n(s1), "stride2": n(s2)})
+    window = t(FILTER) * t(IMAGE)[:3, :3]  # the products w_{m,n} x_{m,n} of a_{0,0}
+    close(
+        v,
+        {
+            "a_00": float(s1[0, 0]),
+            "a_00_terms": n(window.flatten()),
+            "stride1_size": np.array(s1.shape, dtype=np.float64),
+            "stride1": n(s1),
+            "stride2": n(s2),
+        },
+    )
 
 
 @oracle("conv-output-size")
@@ -688,6 +776,7 @@ def _(v: dict[str, Any]) -> None:
         v,
         {
             "parameters": float(n_params),
+            "output_size": np.array([*maps.shape[1:], maps.shape[0]], dtype=np.float64),
             "input": v["input"],
             "weights": v["weights"],
             "biases": v["biases"],
@@ -695,6 +784,25 @@ def _(v: dict[str, Any]) -> None:
         },
     )
     assert tuple(maps.shape) == (2, 3, 3)  # a 3×3×2 output from a 5×5×3 input
+
+
+@oracle("pooling-2x2")
+def _(v: dict[str, Any]) -> None:
+    x = t(wx.POOL_MAP)[None].requires_grad_(True)
+    stack = torch.stack([t(wx.POOL_MAP), 10.0 - t(wx.POOL_MAP), 2.0 * t(wx.POOL_MAP)])
+    maxed = F.max_pool2d(x, 2)
+    (grad,) = torch.autograd.grad(maxed.sum(), x)
+    close(
+        v,
+        {
+            "max_pool": n(maxed[0]),
+            "avg_pool": n(F.avg_pool2d(x, 2)[0]),
+            "depth3_max_pool": n(F.max_pool2d(stack, 2)),
+            "depth_after": float(F.max_pool2d(stack, 2).shape[0]),
+            "max_pool_grad": n(grad[0]),
+        },
+    )
+    np.testing.assert_array_equal(v["max_pool"], [[6, 8], [3, 4]])  # the illustration's values
 
 
 @oracle("activation-derivatives")

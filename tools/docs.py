@@ -944,8 +944,20 @@ def _example_rows(example: Any, values: dict[str, Any]) -> list[tuple[str, ...]]
         printed = example.printed.get(key)
         shown = "" if printed is None else f"{fmt(printed)} ({example.decimals_for(key)} dp)"
         status = "" if printed is None else ("✗" if key in bad else "✓")
-        rows.append((f"`{key}`", fmt(value), shown, status))
+        source = "printed" if printed is not None else "computed"
+        rows.append((f"`{key}`", fmt(value), shown, source, status))
     return rows
+
+
+def _printed_as(example: Any) -> list[str]:
+    """Where the notes print each value: their text, verbatim."""
+    if not example.printed_as:
+        return []
+    lines = ["", "Printed in the notes as:", ""]
+    for key, excerpts in example.printed_as.items():
+        quoted = " … ".join(f"`` {e} ``" for e in excerpts)
+        lines.append(f"- `{key}`: {quoted}")
+    return lines
 
 
 def worked_examples_page(site: Site) -> None:
@@ -958,7 +970,10 @@ def worked_examples_page(site: Site) -> None:
         "",
         "The notes' hand-worked computations, recomputed with the reference implementations "
         "(`reference/worked_examples.py`). *Notes print* is the value the notes show, to the "
-        "decimals they show; ✓ means the computed value rounds to it. Examples marked *graded* are "
+        "decimals they show, quoted below each table as the notes print it; ✓ means the computed "
+        "value rounds to it. *Source* says which values the notes print and which are computed "
+        "here, from the inputs each example names: the notes' data, the data of a figure the "
+        "text lacks, or inputs chosen here to illustrate a formula. Examples marked *graded* are "
         "rebuilt from each student's own functions by the items named (see "
         "[grading](grading.md)).",
         "",
@@ -971,50 +986,84 @@ def worked_examples_page(site: Site) -> None:
     ]  # fmt: skip
     for ex in wx.EXAMPLES:
         lines += ["", f"## {ex.id}", "", f"Seed `{ex.seed}`, {ex.location}.", "", ex.description]
+        lines += ["", f"Values the notes do not print are *{ex.computed}*."]
         if ex.id in graded:
             lines += ["", "Graded by " + ", ".join(f"`{n}`" for n in graded[ex.id]) + "."]
-        lines += [
-            "",
-            *table(("value", "computed", "notes print", ""), _example_rows(ex, ex.compute())),
-        ]
+        rows = _example_rows(ex, ex.compute())
+        lines += ["", *table(("value", "computed", "notes print", "source", ""), rows)]
+        lines += _printed_as(ex)
     site.page("worked-examples.md", lines)
 
 
 # ============================================================================ errata
+def _quoted(excerpts: Sequence[str]) -> str:
+    """The notes' text, verbatim: code spans (the seeds mix LaTeX, code and Chinese)."""
+    spans = []
+    for excerpt in excerpts:
+        lines = [line.strip() for line in excerpt.splitlines() if line.strip()]
+        spans.append(" ⏎ ".join(f"`` {line} ``" for line in lines))
+    return " … ".join(spans)
+
+
+def _errata_section(
+    entries: Sequence[Any], demos: dict[str, Any], checks: dict[str, bool]
+) -> list[str]:
+    """The table of ``entries`` and one subsection each."""
+    lines = [
+        *table(
+            ("entry", "seed", "kind", "notes give", "correct", "oracle", "check"),
+            [(f"[{e.id}]({anchor(e.id)})", f"`{e.seed[:3]}`", e.kind,
+              *(fmt(v, 6) for v in demos[e.id]), "✓" if checks[e.id] else "✗")
+             for e in entries],
+        ),
+    ]  # fmt: skip
+    for e in entries:
+        notes, correct, truth = demos[e.id]
+        lines += [
+            "",
+            f"### {e.id}",
+            "",
+            f"Seed `{e.seed}`, {e.location}.",
+            "",
+            f"- **The notes, verbatim:** {_quoted(e.quote)}",
+            f"- **They say:** {e.claim}",
+            f"- **Correction:** {e.correction}",
+            f"- **Verified by:** {e.verified_by}",
+            f"- **Values:** notes {fmt(notes)}; correct {fmt(correct)}; oracle {fmt(truth)}",
+        ]
+    return lines
+
+
 def errata_page(site: Site) -> None:
-    """Every erratum with the notes' value, the corrected value and the oracle's."""
+    """Every erratum, then what differs from torch, with the notes', corrected and oracle values."""
     from reference import errata, symbolic
 
-    demos = {e.id: errata.demonstrate(e) for e in errata.ERRATA}
-    checks = {e.id: errata.check(e) for e in errata.ERRATA}
+    every = (*errata.ERRATA, *errata.DIFFERS_FROM_TORCH)
+    demos = {e.id: errata.demonstrate(e) for e in every}
+    checks = {e.id: errata.check(e) for e in every}
     lines = [
         "# Errata",
         "",
         f"{len(errata.ERRATA)} mistakes in the notes, each backed by an executable check "
         "(`reference/errata.py`): the notes' version evaluated as written, the corrected version "
         "(NumPy), and the oracle (torch 2.13 in float64 where torch has a say, exact math "
-        "otherwise). *Check* ✓: the notes disagree with the oracle and the correction agrees.",
+        "otherwise). *Check* ✓: the notes disagree with the oracle and the correction agrees. "
+        f"Then {len(errata.DIFFERS_FROM_TORCH)} places where the notes [differ from "
+        "torch](#differs-from-torch) without being wrong. Each entry quotes the notes verbatim.",
         "",
-        *table(
-            ("erratum", "seed", "kind", "notes give", "correct", "oracle", "check"),
-            [(f"[{e.id}]({anchor(e.id)})", f"`{e.seed[:3]}`", e.kind,
-              *(fmt(v, 6) for v in demos[e.id]), "✓" if checks[e.id] else "✗")
-             for e in errata.ERRATA],
-        ),
-    ]  # fmt: skip
-    for e in errata.ERRATA:
-        notes, correct, truth = demos[e.id]
-        lines += [
-            "",
-            f"## {e.id}",
-            "",
-            f"Seed `{e.seed}`, {e.location}.",
-            "",
-            f"- **The notes:** {e.claim}",
-            f"- **Correction:** {e.correction}",
-            f"- **Verified by:** {e.verified_by}",
-            f"- **Values:** notes {fmt(notes)}; correct {fmt(correct)}; oracle {fmt(truth)}",
-        ]
+        "## Mistakes of the notes",
+        "",
+        *_errata_section(errata.ERRATA, demos, checks),
+        "",
+        "## Differs from torch",
+        "",
+        "Not errors of the notes: what they say was right for the torch they were written for (a "
+        "default that changed later, torch's own documentation of the time) or follows a textbook "
+        "convention, and differs from torch 2.13. The same check holds: the notes' version "
+        "differs from torch, the torch version agrees.",
+        "",
+        *_errata_section(errata.DIFFERS_FROM_TORCH, demos, checks),
+    ]
     lines += ["", "## Symbolic errata (sympy)", ""]
     for name in symbolic.ERRATA:
         lines += [symbolic.latex(name), ""]
@@ -1079,7 +1128,7 @@ PAGES = (
     ("optimizers.md", "Optimizers", "update rules; trajectories on Rosenbrock and a saddle"),
     ("vanishing-exploding.md", "Vanishing and exploding activations", "the depth demo"),
     ("worked-examples.md", "Worked examples", "every hand-worked number of the notes"),
-    ("errata.md", "Errata", "the notes' mistakes, each with its executable check"),
+    ("errata.md", "Errata", "the notes' mistakes, and where they differ from torch, with checks"),
     ("grading.md", "Graded items", "every graded item and its points"),
     ("deployment.md", "Deployment", "Gradescope, GitHub Classroom, plain CI, pytest, the kit"),
 )
@@ -1102,7 +1151,8 @@ def index_page(site: Site) -> None:
         *table(("page", "contents"), [(f"[{title}]({path})", what) for path, title, what in PAGES]),
         "",
         f"At a glance: {len(registry.ITEMS)} graded items worth {total:g} points, "
-        f"{len(wx.EXAMPLES)} worked examples, {len(errata.ERRATA)} errata.",
+        f"{len(wx.EXAMPLES)} worked examples, {len(errata.ERRATA)} errata "
+        f"(and {len(errata.DIFFERS_FROM_TORCH)} places where the notes differ from torch).",
     ]
     site.page("README.md", lines)
 

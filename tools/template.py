@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference"
 TEMPLATE = ROOT / "student_template"
 #: The modules a student implements, in teaching order.
-STUDENT_MODULES = ("activations", "initializers", "losses", "optimizers")
+STUDENT_MODULES = ("activations", "initializers", "losses", "optimizers", "layers")
 
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION\b")
 END = re.compile(r"^[ \t]*# END SOLUTION\b")
