@@ -15,12 +15,18 @@ inputs up to ``|x| = 1e4`` and at ``±inf`` wherever torch is finite (underflow 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike
 
 __all__ = [
     "elu",
     "elu_grad",
+    "gelu",
+    "gelu_grad",
+    "identity",
+    "identity_grad",
     "leaky_relu",
     "leaky_relu_grad",
     "log_softmax",
@@ -226,6 +232,71 @@ def softplus_grad(x: ArrayLike, beta: float = 1.0, threshold: float = 20.0) -> n
     :math:`\sigma(\text{threshold})` (``0.9999999979`` for the default 20), not 1, as torch.
     """
     raise NotImplementedError("activations.softplus_grad")
+
+
+def _float(x: ArrayLike) -> np.ndarray:
+    """``x`` as an array of its own float dtype (integers and booleans as float64)."""
+    x = np.asarray(x)
+    return x if x.dtype.kind == "f" else x.astype(np.float64)
+
+
+#: The error function, elementwise (NumPy has no ``erf``; ``math.erf`` is the C library's).
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+_GELU_C = math.sqrt(2.0 / math.pi)  # the tanh approximation's constant, sqrt(2 / pi)
+
+
+def gelu(x: ArrayLike, approximate: str = "none") -> np.ndarray:
+    r"""Gaussian error linear unit, elementwise (Hendrycks & Gimpel, 2016).
+
+    .. math::
+        \operatorname{gelu}(x) = x\,\Phi(x) = \frac{x}{2}\left(1 + \operatorname{erf}
+        \frac{x}{\sqrt 2}\right)
+        \qquad\text{or, with } approximate = \text{'tanh'},\qquad
+        \frac{x}{2}\left(1 + \tanh\left(\sqrt{2/\pi}\,(x + 0.044715\,x^3)\right)\right)
+
+    Shapes: any; the output has the shape of ``x``.
+    Torch: ``torch.nn.functional.gelu(x, approximate=approximate)``.
+    Convention: gelu(-inf) = nan, as torch (:math:`-\infty \cdot 0`; the limit is 0).
+    """
+    raise NotImplementedError("activations.gelu")
+
+
+def gelu_grad(x: ArrayLike, approximate: str = "none") -> np.ndarray:
+    r"""Derivative of gelu, elementwise.
+
+    .. math::
+        \operatorname{gelu}'(x) = \Phi(x) + x\,\varphi(x),
+        \qquad \varphi(x) = \frac{e^{-x^2/2}}{\sqrt{2\pi}};
+        \qquad\text{tanh form: } \tfrac12(1 + t) + \tfrac12 x\,(1 - t^2)\sqrt{2/\pi}\,
+        (1 + 3 \cdot 0.044715\,x^2),\ t = \tanh\left(\sqrt{2/\pi}(x + 0.044715\,x^3)\right)
+
+    Shapes: any; the output has the shape of ``x``.
+    Torch: ``torch.autograd.grad(torch.nn.functional.gelu(x, approximate=...).sum(), x)``.
+    Convention: gelu'(±inf) = nan, as torch (:math:`\infty \cdot 0`; the limits are 1 and 0).
+    """
+    raise NotImplementedError("activations.gelu_grad")
+
+
+def identity(x: ArrayLike) -> np.ndarray:
+    r"""The identity, the linear activation of an output layer (seed 004, 3.4.7).
+
+    .. math:: f(x) = x
+
+    Shapes: any; the output has the shape of ``x`` (a new array).
+    Torch: ``torch.nn.Identity()(x)``.
+    """
+    raise NotImplementedError("activations.identity")
+
+
+def identity_grad(x: ArrayLike) -> np.ndarray:
+    r"""Derivative of the identity: 1 everywhere (at nan and ±inf too, as torch).
+
+    .. math:: f'(x) = 1
+
+    Shapes: any; the output has the shape of ``x``.
+    Torch: ``torch.autograd.grad(torch.nn.Identity()(x).sum(), x)``.
+    """
+    raise NotImplementedError("activations.identity_grad")
 
 
 def softmax(x: ArrayLike, dim: int = -1) -> np.ndarray:

@@ -14,36 +14,28 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from graders.registry.activations import ACTIVATIONS as REGISTRY
 from reference import activations as A
 from reference.symbolic import ACTIVATIONS as SYMBOLIC
 
 INF, NAN = math.inf, math.nan
 
-# name -> (torch function, hyperparameter sets: the defaults first, then every keyword varied)
-ELEMENTWISE: dict[str, tuple[Callable[..., torch.Tensor], list[dict[str, float]]]] = {
-    "sigmoid": (torch.sigmoid, [{}]),
-    "tanh": (torch.tanh, [{}]),
-    "relu": (F.relu, [{}]),
-    "leaky_relu": (
-        F.leaky_relu,
-        [
-            {},
-            {"negative_slope": 0.2},
-            {"negative_slope": 0.0},
-            {"negative_slope": -0.5},
-            {"negative_slope": 1.5},
-        ],
-    ),
-    "elu": (F.elu, [{}, {"alpha": 0.5}, {"alpha": 2.0}, {"alpha": 0.0}]),
-    "silu": (F.silu, [{}]),
-    "softplus": (
-        F.softplus,
-        [{}, {"beta": 2.0}, {"beta": 0.5, "threshold": 5.0}, {"threshold": 1.0}, {"beta": -1.0}],
-    ),
+#: Keywords tried here beyond the grader's own (negative slopes, a zero alpha, a negative beta).
+EXTRA: dict[str, list[dict[str, Any]]] = {
+    "leaky_relu": [{"negative_slope": -0.5}],
+    "elu": [{"alpha": 2.0}, {"alpha": 0.0}],
+    "softplus": [{"beta": -1.0}],
+}
+# name -> (torch function, hyperparameter sets: the defaults first, then every keyword varied):
+# every elementwise activation of the registry (graders.registry.activations.ACTIVATIONS, one
+# row per activation) with torch's function named there; the expected values are torch's.
+ELEMENTWISE: dict[str, tuple[Callable[..., torch.Tensor], list[dict[str, Any]]]] = {
+    a.name: (a.torch(torch), [{}, *a.hyper, *EXTRA.get(a.name, [])])
+    for a in REGISTRY
+    if not a.softmax
 }
 CASES = [
     pytest.param(name, params, id=f"{name}-{'-'.join(f'{k}={v}' for k, v in params.items())}")
@@ -200,7 +192,14 @@ def smooth_points(name: str, params: dict[str, float], seed: int) -> np.ndarray:
     return x[far][:64]
 
 
-@pytest.mark.parametrize(("name", "params"), CASES)
+SYMBOLIC_CASES = [c for c in CASES if c.values[0] in SYMBOLIC]  # (sympy where it applies)
+
+
+def test_every_symbolic_activation_is_tested() -> None:
+    assert {c.values[0] for c in SYMBOLIC_CASES} == set(SYMBOLIC)
+
+
+@pytest.mark.parametrize(("name", "params"), SYMBOLIC_CASES)
 def test_grad_matches_sympy_derivative(name: str, params: dict[str, float]) -> None:
     x = smooth_points(name, params, seed=11)
     expected = torch.from_numpy(SYMBOLIC[name].df(x, **params))

@@ -1,35 +1,20 @@
-"""Registry entries for ``losses``: every ``torch.nn.functional`` loss, the notes' center loss,
-and their gradients, against torch in float64.
-
-Each loss is described once by a :class:`Loss`: how to draw its arguments for a batch shape,
-its correctness shapes, its specific cases (every keyword, stability at ``|x| ~ 1000``, kinks,
-edges) and the shape of its unreduced loss.  Two items come from it: ``losses.<name>`` (the
-value, against ``torch.nn.functional.<name>``) and ``losses.<name>_grad`` (the vector-Jacobian
-product, against torch autograd with the same ``grad_output``; a tuple of gradients for
-margin_ranking, cosine_embedding and triplet_margin).  Both share the generic cases: every
-reduction, float32, a bad reduction (torch's ``ValueError``) and, for gradients, a non-default
-``grad_output`` (a random scalar for reduced losses, a random array for ``'none'``).
+"""Cases of the ``losses`` items: how each loss's arguments are drawn, its specific cases
+(every keyword, stability at ``|x| ~ 1000``, kinks, edges), and the generic ones every loss gets
+(every reduction, float32, a bad reduction, and for gradients a non-default ``grad_output``).
 
 CTC's gradient is with respect to the logits fed to ``log_softmax``: the child gets
-``log_probs = log_softmax(logits)`` (computed here in float64) and the oracle differentiates
-``ctc_loss(log_softmax(z))`` at ``z = log_probs``, the same point, since the gradient depends on
-the logits only through their log-softmax.  Center loss has no torch function: its oracle is the
-notes' formula (seed 004) written with torch ops, and ``center_loss_update`` is Wen et al.'s
-centre step ``c_j - alpha * Delta c_j`` with the notes' ``Delta c_j``, also in torch ops.
+``log_probs = log_softmax(logits)`` (computed here in float64).
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import partial
 from typing import Any
 
 import numpy as np
 
-from graders import oracle
-from graders.registry import Case, Category, Item
+from graders.registry import Case, Category
 
 C = Category
 REDUCTIONS = ("none", "mean", "sum")
@@ -65,11 +50,11 @@ def _classes(shape: Shape) -> tuple[int, Shape]:
     return shape[1], (shape[0], *shape[2:])
 
 
-def _dims(rng: Rng, low: int = 1, high: int = 3) -> Shape:
+def dims(rng: Rng, low: int = 1, high: int = 3) -> Shape:
     return tuple(int(s) for s in rng.integers(1, 6, size=int(rng.integers(low, high + 1))))
 
 
-def _batch_classes(rng: Rng) -> Shape:
+def batch_classes(rng: Rng) -> Shape:
     return (int(rng.integers(1, 7)), int(rng.integers(2, 7)))
 
 
@@ -102,20 +87,20 @@ class Loss:
     tolerance: tuple[str, str] = ("default", "gradient")
 
 
-def _elementwise(args: Args) -> Shape:
+def elementwise(args: Args) -> Shape:
     return tuple(np.broadcast_shapes(*(np.shape(a) for a in args)))
 
 
-def _class_shape(args: Args) -> Shape:
+def class_shape(args: Args) -> Shape:
     return _classes(np.shape(args[0]))[1]
 
 
-def _rows(args: Args) -> Shape:
+def rows(args: Args) -> Shape:
     return tuple(np.broadcast_shapes(*(np.shape(a) for a in args[:2])))[:-1]
 
 
 # --------------------------------------------------------------------------------- regression
-def _pair(rng: Rng, shape: Shape) -> Args:
+def pair(rng: Rng, shape: Shape) -> Args:
     return _normal(rng, shape), _normal(rng, shape)
 
 
@@ -137,21 +122,21 @@ def _weight(rng: Rng, shape: Shape) -> np.ndarray:
     return rng.uniform(0.1, 2.0, size=shape)
 
 
-def _weighted_special(rng: Rng) -> list[Case]:
+def weighted_special(rng: Rng) -> list[Case]:
     """``weight`` with every reduction (weighted 'mean' divides by the weights' sum)."""
     s = (3, 4)
     cases = [
-        _hyper("weight", _pair(rng, s), weight=_weight(rng, s)),
-        _hyper("weight-reduction=sum", _pair(rng, s), weight=_weight(rng, s), reduction="sum"),
-        _hyper("weight-reduction=none", _pair(rng, s), weight=_weight(rng, s), reduction="none"),
+        _hyper("weight", pair(rng, s), weight=_weight(rng, s)),
+        _hyper("weight-reduction=sum", pair(rng, s), weight=_weight(rng, s), reduction="sum"),
+        _hyper("weight-reduction=none", pair(rng, s), weight=_weight(rng, s), reduction="none"),
     ]
     return cases + _regression_common(rng)
 
 
-def _l1_special(rng: Rng) -> list[Case]:
+def l1_special(rng: Rng) -> list[Case]:
     """Weights, stability, and the kink: sign(0) = 0, torch's subgradient at x = y."""
     return [
-        *_weighted_special(rng),
+        *weighted_special(rng),
         Case("kink-x-equals-y", C.CONVENTION, _kink_pair(rng, [0.0, 0.0, 0.5, -0.5])),
         Case(
             "kink-x-equals-y-none",
@@ -162,14 +147,14 @@ def _l1_special(rng: Rng) -> list[Case]:
     ]
 
 
-def _smooth_l1_special(rng: Rng) -> list[Case]:
+def smooth_l1_special(rng: Rng) -> list[Case]:
     s = (3, 4)
     cases = [
-        _hyper("beta=0.5", _pair(rng, s), beta=0.5),
-        _hyper("beta=2.5", _pair(rng, s), beta=2.5),
-        _hyper("beta=0-is-l1", _pair(rng, s), beta=0.0),
-        _hyper("beta=0.25-reduction=none", _pair(rng, s), beta=0.25, reduction="none"),
-        _hyper("beta=3.0-reduction=sum", _pair(rng, s), beta=3.0, reduction="sum"),
+        _hyper("beta=0.5", pair(rng, s), beta=0.5),
+        _hyper("beta=2.5", pair(rng, s), beta=2.5),
+        _hyper("beta=0-is-l1", pair(rng, s), beta=0.0),
+        _hyper("beta=0.25-reduction=none", pair(rng, s), beta=0.25, reduction="none"),
+        _hyper("beta=3.0-reduction=sum", pair(rng, s), beta=3.0, reduction="sum"),
     ]
     cases += _regression_common(rng)
     offsets = [1.0, -1.0, 0.0, 0.5, 2.0]
@@ -195,16 +180,16 @@ def _smooth_l1_special(rng: Rng) -> list[Case]:
     return cases
 
 
-def _huber_special(rng: Rng) -> list[Case]:
+def huber_special(rng: Rng) -> list[Case]:
     s = (3, 4)
     cases = [
-        _hyper("delta=0.5", _pair(rng, s), delta=0.5),
-        _hyper("delta=2.5", _pair(rng, s), delta=2.5),
-        _hyper("delta=0.3-reduction=none", _pair(rng, s), delta=0.3, reduction="none"),
-        _hyper("weight", _pair(rng, s), weight=_weight(rng, s)),
+        _hyper("delta=0.5", pair(rng, s), delta=0.5),
+        _hyper("delta=2.5", pair(rng, s), delta=2.5),
+        _hyper("delta=0.3-reduction=none", pair(rng, s), delta=0.3, reduction="none"),
+        _hyper("weight", pair(rng, s), weight=_weight(rng, s)),
         _hyper(
             "weight-delta=0.5-reduction=sum",
-            _pair(rng, s),
+            pair(rng, s),
             weight=_weight(rng, s),
             delta=0.5,
             reduction="sum",
@@ -234,7 +219,7 @@ ELEMENTWISE_SHAPES = (("matrix", (3, 4)), ("batch-of-1", (1, 5)), ("3d", (2, 3, 
 
 
 # --------------------------------------------------------------------------------- classification
-def _logits_targets(rng: Rng, shape: Shape) -> Args:
+def logits_targets(rng: Rng, shape: Shape) -> Args:
     n_classes, tshape = _classes(shape)
     return _normal(rng, shape), rng.integers(0, n_classes, size=tshape)
 
@@ -263,9 +248,9 @@ CLASS_SHAPES = (
 )
 
 
-def _cross_entropy_special(rng: Rng) -> list[Case]:
+def cross_entropy_special(rng: Rng) -> list[Case]:
     s = (6, 5)
-    x, y = _logits_targets(rng, s)
+    x, y = logits_targets(rng, s)
     w = _class_weight(rng, 5)
     ign = _with_ignored(rng, y)
     custom = y.copy()
@@ -283,7 +268,7 @@ def _cross_entropy_special(rng: Rng) -> list[Case]:
         _hyper("weight", (x, y), weight=w),
         _hyper(
             "weight-spatial-reduction=sum",
-            _logits_targets(rng, (2, 3, 4)),
+            logits_targets(rng, (2, 3, 4)),
             weight=_class_weight(rng, 3),
             reduction="sum",
         ),
@@ -310,20 +295,20 @@ def _cross_entropy_special(rng: Rng) -> list[Case]:
     return cases
 
 
-def _log_probs_targets(rng: Rng, shape: Shape) -> Args:
+def log_probs_targets(rng: Rng, shape: Shape) -> Args:
     n_classes, tshape = _classes(shape)
     axis = 1 if len(shape) > 1 else 0
     return _np_log_softmax(_normal(rng, shape), axis=axis), rng.integers(0, n_classes, size=tshape)
 
 
-def _nll_special(rng: Rng) -> list[Case]:
+def nll_special(rng: Rng) -> list[Case]:
     s = (6, 5)
-    x, y = _log_probs_targets(rng, s)
+    x, y = log_probs_targets(rng, s)
     w = _class_weight(rng, 5)
     ign = _with_ignored(rng, y)
     custom = y.copy()
     custom[1:3] = 4
-    xs, ys = _log_probs_targets(rng, (2, 4, 3, 2))
+    xs, ys = log_probs_targets(rng, (2, 4, 3, 2))
     return [
         _hyper("weight", (x, y), weight=w),
         _hyper("weight-reduction=sum", (x, y), weight=w, reduction="sum"),
@@ -347,11 +332,11 @@ def _nll_special(rng: Rng) -> list[Case]:
     ]
 
 
-def _bce_pair(rng: Rng, shape: Shape) -> Args:
+def bce_pair(rng: Rng, shape: Shape) -> Args:
     return rng.uniform(0.02, 0.98, size=shape), rng.uniform(0.0, 1.0, size=shape)
 
 
-def _bce_special(rng: Rng) -> list[Case]:
+def bce_special(rng: Rng) -> list[Case]:
     s = (3, 4)
     hard = rng.integers(0, 2, size=s).astype(np.float64)
     x0 = np.array([0.0, 1.0, 0.0, 1.0, 0.0, 1.0])
@@ -359,11 +344,11 @@ def _bce_special(rng: Rng) -> list[Case]:
     tiny = np.array([1e-300, 5e-324, 1.0 - 1e-16, 1e-20, 1.0 - 2.0**-52])
     return [
         _hyper("hard-targets", (rng.uniform(0.02, 0.98, size=s), hard)),
-        _hyper("weight", _bce_pair(rng, s), weight=_weight(rng, s)),
-        _hyper("weight-broadcast", _bce_pair(rng, s), weight=_weight(rng, (4,))),
-        _hyper("weight-reduction=sum", _bce_pair(rng, s), weight=_weight(rng, s), reduction="sum"),
+        _hyper("weight", bce_pair(rng, s), weight=_weight(rng, s)),
+        _hyper("weight-broadcast", bce_pair(rng, s), weight=_weight(rng, (4,))),
+        _hyper("weight-reduction=sum", bce_pair(rng, s), weight=_weight(rng, s), reduction="sum"),
         _hyper(
-            "weight-reduction=none", _bce_pair(rng, s), weight=_weight(rng, (4,)), reduction="none"
+            "weight-reduction=none", bce_pair(rng, s), weight=_weight(rng, (4,)), reduction="none"
         ),
         Case(
             "stability-near-0-and-1",
@@ -378,11 +363,11 @@ def _bce_special(rng: Rng) -> list[Case]:
     ]
 
 
-def _bce_logits_pair(rng: Rng, shape: Shape) -> Args:
+def bce_logits_pair(rng: Rng, shape: Shape) -> Args:
     return _normal(rng, shape, 3.0), rng.uniform(0.0, 1.0, size=shape)
 
 
-def _bce_logits_special(rng: Rng) -> list[Case]:
+def bce_logits_special(rng: Rng) -> list[Case]:
     s = (3, 4)
     hard = rng.integers(0, 2, size=s).astype(np.float64)
     pw = rng.uniform(0.3, 3.0, size=4)
@@ -390,17 +375,17 @@ def _bce_logits_special(rng: Rng) -> list[Case]:
     big_y = rng.integers(0, 2, size=(4, 4)).astype(np.float64)
     return [
         _hyper("hard-targets", (_normal(rng, s, 3.0), hard)),
-        _hyper("weight", _bce_logits_pair(rng, s), weight=_weight(rng, s)),
+        _hyper("weight", bce_logits_pair(rng, s), weight=_weight(rng, s)),
         _hyper(
             "weight-broadcast-reduction=sum",
-            _bce_logits_pair(rng, s),
+            bce_logits_pair(rng, s),
             weight=_weight(rng, (4,)),
             reduction="sum",
         ),
-        _hyper("pos_weight", _bce_logits_pair(rng, s), pos_weight=pw),
+        _hyper("pos_weight", bce_logits_pair(rng, s), pos_weight=pw),
         _hyper(
             "pos_weight-weight-reduction=none",
-            _bce_logits_pair(rng, s),
+            bce_logits_pair(rng, s),
             pos_weight=pw,
             weight=_weight(rng, s),
             reduction="none",
@@ -413,35 +398,21 @@ def _bce_logits_special(rng: Rng) -> list[Case]:
     ]
 
 
-def _bce_torch(t: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
-    """``F.binary_cross_entropy``; with a weight, its kernel called as ``F`` calls it.
-
-    ``F.binary_cross_entropy`` expands the weight through ``torch.broadcast_shapes``, whose first
-    call imports sympy (~0.4 s of a cold grading run); ``expand`` gives the same tensor.
-    """
-    weight = kwargs.get("weight")
-    if weight is None:
-        return t.nn.functional.binary_cross_entropy(*args, **kwargs)
-    x, y = args
-    enum = t.nn._reduction.get_enum(kwargs.get("reduction", "mean"))  # ValueError if unknown
-    return t._C._nn.binary_cross_entropy(x, y, weight.expand(y.shape), enum)
-
-
 # --------------------------------------------------------------------------------- distributions
-def _kl_pair(rng: Rng, shape: Shape) -> Args:
+def kl_pair(rng: Rng, shape: Shape) -> Args:
     return _np_log_softmax(_normal(rng, shape)), np.exp(_np_log_softmax(_normal(rng, shape)))
 
 
-def _kl_special(rng: Rng) -> list[Case]:
+def kl_special(rng: Rng) -> list[Case]:
     s = (4, 5)
     zeros_y = np.exp(_np_log_softmax(_normal(rng, s)))
     zeros_y[:, 0] = 0.0
     zeros_y[1, 2] = 0.0
     log_y = _np_log_softmax(_normal(rng, s))
     return [
-        _hyper("reduction=batchmean", _kl_pair(rng, s), reduction="batchmean"),
-        _hyper("reduction=batchmean-3d", _kl_pair(rng, (3, 2, 4)), reduction="batchmean"),
-        _hyper("reduction=batchmean-batch-of-1", _kl_pair(rng, (1, 6)), reduction="batchmean"),
+        _hyper("reduction=batchmean", kl_pair(rng, s), reduction="batchmean"),
+        _hyper("reduction=batchmean-3d", kl_pair(rng, (3, 2, 4)), reduction="batchmean"),
+        _hyper("reduction=batchmean-batch-of-1", kl_pair(rng, (1, 6)), reduction="batchmean"),
         _hyper("log_target", (_np_log_softmax(_normal(rng, s)), log_y), log_target=True),
         _hyper(
             "log_target-reduction=batchmean",
@@ -472,11 +443,11 @@ def _kl_special(rng: Rng) -> list[Case]:
     ]
 
 
-def _poisson_pair(rng: Rng, shape: Shape) -> Args:
+def poisson_pair(rng: Rng, shape: Shape) -> Args:
     return _normal(rng, shape, 1.0), rng.poisson(2.0, size=shape).astype(np.float64)
 
 
-def _poisson_special(rng: Rng) -> list[Case]:
+def poisson_special(rng: Rng) -> list[Case]:
     s = (3, 4)
     rate = rng.uniform(0.1, 4.0, size=s)
     counts = rng.poisson(2.0, size=s).astype(np.float64)
@@ -519,18 +490,18 @@ def _poisson_special(rng: Rng) -> list[Case]:
 
 
 # --------------------------------------------------------------------------------- margins
-def _ranking(rng: Rng, shape: Shape) -> Args:
+def ranking(rng: Rng, shape: Shape) -> Args:
     return _normal(rng, shape), _normal(rng, shape), _signs(rng, shape)
 
 
-def _ranking_special(rng: Rng) -> list[Case]:
+def ranking_special(rng: Rng) -> list[Case]:
     s = (8,)
     x1 = rng.integers(-8, 8, size=4) / 4.0
     y = np.array([1.0, -1.0, 1.0, -1.0])
     return [
-        _hyper("margin=0.5", _ranking(rng, s), margin=0.5),
-        _hyper("margin=1.5-reduction=sum", _ranking(rng, s), margin=1.5, reduction="sum"),
-        _hyper("margin=-0.5-reduction=none", _ranking(rng, s), margin=-0.5, reduction="none"),
+        _hyper("margin=0.5", ranking(rng, s), margin=0.5),
+        _hyper("margin=1.5-reduction=sum", ranking(rng, s), margin=1.5, reduction="sum"),
+        _hyper("margin=-0.5-reduction=none", ranking(rng, s), margin=-0.5, reduction="none"),
         Case(
             "stability-1000", C.STABILITY, (_big(rng, s), _big(rng, s), _signs(rng, s)), spec=STRICT
         ),
@@ -551,18 +522,18 @@ def _multilabel_targets(rng: Rng, n: int, n_classes: int) -> np.ndarray:
     return t
 
 
-def _multilabel(rng: Rng, shape: Shape) -> Args:
+def multilabel(rng: Rng, shape: Shape) -> Args:
     if len(shape) == 1:
         return _normal(rng, shape), _multilabel_targets(rng, 1, shape[0])[0]
     return _normal(rng, shape), _multilabel_targets(rng, shape[0], shape[1])
 
 
-def _multilabel_special(rng: Rng) -> list[Case]:
+def multilabel_special(rng: Rng) -> list[Case]:
     x = np.array([[2.0, 1.0, 0.0, 1.5], [0.0, 1.0, -1.0, 0.5]])
     t = np.array([[0, -1, 1, 2], [1, 3, -1, -1]])
     none_t = np.array([[-1, 0, 1, 2], [0, -1, 2, 1]])
     return [
-        _hyper("reduction=none-6x3", _multilabel(rng, (6, 3)), reduction="none"),
+        _hyper("reduction=none-6x3", multilabel(rng, (6, 3)), reduction="none"),
         _hyper("repeated-label", (_normal(rng, (2, 4)), np.array([[1, 1, -1, 0], [2, 0, 2, -1]]))),
         Case(
             "stability-1000",
@@ -582,7 +553,7 @@ def _multilabel_special(rng: Rng) -> list[Case]:
     ]
 
 
-def _soft_margin_special(rng: Rng) -> list[Case]:
+def soft_margin_special(rng: Rng) -> list[Case]:
     s = (3, 4)
     y = _signs(rng, s)
     mag = np.where(
@@ -601,23 +572,23 @@ def _soft_margin_special(rng: Rng) -> list[Case]:
     ]
 
 
-def _binary_targets(rng: Rng, shape: Shape) -> Args:
+def binary_targets(rng: Rng, shape: Shape) -> Args:
     return _normal(rng, shape, 3.0), rng.integers(0, 2, size=shape).astype(np.float64)
 
 
-def _multilabel_soft_special(rng: Rng) -> list[Case]:
+def multilabel_soft_special(rng: Rng) -> list[Case]:
     s = (4, 5)
     return [
-        _hyper("weight", _binary_targets(rng, s), weight=_weight(rng, (5,))),
+        _hyper("weight", binary_targets(rng, s), weight=_weight(rng, (5,))),
         _hyper(
             "weight-reduction=sum",
-            _binary_targets(rng, s),
+            binary_targets(rng, s),
             weight=_weight(rng, (5,)),
             reduction="sum",
         ),
         _hyper(
             "weight-full-shape-reduction=none",
-            _binary_targets(rng, s),
+            binary_targets(rng, s),
             weight=_weight(rng, s),
             reduction="none",
         ),
@@ -625,7 +596,7 @@ def _multilabel_soft_special(rng: Rng) -> list[Case]:
         Case(
             "stability-1000",
             C.STABILITY,
-            (_big(rng, s), _binary_targets(rng, s)[1]),
+            (_big(rng, s), binary_targets(rng, s)[1]),
             {"reduction": "none"},
             spec=STRICT,
         ),
@@ -633,24 +604,24 @@ def _multilabel_soft_special(rng: Rng) -> list[Case]:
     ]
 
 
-def _multi_margin_special(rng: Rng) -> list[Case]:
+def multi_margin_special(rng: Rng) -> list[Case]:
     s = (6, 4)
     w = _class_weight(rng, 4)
     kx = np.array([[1.0, 0.0, -2.0, 0.5], [3.0, 2.0, 2.0, 4.0]])
     kt = np.array([0, 3])
     return [
-        _hyper("p=2", _logits_targets(rng, s), p=2),
-        _hyper("margin=0.5", _logits_targets(rng, s), margin=0.5),
+        _hyper("p=2", logits_targets(rng, s), p=2),
+        _hyper("margin=0.5", logits_targets(rng, s), margin=0.5),
         _hyper(
             "p=2-margin=2.0-reduction=sum",
-            _logits_targets(rng, s),
+            logits_targets(rng, s),
             p=2,
             margin=2.0,
             reduction="sum",
         ),
-        _hyper("weight", _logits_targets(rng, s), weight=w),
+        _hyper("weight", logits_targets(rng, s), weight=w),
         _hyper(
-            "weight-p=2-reduction=none", _logits_targets(rng, s), weight=w, p=2, reduction="none"
+            "weight-p=2-reduction=none", logits_targets(rng, s), weight=w, p=2, reduction="none"
         ),
         Case(
             "stability-1000",
@@ -668,7 +639,7 @@ def _multi_margin_special(rng: Rng) -> list[Case]:
     ]
 
 
-def _triplet(rng: Rng, shape: Shape) -> Args:
+def triplet(rng: Rng, shape: Shape) -> Args:
     return _normal(rng, shape, 1.0), _normal(rng, shape, 1.0), _normal(rng, shape, 1.0)
 
 
@@ -681,14 +652,14 @@ def _triplet_swapping(rng: Rng, shape: Shape) -> Args:
     return a, pos, neg
 
 
-def _triplet_special(rng: Rng) -> list[Case]:
+def triplet_special(rng: Rng) -> list[Case]:
     s = (6, 4)
     return [
-        _hyper("margin=0.5", _triplet(rng, s), margin=0.5),
-        _hyper("margin=3.0-reduction=sum", _triplet(rng, s), margin=3.0, reduction="sum"),
-        _hyper("p=1", _triplet(rng, s), p=1),
-        _hyper("p=3-reduction=none", _triplet(rng, s), p=3, reduction="none"),
-        _hyper("eps=0.1", _triplet(rng, s), eps=0.1),
+        _hyper("margin=0.5", triplet(rng, s), margin=0.5),
+        _hyper("margin=3.0-reduction=sum", triplet(rng, s), margin=3.0, reduction="sum"),
+        _hyper("p=1", triplet(rng, s), p=1),
+        _hyper("p=3-reduction=none", triplet(rng, s), p=3, reduction="none"),
+        _hyper("eps=0.1", triplet(rng, s), eps=0.1),
         _hyper("swap", _triplet_swapping(rng, s), swap=True, margin=2.0),
         _hyper(
             "swap-p=1-reduction=none",
@@ -708,23 +679,23 @@ def _triplet_special(rng: Rng) -> list[Case]:
         Case(
             "margin-0-raises",
             C.EDGE,
-            _triplet(rng, s),
+            triplet(rng, s),
             {"margin": 0.0},
             spec={"expect_raise": True},
         ),
     ]
 
 
-def _hinge(rng: Rng, shape: Shape) -> Args:
+def hinge(rng: Rng, shape: Shape) -> Args:
     return _normal(rng, shape, 1.5), _signs(rng, shape)
 
 
-def _hinge_special(rng: Rng) -> list[Case]:
+def hinge_special(rng: Rng) -> list[Case]:
     s = (3, 4)
     return [
-        _hyper("margin=0.5", _hinge(rng, s), margin=0.5),
-        _hyper("margin=2.0-reduction=none", _hinge(rng, s), margin=2.0, reduction="none"),
-        _hyper("margin=-0.5-reduction=sum", _hinge(rng, s), margin=-0.5, reduction="sum"),
+        _hyper("margin=0.5", hinge(rng, s), margin=0.5),
+        _hyper("margin=2.0-reduction=none", hinge(rng, s), margin=2.0, reduction="none"),
+        _hyper("margin=-0.5-reduction=sum", hinge(rng, s), margin=-0.5, reduction="sum"),
         Case("stability-1000", C.STABILITY, (_big(rng, s), _signs(rng, s)), spec=STRICT),
         Case(
             "kink-at-margin",
@@ -742,20 +713,20 @@ def _hinge_special(rng: Rng) -> list[Case]:
     ]
 
 
-def _cosine(rng: Rng, shape: Shape) -> Args:
+def cosine(rng: Rng, shape: Shape) -> Args:
     ys = shape[:-1]
     return _normal(rng, shape, 1.0), _normal(rng, shape, 1.0), _signs(rng, ys)
 
 
-def _cosine_special(rng: Rng) -> list[Case]:
+def cosine_special(rng: Rng) -> list[Case]:
     s = (6, 4)
-    x1, x2, y = _cosine(rng, s)
+    x1, x2, y = cosine(rng, s)
     zero = x1.copy()
     zero[1] = 0.0
     return [
-        _hyper("margin=0.2", _cosine(rng, s), margin=0.2),
-        _hyper("margin=-0.5-reduction=sum", _cosine(rng, s), margin=-0.5, reduction="sum"),
-        _hyper("margin=0.1-reduction=none", _cosine(rng, s), margin=0.1, reduction="none"),
+        _hyper("margin=0.2", cosine(rng, s), margin=0.2),
+        _hyper("margin=-0.5-reduction=sum", cosine(rng, s), margin=-0.5, reduction="sum"),
+        _hyper("margin=0.1-reduction=none", cosine(rng, s), margin=0.1, reduction="none"),
         Case(
             "stability-1000",
             C.STABILITY,
@@ -768,7 +739,7 @@ def _cosine_special(rng: Rng) -> list[Case]:
 
 
 # --------------------------------------------------------------------------------- CTC
-def _ctc(
+def ctc(
     rng: Rng, shape: Shape, blank: int = 0, concatenated: bool = False, scale: float = 1.5
 ) -> Args:
     """log_probs = log_softmax(logits) of ``shape`` (T, N, C) or (T, C), feasible targets."""
@@ -789,13 +760,13 @@ def _ctc(
     return lp, targets, input_lengths, lengths
 
 
-def _ctc_rows(args: Args) -> Shape:
+def ctc_rows(args: Args) -> Shape:
     return (np.shape(args[0])[1],) if np.ndim(args[0]) == 3 else ()
 
 
-def _ctc_special(rng: Rng) -> list[Case]:
+def ctc_special(rng: Rng) -> list[Case]:
     s = (8, 3, 5)
-    lp, _, il, _ = _ctc(rng, s)
+    lp, _, il, _ = ctc(rng, s)
     repeats = np.array([[1, 1, 2], [3, 3, 3], [2, 4, 2]])
     impossible = (
         lp[:3],
@@ -804,11 +775,11 @@ def _ctc_special(rng: Rng) -> list[Case]:
         np.array([4, 2, 1]),
     )
     return [
-        _hyper("concatenated-targets", _ctc(rng, s, concatenated=True)),
-        _hyper("blank=4", _ctc(rng, s, blank=4), blank=4),
+        _hyper("concatenated-targets", ctc(rng, s, concatenated=True)),
+        _hyper("blank=4", ctc(rng, s, blank=4), blank=4),
         _hyper(
             "blank=2-concatenated-reduction=sum",
-            _ctc(rng, s, blank=2, concatenated=True),
+            ctc(rng, s, blank=2, concatenated=True),
             blank=2,
             reduction="sum",
         ),
@@ -818,11 +789,11 @@ def _ctc_special(rng: Rng) -> list[Case]:
             reduction="none",
         ),
         _hyper("empty-target", (lp, repeats, il, np.array([0, 2, 1])), reduction="none"),
-        _hyper("zero_infinity-feasible", _ctc(rng, s), zero_infinity=True),
+        _hyper("zero_infinity-feasible", ctc(rng, s), zero_infinity=True),
         Case(
             "stability-peaky",
             C.STABILITY,
-            _ctc(rng, s, scale=400.0),
+            ctc(rng, s, scale=400.0),
             {"reduction": "none"},
             spec=STRICT,
         ),
@@ -837,12 +808,8 @@ def _ctc_special(rng: Rng) -> list[Case]:
     ]
 
 
-def _ctc_torch(t: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
-    return t.nn.functional.ctc_loss(args[0].log_softmax(-1), *args[1:], **kwargs)
-
-
 # --------------------------------------------------------------------------------- center loss
-def _center(rng: Rng, shape: Shape, n_centers: int = 4) -> Args:
+def center(rng: Rng, shape: Shape, n_centers: int = 4) -> Args:
     return (
         _normal(rng, shape),
         rng.integers(0, n_centers, size=shape[0]),
@@ -850,11 +817,11 @@ def _center(rng: Rng, shape: Shape, n_centers: int = 4) -> Args:
     )
 
 
-def _center_special(rng: Rng) -> list[Case]:
+def center_special(rng: Rng) -> list[Case]:
     s = (6, 3)
-    x, y, c = _center(rng, s)
+    x, y, c = center(rng, s)
     return [
-        _hyper("many-centers", _center(rng, s, n_centers=9)),
+        _hyper("many-centers", center(rng, s, n_centers=9)),
         _hyper("one-class", (x, np.full(6, 2), c), reduction="mean"),
         Case("stability-1000", C.STABILITY, (_big(rng, s), y, _big(rng, (4, 3))), spec=STRICT),
         Case("empty", C.EDGE, (np.zeros((0, 3)), np.zeros(0, dtype=np.int64), c)),
@@ -865,186 +832,6 @@ def _center_special(rng: Rng) -> list[Case]:
             {"reduction": "mean"},
         ),
     ]
-
-
-def _center_torch(t: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
-    """The notes' L_C = 1/2 sum_i ||x_i - c_{y_i}||^2 (seed 004), in torch ops."""
-    reduction = kwargs.get("reduction", "sum")
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"{reduction} is not a valid value for reduction")
-    x, y, c = args
-    per_sample = 0.5 * ((x - c[y]) ** 2).sum(-1)
-    if reduction == "none":
-        return per_sample
-    return per_sample.mean() if reduction == "mean" else per_sample.sum()
-
-
-# --------------------------------------------------------------------------------- the table
-LOSSES: list[Loss] = [
-    Loss("l1_loss", (1, 1), _pair, ELEMENTWISE_SHAPES, _l1_special, _elementwise, _dims),
-    Loss("mse_loss", (1, 1), _pair, ELEMENTWISE_SHAPES, _weighted_special, _elementwise, _dims),
-    Loss(
-        "smooth_l1_loss", (1, 1), _pair, ELEMENTWISE_SHAPES, _smooth_l1_special, _elementwise, _dims
-    ),
-    Loss("huber_loss", (1, 1), _pair, ELEMENTWISE_SHAPES, _huber_special, _elementwise, _dims),
-    Loss(
-        "cross_entropy",
-        (4, 4),
-        _logits_targets,
-        CLASS_SHAPES,
-        _cross_entropy_special,
-        _class_shape,
-        _batch_classes,
-    ),
-    Loss(
-        "nll_loss",
-        (2, 2),
-        _log_probs_targets,
-        CLASS_SHAPES,
-        _nll_special,
-        _class_shape,
-        _batch_classes,
-    ),
-    Loss(
-        "binary_cross_entropy",
-        (2, 2),
-        _bce_pair,
-        ELEMENTWISE_SHAPES,
-        _bce_special,
-        _elementwise,
-        _dims,
-        torch_fn=_bce_torch,
-    ),
-    Loss(
-        "binary_cross_entropy_with_logits",
-        (2, 2),
-        _bce_logits_pair,
-        ELEMENTWISE_SHAPES,
-        _bce_logits_special,
-        _elementwise,
-        _dims,
-    ),
-    Loss(
-        "kl_div",
-        (1, 1),
-        _kl_pair,
-        (("vector", (6,)), ("matrix", (4, 5)), ("batch-of-1", (1, 6)), ("3d", (2, 3, 4))),
-        _kl_special,
-        _elementwise,
-        _batch_classes,
-    ),
-    Loss(
-        "poisson_nll_loss",
-        (1, 1),
-        _poisson_pair,
-        ELEMENTWISE_SHAPES,
-        _poisson_special,
-        _elementwise,
-        _dims,
-    ),
-    Loss(
-        "margin_ranking_loss",
-        (1, 1),
-        _ranking,
-        (("vector", (7,)), ("matrix", (3, 4)), ("batch-of-1", (1,))),
-        _ranking_special,
-        _elementwise,
-        lambda rng: _dims(rng, 1, 2),
-        outputs=("input1", "input2"),
-    ),
-    Loss(
-        "multilabel_margin_loss",
-        (1, 1),
-        _multilabel,
-        (("matrix", (3, 5)), ("batch-of-1", (1, 4)), ("unbatched", (4,)), ("wide", (2, 8))),
-        _multilabel_special,
-        lambda a: np.shape(a[0])[:-1],
-        _batch_classes,
-    ),
-    Loss(
-        "soft_margin_loss",
-        (1, 1),
-        _hinge,
-        ELEMENTWISE_SHAPES,
-        _soft_margin_special,
-        _elementwise,
-        _dims,
-    ),
-    Loss(
-        "multilabel_soft_margin_loss",
-        (1, 1),
-        _binary_targets,
-        (("matrix", (3, 5)), ("batch-of-1", (1, 4)), ("unbatched", (5,))),
-        _multilabel_soft_special,
-        lambda a: np.shape(a[0])[:-1],
-        _batch_classes,
-    ),
-    Loss(
-        "multi_margin_loss",
-        (2, 1),
-        _logits_targets,
-        (("matrix", (4, 5)), ("batch-of-1", (1, 3)), ("unbatched", (5,)), ("two-class", (6, 2))),
-        _multi_margin_special,
-        _class_shape,
-        _batch_classes,
-    ),
-    Loss(
-        "triplet_margin_loss",
-        (2, 2),
-        _triplet,
-        (("matrix", (4, 3)), ("batch-of-1", (1, 5)), ("unbatched", (6,)), ("wide", (3, 16))),
-        _triplet_special,
-        _rows,
-        _batch_classes,
-        outputs=("anchor", "positive", "negative"),
-    ),
-    Loss(
-        "hinge_embedding_loss",
-        (1, 1),
-        _hinge,
-        ELEMENTWISE_SHAPES,
-        _hinge_special,
-        _elementwise,
-        _dims,
-    ),
-    Loss(
-        "cosine_embedding_loss",
-        (1, 1),
-        _cosine,
-        (("matrix", (4, 3)), ("batch-of-1", (1, 5)), ("unbatched", (6,)), ("wide", (3, 16))),
-        _cosine_special,
-        _rows,
-        _batch_classes,
-        outputs=("input1", "input2"),
-    ),
-    Loss(
-        "ctc_loss",
-        (3, 3),
-        _ctc,
-        (
-            ("small", (6, 2, 4)),
-            ("batch", (10, 3, 5)),
-            ("batch-of-1", (8, 1, 4)),
-            ("unbatched", (7, 5)),
-        ),
-        _ctc_special,
-        _ctc_rows,
-        lambda rng: (int(rng.integers(4, 11)), int(rng.integers(1, 4)), int(rng.integers(3, 7))),
-        torch_fn=_ctc_torch,
-        tolerance=("loose", "loose"),
-    ),
-    Loss(
-        "center_loss",
-        (1, 1),
-        _center,
-        (("matrix", (5, 3)), ("batch-of-1", (1, 4)), ("wide", (8, 10))),
-        _center_special,
-        lambda a: (np.shape(a[0])[0],),
-        lambda rng: (int(rng.integers(1, 9)), int(rng.integers(1, 6))),
-        default_reduction="sum",
-        torch_fn=_center_torch,
-    ),
-]
 
 
 # --------------------------------------------------------------------------------- cases
@@ -1130,44 +917,6 @@ def loss_cases(loss: Loss, grad: bool, rng: Rng, hidden: bool) -> list[Case]:
     return cases
 
 
-# --------------------------------------------------------------------------------- oracle
-def _to_torch(value: Any, device: str, requires_grad: bool = False) -> Any:
-    if isinstance(value, np.ndarray):
-        return oracle.tensor(value, device, requires_grad=requires_grad)
-    return value
-
-
-def loss_oracle(loss: Loss, grad: bool, case: Case, device: str) -> dict[str, Any]:
-    """torch in float64: the loss, or autograd's gradients with the case's ``grad_output``."""
-    t = oracle.torch()
-    kwargs = dict(case.kwargs)
-    grad_output = kwargs.pop("grad_output", None)
-    tkwargs = {k: _to_torch(v, device) for k, v in kwargs.items()}
-    fn = loss.torch_fn or (lambda tt, a, kw: getattr(tt.nn.functional, loss.name)(*a, **kw))
-    n_wrt = len(loss.outputs) if grad else 0
-    leaves = [_to_torch(a, device, requires_grad=i < n_wrt) for i, a in enumerate(case.args)]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # kl_div's 'mean' warning, size-mismatch notes
-        if case.spec.get("expect_raise"):
-            try:
-                fn(t, leaves, tkwargs)
-            except ValueError:
-                return {"raises": "ValueError"}
-            raise AssertionError(f"torch accepted {loss.name} case {case.name}")
-        y = fn(t, leaves, tkwargs)
-        if not grad:
-            return {"out": oracle.numpy(y, like=case.args[0])}
-        if grad_output is not None:
-            y = y * oracle.tensor(np.asarray(grad_output, dtype=np.float64), device)
-        # The vector-Jacobian product as the gradient of sum(y * grad_output): the same numbers
-        # as passing grad_outputs, without the sympy import torch does for tensor grad_outputs.
-        grads = t.autograd.grad(y.sum(), leaves[:n_wrt], allow_unused=True)
-    return {
-        name: oracle.numpy(g if g is not None else t.zeros_like(leaves[i]), like=case.args[i])
-        for i, (name, g) in enumerate(zip(loss.outputs, grads, strict=True))
-    }
-
-
 # --------------------------------------------------------------------------------- center update
 def _update_case(
     rng: Rng,
@@ -1217,50 +966,4 @@ def center_update_cases(rng: Rng, hidden: bool) -> list[Case]:
     return cases
 
 
-def center_update_oracle(case: Case, device: str) -> dict[str, Any]:
-    r"""c_j - alpha * sum_i [y_i = j](c_j - x_i) / (1 + sum_i [y_i = j]), with torch ops."""
-    t = oracle.torch()
-    x = oracle.tensor(case.args[0], device)
-    y = oracle.tensor(case.args[1], device)
-    c = oracle.tensor(case.args[2], device)
-    counts = t.bincount(y, minlength=c.shape[0]).to(c.dtype)
-    pull = t.zeros_like(c).index_add_(0, y, c[y] - x)
-    new = c - case.kwargs["alpha"] * pull / (1.0 + counts)[:, None]
-    return {"out": oracle.numpy(new, like=case.args[2])}
-
-
 # --------------------------------------------------------------------------------- items
-def _items() -> list[Item]:
-    items: list[Item] = []
-    for loss in LOSSES:
-        for grad in (False, True):
-            suffix = "_grad" if grad else ""
-            items.append(
-                Item(
-                    name=f"losses.{loss.name}{suffix}",
-                    points=loss.points[grad],
-                    cases=partial(loss_cases, loss, grad),
-                    oracle=partial(loss_oracle, loss, grad),
-                    tolerance=loss.tolerance[grad],
-                    description=(
-                        f"gradient of torch.nn.functional.{loss.name}"
-                        if grad
-                        else f"torch.nn.functional.{loss.name}"
-                    ),
-                )
-            )
-    items.append(
-        Item(
-            "losses.center_loss_update",
-            1,
-            center_update_cases,
-            center_update_oracle,
-            description="Wen et al. (2016) centre update with the notes' Delta c_j",
-        )
-    )
-    return items
-
-
-ITEMS: list[Item] = _items()
-if sum(item.points for item in ITEMS) != 60:  # the course's weighting: losses are 60 points
-    raise AssertionError("the losses items must total 60 points")
