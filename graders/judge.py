@@ -168,6 +168,31 @@ def check_raises(
 
 
 # ----------------------------------------------------------------------------- cases and items
+#: Categories whose cases count only once an item's correctness cases all pass (score.py).
+GATED = frozenset({"edge", "convention"})
+
+
+def trivial(expected: dict[str, Any], args: tuple[Any, ...]) -> bool:
+    """Whether a stub would pass this case as well as the right function: every expected
+    output is all zeros, a single number equal to 0, an array of one repeated value, or one of
+    the inputs unchanged (what returning zeros, a constant or the input gives)."""
+
+    def stub_like(e: np.ndarray) -> bool:
+        if e.dtype.kind not in "biuf":
+            return False
+        with np.errstate(invalid="ignore"):
+            if e.size == 0 or not np.any(e):
+                return True
+            flat = e.ravel()
+            if e.size > 1 and np.array_equal(flat, np.full_like(flat, flat[0]), equal_nan=True):
+                return True
+        return any(
+            isinstance(a, np.ndarray) and a.shape == e.shape and np.array_equal(a, e, equal_nan=True)
+            for a in args
+        )
+
+    return bool(expected) and all(stub_like(np.asarray(v)) for v in expected.values())
+
 def _preview(value: Any) -> str:
     if isinstance(value, np.ndarray):
         flat = value.ravel()[:4]
@@ -200,6 +225,9 @@ def judge_case(
         "weight": case.weight,
         "hidden": case.hidden,
         "repro": repro,
+        "gated": case.category in GATED
+        or "raises" in exp
+        or (item.check is check_allclose and trivial(exp, case.args)),
     }
     if not run.ok:
         if "raises" in exp and run.error and run.error.startswith(str(exp["raises"])):
@@ -211,8 +239,11 @@ def judge_case(
             inputs=describe_inputs(case),
             **common,
         )
-    check = check_raises if "raises" in exp and item.check is not check_raises else item.check
-    verdict = check(exp, run.outputs, case.tolerance or item.tolerance, device, case.data)
+    outputs, verdict = _inputs_untouched(case, run.outputs)
+    if verdict.passed:
+        outputs = _nan_where_input_nan(item, case, exp, outputs)
+        check = check_raises if "raises" in exp and item.check is not check_raises else item.check
+        verdict = check(exp, outputs, case.tolerance or item.tolerance, device, case.data)
     return CaseResult(
         passed=verdict.passed,
         status="passed" if verdict.passed else "failed",
@@ -221,6 +252,48 @@ def judge_case(
         inputs="" if verdict.passed else describe_inputs(case),
         **common,
     )
+
+
+def _inputs_untouched(case: Case, outputs: dict[str, Any]) -> tuple[dict[str, Any], Verdict]:
+    """The outputs without the arguments the driver sent back, and whether the call left every
+    array argument as the grader sent it (bit for bit)."""
+    sent = {f"__arg{i}": a for i, a in enumerate(case.args) if isinstance(a, np.ndarray)}
+    sent.update({f"__kw_{k}": v for k, v in case.kwargs.items() if isinstance(v, np.ndarray)})
+    for name, before in sent.items():
+        after = outputs.get(name)
+        if after is None:
+            continue  # (a driver that does not send arguments back)
+        if after.shape != before.shape or not np.array_equal(after, before, equal_nan=True):
+            what = f"argument {name[5:]}" if name.startswith("__arg") else f"{name[5:]}="
+            return outputs, Verdict(
+                False,
+                f"modified its input in place ({what}): a graded function must not change the "
+                "arrays it is given (copy before writing, or use out-of-place operations)",
+            )
+    return {k: v for k, v in outputs.items() if not k.startswith("__")}, Verdict(True)
+
+
+def _nan_where_input_nan(
+    item: Item, case: Case, exp: dict[str, Any], outputs: dict[str, Any]
+) -> dict[str, Any]:
+    """For a gradient, any value is accepted where the input is nan, nan included: torch is not
+    consistent there (its own clamp's gradient is 0 at nan, its sigmoid's nan).  The student's
+    nan is replaced by torch's value at those places before comparing."""
+    x = case.args[0] if case.args else None
+    if not item.name.endswith("_grad") or not isinstance(x, np.ndarray) or x.dtype.kind != "f":
+        return outputs
+    at_nan = np.isnan(x)
+    if not at_nan.any():
+        return outputs
+    lenient = dict(outputs)
+    for name, e in exp.items():
+        got = outputs.get(name)
+        if isinstance(got, np.ndarray) and got.shape == at_nan.shape and got.dtype.kind == "f":
+            fixed = got.copy()
+            take = at_nan & np.isnan(got)
+            fixed[take] = np.asarray(e, dtype=got.dtype)[take]
+            lenient[name] = fixed
+    return lenient
 
 
 def judge_item(

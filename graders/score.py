@@ -1,9 +1,14 @@
 """Phase 5, score: results as data, and the partial-credit rule.
 
-An item's score is its points times the weighted fraction of its cases that passed (weights by
-category, see ``registry.WEIGHTS``).  Hidden cases count only when a hidden seed was given;
-otherwise the report says how many exist and were not run.  Renderers (``graders.report``) only
-read these dataclasses.
+An item's score is its points times the weighted fraction of its cases that count (weights by
+category, see ``registry.WEIGHTS``).  A case counts when it passed, except a *gated* one: an
+edge or convention case, one where torch raises an error, or one whose expected output a stub
+would give too (all zeros, one repeated value, an input unchanged: ``judge.trivial``).  A gated
+case counts only once every other correctness case of the item passed: a stub (returning zeros,
+a constant, its input, or raising everywhere) gets those right without the algorithm, and so
+earns nothing.  Hidden cases count only when a hidden seed
+was given; otherwise the report says how many exist and were not run.  Renderers
+(``graders.report``) only read these dataclasses.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ class CaseResult:
     inputs: str = ""  # shape, dtype and a few values of each input; failing cases only
     details: dict[str, Any] = field(default_factory=dict)
     repro: str = ""
+    gated: bool = False  # counts only once the item's correctness cases all pass
 
 
 @dataclass
@@ -43,9 +49,26 @@ class ItemResult:
     location: str = ""  # "activations.py:12": the student's definition (file relative to the
     # submission, line of the def; "" if not found), for annotations and IDE links
 
+    @property
+    def correct(self) -> bool:
+        """Whether every correctness case that is not gated itself passed (the gate); every
+        correctness case, if all are gated (the identity's right answer is its input)."""
+        correctness = [c for c in self.cases if c.category == "correctness"]
+        deciding = [c for c in correctness if not c.gated] or correctness
+        return all(c.passed for c in deciding)
+
+    def counts(self, case: CaseResult) -> bool:
+        """Whether ``case`` earns its weight (see the module's docstring)."""
+        return case.passed and (not case.gated or self.correct)
+
+    @property
+    def uncounted(self) -> list[CaseResult]:
+        """Gated cases that passed but do not count (yet): a correctness case fails."""
+        return [c for c in self.cases if c.passed and not self.counts(c)]
+
     def _fraction(self, cases: list[CaseResult]) -> float:
         total = sum(c.weight for c in cases)
-        return sum(c.weight for c in cases if c.passed) / total if total else 0.0
+        return sum(c.weight for c in cases if self.counts(c)) / total if total else 0.0
 
     @property
     def score(self) -> float:
@@ -68,7 +91,7 @@ class ItemResult:
             return "not implemented"
         if self.cases and all(c.passed for c in self.cases):
             return "passed"
-        return "failed" if not any(c.passed for c in self.cases) else "partial"
+        return "failed" if not any(self.counts(c) for c in self.cases) else "partial"
 
     @property
     def failures(self) -> list[CaseResult]:

@@ -43,6 +43,13 @@ def item_text(item: ItemResult, hidden: bool | None = None) -> str:
     if len(failing) > MAX_CASES_SHOWN:
         more = failing[MAX_CASES_SHOWN:]
         out.append(f"... and {len(more)} more failing: " + ", ".join(c.name for c in more[:8]))
+    uncounted = [c for c in item.uncounted if hidden is None or c.hidden == hidden]
+    if uncounted:
+        out.append(
+            f"{len(uncounted)} case(s) passed that a stub would pass too (edge, convention, "
+            "an expected error or an all-zero output): they count once every other "
+            "correctness case passes"
+        )
     if item.hidden_not_run and hidden is not True:
         out.append(f"{item.hidden_not_run} hidden cases not run")
     for label, tail in (("stdout", item.stdout_tail), ("stderr", item.stderr_tail)):

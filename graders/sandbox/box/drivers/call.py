@@ -4,7 +4,8 @@
 tuple of ndarrays, one per name in ``case["outputs"]``) or ``"scalar"`` (a real number).  With
 ``case["errstate"] == "raise"`` overflow, invalid operations and division by zero raise
 ``FloatingPointError`` (stability cases).  With ``case["expect_raise"]`` the output is the MRO
-names of the exception the call raised.
+names of the exception the call raised.  The array arguments come back too, as they are after
+the call (``__arg0``, ``__kw_weight`` ...): the grader compares them with what it sent.
 """
 
 from __future__ import annotations
@@ -50,6 +51,17 @@ def run(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarra
             result = fn(*args, **kwargs)
     else:
         result = fn(*args, **kwargs)
+    return {**_returned(case, result, outputs), **sent_back(args, kwargs)}
+
+
+def sent_back(args: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The array arguments as they are now (a call must not modify its inputs)."""
+    back = {f"__arg{i}": a for i, a in enumerate(args) if type(a) is np.ndarray}
+    back.update({f"__kw_{k}": v for k, v in kwargs.items() if type(v) is np.ndarray})
+    return back
+
+
+def _returned(case: dict[str, Any], result: Any, outputs: list[str]) -> dict[str, Any]:
     kind = case.get("returns", "array")
     if kind == "scalar":
         return {outputs[0]: _scalar(result)}
