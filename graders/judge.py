@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from graders.score import CaseResult, ItemResult, classify
+from graders.score import CaseResult, ItemResult, classify, raiser
 
 if TYPE_CHECKING:
     from graders.registry import Case, Item
@@ -73,11 +73,7 @@ def compare_array(name: str, expected: np.ndarray, got: Any, rtol: float, atol: 
             {"expected_shape": list(expected.shape), "got_shape": list(got.shape)},
         )
     if got.dtype != expected.dtype:
-        return Verdict(
-            False,
-            f"{label}dtype {got.dtype} but torch gives {expected.dtype}",
-            {"expected_dtype": str(expected.dtype), "got_dtype": str(got.dtype)},
-        )
+        return _dtype_verdict(label, expected, got, rtol, atol)
     if expected.dtype.kind in "biuUS":
         bad = np.argwhere(got != expected)
         if bad.size == 0:
@@ -100,6 +96,7 @@ def compare_array(name: str, expected: np.ndarray, got: Any, rtol: float, atol: 
         bad = ~same_special & (~finite | ~(diff <= allowed))
         if finite.any():
             details["max_abs_err"] = float(np.max(np.where(finite, diff, 0.0)))
+        if (finite & (e != 0)).any():  # (relative to 0 means nothing: absolute error only)
             rel = np.where(finite & (e != 0), diff / abs_e, 0.0)
             details["max_rel_err"] = float(np.max(rel))
     if not bad.any():
@@ -124,6 +121,27 @@ def compare_array(name: str, expected: np.ndarray, got: Any, rtol: float, atol: 
         f"({int(bad.sum())} of {bad.size} elements outside rtol={rtol:g}, atol={atol:g})"
     )
     return Verdict(False, msg, details)
+
+
+def _dtype_verdict(
+    label: str, expected: np.ndarray, got: np.ndarray, rtol: float, atol: float
+) -> Verdict:
+    """A dtype mismatch, saying whether the values themselves are right."""
+    details = {"expected_dtype": str(expected.dtype), "got_dtype": str(got.dtype)}
+    numeric = expected.dtype.kind in "biuf" and got.dtype.kind in "biuf"
+    if numeric:
+        with np.errstate(all="ignore"):
+            same = compare_array("out", expected, got.astype(expected.dtype), rtol, atol)
+        if same.passed:
+            details["dtype_only"] = "true"
+            return Verdict(
+                False,
+                f"{label}values right, dtype {got.dtype} where torch gives {expected.dtype} "
+                f"(keep the input's float dtype: float32 in, float32 out; integers in, float64 "
+                "out)",
+                details,
+            )
+    return Verdict(False, f"{label}dtype {got.dtype} but torch gives {expected.dtype}", details)
 
 
 def check_allclose(
@@ -229,27 +247,32 @@ def judge_case(
         or "raises" in exp
         or (item.check is check_allclose and trivial(exp, case.args)),
     }
+    common.update(stdout=run.stdout, stderr=run.stderr)
     if not run.ok:
         if "raises" in exp and run.error and run.error.startswith(str(exp["raises"])):
             return CaseResult(passed=True, status="passed", **common)
+        status = classify(run.error, (item.attr, item.name.split(".", 1)[1]))
+        message = run.error or ""
+        if status == "error" and message.startswith("NotImplementedError"):
+            message = f"uses {raiser(message)}, which is not implemented yet: {message}"
         return CaseResult(
-            passed=False,
-            status=classify(run.error),
-            message=run.error or "",
-            inputs=describe_inputs(case),
-            **common,
+            passed=False, status=status, message=message, inputs=describe_inputs(case), **common
         )
     outputs, verdict = _inputs_untouched(case, run.outputs)
     if verdict.passed:
         outputs = _nan_where_input_nan(item, case, exp, outputs)
         check = check_raises if "raises" in exp and item.check is not check_raises else item.check
         verdict = check(exp, outputs, case.tolerance or item.tolerance, device, case.data)
+    evidence = None
+    if not verdict.passed:
+        evidence = {"args": case.args, "kwargs": case.kwargs, "expected": exp, "got": outputs}
     return CaseResult(
         passed=verdict.passed,
         status="passed" if verdict.passed else "failed",
         message=verdict.message,
         details=verdict.details,
         inputs="" if verdict.passed else describe_inputs(case),
+        evidence=evidence,
         **common,
     )
 

@@ -32,6 +32,15 @@ class CaseResult:
     details: dict[str, Any] = field(default_factory=dict)
     repro: str = ""
     gated: bool = False  # counts only once the item's correctness cases all pass
+    stdout: str = ""  # what the student's code printed during this case (and its warnings)
+    stderr: str = ""
+    #: A failing case's arrays (inputs, torch's outputs, the student's), for the report's
+    #: pictures; never serialised (see :meth:`as_dict`).
+    evidence: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The case as JSON-able data (without the evidence arrays)."""
+        return {k: v for k, v in vars(self).items() if k != "evidence"}
 
 
 @dataclass
@@ -94,6 +103,21 @@ class ItemResult:
         return "failed" if not any(self.counts(c) for c in self.cases) else "partial"
 
     @property
+    def waiting_on(self) -> list[str]:
+        """The other functions this item uses that are not implemented yet, when that is why
+        every one of its cases failed (empty otherwise)."""
+        prefix = "uses "
+
+        def waiting(c: CaseResult) -> bool:
+            return c.message.startswith(prefix) and "not implemented yet" in c.message
+
+        if not any(waiting(c) for c in self.cases) or any(
+            not (waiting(c) or c.status == "not implemented") for c in self.cases
+        ):
+            return []
+        return sorted({c.message[len(prefix) :].split(",", 1)[0] for c in self.cases if waiting(c)})
+
+    @property
     def failures(self) -> list[CaseResult]:
         return [c for c in self.cases if not c.passed]
 
@@ -125,12 +149,24 @@ class SubmissionResult:
         return sum(i.hidden_not_run for i in self.items)
 
 
-def classify(error: str | None) -> str:
-    """The status of a case that did not produce outputs."""
+def classify(error: str | None, own: tuple[str, ...] = ()) -> str:
+    """The status of a case that did not produce outputs: "not implemented" only when the
+    item's own function (one of ``own``, e.g. ``sigmoid``, ``Adam`` or
+    ``Optimizer.zero_grad``) raised NotImplementedError."""
     if not error:
         return "failed"
     if error.startswith("NotImplementedError"):
-        return "not implemented"
+        raised_in = raiser(error)
+        mine = not raised_in or any(raised_in == o or raised_in.startswith(o + ".") for o in own)
+        return "not implemented" if mine else "error"
     if error.startswith("timed out"):
         return "timeout"
     return "error"
+
+
+def raiser(error: str) -> str:
+    """The function (qualified name) an error message says raised it: "... (at f.py:3 in
+    Adam.step)" gives "Adam.step"; "" when the message does not say."""
+    if not error.endswith(")") or " in " not in error.rsplit("(at ", 1)[-1]:
+        return ""
+    return error.rsplit(" in ", 1)[-1][:-1]

@@ -48,8 +48,11 @@ def test_the_total_is_the_sum_of_the_items(reference_result: Any) -> None:
 def test_template_scores_zero_and_every_item_says_not_implemented() -> None:
     result = engine.grade(ROOT / "student_template", list(registry.ITEMS))
     assert result.score == 0
-    for item in result.items:
-        assert item.status == "not implemented", (item.name, item.failures[0].message)
+    for item in result.items:  # (or waiting on another function that is not implemented)
+        assert item.status == "not implemented" or item.waiting_on, (
+            item.name,
+            item.failures[0].message,
+        )
     assert result.hidden_not_run > 0
     from graders.report import summary_line
 

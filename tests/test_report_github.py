@@ -140,11 +140,11 @@ def test_an_ungradable_submission_still_reports_to_classroom(
     ("threshold", "code"), [("100%", 1), ("2", 1), ("0.1", 0), ("0", 0), ("10%", 0)]
 )
 def test_fail_under(threshold: str, code: int, tmp_path: Path) -> None:
-    """relu returning |x| passes some cases: a score strictly between 0 and 2 (of 2)."""
+    """relu right but always float64 fails float32 only: a score strictly between 0 and 2."""
     sub = tmp_path / "sub"
     sub.mkdir()
     (sub / "activations.py").write_text(
-        "import numpy as np\n\ndef relu(x):\n    return np.abs(np.asarray(x, dtype=float))\n"
+        "import numpy as np\n\ndef relu(x):\n    return np.maximum(np.asarray(x, dtype=float), 0.0)\n"
     )
     out = subprocess.run(
         [

@@ -15,9 +15,9 @@ def case_lines(case: CaseResult) -> list[str]:
     if "expected" in d:
         lines.append(f"  worst element {d.get('index')}: expected {d['expected']}, got {d['got']}")
     if "max_abs_err" in d:
+        rel = f", max rel err {d['max_rel_err']:.3g}" if "max_rel_err" in d else ""
         lines.append(
-            f"  max abs err {d['max_abs_err']:.3g}, max rel err "
-            f"{d.get('max_rel_err', 0.0):.3g}, tolerance rtol={d['rtol']:g} "
+            f"  max abs err {d['max_abs_err']:.3g}{rel}, tolerance rtol={d['rtol']:g} "
             f"atol={d['atol']:g}"
         )
     if "p_value" in d:
@@ -25,6 +25,9 @@ def case_lines(case: CaseResult) -> list[str]:
             f"  KS D={d['ks_statistic']:.4g}, p={d['p_value']:.3g} (alpha {d['alpha']:g}),"
             f" n={d['n']}"
         )
+    for label, text in (("printed", case.stdout), ("warnings and stderr", case.stderr)):
+        if text.strip():
+            lines.append(f"  [{label} during this case] " + text.strip().replace("\n", "\n    "))
     lines.append(f"  reproduce: {case.repro}")
     return lines
 

@@ -87,7 +87,7 @@ def results(
             else:
                 test["output"] = item_text(item, hidden)
                 test["extra_data"] = {
-                    "cases": [dict(vars(c)) for c in cases],
+                    "cases": [c.as_dict() for c in cases],
                     "hidden_not_run": 0 if hidden else item.hidden_not_run,
                     "execution_time": item.elapsed,
                     "location": item.location,

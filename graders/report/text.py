@@ -58,7 +58,8 @@ def render(result: SubmissionResult, color: bool | None = None) -> str:
         )
     console.print(table)
     todo = [i for i in result.items if i.status not in ("passed",)]
-    implemented = [i for i in todo if i.status != "not implemented"]
+    waiting = [i for i in todo if i.waiting_on]
+    implemented = [i for i in todo if i.status != "not implemented" and not i.waiting_on]
     for item in implemented:
         console.print(Text(f"\n{item.name}  ({item.score:g}/{item.points:g})", style="bold"))
         console.print(item_text(item), markup=False)
@@ -67,6 +68,12 @@ def render(result: SubmissionResult, color: bool | None = None) -> str:
         console.print(
             Text(f"\nnot implemented yet ({len(missing)}): ", style="bold")
             + Text(", ".join(missing), style="dim")
+        )
+    if waiting:
+        blocked = ", ".join(f"{i.name} (uses {', '.join(i.waiting_on)})" for i in waiting)
+        console.print(
+            Text(f"\nwaiting for functions not implemented yet ({len(waiting)}): ", style="bold")
+            + Text(blocked, style="dim")
         )
     if result.findings:
         console.print(Text("\nstatic scan:", style="bold"))

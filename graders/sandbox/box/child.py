@@ -22,7 +22,6 @@ import json
 import os
 import signal
 import sys
-import traceback
 from pathlib import Path
 from typing import Any
 
@@ -58,14 +57,17 @@ class Capture(io.TextIOBase):
 
 
 def error_text(exc: BaseException) -> str:
-    """One line for the feedback: the exception and where in the student's own code."""
+    """One line for the feedback: the exception and where in the student's own code, with the
+    function that raised it ("... (at activations.py:57 in sigmoid)")."""
     try:  # the student's exception: its __str__ (or its traceback) may misbehave too
-        frames = [
-            f
-            for f in traceback.extract_tb(exc.__traceback__)
-            if "/box/" not in f.filename and not f.filename.startswith("<")
-        ]
-        where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+        where = ""
+        tb = exc.__traceback__
+        while tb is not None:
+            code = tb.tb_frame.f_code
+            if "/box/" not in code.co_filename and not code.co_filename.startswith("<"):
+                name = Path(code.co_filename).name
+                where = f" (at {name}:{tb.tb_lineno} in {code.co_qualname})"
+            tb = tb.tb_next
         text = f"{type(exc).__name__}: {exc}"
     except BaseException:
         where, text = "", f"{type(exc).__name__} (unprintable)"
