@@ -39,8 +39,8 @@ def _quadratic_grad(xs: list[np.ndarray], k: int, d: dict[str, Any]) -> Grads:
 
 
 def _rosenbrock_value(xs: list[Any], k: int, d: dict[str, Any], xp: Any) -> Any:
-    x = xs[0]
-    return (5 * (x[1:] - x[:-1] ** 2) ** 2 + 0.05 * (1 - x[:-1]) ** 2).sum()
+    x = xs[0]  # (summed over the first axis only: a stack of points gives a value per point)
+    return (5 * (x[1:] - x[:-1] ** 2) ** 2 + 0.05 * (1 - x[:-1]) ** 2).sum(0)
 
 
 def _rosenbrock_grad(xs: list[np.ndarray], k: int, d: dict[str, Any]) -> Grads:

@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from graders import objectives
 from tools.deployment import deployment_page
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -673,26 +674,28 @@ class Surface:
 
 
 def _rosenbrock(p: np.ndarray) -> Any:
-    return (1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2
+    """The grader's Rosenbrock (graders/objectives.py), in two dimensions (a point, or a stack
+    of points along the first axis)."""
+    return objectives.value("rosenbrock", [p], 0, {})
 
 
 def _rosenbrock_grad(p: np.ndarray) -> np.ndarray:
-    x, y = p
-    return np.array([-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)])
+    return np.asarray(objectives.grad("rosenbrock", [p], 0, {})[0])
 
 
 SURFACES = (
     Surface("Rosenbrock", _rosenbrock, _rosenbrock_grad, (-1.2, 1.0), 500, (-1.6, 1.6, -0.6, 1.8),
-            r"f(x, y) = (1 - x)^2 + 100\,(y - x^2)^2"),
+            r"f(x, y) = 5\,(y - x^2)^2 + 0.05\,(1 - x)^2"
+            r"\ \text{(the grader's: Rosenbrock's function / 20)}"),
     Surface("saddle", lambda p: p[0] ** 2 - p[1] ** 2, lambda p: np.array([2 * p[0], -2 * p[1]]),
             (1.0, 1e-3), 150, (-1.2, 1.2, -1.2, 1.2), r"f(x, y) = x^2 - y^2"),
 )  # fmt: skip
 
 #: (label, class name, keyword arguments), the same on both surfaces.
 OPTIMIZER_RUNS: tuple[tuple[str, str, dict[str, Any]], ...] = (
-    ("SGD", "SGD", {"lr": 1e-3}),
-    ("Momentum", "SGD", {"lr": 1e-3, "momentum": 0.9}),
-    ("Nesterov", "SGD", {"lr": 1e-3, "momentum": 0.9, "nesterov": True}),
+    ("SGD", "SGD", {"lr": 2e-2}),
+    ("Momentum", "SGD", {"lr": 2e-2, "momentum": 0.9}),
+    ("Nesterov", "SGD", {"lr": 2e-2, "momentum": 0.9, "nesterov": True}),
     ("Adagrad", "Adagrad", {"lr": 0.5}),
     ("RMSprop", "RMSprop", {"lr": 1e-2}),
     ("Adadelta", "Adadelta", {"lr": 1.0}),
@@ -723,7 +726,7 @@ def _optimizer_figure(site: Site, paths: dict[str, dict[str, np.ndarray]]) -> st
         x0, x1, y0, y1 = surface.box
         gx, gy = np.meshgrid(np.linspace(x0, x1, 200), np.linspace(y0, y1, 200))
         z = surface.f(np.stack([gx, gy]))
-        levels = np.logspace(-1, 3.3, 14) if surface.name == "Rosenbrock" else 14
+        levels = np.logspace(-2.3, 2.0, 14) if surface.name == "Rosenbrock" else 14
         ax.contour(gx, gy, z, levels=levels, colors="0.7", linewidths=0.6)
         for k, (label, path) in enumerate(paths[surface.name].items()):
             ax.plot(path[:, 0], path[:, 1], color=f"C{k}", linewidth=1.1, label=label)
@@ -1080,8 +1083,9 @@ def items_rows() -> tuple[list[tuple[str, ...]], float]:
         public = registry.build_cases(item, engine.PUBLIC_SEED, hidden=False)
         hidden = registry.build_cases(item, 0, hidden=True)
         categories = sorted({str(c.category) for c in public})
+        check = item.check.__name__.removeprefix("check_")
         rows.append(
-            (f"`{item.name}`", f"{item.points:g}", item.check.__name__.removeprefix("check_"), item.driver,
+            (f"`{item.name}`", f"{item.points:g}", check, item.driver,
              str(len(public)), str(len(hidden)), ", ".join(categories))
         )  # fmt: skip
     return rows, float(sum(item.points for item in registry.ITEMS))
@@ -1106,9 +1110,13 @@ def grading_page(site: Site) -> None:
         "",
         "Generated from `graders/registry` (the one table that drives grading, the reports and "
         "this page). An item's score is its points times the weighted fraction of its cases "
-        "passed; category weights: "
+        "that count; category weights: "
         + ", ".join(f"{c} {w:g}" for c, w in WEIGHTS.items())
-        + ". Hidden cases run only with `--hidden-seed`.",
+        + ". A case counts when it passed, except a case a stub would pass too (an edge or "
+        "convention case, one where torch raises an error, one whose expected output is all "
+        "zeros, one repeated value or an input unchanged): it counts only once every other "
+        "correctness case of the item passed, so returning zeros, a constant or the input, or "
+        "raising everywhere, earns nothing. Hidden cases run only with `--hidden-seed`.",
         "",
         *table(("module", "points", "items"), [*modules, ("**total**", f"**{total:g}**",
                                                           str(len(registry.ITEMS)))]),
@@ -1131,7 +1139,17 @@ PAGES = (
     ("errata.md", "Errata", "the notes' mistakes, and where they differ from torch, with checks"),
     ("grading.md", "Graded items", "every graded item and its points"),
     ("deployment.md", "Deployment", "Gradescope, GitHub Classroom, plain CI, pytest, the kit"),
+    ("architecture.md", "How the grader is built", "the pipeline, phase by phase"),
+    ("adding-a-function.md", "Adding a graded function", "a TA's recipe: two edits"),
 )
+#: Hand-written pages (prose, tools/pages/<name>), copied with the generated header.
+PROSE = Path(__file__).resolve().parent / "pages"
+
+
+def prose_pages(site: Site) -> None:
+    """The hand-written pages of tools/pages/, as they are."""
+    for path in sorted(PROSE.glob("*.md")):
+        site.page(path.name, path.read_text(encoding="utf-8").rstrip("\n").split("\n"))
 
 
 def index_page(site: Site) -> None:
@@ -1168,6 +1186,7 @@ BUILDERS: tuple[Callable[[Site], None], ...] = (
     errata_page,
     grading_page,
     deployment_page,
+    prose_pages,
 )
 
 
