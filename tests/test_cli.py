@@ -40,6 +40,21 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         (["grade", "tests", "--only", "activations"], "holds none of activations.py"),
         (["repro", "reference", "activations.nope", "x"], "unknown item"),
         (["repro", "reference", "activations.relu", "no-such-case"], "has no case"),
+        (["repro", "reference", "activations.relu", "hidden/random-0"], "needs --hidden-seed"),
+        (["grade", "reference", "--output", "docs"], "is a folder"),
+        (["grade", "reference", "--output", "reference/report.json"], "inside"),
+        (["grade", "reference", "--output", "/no/such/dir/r.json"], "does not exist"),
+        pytest.param(
+            ["grade", "reference", "--device", "cuda"],
+            "no CUDA device",
+            marks=pytest.mark.skipif(
+                Path("/proc/driver/nvidia/version").exists(), reason="a GPU is present here"
+            ),
+        ),
+        (["grade", "reference", "--hidden-seed", "1", "--hidden-seed-from", "a"], "not both"),
+        (["grade", "reference", "--fail-under", "abc"], "fail-under"),
+        (["batch", "README.md", "--output-dir", "/tmp/x-never"], "not a directory"),
+        (["batch", "tests/submissions", "--output-dir", "docs"], "not empty"),
         (["frobnicate"], "invalid choice"),
     ],
 )
