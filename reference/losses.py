@@ -151,12 +151,15 @@ def _upstream(
 
 
 def _unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum ``grad`` (of a broadcast shape) down to ``shape``: the adjoint of broadcasting."""
+    """Sum ``grad`` (of a broadcast shape) down to ``shape``: the adjoint of broadcasting.
+
+    Always an array, also for a 0-d ``shape`` (arithmetic on 0-d arrays gives NumPy scalars).
+    """
     # BEGIN SOLUTION
     while grad.ndim > len(shape):
         grad = grad.sum(axis=0)
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    return grad.sum(axis=axes, keepdims=True) if axes else grad
+    return np.asarray(grad.sum(axis=axes, keepdims=True) if axes else grad)
     # END SOLUTION
 
 
@@ -948,6 +951,13 @@ def margin_ranking_loss_grad(
     # END SOLUTION
 
 
+def _as_rows(x: np.ndarray) -> np.ndarray:
+    """``x`` as float64 rows ``(N, C)``: ``(C,)`` is one row, a 0-d input one row of one class."""
+    # BEGIN SOLUTION
+    return x.reshape(-1, x.shape[-1] if x.ndim else 1).astype(np.float64)
+    # END SOLUTION
+
+
 def _multilabel_pairs(
     x: np.ndarray, target: ArrayLike
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -988,12 +998,13 @@ def multilabel_margin_loss(
     :math:`\mathcal{Y}_n` is their set (a repeated target counts twice in the sum).
     Reductions: ``'none'`` (shape ``(N,)``, 0-d unbatched), ``'sum'``, ``'mean'`` over samples.
     Shapes: input ``(C,)`` or ``(N, C)``; target the same shape, integers, padded with -1.
+    A 0-d input is one sample of one class (as torch reads it): its loss is 0.
     Torch: ``torch.nn.functional.multilabel_margin_loss(input, target, reduction=reduction)``.
     """
     # BEGIN SOLUTION
     _check_reduction(reduction)
     x = _floating(input)
-    x2 = x.reshape(-1, x.shape[-1]).astype(np.float64)
+    x2 = _as_rows(x)
     _, _, hinge_mask, z = _multilabel_pairs(x2, target)
     loss = np.where(hinge_mask, z, 0.0).sum(axis=(1, 2)) / x2.shape[1]
     return _reduce(loss.reshape(x.shape[:-1]), reduction).astype(x.dtype)
@@ -1015,7 +1026,7 @@ def multilabel_margin_loss_grad(
     # BEGIN SOLUTION
     _check_reduction(reduction)
     x = _floating(input)
-    x2 = x.reshape(-1, x.shape[-1]).astype(np.float64)
+    x2 = _as_rows(x)
     n, c = x2.shape
     tgt, _, hinge_mask, _ = _multilabel_pairs(x2, target)
     u = _upstream(grad_output, x.shape[:-1], reduction).reshape(n)
@@ -1117,19 +1128,25 @@ def multilabel_soft_margin_loss_grad(
 def _multi_margin_parts(
     input: ArrayLike, target: ArrayLike, p: int, margin: float, weight: ArrayLike | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(x2, t, z, w_t)`` for (N, C) input; ``z[n, i] = margin - x[n, t_n] + x[n, i]``, 0 at t_n.
+    """``(x2, t, z, w_t)`` for the rows ``x2`` (N, C) of the input (see :func:`_as_rows`).
 
-    ``w_t`` is the weight of each sample's target class (ones without ``weight``).
+    ``z[n, i] = margin - x[n, t_n] + x[n, i]``, 0 at ``t_n``; ``t`` the N flat targets;
+    ``w_t`` the weight of each sample's target class (ones without ``weight``).
     """
     # BEGIN SOLUTION
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
-    x = _floating(input)
-    x2 = x.reshape(-1, x.shape[-1]).astype(np.float64)
-    c = x2.shape[1]
+    x2 = _as_rows(_floating(input))
+    n, c = x2.shape
     t = np.asarray(target).reshape(-1)
     if t.dtype.kind not in "iu":
         raise TypeError(f"multi_margin_loss targets must be integers, got dtype {t.dtype}")
+    if np.ndim(target) > 1 or t.size != n:
+        raise ValueError(
+            "multi_margin_loss: target tensor should be 1-D with size equal to the number of "
+            f"input samples (batch size). Expected target size [{n}], "
+            f"but got {list(np.shape(target))}."
+        )
     if np.any((t < 0) | (t >= c)):
         raise IndexError("multi_margin_loss: target out of range")
     w = np.ones(c) if weight is None else _floating(weight).astype(np.float64).reshape(c)
@@ -1152,8 +1169,11 @@ def multi_margin_loss(
     .. math:: \ell_n = \frac{1}{C}\sum_{i \ne y_n} w_{y_n}
         \max\bigl(0,\; \text{margin} - x_{n,y_n} + x_{n,i}\bigr)^p, \qquad p \in \{1, 2\}
 
-    Reductions: ``'none'`` (shape ``(N,)``, 0-d unbatched), ``'sum'``, ``'mean'`` over samples.
-    Shapes: input ``(C,)`` or ``(N, C)``; target ``()`` or ``(N,)`` integers; weight ``(C,)``.
+    Reductions: ``'none'`` (the target's shape: ``(N,)``, or 0-d for a 0-d target), ``'sum'``,
+    ``'mean'`` over samples.
+    Shapes: input ``(C,)`` or ``(N, C)``; target ``()`` or ``(N,)`` integers (an unbatched
+    input takes ``()`` or ``(1,)``); weight ``(C,)``. A 0-d input is one sample of one class
+    (as torch reads it): its loss is 0.
     Torch: ``torch.nn.functional.multi_margin_loss(input, target, p=p, margin=margin,
     weight=weight, reduction=reduction)``.
     Convention: the weight multiplies the p-th power (it is not raised to p).
@@ -1164,7 +1184,7 @@ def multi_margin_loss(
     x2, _, z, w_t = _multi_margin_parts(input, target, p, margin, weight)
     h = np.where(z > 0, z, 0.0) ** p
     loss = w_t * h.sum(axis=1) / x2.shape[1]
-    return _reduce(loss.reshape(x.shape[:-1]), reduction).astype(x.dtype)
+    return _reduce(loss.reshape(np.shape(target)), reduction).astype(x.dtype)
     # END SOLUTION
 
 
@@ -1189,7 +1209,7 @@ def multi_margin_loss_grad(
     x = _floating(input)
     x2, t, z, w_t = _multi_margin_parts(input, target, p, margin, weight)
     n, c = x2.shape
-    u = _upstream(grad_output, x.shape[:-1], reduction).reshape(n)
+    u = _upstream(grad_output, np.shape(target), reduction).reshape(n)
     g = np.where(z > 0, 1.0 if p == 1 else 2 * z, 0.0) * (w_t * u / c)[:, None]
     g[np.arange(n), t] = -g.sum(axis=1)
     return g.reshape(x.shape).astype(x.dtype)

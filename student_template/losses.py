@@ -118,7 +118,10 @@ def _upstream(
 
 
 def _unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum ``grad`` (of a broadcast shape) down to ``shape``: the adjoint of broadcasting."""
+    """Sum ``grad`` (of a broadcast shape) down to ``shape``: the adjoint of broadcasting.
+
+    Always an array, also for a 0-d ``shape`` (arithmetic on 0-d arrays gives NumPy scalars).
+    """
     raise NotImplementedError("losses._unbroadcast")
 
 
@@ -639,6 +642,11 @@ def margin_ranking_loss_grad(
     raise NotImplementedError("losses.margin_ranking_loss_grad")
 
 
+def _as_rows(x: np.ndarray) -> np.ndarray:
+    """``x`` as float64 rows ``(N, C)``: ``(C,)`` is one row, a 0-d input one row of one class."""
+    raise NotImplementedError("losses._as_rows")
+
+
 def _multilabel_pairs(
     x: np.ndarray, target: ArrayLike
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -663,6 +671,7 @@ def multilabel_margin_loss(
     :math:`\mathcal{Y}_n` is their set (a repeated target counts twice in the sum).
     Reductions: ``'none'`` (shape ``(N,)``, 0-d unbatched), ``'sum'``, ``'mean'`` over samples.
     Shapes: input ``(C,)`` or ``(N, C)``; target the same shape, integers, padded with -1.
+    A 0-d input is one sample of one class (as torch reads it): its loss is 0.
     Torch: ``torch.nn.functional.multilabel_margin_loss(input, target, reduction=reduction)``.
     """
     raise NotImplementedError("losses.multilabel_margin_loss")
@@ -748,9 +757,10 @@ def multilabel_soft_margin_loss_grad(
 def _multi_margin_parts(
     input: ArrayLike, target: ArrayLike, p: int, margin: float, weight: ArrayLike | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(x2, t, z, w_t)`` for (N, C) input; ``z[n, i] = margin - x[n, t_n] + x[n, i]``, 0 at t_n.
+    """``(x2, t, z, w_t)`` for the rows ``x2`` (N, C) of the input (see :func:`_as_rows`).
 
-    ``w_t`` is the weight of each sample's target class (ones without ``weight``).
+    ``z[n, i] = margin - x[n, t_n] + x[n, i]``, 0 at ``t_n``; ``t`` the N flat targets;
+    ``w_t`` the weight of each sample's target class (ones without ``weight``).
     """
     raise NotImplementedError("losses._multi_margin_parts")
 
@@ -768,8 +778,11 @@ def multi_margin_loss(
     .. math:: \ell_n = \frac{1}{C}\sum_{i \ne y_n} w_{y_n}
         \max\bigl(0,\; \text{margin} - x_{n,y_n} + x_{n,i}\bigr)^p, \qquad p \in \{1, 2\}
 
-    Reductions: ``'none'`` (shape ``(N,)``, 0-d unbatched), ``'sum'``, ``'mean'`` over samples.
-    Shapes: input ``(C,)`` or ``(N, C)``; target ``()`` or ``(N,)`` integers; weight ``(C,)``.
+    Reductions: ``'none'`` (the target's shape: ``(N,)``, or 0-d for a 0-d target), ``'sum'``,
+    ``'mean'`` over samples.
+    Shapes: input ``(C,)`` or ``(N, C)``; target ``()`` or ``(N,)`` integers (an unbatched
+    input takes ``()`` or ``(1,)``); weight ``(C,)``. A 0-d input is one sample of one class
+    (as torch reads it): its loss is 0.
     Torch: ``torch.nn.functional.multi_margin_loss(input, target, p=p, margin=margin,
     weight=weight, reduction=reduction)``.
     Convention: the weight multiplies the p-th power (it is not raised to p).
