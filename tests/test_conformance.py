@@ -155,13 +155,13 @@ UNSUPPORTED_KWARGS: dict[str, str] = {
 #: poisson_nll, hinge_embedding, cosine_embedding's label, cross_entropy's probabilities),
 #: which is outside the reference's API and not compared.
 
-#: Deliberate differences from torch: case id -> reason. Exactly these cases must differ.
 _ELU_NAN = (
     "elu'(nan) with alpha=0.8 on the extremal-value sample (nan entries) of a 128x128 input: "
     "torch's vectorised CPU backward gives nan in each full 16-element block and 1 in the "
     "scalar tail, so its value depends on the element's position; the reference gives 1 "
     "everywhere (torch's scalar-path value, test_activations.KINK_CONVENTIONS)"
 )
+#: Deliberate differences from torch: case id -> reason. Exactly these cases must differ.
 KNOWN_DIFFERENCES: dict[str, str] = {
     "elu:nn.functional.elu#13": _ELU_NAN,
     "elu:nn.functional.elu#27": _ELU_NAN + " (the noncontiguous copy of #13)",
@@ -362,6 +362,15 @@ def test_reference_agrees_with_torch_on_opinfo_samples(m: Mapping) -> None:
     assert not new and not stale, "\n".join(
         ["new differences:", *new, "stale KNOWN_DIFFERENCES entries:", *stale]
     )
+
+
+def test_every_known_difference_names_a_mapped_entry() -> None:
+    """A mistyped key would never be checked (neither as a difference nor as stale)."""
+    prefixes = {f"{m.fn}:{m.entry}#" for m in MAPPINGS}
+    for case in KNOWN_DIFFERENCES:
+        assert case.rsplit("#", 1)[0] + "#" in prefixes, case
+    for case in KNOWN_OPTIMIZER_DIFFERENCES:
+        assert case.rsplit("#", 1)[0] in reference_optimizers(), case
 
 
 def test_every_skipping_keyword_is_used_by_some_sample() -> None:
