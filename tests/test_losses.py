@@ -719,6 +719,12 @@ CASES: tuple[Case, ...] = (
         n_diff=2,
     ),
     Case(
+        "triplet/0d",
+        "triplet_margin_loss",
+        lambda rng: (tuple(rng.standard_normal(()) for _ in range(3)), {"margin": 2.0}),
+        n_diff=3,
+    ),
+    Case(
         "soft_margin/0d",
         "soft_margin_loss",
         lambda rng: ((rng.standard_normal(()), signs(rng, ())), {}),
