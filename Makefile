@@ -7,7 +7,7 @@ SUBMISSION ?= student_template
 FORMAT  ?= text
 PYTEST_ARGS ?=
 
-.PHONY: help grade test test-all test-cuda lint template docs bench clean
+.PHONY: help grade test test-all test-cuda lint template docs bench bench-reference clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -43,6 +43,9 @@ docs: $(STAMP)  ## regenerate docs/ (the instructor handbook)
 
 bench: $(STAMP)  ## grading speed: cold, warm and the pytest way, side by side
 	$(BIN)/python -m tools.bench
+
+bench-reference: $(STAMP)  ## the reference against torch (CPU, one thread), numpy/torch ratios
+	$(BIN)/python -m tools.bench_reference $(BENCH_ARGS)
 
 clean:  ## remove caches (keeps .venv)
 	rm -rf .grader-cache .pytest_cache .mypy_cache .ruff_cache .benchmarks
