@@ -163,7 +163,9 @@ def leaky_relu(x: ArrayLike, negative_slope: float = 0.01) -> np.ndarray:
     # BEGIN SOLUTION
     x = np.asarray(x)
     x = x if x.dtype.kind == "f" else x.astype(np.float64)
-    out = leaky_relu_grad(x, negative_slope)  # 1 or negative_slope, elementwise
+    out = np.asarray(x > 0, dtype=x.dtype)
+    out *= 1 - negative_slope
+    out += negative_slope  # the slope at each x: 1 where x > 0, else negative_slope
     with np.errstate(invalid="ignore"):  # -inf * 0 = nan when negative_slope = 0, as torch
         out *= x
     return out
@@ -246,7 +248,7 @@ def silu(x: ArrayLike) -> np.ndarray:
     out = sigmoid(x)
     with np.errstate(invalid="ignore"):  # -inf * 0 = nan, as torch
         out *= x
-    return out
+    return np.asarray(out, dtype=x.dtype)
     # END SOLUTION
 
 
@@ -271,7 +273,7 @@ def silu_grad(x: ArrayLike) -> np.ndarray:
         out *= x
         out += 1
         out *= s
-    return np.asarray(out)  # 1 - s is a NumPy scalar for a 0-d x
+    return np.asarray(out, dtype=x.dtype)  # 1 - s is a NumPy scalar for a 0-d x
     # END SOLUTION
 
 

@@ -28,11 +28,12 @@ import inspect
 import random
 import warnings
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import hypothesis
 import numpy as np
 import pytest
 import torch
@@ -47,19 +48,49 @@ RTOL, ATOL = 1e-7, 1e-7
 SEED = 0
 
 
+def without_side_effects(import_databases: Callable[[], list[Any]]) -> list[Any]:
+    """Run ``import_databases`` and undo what importing torch's test utilities changes globally.
+
+    ``torch.testing._internal.common_utils``, when imported, calls
+    ``torch.backends.disable_global_flags()`` (afterwards setting ``torch.backends.cudnn`` flags
+    raises, and the grader's oracle sets them) and loads its own hypothesis profile (10 examples
+    instead of 100): both would leak into the tests that run later in this process.
+    """
+    frozen = torch.backends.flags_frozen()
+    hypothesis_default = hypothesis.settings.default
+    try:
+        return import_databases()
+    finally:
+        if not frozen:  # the flag disable_global_flags() cleared, in torch.backends' globals
+            torch.backends.flags_frozen.__globals__["__allow_nonbracketed_mutation_flag"] = True
+        hypothesis.settings.register_profile("before-torch-testing", hypothesis_default)
+        hypothesis.settings.load_profile("before-torch-testing")
+        assert torch.backends.flags_frozen() == frozen
+        assert hypothesis.settings.default == hypothesis_default
+
+
 @cache
 def op_db() -> list[Any]:
     """The OpInfo database (imported lazily: it takes a few seconds)."""
-    from torch.testing._internal.common_methods_invocations import op_db as db
 
-    return list(db)
+    def load() -> list[Any]:
+        from torch.testing._internal.common_methods_invocations import op_db as db
+
+        return list(db)
+
+    return without_side_effects(load)
 
 
 @cache
 def optim_db() -> list[Any]:
-    from torch.testing._internal.common_optimizers import optim_db as db
+    """The OptimizerInfo database."""
 
-    return list(db)
+    def load() -> list[Any]:
+        from torch.testing._internal.common_optimizers import optim_db as db
+
+        return list(db)
+
+    return without_side_effects(load)
 
 
 # --------------------------------------------------------------------------------------------
@@ -325,6 +356,16 @@ def run_mapping(m: Mapping) -> list[Outcome]:
 
 def public_functions(module: Any) -> set[str]:
     return {n for n in module.__all__ if not n.endswith("_grad")}
+
+
+HYPOTHESIS_AT_IMPORT = hypothesis.settings.default
+
+
+def test_loading_the_databases_leaves_torch_and_hypothesis_as_they_were() -> None:
+    op_db(), optim_db()
+    assert not torch.backends.flags_frozen()
+    torch.backends.cudnn.allow_tf32 = torch.backends.cudnn.allow_tf32  # raises when frozen
+    assert hypothesis.settings.default == HYPOTHESIS_AT_IMPORT
 
 
 def test_every_reference_function_is_mapped_or_listed() -> None:
