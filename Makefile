@@ -15,7 +15,7 @@ export SUBMISSION FORMAT
 ONLY    ?=
 HIDDEN_VISIBILITY ?= after_published
 
-.PHONY: help grade test test-all test-cuda lint template docs bench clean dist gradescope \
+.PHONY: help grade test test-all test-cuda lint template docs bench bench-reference clean dist gradescope \
 	classroom student-kit
 
 help:  ## list the targets
@@ -65,6 +65,8 @@ classroom: $(STAMP)  ## dist/classroom-template/: a GitHub Classroom template re
 
 student-kit: $(STAMP)  ## dist/student-kit.zip: template, grader (public cases), Makefile, README
 	$(BIN)/python -m graders.platforms student-kit --out dist/student-kit.zip
+bench-reference: $(STAMP)  ## the reference against torch (CPU, one thread), numpy/torch ratios
+	$(BIN)/python -m tools.bench_reference $(BENCH_ARGS)
 
 clean:  ## remove caches (keeps .venv)
 	rm -rf .grader-cache .pytest_cache .mypy_cache .ruff_cache .benchmarks

@@ -51,15 +51,18 @@ def sigmoid(x: ArrayLike) -> np.ndarray:
 
     Shapes: any; the output has the shape of ``x``.
     Torch: ``torch.sigmoid(x)``.
-    Stability: two branches through :math:`e^{-|x|}`, so nothing overflows:
-    :math:`\sigma(x) = 1/(1+e^{-|x|})` for :math:`x \ge 0`, :math:`e^{-|x|}/(1+e^{-|x|})` otherwise.
+    Stability: the notes' formula is exact in floating point (no cancellation); for
+    :math:`x < -709` (float64) :math:`e^{-x}` overflows to ``inf`` and :math:`1/(1+\infty) = 0`,
+    the limit, so that overflow is silenced rather than reported.
     """
     # BEGIN SOLUTION
     x = np.asarray(x)
     x = x if x.dtype.kind == "f" else x.astype(np.float64)
-    e = np.exp(-np.abs(x))
-    out = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
-    return np.asarray(out, dtype=x.dtype)
+    s = np.negative(np.atleast_1d(x))  # at least 1-d: in-place ufuncs need arrays, not scalars
+    with np.errstate(over="ignore"):  # e^{-x} = inf below x = -709: 1 / (1 + inf) = 0
+        np.exp(s, out=s)
+    s += 1
+    return np.divide(1, s, out=s).reshape(x.shape)
     # END SOLUTION
 
 
@@ -70,13 +73,20 @@ def sigmoid_grad(x: ArrayLike) -> np.ndarray:
 
     Shapes: any; the output has the shape of ``x``.
     Torch: ``torch.autograd.grad(torch.sigmoid(x).sum(), x)``.
-    Stability: :math:`1 - \sigma(x)` is evaluated as :math:`\sigma(-x)`, which keeps full
-    relative precision for large ``x`` (torch's ``(1 - y) * y`` agrees within float tolerance).
+    Stability: evaluated as :math:`e^{-|x|} / (1 + e^{-|x|})^2` (the product is even in
+    :math:`x`), which never overflows and keeps full relative precision for large :math:`|x|`,
+    where :math:`1 - \sigma(x)` would cancel (torch's ``(1 - y) * y`` agrees within tolerance).
     """
     # BEGIN SOLUTION
     x = np.asarray(x)
     x = x if x.dtype.kind == "f" else x.astype(np.float64)
-    return np.asarray(sigmoid(x) * sigmoid(-x), dtype=x.dtype)
+    e = np.abs(np.atleast_1d(x))  # at least 1-d: in-place ufuncs need arrays, not scalars
+    np.negative(e, out=e)
+    np.exp(e, out=e)  # e^{-|x|} in (0, 1]
+    denom = 1 + e
+    denom *= denom
+    e /= denom
+    return e.reshape(x.shape)
     # END SOLUTION
 
 
@@ -139,7 +149,7 @@ def relu_grad(x: ArrayLike) -> np.ndarray:
     # BEGIN SOLUTION
     x = np.asarray(x)
     x = x if x.dtype.kind == "f" else x.astype(np.float64)
-    return np.where(x <= 0, 0, 1).astype(x.dtype)
+    return np.asarray(~(x <= 0), dtype=x.dtype)  # 1 also at nan: "not x <= 0"
     # END SOLUTION
 
 
@@ -153,13 +163,18 @@ def leaky_relu(x: ArrayLike, negative_slope: float = 0.01) -> np.ndarray:
     Shapes: any; the output has the shape of ``x``. Any real ``negative_slope`` is allowed
     (the notes' :math:`\max(\alpha x, x)` equals this only for :math:`\alpha \le 1`).
     Torch: ``torch.nn.functional.leaky_relu(x, negative_slope)``.
+    Computed as :math:`x \cdot \operatorname{leaky\_relu}'(x)`: the function is positively
+    homogeneous, the input times the slope that applies to it.
     """
     # BEGIN SOLUTION
     x = np.asarray(x)
     x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    out = np.asarray(x > 0, dtype=x.dtype)
+    out *= 1 - negative_slope
+    out += negative_slope  # the slope at each x: 1 where x > 0, else negative_slope
     with np.errstate(invalid="ignore"):  # -inf * 0 = nan when negative_slope = 0, as torch
-        out = np.where(x > 0, x, x * negative_slope)
-    return np.asarray(out, dtype=x.dtype)
+        out *= x
+    return out
     # END SOLUTION
 
 
@@ -177,7 +192,10 @@ def leaky_relu_grad(x: ArrayLike, negative_slope: float = 0.01) -> np.ndarray:
     # BEGIN SOLUTION
     x = np.asarray(x)
     x = x if x.dtype.kind == "f" else x.astype(np.float64)
-    return np.asarray(np.where(x > 0, 1.0, negative_slope), dtype=x.dtype)
+    grad = np.asarray(x > 0, dtype=x.dtype)  # 1 where x > 0, else (nan too) 0 ...
+    grad *= 1 - negative_slope
+    grad += negative_slope  # ... then 1 where x > 0, else negative_slope
+    return grad
     # END SOLUTION
 
 
@@ -189,14 +207,15 @@ def elu(x: ArrayLike, alpha: float = 1.0) -> np.ndarray:
 
     Shapes: any; the output has the shape of ``x``.
     Torch: ``torch.nn.functional.elu(x, alpha)``.
-    Stability: ``expm1`` on the non-positive branch only (``min(x, 0)``), so a large positive ``x``
-    never reaches ``exp``.
+    Stability: ``expm1`` of ``min(x, 0)`` only, so a large positive ``x`` never reaches ``exp``;
+    the two branches are summed, :math:`\max(x, 0) + \alpha\,(e^{\min(x, 0)} - 1)`, as each
+    is 0 where the other applies.
     """
     # BEGIN SOLUTION
     x = np.asarray(x)
     x = x if x.dtype.kind == "f" else x.astype(np.float64)
-    negative = alpha * np.expm1(np.minimum(x, 0))
-    return np.asarray(np.where(x > 0, x, negative), dtype=x.dtype)
+    out = alpha * np.expm1(np.minimum(x, 0)) + np.maximum(x, 0)
+    return np.asarray(out, dtype=x.dtype)
     # END SOLUTION
 
 
@@ -232,8 +251,9 @@ def silu(x: ArrayLike) -> np.ndarray:
     # BEGIN SOLUTION
     x = np.asarray(x)
     x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    out = sigmoid(x)
     with np.errstate(invalid="ignore"):  # -inf * 0 = nan, as torch
-        out = x * sigmoid(x)
+        out *= x
     return np.asarray(out, dtype=x.dtype)
     # END SOLUTION
 
@@ -246,15 +266,20 @@ def silu_grad(x: ArrayLike) -> np.ndarray:
         = \operatorname{silu}(x) + \sigma(x)\,(1 - \operatorname{silu}(x))
 
     Shapes: any; the output has the shape of ``x``.
-    Torch: ``torch.autograd.grad(torch.nn.functional.silu(x).sum(), x)``.
+    Torch: ``torch.autograd.grad(torch.nn.functional.silu(x).sum(), x)``, whose backward is
+    this first form.
     Convention: silu'(±inf) = nan, as torch (:math:`\infty \cdot 0`; the limits are 1 and 0).
     """
     # BEGIN SOLUTION
     x = np.asarray(x)
     x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    s = sigmoid(x)
+    out = 1 - s
     with np.errstate(invalid="ignore"):  # ±inf * 0 = nan, as torch
-        out = sigmoid(x) * (1 + x * sigmoid(-x))
-    return np.asarray(out, dtype=x.dtype)
+        out *= x
+        out += 1
+        out *= s
+    return np.asarray(out, dtype=x.dtype)  # 1 - s is a NumPy scalar for a 0-d x
     # END SOLUTION
 
 
@@ -276,9 +301,16 @@ def softplus(x: ArrayLike, beta: float = 1.0, threshold: float = 20.0) -> np.nda
     # BEGIN SOLUTION
     x = np.asarray(x)
     x = x if x.dtype.kind == "f" else x.astype(np.float64)
-    z = x * beta
-    smooth = (np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))) / beta
-    return np.asarray(np.where(z > threshold, x, smooth), dtype=x.dtype)
+    z = np.atleast_1d(x) * beta  # at least 1-d: in-place ufuncs need arrays, not scalars
+    linear = z > threshold
+    out = np.abs(z)
+    np.negative(out, out=out)
+    np.exp(out, out=out)  # e^{-|z|} in (0, 1]
+    np.log1p(out, out=out)
+    out += np.maximum(z, 0, out=z)  # z is not needed any more
+    out /= beta
+    np.copyto(out, x.reshape(out.shape), where=linear)
+    return out.reshape(x.shape)
     # END SOLUTION
 
 
@@ -298,7 +330,8 @@ def softplus_grad(x: ArrayLike, beta: float = 1.0, threshold: float = 20.0) -> n
     x = np.asarray(x)
     x = x if x.dtype.kind == "f" else x.astype(np.float64)
     z = x * beta
-    return np.asarray(np.where(z > threshold, 1.0, sigmoid(z)), dtype=x.dtype)
+    grad = np.maximum(sigmoid(z), z > threshold)  # sigma <= 1: the max is 1 past the threshold
+    return np.asarray(grad, dtype=x.dtype)
     # END SOLUTION
 
 

@@ -124,54 +124,67 @@ def _upstream(
     reduction: str,
     denom: float | None = None,
 ) -> np.ndarray:
-    """The upstream gradient of each element of the unreduced loss (an array of ``shape``).
+    """The upstream gradient of each element of the unreduced loss (read-only, of ``shape``).
 
     The adjoint of :func:`_reduce`: ``'none'`` passes ``grad_output`` through (broadcast to
     ``shape``); ``'sum'`` copies the scalar; ``'mean'`` divides it by the count or ``denom``;
     ``'batchmean'`` by ``shape[0]``. A zero denominator gives ``inf``/``nan``, which callers mask
-    where the loss element does not depend on the input (ignored targets).
+    where the loss element does not depend on the input (ignored targets). A scalar is broadcast
+    (``np.broadcast_to``: no memory of ``shape`` is filled), so use the result in arithmetic.
     """
     # BEGIN SOLUTION
     g = np.ones((), np.float64) if grad_output is None else np.asarray(grad_output, np.float64)
     if reduction == "none":
-        return np.broadcast_to(g, shape) if grad_output is not None else np.ones(shape)
+        return np.broadcast_to(g, shape)
     if g.size != 1:
         raise ValueError(f"grad_output of a reduced loss must be a scalar, got shape {g.shape}")
     g = g.reshape(())
     size = int(np.prod(shape))
     if reduction == "sum" or size == 0:
-        return np.full(shape, g)
+        return np.broadcast_to(g, shape)
     if reduction == "batchmean":
         count: float = shape[0] if shape else 1
     else:
         count = size if denom is None else denom
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.full(shape, g / np.float64(count))
+        return np.broadcast_to(g / np.float64(count), shape)
     # END SOLUTION
 
 
 def _unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum ``grad`` (of a broadcast shape) down to ``shape``: the adjoint of broadcasting."""
+    """Sum ``grad`` (of a broadcast shape) down to ``shape``: the adjoint of broadcasting.
+
+    Always an array, also for a 0-d ``shape`` (arithmetic on 0-d arrays gives NumPy scalars).
+    """
     # BEGIN SOLUTION
     while grad.ndim > len(shape):
         grad = grad.sum(axis=0)
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    return grad.sum(axis=axes, keepdims=True) if axes else grad
+    return np.asarray(grad.sum(axis=axes, keepdims=True) if axes else grad)
     # END SOLUTION
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    """Logistic sigmoid through :math:`e^{-|x|}` (no overflow)."""
+    """Logistic sigmoid :math:`1/(1 + e^{-x})`; below x = -709 the silenced overflow gives 0."""
     # BEGIN SOLUTION
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    s = np.negative(np.atleast_1d(x))  # at least 1-d: in-place ufuncs need arrays, not scalars
+    with np.errstate(over="ignore"):  # e^{-x} = inf: 1 / (1 + inf) = 0, the limit
+        np.exp(s, out=s)
+    s += 1
+    return np.divide(1, s, out=s).reshape(np.shape(x))
     # END SOLUTION
 
 
 def _softplus(x: np.ndarray) -> np.ndarray:
-    r""":math:`\log(1 + e^{x})` as ``logaddexp(0, x)`` (no overflow)."""
+    r""":math:`\log(1 + e^{x}) = \max(x, 0) + \log(1 + e^{-|x|})` (no overflow)."""
     # BEGIN SOLUTION
-    return np.logaddexp(0.0, x)
+    v = np.atleast_1d(x)  # at least 1-d: in-place ufuncs need arrays, not scalars
+    out = np.abs(v)
+    np.negative(out, out=out)
+    np.exp(out, out=out)  # e^{-|x|} in (0, 1]
+    np.log1p(out, out=out)
+    out += np.maximum(v, 0)
+    return out.reshape(np.shape(x))
     # END SOLUTION
 
 
@@ -179,7 +192,8 @@ def _log_softmax(z: np.ndarray) -> np.ndarray:
     """Log-softmax over the last axis with the max shift (finite for ``|z| ~ 1000``)."""
     # BEGIN SOLUTION
     shifted = z - z.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    shifted -= np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    return shifted
     # END SOLUTION
 
 
@@ -274,7 +288,7 @@ def l1_loss(
     loss = np.abs(x - y)
     if weight is not None:
         loss = loss * _floating(weight)
-    return _reduce(loss, reduction, denom).astype(x.dtype)
+    return _reduce(loss, reduction, denom).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
@@ -300,7 +314,7 @@ def l1_loss_grad(
     if weight is not None:
         g = g * _floating(weight)
     g = g * _upstream(grad_output, g.shape, reduction, denom)
-    return _unbroadcast(g, x.shape).astype(x.dtype)
+    return _unbroadcast(g, x.shape).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
@@ -322,7 +336,7 @@ def mse_loss(
     loss = (x - y) ** 2
     if weight is not None:
         loss = loss * _floating(weight)
-    return _reduce(loss, reduction, denom).astype(x.dtype)
+    return _reduce(loss, reduction, denom).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
@@ -345,7 +359,7 @@ def mse_loss_grad(
     if weight is not None:
         g = g * _floating(weight)
     g = g * _upstream(grad_output, g.shape, reduction, denom)
-    return _unbroadcast(g, x.shape).astype(x.dtype)
+    return _unbroadcast(g, x.shape).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
@@ -362,15 +376,17 @@ def smooth_l1_loss(
     Torch: ``torch.nn.functional.smooth_l1_loss(input, target, reduction=reduction, beta=beta)``.
     Convention: ``beta = 0`` is exactly :func:`l1_loss` (torch dispatches to it); a negative
     ``beta`` raises ``ValueError``. The notes' formula (seed 000) is the case ``beta = 1``.
+    Computed as :func:`huber_loss` with ``delta = beta``, divided by ``beta``.
     """
     # BEGIN SOLUTION
     _check_reduction(reduction)
     if beta < 0:
         raise ValueError("smooth_l1_loss does not support negative values for beta.")
-    x, y = _floating(input), _floating(target)
-    a = np.abs(x - y)
-    loss = a if beta == 0 else np.where(a < beta, 0.5 * a**2 / beta, a - 0.5 * beta)
-    return _reduce(loss, reduction).astype(x.dtype)
+    if beta == 0:
+        return l1_loss(input, target, reduction)
+    loss = huber_loss(input, target, reduction, delta=beta)  # = beta * smooth_l1
+    loss /= beta
+    return loss
     # END SOLUTION
 
 
@@ -398,7 +414,7 @@ def smooth_l1_loss_grad(
     d = x - y
     g = np.sign(d) if beta == 0 else np.clip(d / beta, -1.0, 1.0)
     g = g * _upstream(grad_output, g.shape, reduction)
-    return _unbroadcast(g, x.shape).astype(x.dtype)
+    return _unbroadcast(g, x.shape).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
@@ -428,11 +444,13 @@ def huber_loss(
         raise ValueError("huber_loss does not support non-positive values for delta.")
     x, y = _floating(input), _floating(target)
     _weighted_denominator(weight, x.shape)  # shape check only
-    a = np.abs(x - y)
-    loss = np.where(a < delta, 0.5 * a**2, delta * (a - 0.5 * delta))
+    loss = np.abs(x - y)
+    m = np.minimum(loss, delta)  # |d| on the quadratic branch, delta on the linear one
+    loss -= 0.5 * m
+    loss *= m  # m (|d| - m / 2): 0.5 d^2 if |d| < delta, else delta (|d| - delta / 2)
     if weight is not None:
         loss = loss * _floating(weight)
-    return _reduce(loss, reduction).astype(x.dtype)
+    return _reduce(loss, reduction).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
@@ -461,7 +479,7 @@ def huber_loss_grad(
     if weight is not None:
         g = g * _floating(weight)
     g = g * _upstream(grad_output, g.shape, reduction)
-    return _unbroadcast(g, x.shape).astype(x.dtype)
+    return _unbroadcast(g, x.shape).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
@@ -517,21 +535,21 @@ def cross_entropy(
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     x = _floating(input)
-    z = _classes_last(x).astype(np.float64)
+    z = _classes_last(x).astype(np.float64, copy=False)
     n_classes = z.shape[-1]
     logp = _log_softmax(z)
     if _is_probability_target(x, target):
         w = np.ones(n_classes) if weight is None else _floating(weight).astype(np.float64)
         t = _classes_last(_floating(target)).astype(np.float64)
         t = (1 - label_smoothing) * t + label_smoothing / n_classes
-        loss = -(logp * t * w).sum(axis=-1)
-        return _reduce(loss, reduction).astype(x.dtype)
+        loss = -((logp * t) @ w)
+        return _reduce(loss, reduction).astype(x.dtype, copy=False)
     safe, mask, w, w_t = _class_targets(target, n_classes, weight, ignore_index)
     loss = -w_t * _gather_last(logp, safe)
     if label_smoothing > 0:
-        smooth = np.where(mask, -(logp * w).sum(axis=-1), 0.0)
+        smooth = np.where(mask, -(logp @ w), 0.0)  # -sum_c w_c log p_c
         loss = (1 - label_smoothing) * loss + label_smoothing / n_classes * smooth
-    return _reduce(loss, reduction, float(w_t.sum())).astype(x.dtype)
+    return _reduce(loss, reduction, float(w_t.sum())).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
@@ -558,22 +576,23 @@ def cross_entropy_grad(
     # BEGIN SOLUTION
     _check_reduction(reduction)
     x = _floating(input)
-    z = _classes_last(x).astype(np.float64)
+    z = _classes_last(x).astype(np.float64, copy=False)
     n_classes = z.shape[-1]
-    p = np.exp(_log_softmax(z))
+    p = _log_softmax(z)
+    np.exp(p, out=p)  # softmax
     if _is_probability_target(x, target):
         w = np.ones(n_classes) if weight is None else _floating(weight).astype(np.float64)
         t = _classes_last(_floating(target)).astype(np.float64)
         wq = w * ((1 - label_smoothing) * t + label_smoothing / n_classes)
         g = p * wq.sum(axis=-1, keepdims=True) - wq
         u = _upstream(grad_output, g.shape[:-1], reduction)
-        return _classes_back(g * u[..., None]).astype(x.dtype)
+        return _classes_back(g * u[..., None]).astype(x.dtype, copy=False)
     safe, mask, w, w_t = _class_targets(target, n_classes, weight, ignore_index)
     g = (1 - label_smoothing) * w_t[..., None] * (p - _one_hot(safe, n_classes))
     if label_smoothing > 0:
         g = g + label_smoothing / n_classes * (p * w.sum() - w)
     u = np.where(mask, _upstream(grad_output, safe.shape, reduction, float(w_t.sum())), 0.0)
-    return _classes_back(g * u[..., None]).astype(x.dtype)
+    return _classes_back(g * u[..., None]).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
@@ -599,10 +618,10 @@ def nll_loss(
     # BEGIN SOLUTION
     _check_reduction(reduction)
     x = _floating(input)
-    z = _classes_last(x).astype(np.float64)
+    z = _classes_last(x)
     safe, _, _, w_t = _class_targets(target, z.shape[-1], weight, ignore_index)
-    loss = -w_t * _gather_last(z, safe)
-    return _reduce(loss, reduction, float(w_t.sum())).astype(x.dtype)
+    loss = -w_t * _gather_last(z, safe)  # float64: w_t is
+    return _reduce(loss, reduction, float(w_t.sum())).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
@@ -626,8 +645,9 @@ def nll_loss_grad(
     z = _classes_last(x)
     safe, mask, _, w_t = _class_targets(target, z.shape[-1], weight, ignore_index)
     u = np.where(mask, _upstream(grad_output, safe.shape, reduction, float(w_t.sum())), 0.0)
-    g = -w_t[..., None] * _one_hot(safe, z.shape[-1]) * u[..., None]
-    return _classes_back(g).astype(x.dtype)
+    g = np.zeros(z.shape)  # classes last; only each target's entry is nonzero
+    np.put_along_axis(g, safe[..., None], (-w_t * u)[..., None], axis=-1)
+    return _classes_back(g).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
@@ -671,7 +691,7 @@ def binary_cross_entropy(
     loss = (y - 1) * log_1mx - y * log_x
     if weight is not None:
         loss = loss * _floating(weight)
-    return _reduce(loss, reduction).astype(x.dtype)
+    return _reduce(loss, reduction).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
@@ -699,7 +719,7 @@ def binary_cross_entropy_grad(
     if weight is not None:
         g = g * _floating(weight)
     g = g * _upstream(grad_output, g.shape, reduction)
-    return _unbroadcast(g, x.shape).astype(x.dtype)
+    return _unbroadcast(g, x.shape).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
@@ -725,11 +745,13 @@ def binary_cross_entropy_with_logits(
     # BEGIN SOLUTION
     _check_reduction(reduction)
     x, y = _floating(input), _floating(target)
-    coef = 1.0 if pos_weight is None else 1 + (_floating(pos_weight) - 1) * y
-    loss = (1 - y) * x + coef * _softplus(-x)
+    loss = _softplus(-x)
+    if pos_weight is not None:
+        loss = loss * (1 + (_floating(pos_weight) - 1) * y)
+    loss += (1 - y) * x
     if weight is not None:
         loss = loss * _floating(weight)
-    return _reduce(loss, reduction).astype(x.dtype)
+    return _reduce(loss, reduction).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
@@ -760,7 +782,7 @@ def binary_cross_entropy_with_logits_grad(
     if weight is not None:
         g = g * _floating(weight)
     g = g * _upstream(grad_output, np.shape(g), reduction)
-    return _unbroadcast(g, x.shape).astype(x.dtype)
+    return _unbroadcast(g, x.shape).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
@@ -794,7 +816,7 @@ def kl_div(
         with np.errstate(divide="ignore", invalid="ignore"):
             ylogy = np.where(y == 0, 0.0, y * np.log(y))
         loss = ylogy - y * x
-    return _reduce(loss, reduction).astype(x.dtype)
+    return _reduce(loss, reduction).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
@@ -817,7 +839,7 @@ def kl_div_grad(
         g = -np.exp(y) if log_target else -y
     g = np.broadcast_to(g, np.broadcast_shapes(x.shape, y.shape))
     g = g * _upstream(grad_output, g.shape, reduction)
-    return _unbroadcast(g, x.shape).astype(x.dtype)
+    return _unbroadcast(g, x.shape).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
@@ -851,7 +873,7 @@ def poisson_nll_loss(
             yy = np.where(y > 1, y, 1.0)
             stirling = yy * np.log(yy) - yy + 0.5 * np.log(2 * np.pi * yy)
             loss = loss + np.where(y > 1, stirling, 0.0)
-    return _reduce(loss, reduction).astype(x.dtype)
+    return _reduce(loss, reduction).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
@@ -877,7 +899,7 @@ def poisson_nll_loss_grad(
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         g = np.exp(x) - y if log_input else 1 - y / (x + eps)
         g = g * _upstream(grad_output, np.shape(g), reduction)
-    return _unbroadcast(g, x.shape).astype(x.dtype)
+    return _unbroadcast(g, x.shape).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
@@ -948,13 +970,21 @@ def margin_ranking_loss_grad(
     # END SOLUTION
 
 
+def _as_rows(x: np.ndarray) -> np.ndarray:
+    """``x`` as float64 rows ``(N, C)``: ``(C,)`` is one row, a 0-d input one row of one class."""
+    # BEGIN SOLUTION
+    return x.reshape(-1, x.shape[-1] if x.ndim else 1).astype(np.float64, copy=False)
+    # END SOLUTION
+
+
 def _multilabel_pairs(
     x: np.ndarray, target: ArrayLike
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """For (N, C) input: ``(tgt, valid, hinge_mask, z)`` of the multilabel margin loss.
 
-    ``tgt`` (N, C) are the targets with the -1 padding made 0; ``valid[n, j]`` marks the target
-    entries before the first -1; ``z[n, j, i] = 1 - x[n, tgt[n, j]] + x[n, i]``;
+    ``tgt`` (N, K) are the targets with the -1 padding made 0, K the longest run of targets
+    (later columns hold only padding); ``valid[n, j]`` marks the target entries before the
+    first -1; ``z[n, j, i] = 1 - x[n, tgt[n, j]] + x[n, i]``;
     ``hinge_mask[n, j, i]`` marks the pairs (valid target j, non-target class i) with ``z > 0``.
     """
     # BEGIN SOLUTION
@@ -965,6 +995,8 @@ def _multilabel_pairs(
     if np.any((t < -1) | (t >= c)):
         raise ValueError("multilabel_margin_loss: target out of range [-1, C)")
     valid = np.cumprod(t >= 0, axis=1).astype(bool)
+    longest = int(valid.sum(axis=1).max(initial=0))  # the columns after it are padding only
+    valid, t = valid[:, :longest], t[:, :longest]
     tgt = np.where(valid, t, 0)
     is_target = np.zeros((n, c), dtype=bool)
     rows, cols = np.nonzero(valid)
@@ -988,15 +1020,16 @@ def multilabel_margin_loss(
     :math:`\mathcal{Y}_n` is their set (a repeated target counts twice in the sum).
     Reductions: ``'none'`` (shape ``(N,)``, 0-d unbatched), ``'sum'``, ``'mean'`` over samples.
     Shapes: input ``(C,)`` or ``(N, C)``; target the same shape, integers, padded with -1.
+    A 0-d input is one sample of one class (as torch reads it): its loss is 0.
     Torch: ``torch.nn.functional.multilabel_margin_loss(input, target, reduction=reduction)``.
     """
     # BEGIN SOLUTION
     _check_reduction(reduction)
     x = _floating(input)
-    x2 = x.reshape(-1, x.shape[-1]).astype(np.float64)
+    x2 = _as_rows(x)
     _, _, hinge_mask, z = _multilabel_pairs(x2, target)
     loss = np.where(hinge_mask, z, 0.0).sum(axis=(1, 2)) / x2.shape[1]
-    return _reduce(loss.reshape(x.shape[:-1]), reduction).astype(x.dtype)
+    return _reduce(loss.reshape(x.shape[:-1]), reduction).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
@@ -1015,7 +1048,7 @@ def multilabel_margin_loss_grad(
     # BEGIN SOLUTION
     _check_reduction(reduction)
     x = _floating(input)
-    x2 = x.reshape(-1, x.shape[-1]).astype(np.float64)
+    x2 = _as_rows(x)
     n, c = x2.shape
     tgt, _, hinge_mask, _ = _multilabel_pairs(x2, target)
     u = _upstream(grad_output, x.shape[:-1], reduction).reshape(n)
@@ -1023,7 +1056,7 @@ def multilabel_margin_loss_grad(
     g = active.sum(axis=1)
     rows = np.repeat(np.arange(n), tgt.shape[1])
     np.add.at(g, (rows, tgt.reshape(-1)), -active.sum(axis=2).reshape(-1))
-    return g.reshape(x.shape).astype(x.dtype)
+    return g.reshape(x.shape).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
@@ -1041,7 +1074,7 @@ def soft_margin_loss(input: ArrayLike, target: ArrayLike, reduction: str = "mean
     # BEGIN SOLUTION
     _check_reduction(reduction)
     x, y = _floating(input), _floating(target)
-    return _reduce(_softplus(-y * x), reduction).astype(x.dtype)
+    return _reduce(_softplus(-y * x), reduction).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
@@ -1062,7 +1095,7 @@ def soft_margin_loss_grad(
     x, y = _floating(input), _floating(target)
     g = -y * _sigmoid(-y * x)
     g = g * _upstream(grad_output, g.shape, reduction)
-    return _unbroadcast(g, x.shape).astype(x.dtype)
+    return _unbroadcast(g, x.shape).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
@@ -1085,10 +1118,11 @@ def multilabel_soft_margin_loss(
     # BEGIN SOLUTION
     _check_reduction(reduction)
     x, y = _floating(input), _floating(target)
-    terms = y * _softplus(-x) + (1 - y) * _softplus(x)
+    terms = _softplus(-x)  # y log(1 + e^-x) + (1 - y) log(1 + e^x), as softplus(x) = ...
+    terms += (1 - y) * x  # ... softplus(-x) + x
     if weight is not None:
         terms = terms * _floating(weight)
-    return _reduce(terms.sum(axis=-1) / x.shape[-1], reduction).astype(x.dtype)
+    return _reduce(terms.sum(axis=-1) / x.shape[-1], reduction).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
@@ -1110,30 +1144,36 @@ def multilabel_soft_margin_loss_grad(
     if weight is not None:
         g = g * _floating(weight)
     g = g * _upstream(grad_output, g.shape[:-1], reduction)[..., None]
-    return _unbroadcast(g, x.shape).astype(x.dtype)
+    return _unbroadcast(g, x.shape).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
 def _multi_margin_parts(
     input: ArrayLike, target: ArrayLike, p: int, margin: float, weight: ArrayLike | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(x2, t, z, w_t)`` for (N, C) input; ``z[n, i] = margin - x[n, t_n] + x[n, i]``, 0 at t_n.
+    """``(x2, t, z, w_t)`` for the rows ``x2`` (N, C) of the input (see :func:`_as_rows`).
 
-    ``w_t`` is the weight of each sample's target class (ones without ``weight``).
+    ``z[n, i] = margin - x[n, t_n] + x[n, i]``, 0 at ``t_n``; ``t`` the N flat targets;
+    ``w_t`` the weight of each sample's target class (ones without ``weight``).
     """
     # BEGIN SOLUTION
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
-    x = _floating(input)
-    x2 = x.reshape(-1, x.shape[-1]).astype(np.float64)
-    c = x2.shape[1]
+    x2 = _as_rows(_floating(input))
+    n, c = x2.shape
     t = np.asarray(target).reshape(-1)
     if t.dtype.kind not in "iu":
         raise TypeError(f"multi_margin_loss targets must be integers, got dtype {t.dtype}")
+    if np.ndim(target) > 1 or t.size != n:
+        raise ValueError(
+            "multi_margin_loss: target tensor should be 1-D with size equal to the number of "
+            f"input samples (batch size). Expected target size [{n}], "
+            f"but got {list(np.shape(target))}."
+        )
     if np.any((t < 0) | (t >= c)):
         raise IndexError("multi_margin_loss: target out of range")
     w = np.ones(c) if weight is None else _floating(weight).astype(np.float64).reshape(c)
-    z = margin - _gather_last(x2, t)[:, None] + x2
+    z = (margin - _gather_last(x2, t))[:, None] + x2
     z[np.arange(len(t)), t] = 0.0
     return x2, t, z, w[t]
     # END SOLUTION
@@ -1152,8 +1192,11 @@ def multi_margin_loss(
     .. math:: \ell_n = \frac{1}{C}\sum_{i \ne y_n} w_{y_n}
         \max\bigl(0,\; \text{margin} - x_{n,y_n} + x_{n,i}\bigr)^p, \qquad p \in \{1, 2\}
 
-    Reductions: ``'none'`` (shape ``(N,)``, 0-d unbatched), ``'sum'``, ``'mean'`` over samples.
-    Shapes: input ``(C,)`` or ``(N, C)``; target ``()`` or ``(N,)`` integers; weight ``(C,)``.
+    Reductions: ``'none'`` (the target's shape: ``(N,)``, or 0-d for a 0-d target), ``'sum'``,
+    ``'mean'`` over samples.
+    Shapes: input ``(C,)`` or ``(N, C)``; target ``()`` or ``(N,)`` integers (an unbatched
+    input takes ``()`` or ``(1,)``); weight ``(C,)``. A 0-d input is one sample of one class
+    (as torch reads it): its loss is 0.
     Torch: ``torch.nn.functional.multi_margin_loss(input, target, p=p, margin=margin,
     weight=weight, reduction=reduction)``.
     Convention: the weight multiplies the p-th power (it is not raised to p).
@@ -1162,9 +1205,11 @@ def multi_margin_loss(
     _check_reduction(reduction)
     x = _floating(input)
     x2, _, z, w_t = _multi_margin_parts(input, target, p, margin, weight)
-    h = np.where(z > 0, z, 0.0) ** p
+    h = np.maximum(z, 0.0)
+    if p == 2:
+        h *= h
     loss = w_t * h.sum(axis=1) / x2.shape[1]
-    return _reduce(loss.reshape(x.shape[:-1]), reduction).astype(x.dtype)
+    return _reduce(loss.reshape(np.shape(target)), reduction).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
@@ -1189,31 +1234,52 @@ def multi_margin_loss_grad(
     x = _floating(input)
     x2, t, z, w_t = _multi_margin_parts(input, target, p, margin, weight)
     n, c = x2.shape
-    u = _upstream(grad_output, x.shape[:-1], reduction).reshape(n)
-    g = np.where(z > 0, 1.0 if p == 1 else 2 * z, 0.0) * (w_t * u / c)[:, None]
+    u = _upstream(grad_output, np.shape(target), reduction).reshape(n)
+    scale = (w_t * u / c)[:, None]
+    g = (z > 0) * scale if p == 1 else np.maximum(z, 0.0) * (2 * scale)  # d max(z, 0)^p / dz
     g[np.arange(n), t] = -g.sum(axis=1)
-    return g.reshape(x.shape).astype(x.dtype)
+    return g.reshape(x.shape).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
-def _pnorm(v: np.ndarray, p: float) -> tuple[np.ndarray, np.ndarray]:
-    r"""``(||v||_p, d||v||_p/dv)`` over the last axis, with torch's ``norm`` backward conventions.
-
-    p = inf: the gradient is shared equally among the entries of maximal ``|v|``; p = 0: zero;
-    a zero vector has a zero gradient; sign(0) = 0.
-    """
+def _pnorm(v: np.ndarray, p: float) -> np.ndarray:
+    r""":math:`\lVert v \rVert_p` over the last axis (``p = inf``: max, ``p = 0``: count)."""
     # BEGIN SOLUTION
+    if p == 2:  # Euclidean: the square root of each row's dot product with itself
+        return np.sqrt(np.einsum("...d,...d->...", v, v))
     a = np.abs(v)
     if np.isinf(p):
-        norm = a.max(axis=-1)
-        hit = (a == norm[..., None]).astype(np.float64)
-        return norm, np.sign(v) * hit / hit.sum(axis=-1, keepdims=True)
+        return a.max(axis=-1)
     if p == 0:
-        return (a != 0).sum(axis=-1).astype(np.float64), np.zeros_like(v)
-    norm = (a**p).sum(axis=-1) ** (1.0 / p)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        grad = np.sign(v) * np.where(a > 0, a ** (p - 1), 0.0) / norm[..., None] ** (p - 1)
-    return norm, np.where(norm[..., None] > 0, grad, 0.0)
+        return (a != 0).sum(axis=-1).astype(np.float64)
+    return (a**p).sum(axis=-1) ** (1.0 / p)
+    # END SOLUTION
+
+
+def _pnorm_grad(v: np.ndarray, norm: np.ndarray, p: float, upstream: np.ndarray) -> np.ndarray:
+    r"""``upstream`` (one factor per row) times :math:`\partial \lVert v \rVert_p / \partial v`.
+
+    ``norm`` is :func:`_pnorm` of ``v``. torch's backward conventions: p = inf shares the
+    gradient equally among the entries of maximal ``|v|``; p = 0 gives zero; a zero vector
+    has a zero gradient; sign(0) = 0.
+    """
+    # BEGIN SOLUTION
+    if np.isinf(p):
+        hit = (np.abs(v) == norm[..., None]).astype(np.float64)
+        return np.sign(v) * hit * (upstream[..., None] / hit.sum(axis=-1, keepdims=True))
+    if p == 0:
+        return np.zeros_like(v)
+    with np.errstate(divide="ignore"):  # a zero row: its gradient is zero
+        inv = np.where(norm > 0, norm ** (1.0 - p), 0.0)  # 1 / ||v||^(p-1)
+    inv = (inv * upstream)[..., None]
+    if p == 2:  # Euclidean: v / ||v||
+        return v * inv
+    a = np.abs(v)
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0^(p-1) for p < 1
+        scale = np.where(a > 0, a ** (p - 1), 0.0)
+    scale *= np.sign(v)
+    scale *= inv
+    return scale
     # END SOLUTION
 
 
@@ -1226,7 +1292,10 @@ def _triplet_parts(
     eps: float,
     swap: bool,
 ) -> dict[str, np.ndarray]:
-    """Distances, their gradients and the swap choice of :func:`triplet_margin_loss`."""
+    r"""Differences ``v_*``, distances ``d_*``, the hinge argument ``z`` and the swap choice.
+
+    ``w_an`` is the share of :math:`d(a, n)` in :math:`\min(d(a, n), d(p, n))` (1 without swap).
+    """
     # BEGIN SOLUTION
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
@@ -1237,17 +1306,21 @@ def _triplet_parts(
             f"of dimensions, but got: anchor {a.ndim}D, positive {pos.ndim}D, and "
             f"negative {neg.ndim}D inputs"
         )
-    d_ap, n_ap = _pnorm(a - pos + eps, p)
-    d_an, n_an = _pnorm(a - neg + eps, p)
-    w_an = np.ones_like(d_an)  # share of d_an in min(d_an, d_pn)
-    d_pn, n_pn = _pnorm(pos - neg + eps, p)
+    a, pos, neg = np.atleast_1d(a, pos, neg)  # 0-d: a vector of one entry, as torch's norm
+    v_ap, v_an = a - pos, a - neg
+    v_ap += eps
+    v_an += eps
+    d_ap, d_an = _pnorm(v_ap, p), _pnorm(v_an, p)
+    parts = {"v_ap": v_ap, "v_an": v_an, "d_ap": d_ap, "d_an": d_an, "w_an": np.ones_like(d_an)}
+    d_neg = d_an
     if swap:
-        w_an = np.where(d_an < d_pn, 1.0, np.where(d_an == d_pn, 0.5, 0.0))
+        v_pn = pos - neg + eps
+        d_pn = _pnorm(v_pn, p)
+        parts |= {"v_pn": v_pn, "d_pn": d_pn}
+        parts["w_an"] = np.where(d_an < d_pn, 1.0, np.where(d_an == d_pn, 0.5, 0.0))
         d_neg = np.minimum(d_an, d_pn)
-    else:
-        d_neg = d_an
-    z = margin + d_ap - d_neg
-    return {"z": z, "n_ap": n_ap, "n_an": n_an, "n_pn": n_pn, "w_an": w_an}
+    parts["z"] = margin + d_ap - d_neg
+    return parts
     # END SOLUTION
 
 
@@ -1310,17 +1383,19 @@ def triplet_margin_loss_grad(
     _check_reduction(reduction)
     dtype = _floating(anchor).dtype
     parts = _triplet_parts(anchor, positive, negative, margin, p, eps, swap)
-    z = parts["z"]
-    u = ((z >= 0) * _upstream(grad_output, z.shape, reduction))[..., None]
-    w_an = parts["w_an"][..., None]
-    n_ap, n_an, n_pn = parts["n_ap"], parts["n_an"], parts["n_pn"]
-    g_a = u * (n_ap - w_an * n_an)
-    g_p = u * (-n_ap - (1 - w_an) * n_pn)
-    g_n = u * (w_an * n_an + (1 - w_an) * n_pn)
+    z, w_an = parts["z"], parts["w_an"]
+    u = (z >= 0) * _upstream(grad_output, z.shape, reduction)
+    n_ap = _pnorm_grad(parts["v_ap"], parts["d_ap"], p, u)
+    n_an = _pnorm_grad(parts["v_an"], parts["d_an"], p, u * w_an)  # d(a, n)'s share
+    g_a, g_p, g_n = n_ap - n_an, -n_ap, n_an
+    if swap:
+        n_pn = _pnorm_grad(parts["v_pn"], parts["d_pn"], p, u * (1 - w_an))  # d(p, n)'s share
+        g_p -= n_pn
+        g_n += n_pn
     return (
-        _unbroadcast(g_a, np.shape(anchor)).astype(dtype),
-        _unbroadcast(g_p, np.shape(positive)).astype(dtype),
-        _unbroadcast(g_n, np.shape(negative)).astype(dtype),
+        _unbroadcast(g_a, np.shape(anchor)).astype(dtype, copy=False),
+        _unbroadcast(g_p, np.shape(positive)).astype(dtype, copy=False),
+        _unbroadcast(g_n, np.shape(negative)).astype(dtype, copy=False),
     )
     # END SOLUTION
 
@@ -1342,8 +1417,8 @@ def hinge_embedding_loss(
     # BEGIN SOLUTION
     _check_reduction(reduction)
     x, y = _floating(input), _floating(target)
-    loss = np.where(y != 1, np.maximum(margin - x, 0.0), 0.0) + np.where(y != -1, x, 0.0)
-    return _reduce(loss, reduction).astype(x.dtype)
+    loss = np.maximum(margin - x, 0.0) * (y != 1) + x * (y != -1)
+    return _reduce(loss, reduction).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
@@ -1368,14 +1443,17 @@ def hinge_embedding_loss_grad(
     g = (y != -1).astype(np.float64) - ((y != 1) & (margin - x >= 0))
     g = np.broadcast_to(g, np.broadcast_shapes(x.shape, y.shape))
     g = g * _upstream(grad_output, g.shape, reduction)
-    return _unbroadcast(g, x.shape).astype(x.dtype)
+    return _unbroadcast(g, x.shape).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
 def _cosine_parts(
     input1: ArrayLike, input2: ArrayLike, target: ArrayLike
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(y, cos, dcos/dx1, dcos/dx2)`` of :func:`cosine_embedding_loss`, in float64."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(y, x1, x2, cos, m1, m2)`` of :func:`cosine_embedding_loss` in float64.
+
+    ``m_i = ||x_i||^2 + 1e-12`` (over the last axis), ``cos = x1.x2 / sqrt(m1 m2)``.
+    """
     # BEGIN SOLUTION
     x1, x2 = _floating(input1).astype(np.float64), _floating(input2).astype(np.float64)
     y = np.asarray(target, dtype=np.float64)
@@ -1386,14 +1464,11 @@ def _cosine_parts(
             f"{y.ndim}D target tensor expects {y.ndim + 1}D input tensors, but found inputs "
             f"with sizes {x1.shape} and {x2.shape}."
         )
-    dot = (x1 * x2).sum(axis=-1)
-    m1 = (x1 * x1).sum(axis=-1) + 1e-12
-    m2 = (x2 * x2).sum(axis=-1) + 1e-12
-    denom = np.sqrt(m1 * m2)
-    cos = dot / denom
-    d1 = x2 / denom[..., None] - (cos / m1)[..., None] * x1
-    d2 = x1 / denom[..., None] - (cos / m2)[..., None] * x2
-    return y, cos, d1, d2
+    row_dot = "...d,...d->..."  # einsum: the dot product of matching rows
+    m1 = np.einsum(row_dot, x1, x1) + 1e-12
+    m2 = np.einsum(row_dot, x2, x2) + 1e-12
+    cos = np.einsum(row_dot, x1, x2) / np.sqrt(m1 * m2)
+    return y, x1, x2, cos, m1, m2
     # END SOLUTION
 
 
@@ -1419,7 +1494,7 @@ def cosine_embedding_loss(
     """
     # BEGIN SOLUTION
     _check_reduction(reduction)
-    y, cos, _, _ = _cosine_parts(input1, input2, target)
+    y, _, _, cos, _, _ = _cosine_parts(input1, input2, target)
     loss = np.where(y == 1, 1 - cos, 0.0) + np.where(y == -1, np.maximum(cos - margin, 0.0), 0.0)
     return _reduce(loss, reduction).astype(_floating(input1).dtype)
     # END SOLUTION
@@ -1444,10 +1519,15 @@ def cosine_embedding_loss_grad(
     """
     # BEGIN SOLUTION
     _check_reduction(reduction)
-    y, cos, d1, d2 = _cosine_parts(input1, input2, target)
+    y, x1, x2, cos, m1, m2 = _cosine_parts(input1, input2, target)
     coef = -1.0 * (y == 1) + 1.0 * ((y == -1) & (cos - margin >= 0))
-    coef = (coef * _upstream(grad_output, cos.shape, reduction))[..., None]
-    return (coef * d1).astype(_floating(input1).dtype), (coef * d2).astype(_floating(input2).dtype)
+    coef = coef * _upstream(grad_output, cos.shape, reduction)
+    scale = (coef / np.sqrt(m1 * m2))[..., None]
+    d1 = scale * x2 - (coef * cos / m1)[..., None] * x1  # coef * dcos/dx1
+    d2 = scale * x1 - (coef * cos / m2)[..., None] * x2
+    return d1.astype(_floating(input1).dtype, copy=False), d2.astype(
+        _floating(input2).dtype, copy=False
+    )
     # END SOLUTION
 
 
@@ -1490,49 +1570,91 @@ def _ctc_inputs(
     # END SOLUTION
 
 
-def _ctc_forward_backward(
-    lp: np.ndarray, labels: np.ndarray, blank: int
-) -> tuple[float, np.ndarray]:
-    r"""``(log p(labels | lp), occupancy)`` for one sequence ``lp`` of shape (T, C).
+def _ctc_lattice(
+    lp: np.ndarray, seqs: list[np.ndarray], blank: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    r"""``(emit, skip, ext, size)``: the CTC lattice of every sequence of the batch at once.
 
-    Forward-backward over the extended label sequence :math:`l'` (a blank before, between and
-    after the labels). ``occupancy[t, c]`` is :math:`\gamma_t(c) = \sum_{s: l'_s = c}
-    \alpha_t(s)\beta_t(s) / (y_t(c)\, p)`, the posterior probability of emitting c at time t.
+    ``ext[n]`` is the extended label sequence :math:`l'_n` (a blank before, between and after
+    the labels) of ``size[n]`` :math:`= 2 L_n + 1` states, padded with blanks to the longest,
+    S states; ``emit[t, n, s]`` is ``lp[t, n, ext[n, s]]``, and ``-inf`` on the padding, which
+    no path can then reach; ``skip[n, s]`` says whether state s may be entered from s - 2
+    (jumping a blank: :math:`l'_s` is a label that differs from :math:`l'_{s-2}`).
     """
     # BEGIN SOLUTION
-    steps, n_classes = lp.shape
-    ext = np.full(2 * len(labels) + 1, blank, dtype=np.int64)
-    ext[1::2] = labels
-    size = len(ext)
-    if steps == 0:
-        return (0.0 if size == 1 else -np.inf), np.zeros((0, n_classes))
-    skip = np.zeros(size, dtype=bool)  # may l'_s be reached from l'_{s-2} (skipping a blank)?
-    skip[2:] = (ext[2:] != blank) & (ext[2:] != ext[:-2])
-    emit = lp[:, ext]
-    alpha = np.full((steps, size), -np.inf)
-    beta = np.full((steps, size), -np.inf)
-    alpha[0, : min(2, size)] = emit[0, : min(2, size)]
-    beta[-1, -min(2, size) :] = emit[-1, -min(2, size) :]
+    n = len(seqs)
+    size = np.array([2 * len(q) + 1 for q in seqs], dtype=np.int64)
+    ext = np.full((n, int(size.max(initial=1))), blank, dtype=np.int64)
+    for i, q in enumerate(seqs):
+        ext[i, 1 : size[i] : 2] = q
+    emit = lp[:, np.arange(n)[:, None], ext]  # (T, N, S)
+    emit[:, np.arange(ext.shape[1]) >= size[:, None]] = -np.inf
+    skip = np.zeros(ext.shape, dtype=bool)
+    skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
+    return emit, skip, ext, size
+    # END SOLUTION
+
+
+def _ctc_alpha(emit: np.ndarray, skip: np.ndarray) -> np.ndarray:
+    r"""Forward variables :math:`\log\alpha_t(s)` (T, N, S): all paths ending in state s at t.
+
+    :math:`\alpha_0(s) = y_0(l'_s)` for s < 2; :math:`\alpha_t(s) = y_t(l'_s)\,(\alpha_{t-1}(s)
+    + \alpha_{t-1}(s-1) + [\text{skip}_s]\,\alpha_{t-1}(s-2))`, in log space; one step per
+    frame for the whole batch (a sequence's frames past its length are not read).
+    """
+    # BEGIN SOLUTION
+    alpha = np.full(emit.shape, -np.inf)
+    alpha[0, :, :2] = emit[0, :, :2]
     with np.errstate(under="ignore"):
-        for t in range(1, steps):
+        for t in range(1, emit.shape[0]):
             prev = alpha[t - 1]
             a = prev.copy()
-            a[1:] = np.logaddexp(a[1:], prev[:-1])
-            a[2:] = np.where(skip[2:], np.logaddexp(a[2:], prev[:-2]), a[2:])
+            a[:, 1:] = np.logaddexp(a[:, 1:], prev[:, :-1])
+            a[:, 2:] = np.where(skip[:, 2:], np.logaddexp(a[:, 2:], prev[:, :-2]), a[:, 2:])
             alpha[t] = a + emit[t]
-        for t in range(steps - 2, -1, -1):
-            nxt = beta[t + 1]
-            b = nxt.copy()
-            b[:-1] = np.logaddexp(b[:-1], nxt[1:])
-            b[:-2] = np.where(skip[2:], np.logaddexp(b[:-2], nxt[2:]), b[:-2])
+    return alpha
+    # END SOLUTION
+
+
+def _ctc_beta(emit: np.ndarray, skip: np.ndarray, il: np.ndarray, size: np.ndarray) -> np.ndarray:
+    r"""Backward variables :math:`\log\beta_t(s)` (T, N, S): all paths from state s at t to the end.
+
+    The mirror of :func:`_ctc_alpha`, starting at each sequence's last frame ``il[n] - 1`` in
+    its last two states (a path may end on the last label or the final blank), ``-inf`` after.
+    """
+    # BEGIN SOLUTION
+    steps, n, states = emit.shape
+    last = np.full((n, states), -np.inf)  # log 1 in the two accepting states
+    last[np.arange(n), size - 1] = 0.0
+    last[np.arange(n), np.maximum(size - 2, 0)] = 0.0
+    beta = np.full(emit.shape, -np.inf)
+    with np.errstate(under="ignore"):
+        for t in range(steps - 1, -1, -1):
+            b = np.full((n, states), -np.inf)
+            if t + 1 < steps:
+                nxt = beta[t + 1]
+                b[:] = nxt
+                b[:, :-1] = np.logaddexp(b[:, :-1], nxt[:, 1:])
+                b[:, :-2] = np.where(skip[:, 2:], np.logaddexp(b[:, :-2], nxt[:, 2:]), b[:, :-2])
+            b = np.where((il - 1 == t)[:, None], last, b)  # each sequence starts at its end
             beta[t] = b + emit[t]
-        log_p = float(np.logaddexp.reduce(alpha[-1, -min(2, size) :]))
-    occupancy = np.zeros((steps, n_classes))
-    if np.isfinite(log_p):
-        log_ab = alpha + beta
-        post = np.where(np.isfinite(log_ab), np.exp(log_ab - emit - log_p), 0.0)
-        np.add.at(occupancy.T, ext, post.T)
-    return log_p, occupancy
+    return beta
+    # END SOLUTION
+
+
+def _ctc_log_likelihood(alpha: np.ndarray, il: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """log p(target | log_probs) of each sequence: its final alpha in the two accepting states.
+
+    An empty input (``il = 0``) has probability 1 for an empty target, else 0.
+    """
+    # BEGIN SOLUTION
+    n = len(il)
+    if alpha.shape[0] == 0:
+        return np.where(size == 1, 0.0, -np.inf)
+    final = alpha[np.maximum(il - 1, 0), np.arange(n)]  # (N, S): each sequence's last frame
+    end_label = np.where(size > 1, final[np.arange(n), np.maximum(size - 2, 0)], -np.inf)
+    log_p = np.logaddexp(final[np.arange(n), size - 1], end_label)
+    return np.where(il > 0, log_p, np.where(size == 1, 0.0, -np.inf))
     # END SOLUTION
 
 
@@ -1565,9 +1687,8 @@ def ctc_loss(
     _check_reduction(reduction)
     dtype = _floating(log_probs).dtype
     lp, unbatched, il, tl, seqs = _ctc_inputs(log_probs, targets, input_lengths, target_lengths)
-    loss = np.array(
-        [-_ctc_forward_backward(lp[: il[i], i], s, blank)[0] for i, s in enumerate(seqs)]
-    )
+    emit, skip, _, size = _ctc_lattice(lp, seqs, blank)
+    loss = -_ctc_log_likelihood(_ctc_alpha(emit, skip), il, size)
     if zero_infinity:
         loss = np.where(np.isinf(loss), 0.0, loss)
     if reduction == "mean":
@@ -1610,15 +1731,19 @@ def ctc_loss_grad(
         u = np.full(n, g.reshape(()) / n) / np.maximum(tl, 1)
     else:
         u = _upstream(grad_output, () if unbatched else (n,), reduction).reshape(n)
-    grad = np.zeros_like(lp)
-    for i, s in enumerate(seqs):
-        steps = il[i]
-        log_p, occupancy = _ctc_forward_backward(lp[:steps, i], s, blank)
-        if np.isfinite(log_p):
-            grad[:steps, i] = (np.exp(lp[:steps, i]) - occupancy) * u[i]
-        elif not zero_infinity:
-            grad[:steps, i] = np.nan
-    return (grad[:, 0] if unbatched else grad).astype(dtype)
+    emit, skip, ext, size = _ctc_lattice(lp, seqs, blank)
+    alpha = _ctc_alpha(emit, skip)
+    log_p = _ctc_log_likelihood(alpha, il, size)
+    beta = _ctc_beta(emit, skip, il, size)
+    with np.errstate(invalid="ignore"):  # -inf - (-inf) on the states no path reaches
+        log_post = alpha + beta - emit - log_p[:, None]  # log P(state s at t | target)
+    post = np.where(np.isfinite(log_post), np.exp(log_post), 0.0)
+    occupancy = np.einsum("tns,nsc->tnc", post, _one_hot(ext, lp.shape[2]))  # gamma_t(c)
+    frames = (np.arange(lp.shape[0])[:, None] < il)[..., None]  # (T, N, 1): t < T_n
+    grad = np.where(frames, (np.exp(lp) - occupancy) * u[:, None], 0.0)
+    impossible = ~np.isfinite(log_p)
+    grad[:, impossible] = np.where(frames[:, impossible], 0.0 if zero_infinity else np.nan, 0.0)
+    return (grad[:, 0] if unbatched else grad).astype(dtype, copy=False)
     # END SOLUTION
 
 
@@ -1647,7 +1772,7 @@ def center_loss(
     _check_reduction(reduction)
     x, c = _floating(features), _floating(centers)
     diff = x - c[np.asarray(labels)]
-    return _reduce(0.5 * (diff**2).sum(axis=-1), reduction).astype(x.dtype)
+    return _reduce(0.5 * (diff**2).sum(axis=-1), reduction).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
@@ -1669,7 +1794,7 @@ def center_loss_grad(
     x, c = _floating(features), _floating(centers)
     diff = x - c[np.asarray(labels)]
     u = _upstream(grad_output, diff.shape[:-1], reduction)
-    return (diff * u[..., None]).astype(x.dtype)
+    return (diff * u[..., None]).astype(x.dtype, copy=False)
     # END SOLUTION
 
 

@@ -53,8 +53,9 @@ def sigmoid(x: ArrayLike) -> np.ndarray:
 
     Shapes: any; the output has the shape of ``x``.
     Torch: ``torch.sigmoid(x)``.
-    Stability: two branches through :math:`e^{-|x|}`, so nothing overflows:
-    :math:`\sigma(x) = 1/(1+e^{-|x|})` for :math:`x \ge 0`, :math:`e^{-|x|}/(1+e^{-|x|})` otherwise.
+    Stability: the notes' formula is exact in floating point (no cancellation); for
+    :math:`x < -709` (float64) :math:`e^{-x}` overflows to ``inf`` and :math:`1/(1+\infty) = 0`,
+    the limit, so that overflow is silenced rather than reported.
     """
     raise NotImplementedError("activations.sigmoid")
 
@@ -66,8 +67,9 @@ def sigmoid_grad(x: ArrayLike) -> np.ndarray:
 
     Shapes: any; the output has the shape of ``x``.
     Torch: ``torch.autograd.grad(torch.sigmoid(x).sum(), x)``.
-    Stability: :math:`1 - \sigma(x)` is evaluated as :math:`\sigma(-x)`, which keeps full
-    relative precision for large ``x`` (torch's ``(1 - y) * y`` agrees within float tolerance).
+    Stability: evaluated as :math:`e^{-|x|} / (1 + e^{-|x|})^2` (the product is even in
+    :math:`x`), which never overflows and keeps full relative precision for large :math:`|x|`,
+    where :math:`1 - \sigma(x)` would cancel (torch's ``(1 - y) * y`` agrees within tolerance).
     """
     raise NotImplementedError("activations.sigmoid_grad")
 
@@ -128,6 +130,8 @@ def leaky_relu(x: ArrayLike, negative_slope: float = 0.01) -> np.ndarray:
     Shapes: any; the output has the shape of ``x``. Any real ``negative_slope`` is allowed
     (the notes' :math:`\max(\alpha x, x)` equals this only for :math:`\alpha \le 1`).
     Torch: ``torch.nn.functional.leaky_relu(x, negative_slope)``.
+    Computed as :math:`x \cdot \operatorname{leaky\_relu}'(x)`: the function is positively
+    homogeneous, the input times the slope that applies to it.
     """
     raise NotImplementedError("activations.leaky_relu")
 
@@ -154,8 +158,9 @@ def elu(x: ArrayLike, alpha: float = 1.0) -> np.ndarray:
 
     Shapes: any; the output has the shape of ``x``.
     Torch: ``torch.nn.functional.elu(x, alpha)``.
-    Stability: ``expm1`` on the non-positive branch only (``min(x, 0)``), so a large positive ``x``
-    never reaches ``exp``.
+    Stability: ``expm1`` of ``min(x, 0)`` only, so a large positive ``x`` never reaches ``exp``;
+    the two branches are summed, :math:`\max(x, 0) + \alpha\,(e^{\min(x, 0)} - 1)`, as each
+    is 0 where the other applies.
     """
     raise NotImplementedError("activations.elu")
 
@@ -195,7 +200,8 @@ def silu_grad(x: ArrayLike) -> np.ndarray:
         = \operatorname{silu}(x) + \sigma(x)\,(1 - \operatorname{silu}(x))
 
     Shapes: any; the output has the shape of ``x``.
-    Torch: ``torch.autograd.grad(torch.nn.functional.silu(x).sum(), x)``.
+    Torch: ``torch.autograd.grad(torch.nn.functional.silu(x).sum(), x)``, whose backward is
+    this first form.
     Convention: silu'(±inf) = nan, as torch (:math:`\infty \cdot 0`; the limits are 1 and 0).
     """
     raise NotImplementedError("activations.silu_grad")

@@ -107,28 +107,32 @@ def _upstream(
     reduction: str,
     denom: float | None = None,
 ) -> np.ndarray:
-    """The upstream gradient of each element of the unreduced loss (an array of ``shape``).
+    """The upstream gradient of each element of the unreduced loss (read-only, of ``shape``).
 
     The adjoint of :func:`_reduce`: ``'none'`` passes ``grad_output`` through (broadcast to
     ``shape``); ``'sum'`` copies the scalar; ``'mean'`` divides it by the count or ``denom``;
     ``'batchmean'`` by ``shape[0]``. A zero denominator gives ``inf``/``nan``, which callers mask
-    where the loss element does not depend on the input (ignored targets).
+    where the loss element does not depend on the input (ignored targets). A scalar is broadcast
+    (``np.broadcast_to``: no memory of ``shape`` is filled), so use the result in arithmetic.
     """
     raise NotImplementedError("losses._upstream")
 
 
 def _unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum ``grad`` (of a broadcast shape) down to ``shape``: the adjoint of broadcasting."""
+    """Sum ``grad`` (of a broadcast shape) down to ``shape``: the adjoint of broadcasting.
+
+    Always an array, also for a 0-d ``shape`` (arithmetic on 0-d arrays gives NumPy scalars).
+    """
     raise NotImplementedError("losses._unbroadcast")
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    """Logistic sigmoid through :math:`e^{-|x|}` (no overflow)."""
+    """Logistic sigmoid :math:`1/(1 + e^{-x})`; below x = -709 the silenced overflow gives 0."""
     raise NotImplementedError("losses._sigmoid")
 
 
 def _softplus(x: np.ndarray) -> np.ndarray:
-    r""":math:`\log(1 + e^{x})` as ``logaddexp(0, x)`` (no overflow)."""
+    r""":math:`\log(1 + e^{x}) = \max(x, 0) + \log(1 + e^{-|x|})` (no overflow)."""
     raise NotImplementedError("losses._softplus")
 
 
@@ -253,6 +257,7 @@ def smooth_l1_loss(
     Torch: ``torch.nn.functional.smooth_l1_loss(input, target, reduction=reduction, beta=beta)``.
     Convention: ``beta = 0`` is exactly :func:`l1_loss` (torch dispatches to it); a negative
     ``beta`` raises ``ValueError``. The notes' formula (seed 000) is the case ``beta = 1``.
+    Computed as :func:`huber_loss` with ``delta = beta``, divided by ``beta``.
     """
     raise NotImplementedError("losses.smooth_l1_loss")
 
@@ -639,13 +644,19 @@ def margin_ranking_loss_grad(
     raise NotImplementedError("losses.margin_ranking_loss_grad")
 
 
+def _as_rows(x: np.ndarray) -> np.ndarray:
+    """``x`` as float64 rows ``(N, C)``: ``(C,)`` is one row, a 0-d input one row of one class."""
+    raise NotImplementedError("losses._as_rows")
+
+
 def _multilabel_pairs(
     x: np.ndarray, target: ArrayLike
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """For (N, C) input: ``(tgt, valid, hinge_mask, z)`` of the multilabel margin loss.
 
-    ``tgt`` (N, C) are the targets with the -1 padding made 0; ``valid[n, j]`` marks the target
-    entries before the first -1; ``z[n, j, i] = 1 - x[n, tgt[n, j]] + x[n, i]``;
+    ``tgt`` (N, K) are the targets with the -1 padding made 0, K the longest run of targets
+    (later columns hold only padding); ``valid[n, j]`` marks the target entries before the
+    first -1; ``z[n, j, i] = 1 - x[n, tgt[n, j]] + x[n, i]``;
     ``hinge_mask[n, j, i]`` marks the pairs (valid target j, non-target class i) with ``z > 0``.
     """
     raise NotImplementedError("losses._multilabel_pairs")
@@ -663,6 +674,7 @@ def multilabel_margin_loss(
     :math:`\mathcal{Y}_n` is their set (a repeated target counts twice in the sum).
     Reductions: ``'none'`` (shape ``(N,)``, 0-d unbatched), ``'sum'``, ``'mean'`` over samples.
     Shapes: input ``(C,)`` or ``(N, C)``; target the same shape, integers, padded with -1.
+    A 0-d input is one sample of one class (as torch reads it): its loss is 0.
     Torch: ``torch.nn.functional.multilabel_margin_loss(input, target, reduction=reduction)``.
     """
     raise NotImplementedError("losses.multilabel_margin_loss")
@@ -748,9 +760,10 @@ def multilabel_soft_margin_loss_grad(
 def _multi_margin_parts(
     input: ArrayLike, target: ArrayLike, p: int, margin: float, weight: ArrayLike | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(x2, t, z, w_t)`` for (N, C) input; ``z[n, i] = margin - x[n, t_n] + x[n, i]``, 0 at t_n.
+    """``(x2, t, z, w_t)`` for the rows ``x2`` (N, C) of the input (see :func:`_as_rows`).
 
-    ``w_t`` is the weight of each sample's target class (ones without ``weight``).
+    ``z[n, i] = margin - x[n, t_n] + x[n, i]``, 0 at ``t_n``; ``t`` the N flat targets;
+    ``w_t`` the weight of each sample's target class (ones without ``weight``).
     """
     raise NotImplementedError("losses._multi_margin_parts")
 
@@ -768,8 +781,11 @@ def multi_margin_loss(
     .. math:: \ell_n = \frac{1}{C}\sum_{i \ne y_n} w_{y_n}
         \max\bigl(0,\; \text{margin} - x_{n,y_n} + x_{n,i}\bigr)^p, \qquad p \in \{1, 2\}
 
-    Reductions: ``'none'`` (shape ``(N,)``, 0-d unbatched), ``'sum'``, ``'mean'`` over samples.
-    Shapes: input ``(C,)`` or ``(N, C)``; target ``()`` or ``(N,)`` integers; weight ``(C,)``.
+    Reductions: ``'none'`` (the target's shape: ``(N,)``, or 0-d for a 0-d target), ``'sum'``,
+    ``'mean'`` over samples.
+    Shapes: input ``(C,)`` or ``(N, C)``; target ``()`` or ``(N,)`` integers (an unbatched
+    input takes ``()`` or ``(1,)``); weight ``(C,)``. A 0-d input is one sample of one class
+    (as torch reads it): its loss is 0.
     Torch: ``torch.nn.functional.multi_margin_loss(input, target, p=p, margin=margin,
     weight=weight, reduction=reduction)``.
     Convention: the weight multiplies the p-th power (it is not raised to p).
@@ -796,13 +812,19 @@ def multi_margin_loss_grad(
     raise NotImplementedError("losses.multi_margin_loss_grad")
 
 
-def _pnorm(v: np.ndarray, p: float) -> tuple[np.ndarray, np.ndarray]:
-    r"""``(||v||_p, d||v||_p/dv)`` over the last axis, with torch's ``norm`` backward conventions.
-
-    p = inf: the gradient is shared equally among the entries of maximal ``|v|``; p = 0: zero;
-    a zero vector has a zero gradient; sign(0) = 0.
-    """
+def _pnorm(v: np.ndarray, p: float) -> np.ndarray:
+    r""":math:`\lVert v \rVert_p` over the last axis (``p = inf``: max, ``p = 0``: count)."""
     raise NotImplementedError("losses._pnorm")
+
+
+def _pnorm_grad(v: np.ndarray, norm: np.ndarray, p: float, upstream: np.ndarray) -> np.ndarray:
+    r"""``upstream`` (one factor per row) times :math:`\partial \lVert v \rVert_p / \partial v`.
+
+    ``norm`` is :func:`_pnorm` of ``v``. torch's backward conventions: p = inf shares the
+    gradient equally among the entries of maximal ``|v|``; p = 0 gives zero; a zero vector
+    has a zero gradient; sign(0) = 0.
+    """
+    raise NotImplementedError("losses._pnorm_grad")
 
 
 def _triplet_parts(
@@ -814,7 +836,10 @@ def _triplet_parts(
     eps: float,
     swap: bool,
 ) -> dict[str, np.ndarray]:
-    """Distances, their gradients and the swap choice of :func:`triplet_margin_loss`."""
+    r"""Differences ``v_*``, distances ``d_*``, the hinge argument ``z`` and the swap choice.
+
+    ``w_an`` is the share of :math:`d(a, n)` in :math:`\min(d(a, n), d(p, n))` (1 without swap).
+    """
     raise NotImplementedError("losses._triplet_parts")
 
 
@@ -908,8 +933,11 @@ def hinge_embedding_loss_grad(
 
 def _cosine_parts(
     input1: ArrayLike, input2: ArrayLike, target: ArrayLike
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(y, cos, dcos/dx1, dcos/dx2)`` of :func:`cosine_embedding_loss`, in float64."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(y, x1, x2, cos, m1, m2)`` of :func:`cosine_embedding_loss` in float64.
+
+    ``m_i = ||x_i||^2 + 1e-12`` (over the last axis), ``cos = x1.x2 / sqrt(m1 m2)``.
+    """
     raise NotImplementedError("losses._cosine_parts")
 
 
@@ -971,16 +999,45 @@ def _ctc_inputs(
     raise NotImplementedError("losses._ctc_inputs")
 
 
-def _ctc_forward_backward(
-    lp: np.ndarray, labels: np.ndarray, blank: int
-) -> tuple[float, np.ndarray]:
-    r"""``(log p(labels | lp), occupancy)`` for one sequence ``lp`` of shape (T, C).
+def _ctc_lattice(
+    lp: np.ndarray, seqs: list[np.ndarray], blank: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    r"""``(emit, skip, ext, size)``: the CTC lattice of every sequence of the batch at once.
 
-    Forward-backward over the extended label sequence :math:`l'` (a blank before, between and
-    after the labels). ``occupancy[t, c]`` is :math:`\gamma_t(c) = \sum_{s: l'_s = c}
-    \alpha_t(s)\beta_t(s) / (y_t(c)\, p)`, the posterior probability of emitting c at time t.
+    ``ext[n]`` is the extended label sequence :math:`l'_n` (a blank before, between and after
+    the labels) of ``size[n]`` :math:`= 2 L_n + 1` states, padded with blanks to the longest,
+    S states; ``emit[t, n, s]`` is ``lp[t, n, ext[n, s]]``, and ``-inf`` on the padding, which
+    no path can then reach; ``skip[n, s]`` says whether state s may be entered from s - 2
+    (jumping a blank: :math:`l'_s` is a label that differs from :math:`l'_{s-2}`).
     """
-    raise NotImplementedError("losses._ctc_forward_backward")
+    raise NotImplementedError("losses._ctc_lattice")
+
+
+def _ctc_alpha(emit: np.ndarray, skip: np.ndarray) -> np.ndarray:
+    r"""Forward variables :math:`\log\alpha_t(s)` (T, N, S): all paths ending in state s at t.
+
+    :math:`\alpha_0(s) = y_0(l'_s)` for s < 2; :math:`\alpha_t(s) = y_t(l'_s)\,(\alpha_{t-1}(s)
+    + \alpha_{t-1}(s-1) + [\text{skip}_s]\,\alpha_{t-1}(s-2))`, in log space; one step per
+    frame for the whole batch (a sequence's frames past its length are not read).
+    """
+    raise NotImplementedError("losses._ctc_alpha")
+
+
+def _ctc_beta(emit: np.ndarray, skip: np.ndarray, il: np.ndarray, size: np.ndarray) -> np.ndarray:
+    r"""Backward variables :math:`\log\beta_t(s)` (T, N, S): all paths from state s at t to the end.
+
+    The mirror of :func:`_ctc_alpha`, starting at each sequence's last frame ``il[n] - 1`` in
+    its last two states (a path may end on the last label or the final blank), ``-inf`` after.
+    """
+    raise NotImplementedError("losses._ctc_beta")
+
+
+def _ctc_log_likelihood(alpha: np.ndarray, il: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """log p(target | log_probs) of each sequence: its final alpha in the two accepting states.
+
+    An empty input (``il = 0``) has probability 1 for an empty target, else 0.
+    """
+    raise NotImplementedError("losses._ctc_log_likelihood")
 
 
 def ctc_loss(

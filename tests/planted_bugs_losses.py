@@ -2,7 +2,7 @@
 
 A bug replaces one top-level ``def`` of ``reference/losses.py``.  Where the mistake lives in a
 private helper the reference shares between functions (``_class_targets``,
-``_ctc_forward_backward``), every item whose function calls the helper loses points, and
+``_ctc_lattice``), every item whose function calls the helper loses points, and
 ``item`` names the function the student sees, whose feedback must give the reason.
 """
 
@@ -410,43 +410,20 @@ def hinge_embedding_loss_grad(input, target, margin=1.0, reduction="mean", grad_
     ),
     _bug(
         "ctc-blank-hard-coded-to-0",
-        "_ctc_forward_backward",
+        "_ctc_lattice",
         """
-def _ctc_forward_backward(lp, labels, blank):
+def _ctc_lattice(lp, seqs, blank):
     blank = 0  # the blank index argument is ignored
-    steps, n_classes = lp.shape
-    ext = np.full(2 * len(labels) + 1, blank, dtype=np.int64)
-    ext[1::2] = labels
-    size = len(ext)
-    if steps == 0:
-        return (0.0 if size == 1 else -np.inf), np.zeros((0, n_classes))
-    skip = np.zeros(size, dtype=bool)
-    skip[2:] = (ext[2:] != blank) & (ext[2:] != ext[:-2])
-    emit = lp[:, ext]
-    alpha = np.full((steps, size), -np.inf)
-    beta = np.full((steps, size), -np.inf)
-    alpha[0, : min(2, size)] = emit[0, : min(2, size)]
-    beta[-1, -min(2, size) :] = emit[-1, -min(2, size) :]
-    with np.errstate(under="ignore"):
-        for t in range(1, steps):
-            prev = alpha[t - 1]
-            a = prev.copy()
-            a[1:] = np.logaddexp(a[1:], prev[:-1])
-            a[2:] = np.where(skip[2:], np.logaddexp(a[2:], prev[:-2]), a[2:])
-            alpha[t] = a + emit[t]
-        for t in range(steps - 2, -1, -1):
-            nxt = beta[t + 1]
-            b = nxt.copy()
-            b[:-1] = np.logaddexp(b[:-1], nxt[1:])
-            b[:-2] = np.where(skip[2:], np.logaddexp(b[:-2], nxt[2:]), b[:-2])
-            beta[t] = b + emit[t]
-        log_p = float(np.logaddexp.reduce(alpha[-1, -min(2, size) :]))
-    occupancy = np.zeros((steps, n_classes))
-    if np.isfinite(log_p):
-        log_ab = alpha + beta
-        post = np.where(np.isfinite(log_ab), np.exp(log_ab - emit - log_p), 0.0)
-        np.add.at(occupancy.T, ext, post.T)
-    return log_p, occupancy
+    n = len(seqs)
+    size = np.array([2 * len(q) + 1 for q in seqs], dtype=np.int64)
+    ext = np.full((n, int(size.max(initial=1))), blank, dtype=np.int64)
+    for i, q in enumerate(seqs):
+        ext[i, 1 : size[i] : 2] = q
+    emit = lp[:, np.arange(n)[:, None], ext]
+    emit[:, np.arange(ext.shape[1]) >= size[:, None]] = -np.inf
+    skip = np.zeros(ext.shape, dtype=bool)
+    skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
+    return emit, skip, ext, size
 """,
         {"ctc_loss", "ctc_loss_grad"},
         "blank",
@@ -461,9 +438,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     _check_reduction(reduction)
     dtype = _floating(log_probs).dtype
     lp, unbatched, il, tl, seqs = _ctc_inputs(log_probs, targets, input_lengths, target_lengths)
-    loss = np.array(
-        [-_ctc_forward_backward(lp[: il[i], i], s, blank)[0] for i, s in enumerate(seqs)]
-    )
+    emit, skip, _, size = _ctc_lattice(lp, seqs, blank)
+    loss = -_ctc_log_likelihood(_ctc_alpha(emit, skip), il, size)
     if zero_infinity:
         loss = np.where(np.isinf(loss), 0.0, loss)
     return _reduce(loss[0] if unbatched else loss, reduction).astype(dtype)

@@ -683,6 +683,79 @@ CASES: tuple[Case, ...] = (
     # the notes' center loss (seed 004)
     Case("center/basic", "center_loss", center_case(6)),
     Case("center/batch1", "center_loss", center_case(1)),
+    # 0-d and unbatched forms of torch's own OpInfo samples (tests/test_conformance.py): a 0-d
+    # gradient must be a plain 0-d ndarray, not a NumPy scalar
+    Case("l1/0d", "l1_loss", pair((), ())),
+    Case("mse/0d", "mse_loss", pair((), ())),
+    Case("smooth_l1/0d", "smooth_l1_loss", pair((), ())),
+    Case("huber/0d-weight", "huber_loss", with_weight((), delta=0.5)),
+    Case("bce/0d", "binary_cross_entropy", bce_case((), ())),
+    Case(
+        "bce_logits/0d",
+        "binary_cross_entropy_with_logits",
+        lambda rng: (
+            (rng.standard_normal(()), np.asarray(1.0)),
+            {"weight": np.asarray(0.5), "pos_weight": np.asarray(2.0)},
+        ),
+    ),
+    Case(
+        "kl_div/0d",
+        "kl_div",
+        lambda rng: ((np.asarray(-rng.uniform(0.1, 2.0)), np.asarray(rng.uniform(0.1, 1.0))), {}),
+        reductions=("none", "mean", "sum", "batchmean"),
+    ),
+    Case(
+        "poisson/0d",
+        "poisson_nll_loss",
+        lambda rng: ((rng.standard_normal(()), np.asarray(3.0)), {"full": True}),
+    ),
+    Case(
+        "margin_ranking/0d",
+        "margin_ranking_loss",
+        lambda rng: (
+            (rng.standard_normal(()), rng.standard_normal(()), np.asarray(-1.0)),
+            {"margin": 1.0},
+        ),
+        n_diff=2,
+    ),
+    Case(
+        "triplet/0d",
+        "triplet_margin_loss",
+        lambda rng: (tuple(rng.standard_normal(()) for _ in range(3)), {"margin": 2.0}),
+        n_diff=3,
+    ),
+    Case(
+        "soft_margin/0d",
+        "soft_margin_loss",
+        lambda rng: ((rng.standard_normal(()), signs(rng, ())), {}),
+    ),
+    Case(
+        "hinge_embedding/0d",
+        "hinge_embedding_loss",
+        lambda rng: ((np.asarray(rng.uniform(0, 1)), np.asarray(-1.0)), {"margin": 2.0}),
+    ),
+    # a 0-d input is one sample of one class (torch): the loss and its gradient are 0
+    Case(
+        "multi_margin/0d",
+        "multi_margin_loss",
+        lambda rng: ((rng.standard_normal(()), np.asarray(0)), {"margin": 7.0}),
+    ),
+    Case(
+        "multi_margin/0d-p2-weight",
+        "multi_margin_loss",
+        lambda rng: (
+            (rng.standard_normal(()), np.asarray(0)),
+            {"p": 2, "weight": rng.uniform(0.2, 2.0, 1)},
+        ),
+    ),
+    # an unbatched input with a (1,) target: 'none' has the target's shape (1,), not ()
+    Case(
+        "multi_margin/unbatched-target-1",
+        "multi_margin_loss",
+        lambda rng: ((rng.standard_normal(5), rng.integers(0, 5, 1)), {"p": 2, "margin": 0.5}),
+    ),
+    Case("multilabel_margin/0d", "multilabel_margin_loss", fixed(0.3, np.asarray(0))),
+    Case("multilabel_margin/0d-padding", "multilabel_margin_loss", fixed(-0.7, np.asarray(-1))),
 )
 
 CASE_IDS = [c.id for c in CASES]
