@@ -50,8 +50,9 @@ template: $(STAMP)  ## regenerate student_template/ from reference/
 docs: $(STAMP)  ## regenerate docs/ (the instructor handbook)
 	MPLBACKEND=Agg $(BIN)/python -m tools.docs
 
-bench: $(STAMP)  ## grading speed: cold, warm and the pytest way, side by side
+bench: $(STAMP)  ## grading speed (cold, warm, the pytest way), then the reference against torch
 	$(BIN)/python -m tools.bench
+	$(BIN)/python -m tools.bench_reference $(BENCH_ARGS)
 
 dist: gradescope classroom student-kit  ## the three course artefacts below, in dist/
 
@@ -65,6 +66,7 @@ classroom: $(STAMP)  ## dist/classroom-template/: a GitHub Classroom template re
 
 student-kit: $(STAMP)  ## dist/student-kit.zip: template, grader (public cases), Makefile, README
 	$(BIN)/python -m graders.platforms student-kit --out dist/student-kit.zip
+
 bench-reference: $(STAMP)  ## the reference against torch (CPU, one thread), numpy/torch ratios
 	$(BIN)/python -m tools.bench_reference $(BENCH_ARGS)
 

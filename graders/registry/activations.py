@@ -101,6 +101,8 @@ def _shape_cases(rng: np.random.Generator, act: Activation) -> list[Case]:
     if not act.softmax:
         shapes = [("scalar", ()), ("size-1", (1,)), *shapes]
     cases = [Case(label, C.CORRECTNESS, (_random(rng, shape),)) for label, shape in shapes]
+    if act.softmax:  # (last, so the other cases keep their draws) a 0-d input is one class
+        cases.append(Case("scalar", C.CORRECTNESS, (np.asarray(rng.normal(0.0, 3.0)),)))
     cases.append(Case("non-contiguous-transpose", C.CORRECTNESS, (_random(rng, (6, 4)).T,)))
     cases.append(Case("non-contiguous-stride", C.CORRECTNESS, (_random(rng, (3, 8))[:, ::2],)))
     cases.append(Case("float32", C.CORRECTNESS, (_random(rng, (4, 3)).astype(np.float32),)))
@@ -176,6 +178,9 @@ def jacobian_oracle(act: Activation, case: Case, device: str) -> dict[str, Any]:
     x = case.args[0]
     xt = oracle.tensor(x, device, requires_grad=True)
     y = _call(act, xt, dict(case.kwargs))
+    if xt.ndim == 0:  # a 0-d input is a single class: J has shape (1,)
+        (g,) = t.autograd.grad(y, xt)
+        return {"out": oracle.numpy(g.reshape(1), like=x)}
     d = case.kwargs.get("dim", -1) % xt.ndim
     rows = []
     for i in range(xt.shape[d]):

@@ -100,6 +100,7 @@ LOSSES: list[Loss] = [
         cases.kl_special,
         cases.elementwise,
         cases.batch_classes,
+        scalar=cases.kl_scalar,
     ),
     Loss(
         "poisson_nll_loss",
@@ -119,6 +120,7 @@ LOSSES: list[Loss] = [
         cases.elementwise,
         lambda rng: cases.dims(rng, 1, 2),
         outputs=("input1", "input2"),
+        scalar=lambda rng: cases.ranking(rng, ()),
     ),
     Loss(
         "multilabel_margin_loss",
@@ -128,6 +130,7 @@ LOSSES: list[Loss] = [
         cases.multilabel_special,
         lambda a: np.shape(a[0])[:-1],
         cases.batch_classes,
+        scalar=cases.class_scalar,
     ),
     Loss(
         "soft_margin_loss",
@@ -155,6 +158,7 @@ LOSSES: list[Loss] = [
         cases.multi_margin_special,
         cases.class_shape,
         cases.batch_classes,
+        scalar=cases.class_scalar,
     ),
     Loss(
         "triplet_margin_loss",

@@ -85,6 +85,9 @@ class Loss:
     default_reduction: str = "mean"
     torch_fn: Callable[[Any, list[Any], dict[str, Any]], Any] | None = None
     tolerance: tuple[str, str] = ("default", "gradient")
+    #: 0-d arguments torch accepts (PyTorch's OpInfo samples use them), for a loss whose
+    #: correctness shapes do not include ``()`` already.
+    scalar: Callable[[Rng], Args] | None = None
 
 
 def elementwise(args: Args) -> Shape:
@@ -490,6 +493,16 @@ def poisson_special(rng: Rng) -> list[Case]:
 
 
 # --------------------------------------------------------------------------------- margins
+def kl_scalar(rng: Rng) -> Args:
+    """A 0-d log-probability and a 0-d probability."""
+    return np.asarray(np.log(rng.uniform(0.1, 0.9))), np.asarray(rng.uniform(0.1, 0.9))
+
+
+def class_scalar(rng: Rng) -> Args:
+    """A 0-d score and the 0-d target 0 (one class, as torch reads a 0-d input)."""
+    return _normal(rng, ()), np.zeros((), dtype=np.int64)
+
+
 def ranking(rng: Rng, shape: Shape) -> Args:
     return _normal(rng, shape), _normal(rng, shape), _signs(rng, shape)
 
@@ -609,7 +622,10 @@ def multi_margin_special(rng: Rng) -> list[Case]:
     w = _class_weight(rng, 4)
     kx = np.array([[1.0, 0.0, -2.0, 0.5], [3.0, 2.0, 2.0, 4.0]])
     kt = np.array([0, 3])
+    unbatched = (_normal(rng, (5,)), rng.integers(0, 5, size=(1,)))
     return [
+        # torch keeps the target's shape (1,) for an unbatched input's 'none' loss
+        _hyper("unbatched-target-of-shape-1", unbatched, reduction="none"),
         _hyper("p=2", logits_targets(rng, s), p=2),
         _hyper("margin=0.5", logits_targets(rng, s), margin=0.5),
         _hyper(
@@ -911,6 +927,8 @@ def loss_cases(loss: Loss, grad: bool, rng: Rng, hidden: bool) -> list[Case]:
                         loss,
                     )
                 )
+    if loss.scalar is not None and not hidden:
+        cases.append(Case("0-d", C.CORRECTNESS, loss.scalar(rng)))
     if grad and len(loss.outputs) > 1:
         tup = {"returns": "tuple", "outputs": list(loss.outputs)}
         cases = [replace(c, spec={**c.spec, **tup}) for c in cases]
