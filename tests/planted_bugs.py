@@ -420,6 +420,135 @@ def orthogonal_(tensor, gain=1, generator=None):
         "orthogonal_",
         "gain",
     ),
+    # Cheats that get the marginal law right but not the algorithm (issue [1/7] section 4).
+    _bug(
+        "orthogonal-signed-permutation",
+        INIT,
+        "orthogonal_",
+        """
+def orthogonal_(tensor, gain=1, generator=None):
+    rows = tensor.shape[0]
+    cols = tensor.size // rows
+    n, k = max(rows, cols), min(rows, cols)
+    q = np.eye(n)[generator.permutation(n)][:, :k] * generator.choice([-1.0, 1.0], size=k)
+    if rows < cols:
+        q = q.T
+    tensor[...] = (gain * q).reshape(tensor.shape)
+    return tensor
+""",
+        "orthogonal_",
+        "permutation or identity",
+    ),
+    _bug(
+        "orthogonal-signed-identity",
+        INIT,
+        "orthogonal_",
+        """
+def orthogonal_(tensor, gain=1, generator=None):
+    rows = tensor.shape[0]
+    cols = tensor.size // rows
+    signs = generator.choice([-1.0, 1.0], size=min(rows, cols))
+    q = np.eye(rows, cols) * (signs[:, None] if rows < cols else signs)
+    tensor[...] = (gain * q).reshape(tensor.shape)
+    return tensor
+""",
+        "orthogonal_",
+        "permutation or identity",
+    ),
+    _bug(
+        "orthogonal-without-the-sign-fix",
+        INIT,
+        "orthogonal_",
+        """
+def orthogonal_(tensor, gain=1, generator=None):
+    rows = tensor.shape[0]
+    cols = tensor.size // rows
+    flat = generator.standard_normal((rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, _ = np.linalg.qr(flat)
+    if rows < cols:
+        q = q.T
+    tensor[...] = (gain * q).reshape(tensor.shape)
+    return tensor
+""",
+        "orthogonal_",
+        "sign(diag(R))",
+    ),
+    _bug(
+        "sparse-same-zero-rows-in-every-column",
+        INIT,
+        "sparse_",
+        """
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    rows, cols = tensor.shape
+    values = generator.normal(0.0, std, size=(rows, cols))
+    values[generator.permutation(rows)[: math.ceil(sparsity * rows)], :] = 0.0
+    tensor[...] = values
+    return tensor
+""",
+        "sparse_",
+        "not the same rows for all",
+    ),
+    _bug(
+        "normal-tiles-one-drawn-row",
+        INIT,
+        "normal_",
+        """
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
+    tensor[...] = generator.normal(mean, std, size=tensor.shape[-1])
+    return tensor
+""",
+        "normal_",
+        "are identical",
+    ),
+    _bug(
+        "kaiming-normal-one-kernel-for-all-channels",
+        INIT,
+        "kaiming_normal_",
+        """
+def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
+    fan = fan_in if mode == "fan_in" else fan_out
+    std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
+    tensor[...] = generator.normal(0.0, std, size=tensor.shape[1:])
+    return tensor
+""",
+        "kaiming_normal_",
+        "are identical",
+    ),
+    _bug(
+        "xavier-normal-seeds-its-own-generator",
+        INIT,
+        "xavier_normal_",
+        """
+def xavier_normal_(tensor, gain=1.0, generator=None):
+    fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
+    std = gain * math.sqrt(2.0 / (fan_in + fan_out))
+    rng = np.random.default_rng(tensor.size)
+    tensor[...] = rng.normal(0.0, std, size=tensor.shape)
+    return tensor
+""",
+        "xavier_normal_",
+        "generator` argument is ignored",
+    ),
+    _bug(
+        "kaiming-uniform-global-rng-state-restored",
+        INIT,
+        "kaiming_uniform_",
+        """
+def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
+    fan = fan_in if mode == "fan_in" else fan_out
+    bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan)
+    state = np.random.get_state()
+    tensor[...] = np.random.uniform(-bound, bound, size=tensor.shape)
+    np.random.set_state(state)
+    return tensor
+""",
+        "kaiming_uniform_",
+        "generator` argument is ignored",
+    ),
 ]
 
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from .call import raised
 
-_GLOBAL = np.random.mtrand._rand  # noqa: SLF001 (NumPy's legacy global generator)
+_GLOBAL = np.random.mtrand._rand  # NumPy's legacy global generator
 _SEED_GLOBAL = _GLOBAL.seed
 _DRAW_GLOBAL = _GLOBAL.random_sample
 _GENERATOR, _PCG64 = np.random.Generator, np.random.PCG64
