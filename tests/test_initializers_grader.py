@@ -440,9 +440,5 @@ def test_raising_stub_earns_only_must_raise_edge_cases(tmp_path: Path) -> None:
     }
 
 
-@pytest.mark.xfail(
-    strict=True, reason="needs the credit rule of graders/score.py that gates edge cases on "
-    "the item's correctness cases (the lead's)"
-)  # fmt: skip
 def test_raising_stub_scores_zero(tmp_path: Path) -> None:
     assert _stub_result("raises", tmp_path).score == 0
