@@ -25,6 +25,7 @@ The lambdified functions are plain transcriptions, meant for moderate finite inp
 from __future__ import annotations
 
 import functools
+import math
 import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -168,6 +169,13 @@ ACTIVATIONS: dict[str, SymbolicActivation] = {
         ),
         _activation("silu", r"\operatorname{SiLU}", x * _sigmoid(x), "torch.nn.functional.silu(x)"),
         _activation(
+            "gelu",
+            r"\operatorname{GELU}",
+            x / 2 * (1 + sympy.erf(x / sympy.sqrt(2))),
+            "torch.nn.functional.gelu(x)",
+        ),
+        _activation("identity", r"\operatorname{Id}", x, "torch.nn.Identity()(x)"),
+        _activation(
             "softplus",
             r"\operatorname{Softplus}",
             sympy.Piecewise(
@@ -181,6 +189,9 @@ ACTIVATIONS: dict[str, SymbolicActivation] = {
 }
 
 
+_ERF = np.vectorize(math.erf, otypes=[np.float64])
+
+
 @functools.cache
 def numpy_function(name: str, derivative: bool = False) -> Callable[..., Any]:
     """``ACTIVATIONS[name]``'s formula (or derivative) lambdified with ``modules="numpy"``.
@@ -190,7 +201,8 @@ def numpy_function(name: str, derivative: bool = False) -> Callable[..., Any]:
     activation = ACTIVATIONS[name]
     expr = activation.derivative if derivative else activation.expr
     symbols = (x, *(symbol for symbol, _ in activation.params))
-    return sympy.lambdify(symbols, expr, modules="numpy")
+    # NumPy has no erf (GELU): the C library's, elementwise
+    return sympy.lambdify(symbols, expr, modules=[{"erf": _ERF}, "numpy"])
 
 
 # ----------------------------------------------------------------------------------------------

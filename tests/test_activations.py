@@ -192,7 +192,11 @@ def smooth_points(name: str, params: dict[str, float], seed: int) -> np.ndarray:
     return x[far][:64]
 
 
-SYMBOLIC_CASES = [c for c in CASES if c.values[0] in SYMBOLIC]  # (sympy where it applies)
+SYMBOLIC_CASES = [  # (sympy where it applies: GELU's tanh form is not a sympy function here)
+    c
+    for c in CASES
+    if c.values[0] in SYMBOLIC and set(c.values[1]) <= set(SYMBOLIC[c.values[0]].defaults)
+]
 
 
 def test_every_symbolic_activation_is_tested() -> None:

@@ -131,6 +131,7 @@ MAPPINGS: tuple[Mapping, ...] = (
     Mapping("elu", "nn.functional.elu", kind="elementwise"),
     Mapping("silu", "nn.functional.silu", kind="elementwise"),
     Mapping("softplus", "nn.functional.softplus", kind="elementwise"),
+    Mapping("gelu", "nn.functional.gelu", kind="elementwise"),
     Mapping("softmax", "softmax", kind="jacobian"),
     Mapping("softmax", "softmax", "with_dtype", kind="jacobian"),
     Mapping("log_softmax", "log_softmax", kind="jacobian"),
@@ -165,6 +166,9 @@ MAPPINGS: tuple[Mapping, ...] = (
 NO_OPINFO: dict[str, str] = {
     "center_loss": "the notes' center loss (seed 004, Wen et al. 2016): torch has no such operator",
     "center_loss_update": "the notes' center update rule, not a differentiable torch operator",
+    "identity": "torch's identity is the module nn.Identity, not an operator of the database",
+    "l1_penalty": "the notes' L1 regularisation term (seed 000): not a torch operator",
+    "l2_penalty": "the notes' L2 regularisation term (seed 000): not a torch operator",
 }
 
 #: OpInfo entries of the mapped operators that are deliberately not run, and why.
