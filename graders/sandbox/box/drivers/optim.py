@@ -17,17 +17,27 @@
   on axis 0, one output each.
 * ``lbfgs`` -- ``case["steps"]`` calls of ``step(closure)`` on an objective; records as above
   plus ``loss`` (what ``step`` returned) and ``evaluations`` (closure calls so far).
-* ``state_dict`` -- ``case["before"]`` steps, ``sd = opt.state_dict()``, a fresh optimizer on
-  copied parameters built with ``case["kwargs2"]`` loads ``sd``; both then take
-  ``case["after"]`` steps on the same gradients.  Outputs: the continued trajectories
-  ``resumed_p<i>`` / ``uninterrupted_p<i>``, the structure of ``sd`` and the loaded groups.
-* ``add_param_group`` -- a group is added after ``case["before"]`` steps; outputs the added
-  group's hyperparameters and the trajectories of the managed parameters next to optimizers
-  built without the added group (``alone_p<i>``).
+* ``state_dict`` -- ``case["before"]`` steps, ``sd = opt.state_dict()``; a fresh optimizer
+  on copied parameters, built with ``case["kwargs2"]``, loads ``sd``; the original and the
+  resumed optimizer then take ``case["after"]`` steps on the same gradients.  Outputs, raw:
+  ``sd``'s structure (``sd_state_index``, ``sd_group_params``, ``sd_group_sizes``,
+  ``sd_hyper``), the values ``sd["state"][i][key]`` for each ``[key, kind]`` of
+  ``case["saved"][i]`` when saved (``saved_p<i>__<key>``) and again after the steps
+  (``kept_p<i>__<key>``), the loaded groups' hyperparameters (``loaded_hyper``) and where their
+  Parameters sit among the new optimizer's own (``loaded_params``, by identity, -1: none of
+  them), and the resumed run recorded as a trajectory with prefix ``resumed_p``.
+* ``add_param_group`` -- ``case["before"]`` steps on the ``case["first"]`` parameters, a group
+  of the ``case["added"]`` ones (one bare Parameter with ``case["single"]``) with
+  ``case["group_hyper"]`` is added, ``case["after"]`` more steps recorded as a trajectory;
+  outputs also ``n_groups`` and the added group's hyperparameters (``added_hyper``).
+* ``overlap`` -- a disjoint group is added (it must work), then one overlapping the first:
+  ``n_groups`` before, the class names of what it raised (``raised``), ``n_groups_after``.
 * ``zero_grad`` -- ``zero_grad(**case["zero_kwargs"])`` after setting ``case["grads"]``.
 
-A state entry that is missing, of the wrong type or shape stops the run and comes back as the
-output ``problem`` (a sentence for the student); the student's own exceptions propagate.
+Nothing is compared here: the grader compares every output with torch's.  A recorded state
+entry that is missing (trajectories), or any value of the wrong type or shape, stops the run and
+comes back as the output ``problem`` (a sentence for the student, never a pass); the student's
+own exceptions propagate.
 Standalone: the standard library and NumPy only.
 """
 
@@ -269,136 +279,156 @@ def _hyper(group: Any, keys: list[str], what: str) -> list[float]:
     return out
 
 
-def _walk(value: Any) -> list[np.ndarray]:
-    """Every number and array inside a state dict, copied (for the snapshot test)."""
-    if isinstance(value, dict):
-        return [a for k in sorted(value, key=str) for a in _walk(value[k])]
-    if isinstance(value, (list, tuple)):
-        return [a for v in value for a in _walk(v)]
-    if isinstance(value, (np.ndarray, int, float, np.number)):
-        return [np.array(value, dtype=np.float64)]
-    return []
-
-
-def _same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
-    return len(a) == len(b) and all(
-        x.shape == y.shape and np.array_equal(x, y, equal_nan=True)
-        for x, y in zip(a, b, strict=True)
-    )
-
-
-def state_dict(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarray]:
-    shapes = [tuple(np.shape(a)) for a in case["init"]]
+def _build(module: Any, function: str, case: dict[str, Any], params: list[Any], kw: str) -> Any:
+    """The case's optimizer over ``params`` (its groups), built with ``case[kw]``."""
     cls = _optimizer_class(module, function, case)
-    groups = case.get("groups")
-    params = _make_params(module, case["init"])
-    opt = cls(_arg(params, groups), **case.get("kwargs", {}))
-    before, after = int(case["before"]), int(case["after"])
+    return cls(_arg(params, case.get("groups")), **case.get(kw, {}))
+
+
+def _steps(opts: list[Any], params: list[list[Any]], case: dict[str, Any], ks: range) -> None:
+    """Steps ``ks`` of each optimizer on the fixed gradients (``case["none_grad"]``: None)."""
     none = set(case.get("none_grad") or [])
-    for k in range(before):
-        _set_grads(params, _fixed(case, k), none)
-        opt.step()
-    sd = opt.state_dict()
+    for k in ks:
+        for opt, ps in zip(opts, params, strict=True):
+            _set_grads(ps, _fixed(case, k), none)
+            opt.step()
+
+
+def _structure(sd: Any, keys: list[str]) -> dict[str, np.ndarray]:
+    """What ``state_dict()`` returned, as numbers: its 'state' keys, each group's 'params'
+    and hyperparameters.  Problem if it is not a dict of parameter positions."""
     if not isinstance(sd, dict) or set(sd) != {"state", "param_groups"}:
-        keys = sorted(map(str, sd)) if isinstance(sd, dict) else type(sd).__name__
-        raise Problem(f"state_dict() gave {keys}, expected a dict with 'state' and 'param_groups'")
-    saved = _walk(sd["state"])
-    out: dict[str, np.ndarray] = {}
-    keys = list(case["hyper_keys"])
+        keys_ = sorted(map(str, sd)) if isinstance(sd, dict) else type(sd).__name__
+        raise Problem(f"state_dict() gave {keys_}, expected a dict with 'state' and 'param_groups'")
     try:
         index = sorted(int(i) for i in sd["state"])
-        flat = [int(i) for g in sd["param_groups"] for i in g["params"]]
-        sizes = [len(g["params"]) for g in sd["param_groups"]]
+        groups = list(sd["param_groups"])
+        flat = [int(i) for g in groups for i in g["params"]]
+        sizes = [len(g["params"]) for g in groups]
     except (TypeError, ValueError, KeyError) as exc:
         raise Problem(
             "state_dict() must refer to parameters by position: 'state' keyed by int and "
             f"each group's 'params' a list of ints ({type(exc).__name__}: {exc})"
         ) from None
-    out["sd_state_index"] = np.array(index, dtype=np.float64)
-    out["sd_group_params"] = np.array(flat, dtype=np.float64)
-    out["sd_group_sizes"] = np.array(sizes, dtype=np.float64)
-    out["sd_hyper"] = np.array(
-        [
-            _hyper(g, keys, f"state_dict()['param_groups'][{j}]")
-            for j, g in enumerate(sd["param_groups"])
-        ]
-    )
+    where = "state_dict()['param_groups']"
+    return {
+        "sd_state_index": np.array(index, dtype=np.float64),
+        "sd_group_params": np.array(flat, dtype=np.float64),
+        "sd_group_sizes": np.array(sizes, dtype=np.float64),
+        "sd_hyper": np.array([_hyper(g, keys, f"{where}[{j}]") for j, g in enumerate(groups)]),
+    }
+
+
+def _saved(sd_state: Any, case: dict[str, Any], prefix: str, when: str) -> dict[str, np.ndarray]:
+    """The values of ``sd_state[i][key]`` for each ``[key, kind]`` of ``case["saved"][i]``, as
+    arrays (copies, taken now); entries that are not there are left out."""
+    shapes = [tuple(np.shape(a)) for a in case["init"]]
+    out: dict[str, np.ndarray] = {}
+    for i, keys in enumerate(case["saved"]):
+        entry = sd_state.get(i) if isinstance(sd_state, dict) else None
+        if not isinstance(entry, dict):
+            continue
+        for key, kind in keys:
+            if key in entry:
+                what = f"state_dict()['state'][{i}]['{key}'] {when}"
+                out[f"{prefix}{i}__{key}"] = _convert(entry[key], kind, shapes[i], what)
+    return out
+
+
+def _positions(groups: Any, params: list[Any]) -> np.ndarray:
+    """Where each Parameter of ``groups`` sits in ``params`` (by identity; -1: not there)."""
+    found = [p for g in groups for p in g["params"]]
+    return np.array([next((j for j, q in enumerate(params) if q is p), -1) for p in found], float)
+
+
+def state_dict(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarray]:
+    """``before`` steps, ``sd = state_dict()``; a fresh optimizer (``kwargs2``) loads it, then
+    the original and the resumed one take ``after`` more steps.  Outputs: ``sd``'s structure,
+    its saved state then (``saved_p<i>__<key>``) and after the steps (``kept_...``), the loaded
+    groups, and the resumed run (``resumed_p<i>``, ``resumed_p<i>__<key>``)."""
+    shapes = [tuple(np.shape(a)) for a in case["init"]]
+    params = _make_params(module, case["init"])
+    opt = _build(module, function, case, params, "kwargs")
+    before, after = int(case["before"]), int(case["after"])
+    _steps([opt], [params], case, range(before))
+    sd = opt.state_dict()
+    out = _structure(sd, list(case["hyper_keys"]))
+    out.update(_saved(sd["state"], case, "saved_p", "when saved"))
     params2 = _make_params(module, [np.array(p.data) for p in params])
-    opt2 = cls(_arg(params2, groups), **case.get("kwargs2", {}))
+    opt2 = _build(module, function, case, params2, "kwargs2")
     opt2.load_state_dict(sd)
-    out["loaded_hyper"] = np.array(
-        [
-            _hyper(g, keys, f"param_groups[{j}] after loading")
-            for j, g in enumerate(opt2.param_groups)
-        ]
-    )
-    mine = [p for g in opt2.param_groups for p in g["params"]]
-    own = [params2[i] for g in groups or [{"params": range(len(params))}] for i in g["params"]]
-    out["loaded_params_are_own"] = np.asarray(
-        float(len(mine) == len(own) and all(a is b for a, b in zip(mine, own, strict=False)))
-    )
-    rec = Recorder({"record": [[] for _ in shapes]}, shapes)
+    keys = list(case["hyper_keys"])
+    loaded = [
+        _hyper(g, keys, f"param_groups[{j}] after loading") for j, g in enumerate(opt2.param_groups)
+    ]
+    out["loaded_hyper"] = np.array(loaded)
+    out["loaded_params"] = _positions(opt2.param_groups, params2)
+    rec = Recorder(case, shapes)
     for k in range(before, before + after):
-        grads = _fixed(case, k)
-        _set_grads(params, grads, set())
-        _set_grads(params2, grads, set())
-        opt.step()
-        opt2.step()
-        rec.snapshot(opt, params, f"after step {k + 1}", prefix="uninterrupted_p")
+        _steps([opt, opt2], [params, params2], {**case, "none_grad": []}, range(k, k + 1))
         rec.snapshot(opt2, params2, f"after step {k + 1}", prefix="resumed_p")
     out.update(rec.outputs())
-    out["sd_is_snapshot"] = np.asarray(float(_same(saved, _walk(sd["state"]))))
+    out.update(_saved(sd["state"], case, "kept_p", f"after {after} more steps"))
     return out
 
 
 def add_param_group(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarray]:
+    """``before`` steps on the ``first`` parameters, ``add_param_group`` (the ``added`` ones,
+    one bare Parameter if ``single``, with ``group_hyper``), ``after`` more steps.  Outputs: the
+    group count, the added group's hyperparameters, every parameter and state entry after
+    each later step."""
     shapes = [tuple(np.shape(a)) for a in case["init"]]
-    cls = _optimizer_class(module, function, case)
-    kwargs = case.get("kwargs", {})
-    first, added = list(case["first"]), list(case["added"])
-    extra = dict(case.get("group_hyper") or {})
     params = _make_params(module, case["init"])
-    alone = _make_params(module, case["init"])
-    opt = cls([params[i] for i in first], **kwargs)
-    opt_a = cls([alone[i] for i in first], **kwargs)
+    opt = _optimizer_class(module, function, case)(
+        [params[i] for i in case["first"]], **case.get("kwargs", {})
+    )
     before, after = int(case["before"]), int(case["after"])
-    for k in range(before):
-        grads = _fixed(case, k)
-        _set_grads(params, grads, set())
-        _set_grads(alone, grads, set())
-        opt.step()
-        opt_a.step()
-    group = {"params": params[added[0]] if case.get("single") else [params[i] for i in added]}
-    opt.add_param_group({**group, **extra})
-    for i in added:
-        alone[i].data = np.array(params[i].data)
-    opt_b = cls([alone[i] for i in added], **{**kwargs, **extra})
+    _steps([opt], [params], case, range(before))
+    added = [params[i] for i in case["added"]]
+    opt.add_param_group(
+        {"params": added[0] if case.get("single") else added, **case["group_hyper"]}
+    )
     out: dict[str, np.ndarray] = {
         "n_groups": np.asarray(float(len(opt.param_groups))),
         "added_hyper": np.array(
             _hyper(opt.param_groups[-1], list(case["hyper_keys"]), "the added group")
         ),
     }
-    rec = Recorder({"record": [[] for _ in shapes]}, shapes)
+    rec = Recorder(case, shapes)
     for k in range(before, before + after):
-        grads = _fixed(case, k)
-        _set_grads(params, grads, set())
-        _set_grads(alone, grads, set())
-        opt.step()
-        opt_a.step()
-        opt_b.step()
-        rec.snapshot(opt, params, f"after step {k + 1}", prefix="p")
-        rec.snapshot(opt, alone, f"after step {k + 1}", prefix="alone_p")
+        _steps([opt], [params], case, range(k, k + 1))
+        rec.snapshot(opt, params, f"after step {k + 1}")
     out.update(rec.outputs())
     return out
 
 
-def zero_grad(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarray]:
-    shapes = [tuple(np.shape(a)) for a in case["init"]]
+def overlap(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarray]:
+    """A disjoint group is added (it must work), then one sharing a parameter with the first:
+    outputs the group counts and the class names of what the second add raised."""
     params = _make_params(module, case["init"])
     opt = _optimizer_class(module, function, case)(
-        _arg(params, case.get("groups")), **case.get("kwargs", {})
+        [params[i] for i in case["first"]], **case.get("kwargs", {})
     )
+    opt.add_param_group({"params": [params[i] for i in case["added"]]})
+    out = {"n_groups": np.asarray(float(len(opt.param_groups)))}
+    try:
+        opt.add_param_group({"params": [params[i] for i in case["overlap"]]})
+    except NotImplementedError:
+        raise
+    except Exception as exc:
+        out["raised"] = np.array([c.__name__ for c in type(exc).__mro__])
+    else:
+        out["raised"] = np.array(["<nothing raised>"])
+    out["n_groups_after"] = np.asarray(float(len(opt.param_groups)))
+    return out
+
+
+def zero_grad(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarray]:
+    """``zero_grad(**zero_kwargs)`` after setting ``grads``: each grad (NaN for None), which
+    are None, and (``in_place``) which are the very array objects they were."""
+    shapes = [tuple(np.shape(a)) for a in case["init"]]
+    params = _make_params(module, case["init"])
+    opt = _build(module, function, case, params, "kwargs")
     _set_grads(params, list(case["grads"]), set())
     arrays = [p.grad for p in params]
     opt.zero_grad(**case.get("zero_kwargs", {}))
@@ -423,28 +453,12 @@ MODES = {
     "lbfgs": lbfgs,
     "state_dict": state_dict,
     "add_param_group": add_param_group,
+    "overlap": overlap,
     "zero_grad": zero_grad,
 }
 
 
-def _raises(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarray]:
-    """``case["expect_raise"]``: the MRO names of what constructing or adding raised."""
-    params = _make_params(module, case["init"])
-    cls = _optimizer_class(module, function, case)
-    try:
-        opt = cls(_arg(params, case.get("groups")), **case.get("kwargs", {}))
-        if case.get("add_overlap") is not None:
-            opt.add_param_group({"params": [params[i] for i in case["add_overlap"]]})
-    except NotImplementedError:
-        raise
-    except Exception as exc:
-        return {"raised": np.array([c.__name__ for c in type(exc).__mro__])}
-    return {"raised": np.array(["<nothing raised>"])}
-
-
 def run(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarray]:
-    if case.get("expect_raise"):
-        return _raises(module, function, case)
     try:
         return MODES[case.get("mode", "trajectory")](module, function, case)
     except Problem as exc:

@@ -1,0 +1,74 @@
+"""Stub: an optimizer whose every method, the constructor included, raises ValueError (the
+error torch raises for bad arguments and overlapping groups).  It must score 0 on every item."""
+
+import numpy as np
+
+
+class Parameter:
+    def __init__(self, data, grad=None):
+        self.data = np.array(data, dtype=np.float64)
+        self.grad = None if grad is None else np.array(grad, dtype=np.float64)
+
+
+class Optimizer:
+    def __init__(self, params, **defaults):
+        raise ValueError("stub")
+
+    def step(self, closure=None):
+        raise ValueError("stub")
+
+    def zero_grad(self, set_to_none=True):
+        raise ValueError("stub")
+
+    def state_dict(self):
+        raise ValueError("stub")
+
+    def load_state_dict(self, state_dict):
+        raise ValueError("stub")
+
+    def add_param_group(self, param_group):
+        raise ValueError("stub")
+
+
+class SGD(Optimizer):
+    pass
+
+
+class Adagrad(Optimizer):
+    pass
+
+
+class RMSprop(Optimizer):
+    pass
+
+
+class Adadelta(Optimizer):
+    pass
+
+
+class Adam(Optimizer):
+    pass
+
+
+class AdamW(Optimizer):
+    pass
+
+
+class Adamax(Optimizer):
+    pass
+
+
+class SparseAdam(Optimizer):
+    pass
+
+
+class ASGD(Optimizer):
+    pass
+
+
+class Rprop(Optimizer):
+    pass
+
+
+class LBFGS(Optimizer):
+    pass
