@@ -297,7 +297,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
                     sandbox=box,
                 )
             except engine.SubmissionError as exc:  # one bad submission does not stop the batch
-                rows.append({"submission": sub.name, "score": 0, "max_score": "", "error": str(exc)})
+                rows.append(
+                    {"submission": sub.name, "score": 0, "max_score": "", "error": str(exc)}
+                )
                 print(f"{sub.name}: {exc}", file=sys.stderr)
                 continue
             (out / f"{sub.name}.json").write_text(gradescope.render(result))

@@ -143,9 +143,7 @@ def make_jobs(
         else:
             chunks.append([p])
     chunks.sort(key=lambda chunk: -sum(_cost(p) for p in chunk))  # (stable: ties keep order)
-    return [
-        make_job(f"job{n}", chunk, submission, unavailable) for n, chunk in enumerate(chunks)
-    ]
+    return [make_job(f"job{n}", chunk, submission, unavailable) for n, chunk in enumerate(chunks)]
 
 
 def _not_run(p: Plan, why: str) -> Future[ItemRun]:
@@ -200,7 +198,7 @@ def _judged(
             device,
             lambda case: repro_command(shown, p.item, case, seed),
         )
-    except Exception as exc:  # noqa: BLE001 (any error of ours: the item, not the grading)
+    except Exception as exc:
         result = ItemResult(name=p.item.name, points=p.item.points, cases=[])
         result.note = f"grader error: {type(exc).__name__}: {exc}"
     result.hidden_not_run = p.hidden_not_run
@@ -259,7 +257,9 @@ def grade(
     )
 
 
-def unusable(origin: Path, items: list[Item], why: str, seed: int = PUBLIC_SEED) -> SubmissionResult:
+def unusable(
+    origin: Path, items: list[Item], why: str, seed: int = PUBLIC_SEED
+) -> SubmissionResult:
     """The report of a submission that could not be graded at all: every item 0, with why (a
     platform shows this rather than "the autograder failed")."""
     return SubmissionResult(

@@ -75,46 +75,56 @@ def compare_array(name: str, expected: np.ndarray, got: Any, rtol: float, atol: 
     if got.dtype != expected.dtype:
         return _dtype_verdict(label, expected, got, rtol, atol)
     if expected.dtype.kind in "biuUS":
-        bad = np.argwhere(got != expected)
-        if bad.size == 0:
-            return Verdict(True)
-        first = tuple(int(i) for i in bad[0])
-        return Verdict(
-            False,
-            f"{label}at {list(first)}: got {got[first]!r}, expected {expected[first]!r}",
-            {"index": list(first)},
-        )
+        return _exact_verdict(label, expected, got)
+    return _float_verdict(label, expected, got, rtol, atol)
+
+
+def _exact_verdict(label: str, expected: np.ndarray, got: np.ndarray) -> Verdict:
+    """Booleans, integers and strings: equal, element by element."""
+    bad = np.argwhere(got != expected)
+    if bad.size == 0:
+        return Verdict(True)
+    first = tuple(int(i) for i in bad[0])
+    return Verdict(
+        False,
+        f"{label}at {list(first)}: got {got[first]!r}, expected {expected[first]!r}",
+        {"index": list(first)},
+    )
+
+
+def _float_verdict(
+    label: str, expected: np.ndarray, got: np.ndarray, rtol: float, atol: float
+) -> Verdict:
+    """Floats: within ``atol + rtol * |expected|``, nan and inf where torch has them; the
+    message names the worst element."""
     e = expected.astype(np.float64, copy=False)
     g = got.astype(np.float64, copy=False)
     details: dict[str, Any] = {"rtol": rtol, "atol": atol}
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         diff = np.abs(g - e)
-        abs_e = np.abs(e)
-        allowed = atol + rtol * abs_e
+        allowed = atol + rtol * np.abs(e)
         finite = np.isfinite(e) & np.isfinite(g)
         same_special = (np.isnan(e) & np.isnan(g)) | ((e == g) & np.isinf(e))
         bad = ~same_special & (~finite | ~(diff <= allowed))
         if finite.any():
             details["max_abs_err"] = float(np.max(np.where(finite, diff, 0.0)))
         if (finite & (e != 0)).any():  # (relative to 0 means nothing: absolute error only)
-            rel = np.where(finite & (e != 0), diff / abs_e, 0.0)
-            details["max_rel_err"] = float(np.max(rel))
-    if not bad.any():
-        return Verdict(True, details=details)
-    with np.errstate(invalid="ignore", over="ignore"):
+            details["max_rel_err"] = float(
+                np.max(np.where(finite & (e != 0), diff / np.abs(e), 0.0))
+            )
+        if not bad.any():
+            return Verdict(True, details=details)
         excess = np.where(bad, np.nan_to_num(diff - allowed, nan=np.inf, posinf=np.inf), -np.inf)
     idx: tuple[int, ...] = (
         tuple(int(i) for i in np.unravel_index(int(np.argmax(excess)), e.shape)) if e.ndim else ()
     )
-    where = f"at {[int(i) for i in idx]}" if e.ndim else "(scalar)"
+    where = f"at {list(idx)}" if e.ndim else "(scalar)"
     details.update(
-        {
-            "index": [int(i) for i in idx],
-            "expected": _fmt(e[idx]),
-            "got": _fmt(g[idx]),
-            "mismatched": int(bad.sum()),
-            "total": int(bad.size),
-        }
+        index=list(idx),
+        expected=_fmt(e[idx]),
+        got=_fmt(g[idx]),
+        mismatched=int(bad.sum()),
+        total=int(bad.size),
     )
     msg = (
         f"{label}student vs torch {where}: {_fmt(g[idx])} vs {_fmt(e[idx])} "
@@ -184,7 +194,6 @@ def check_raises(
     return Verdict(False, f"raised {names[0] if names else '?'}; torch raises {want}")
 
 
-
 # ----------------------------------------------------------------------------- cases and items
 #: Categories whose cases count only once an item's correctness cases all pass (score.py).
 GATED = frozenset({"edge", "convention"})
@@ -205,11 +214,14 @@ def trivial(expected: dict[str, Any], args: tuple[Any, ...]) -> bool:
             if e.size > 1 and np.array_equal(flat, np.full_like(flat, flat[0]), equal_nan=True):
                 return True
         return any(
-            isinstance(a, np.ndarray) and a.shape == e.shape and np.array_equal(a, e, equal_nan=True)
+            isinstance(a, np.ndarray)
+            and a.shape == e.shape
+            and np.array_equal(a, e, equal_nan=True)
             for a in args
         )
 
     return bool(expected) and all(stub_like(np.asarray(v)) for v in expected.values())
+
 
 def _preview(value: Any) -> str:
     if isinstance(value, np.ndarray):

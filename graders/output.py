@@ -145,6 +145,14 @@ def _guard(real: Path, protect: Iterable[Path], what: str) -> None:
             raise OutputError(f"{what} is inside the submission being graded: not written there")
 
 
+#: File types an output never goes to, and how a refusal names them.
+REFUSED_TYPES = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
 def _classify(given: str, protect: tuple[Path, ...]) -> tuple[str, Path]:
     """What ``given`` is now, as (kind, path to write); OutputError if it must not be written."""
     what = f"--output {given}"
@@ -159,25 +167,27 @@ def _classify(given: str, protect: tuple[Path, ...]) -> tuple[str, Path]:
         return "file", _new_file(path, protect, what)
     except OSError as exc:
         raise OutputError(f"{what}: {_reason(exc)}") from None
-    mode = st.st_mode
-    if stat.S_ISDIR(mode):
-        raise OutputError(f"{what} is a folder")
-    if stat.S_ISSOCK(mode):
-        raise OutputError(f"{what} is a socket")
-    if stat.S_ISBLK(mode):
-        raise OutputError(f"{what} is a block device")
+    for test, name in REFUSED_TYPES:
+        if test(st.st_mode):
+            raise OutputError(f"{what} is {name}")
     real = Path(os.path.realpath(path))
-    if stat.S_ISCHR(mode):
+    if stat.S_ISCHR(st.st_mode):
         return "device", path
-    if stat.S_ISFIFO(mode):
+    if stat.S_ISFIFO(st.st_mode):
         _guard(real, protect, what)
         if not os.access(path, os.W_OK):
             raise OutputError(f"{what}: cannot write to this FIFO (permission denied)")
         return "fifo", path
-    if not stat.S_ISREG(mode):  # (nothing else exists on Linux)
+    if not stat.S_ISREG(st.st_mode):  # (nothing else exists on Linux)
         raise OutputError(f"{what} is not a regular file")
     if _names_an_open_file(path):
         return "stream", path
+    _writable_file(real, path, protect, what)
+    return "file", real
+
+
+def _writable_file(real: Path, path: Path, protect: tuple[Path, ...], what: str) -> None:
+    """OutputError unless the regular file ``real`` may be replaced by a report."""
     _code_or_guarded(real, path, protect, what)
     if not os.access(real, os.W_OK):
         raise OutputError(f"{what}: cannot write to this file ({_access_reason(real)})")
@@ -185,7 +195,6 @@ def _classify(given: str, protect: tuple[Path, ...]) -> tuple[str, Path]:
         raise OutputError(
             f"{what}: cannot write in its folder {real.parent} ({_access_reason(real.parent)})"
         )
-    return "file", real
 
 
 #: Paths naming a file this process has open (``/dev/stdout`` -> ``/proc/self/fd/1``).

@@ -487,18 +487,8 @@ def _cell_lines(source: str, where: str, notes: list[str]) -> tuple[list[str], l
     the ``__future__`` features its top imports (moved by the caller to the top)."""
     lines = source.splitlines()
     found: list[tuple[int, str]] = []  # (line, note)
-    first = next((k for k, line in enumerate(lines) if line.strip()), None)
-    if first is not None and lines[first].lstrip().startswith("%%"):
-        magic = lines[first].strip()[2:].split(maxsplit=1)
-        name = magic[0] if magic else ""
-        what = f"{where}, line {first + 1}: {_describe('%%' + name)} neutralised"
-        if name not in PYTHON_CELL_MAGICS:  # a cell of shell, HTML, ...: none of it is run
-            notes.append(f"{what} (the cell is not run)")
-            return [
-                "# [grader: cell magic] " + line if line.strip() else line for line in lines
-            ], []
-        found.append((first + 1, f"{what} (the cell's code is kept)"))
-        lines[first] = _neutral(lines[first], "grader: cell magic")
+    if not _cell_magic(lines, where, notes, found):  # a cell of shell, HTML...: not run
+        return ["# [grader: cell magic] " + line if line.strip() else line for line in lines], []
     if not _parses("\n".join(lines)):
         for k, line in enumerate(lines):
             if _MAGIC.match(line) and not line.lstrip().startswith("#"):
@@ -507,30 +497,59 @@ def _cell_lines(source: str, where: str, notes: list[str]) -> tuple[list[str], l
     tree = _parses("\n".join(lines))
     features: list[str] = []
     if tree is not None:  # (else the student's syntax error, reported at import)
-        for stmt in ast.walk(tree):
-            if not isinstance(stmt, ast.stmt) or isinstance(getattr(stmt, "body", 0), list):
-                continue  # (compound statements: their simple statements are visited too)
-            if _calls_ipython(stmt):
-                call = lines[stmt.lineno - 1].strip()
-                found.append(
-                    (
-                        stmt.lineno,
-                        f"{where}, line {stmt.lineno}: get_ipython() call '{call}' neutralised",
-                    )
-                )
-                lines[stmt.lineno - 1] = _neutral(lines[stmt.lineno - 1], "grader: IPython")
-                for k in range(stmt.lineno, stmt.end_lineno or stmt.lineno):
-                    lines[k] = "# " + lines[k]
-        for k, stmt in enumerate(tree.body):
-            if k == 0 and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
-                continue  # a docstring may precede a __future__ import
-            if not (isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__"):
-                break
-            features += [a.name for a in stmt.names]
-            for n in range(stmt.lineno - 1, stmt.end_lineno or stmt.lineno):
-                lines[n] = "# [grader: moved to the top] " + lines[n]
+        _ipython_calls(tree, lines, where, found)
+        features = _future_imports(tree, lines)
     notes += [note for _, note in sorted(found)]
     return lines, features
+
+
+def _cell_magic(
+    lines: list[str], where: str, notes: list[str], found: list[tuple[int, str]]
+) -> bool:
+    """Neutralise a ``%%magic`` first line; False if the cell is not Python at all."""
+    first = next((k for k, line in enumerate(lines) if line.strip()), None)
+    if first is None or not lines[first].lstrip().startswith("%%"):
+        return True
+    magic = lines[first].strip()[2:].split(maxsplit=1)
+    name = magic[0] if magic else ""
+    what = f"{where}, line {first + 1}: {_describe('%%' + name)} neutralised"
+    if name not in PYTHON_CELL_MAGICS:
+        notes.append(f"{what} (the cell is not run)")
+        return False
+    found.append((first + 1, f"{what} (the cell's code is kept)"))
+    lines[first] = _neutral(lines[first], "grader: cell magic")
+    return True
+
+
+def _ipython_calls(
+    tree: ast.Module, lines: list[str], where: str, found: list[tuple[int, str]]
+) -> None:
+    """Comment out the simple statements that call ``get_ipython()``."""
+    for stmt in ast.walk(tree):
+        if not isinstance(stmt, ast.stmt) or isinstance(getattr(stmt, "body", 0), list):
+            continue  # (compound statements: their simple statements are visited too)
+        if _calls_ipython(stmt):
+            call = lines[stmt.lineno - 1].strip()
+            note = f"{where}, line {stmt.lineno}: get_ipython() call '{call}' neutralised"
+            found.append((stmt.lineno, note))
+            lines[stmt.lineno - 1] = _neutral(lines[stmt.lineno - 1], "grader: IPython")
+            for k in range(stmt.lineno, stmt.end_lineno or stmt.lineno):
+                lines[k] = "# " + lines[k]
+
+
+def _future_imports(tree: ast.Module, lines: list[str]) -> list[str]:
+    """The ``from __future__`` features the cell imports at its top (commented out here: the
+    caller puts them at the top of the module)."""
+    features: list[str] = []
+    for k, stmt in enumerate(tree.body):
+        if k == 0 and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+            continue  # a docstring may precede a __future__ import
+        if not (isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__"):
+            break
+        features += [a.name for a in stmt.names]
+        for n in range(stmt.lineno - 1, stmt.end_lineno or stmt.lineno):
+            lines[n] = "# [grader: moved to the top] " + lines[n]
+    return features
 
 
 def _parses(text: str) -> ast.Module | None:
@@ -621,6 +640,22 @@ def _locate(
 ) -> tuple[_Folder, list[str]]:
     """The folder holding the modules (the top, or one folder down), and notes."""
     notes: list[str] = []
+    candidates = _candidates(top_fd, modules, budget, what, notes)
+    holding = [c for c in candidates if c.named]
+    if holding:
+        return _most_modules(holding, candidates[0], what, notes), notes
+    serving = [c for c in candidates if c.catch_all]
+    if serving and (serving[0] is candidates[0] or len(serving) == 1):
+        return serving[0], notes
+    _refuse(candidates, serving, modules, what)
+    raise AssertionError("unreachable")  # (_refuse always raises)
+
+
+def _candidates(
+    top_fd: int, modules: Sequence[str], budget: _Budget, what: str, notes: list[str]
+) -> list[_Folder]:
+    """The top folder (after unwrapping folders that hold a single folder) and each folder
+    in it, as places the modules may be."""
     rel, entries = "", _listing(top_fd, budget)
     if not entries:
         raise SubmissionError(f"{what} is empty")
@@ -633,33 +668,38 @@ def _locate(
             fd = stack.enter_context(_opendir(name, fd))
             rel, entries = rel + name + "/", _listing(fd, budget)
         candidates = [_offer(rel, entries, modules)]
-        for name, kind in entries.items():
-            if kind == "dir":
-                try:
-                    with _opendir(name, fd) as sub:
-                        candidates.append(_offer(rel + name + "/", _listing(sub, budget), modules))
-                except OSError as exc:
-                    notes.append(f"{rel}{name}/ could not be read: {_reason(exc)}")
-    holding = [c for c in candidates if c.named]
-    if holding:
-        best = max(len(c.named) for c in holding)
-        top = [c for c in holding if len(c.named) == best]
-        if len(top) > 1 and top[0] is not candidates[0]:
-            names = " and ".join(c.rel for c in top)
-            raise SubmissionError(
-                f"{what}: {names} each hold {best} of the modules; hand in one folder"
-            )
-        chosen = top[0]
-        others = [c for c in holding if c is not chosen]
-        if others:
-            notes.append(
-                f"modules taken from {chosen.rel or './'} ({len(chosen.named)} of them); "
-                + "; ".join(f"{c.rel} ({len(c.named)}) ignored" for c in others)
-            )
-        return chosen, notes
-    serving = [c for c in candidates if c.catch_all]
-    if serving and (serving[0] is candidates[0] or len(serving) == 1):
-        return serving[0], notes
+        for name in [n for n, kind in entries.items() if kind == "dir"]:
+            try:
+                with _opendir(name, fd) as sub:
+                    candidates.append(_offer(rel + name + "/", _listing(sub, budget), modules))
+            except OSError as exc:
+                notes.append(f"{rel}{name}/ could not be read: {_reason(exc)}")
+    return candidates
+
+
+def _most_modules(holding: list[_Folder], top: _Folder, what: str, notes: list[str]) -> _Folder:
+    """The folder holding the most modules (the top one on a tie with a subfolder)."""
+    best = max(len(c.named) for c in holding)
+    tied = [c for c in holding if len(c.named) == best]
+    if len(tied) > 1 and tied[0] is not top:
+        names = " and ".join(c.rel for c in tied)
+        raise SubmissionError(
+            f"{what}: {names} each hold {best} of the modules; hand in one folder"
+        )
+    chosen = tied[0]
+    others = [c for c in holding if c is not chosen]
+    if others:
+        notes.append(
+            f"modules taken from {chosen.rel or './'} ({len(chosen.named)} of them); "
+            + "; ".join(f"{c.rel} ({len(c.named)}) ignored" for c in others)
+        )
+    return chosen
+
+
+def _refuse(
+    candidates: list[_Folder], serving: list[_Folder], modules: Sequence[str], what: str
+) -> None:
+    """Why no folder holds the modules, as a SubmissionError."""
     if len(serving) > 1:
         names = " and ".join(c.rel + (c.catch_all or "") for c in serving)
         raise SubmissionError(f"{what}: {names} could each be the submission; hand in one")

@@ -68,7 +68,9 @@ ACTIVATIONS: tuple[Activation, ...] = (
     Activation(
         "softmax", 3, _functional("softmax"), ({"dim": 0}, {"dim": 1}, {"dim": -2}), softmax=True
     ),
-    Activation("log_softmax", 3, _functional("log_softmax"), ({"dim": 0}, {"dim": 1}), softmax=True),
+    Activation(
+        "log_softmax", 3, _functional("log_softmax"), ({"dim": 0}, {"dim": 1}), softmax=True
+    ),
     Activation("gelu", 2, _functional("gelu"), ({"approximate": "tanh"},)),
     Activation("identity", 1, lambda t: t.nn.Identity()),
 )

@@ -134,5 +134,3 @@ def namespace_prefix() -> tuple[tuple[str, ...], str]:
         if ok:
             return prefix, text
     return (), ""
-
-

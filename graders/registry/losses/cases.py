@@ -863,75 +863,72 @@ def _grad_output(rng: Rng, case: Case, loss: Loss) -> Case:
 
 def loss_cases(loss: Loss, grad: bool, rng: Rng, hidden: bool) -> list[Case]:
     """Public (or hidden) cases of ``losses.<name>`` or ``losses.<name>_grad``."""
-    cases: list[Case] = []
-    if hidden:
-        for k in range(2):
-            reduction = REDUCTIONS[int(rng.integers(3))]
-            cases.append(
-                Case(
-                    f"random-{k}",
-                    C.CORRECTNESS,
-                    loss.make(rng, loss.random_shape(rng)),
-                    {"reduction": reduction},
-                )
-            )
-        hyper = [c for c in loss.special(rng) if c.category is C.HYPERPARAMETERS] or [
-            _hyper("reduction=sum", loss.make(rng, loss.shapes[0][1]), reduction="sum")
-        ]
-        cases.append(replace(hyper[int(rng.integers(len(hyper)))], name="random-hyper"))
-        if grad:
-            reduction = REDUCTIONS[int(rng.integers(3))]
-            base = Case(
-                "random-grad_output",
-                C.GRADIENT,
-                loss.make(rng, loss.random_shape(rng)),
-                {"reduction": reduction},
-            )
-            cases.append(_grad_output(rng, base, loss))
-    else:
-        for label, shape in loss.shapes:
-            cases.append(Case(label, C.CORRECTNESS, loss.make(rng, shape)))
-        ref = loss.shapes[0][1]
-        cases.append(Case("float32", C.CORRECTNESS, _float32(loss.make(rng, ref))))
-        for reduction in REDUCTIONS:  # the default one is every correctness case's
-            if reduction != loss.default_reduction:
-                cases.append(
-                    _hyper(f"reduction={reduction}", loss.make(rng, ref), reduction=reduction)
-                )
-        special = loss.special(rng)
-        cases += special
-        cases.append(
-            Case(
-                "bad-reduction-raises",
-                C.EDGE,
-                loss.make(rng, ref),
-                {"reduction": "average"},
-                spec={"expect_raise": True},
-            )
-        )
-        if grad:  # a random scalar upstream for the default reduction, an array for 'none'
-            for reduction in (loss.default_reduction, "none"):
-                base = Case(
-                    f"grad_output-reduction={reduction}",
-                    C.GRADIENT,
-                    loss.make(rng, ref),
-                    {"reduction": reduction},
-                )
-                cases.append(_grad_output(rng, base, loss))
-            hyper = [c for c in special if c.category is C.HYPERPARAMETERS]
-            for case in hyper[:1]:
-                cases.append(
-                    _grad_output(
-                        rng,
-                        replace(case, name=f"grad_output-{case.name}", category=C.GRADIENT),
-                        loss,
-                    )
-                )
-    if loss.scalar is not None and not hidden:
-        cases.append(Case("0-d", C.CORRECTNESS, loss.scalar(rng)))
+    cases = _hidden_cases(loss, grad, rng) if hidden else _public_cases(loss, grad, rng)
     if grad and len(loss.outputs) > 1:
         tup = {"returns": "tuple", "outputs": list(loss.outputs)}
         cases = [replace(c, spec={**c.spec, **tup}) for c in cases]
+    return cases
+
+
+def _hidden_cases(loss: Loss, grad: bool, rng: Rng) -> list[Case]:
+    """Random shapes and reductions, one of the specific hyperparameter cases, and for the
+    gradient a random upstream ``grad_output``."""
+    cases = [
+        Case(
+            f"random-{k}",
+            C.CORRECTNESS,
+            loss.make(rng, loss.random_shape(rng)),
+            {"reduction": REDUCTIONS[int(rng.integers(3))]},
+        )
+        for k in range(2)
+    ]
+    hyper = [c for c in loss.special(rng) if c.category is C.HYPERPARAMETERS] or [
+        _hyper("reduction=sum", loss.make(rng, loss.shapes[0][1]), reduction="sum")
+    ]
+    cases.append(replace(hyper[int(rng.integers(len(hyper)))], name="random-hyper"))
+    if grad:
+        reduction = REDUCTIONS[int(rng.integers(3))]
+        args = loss.make(rng, loss.random_shape(rng))
+        base = Case("random-grad_output", C.GRADIENT, args, {"reduction": reduction})
+        cases.append(_grad_output(rng, base, loss))
+    return cases
+
+
+def _public_cases(loss: Loss, grad: bool, rng: Rng) -> list[Case]:
+    """Every correctness shape, float32, every reduction, the loss's specific cases, a bad
+    reduction (torch's ValueError), the gradients' upstream cases, and the 0-d form."""
+    cases = [Case(label, C.CORRECTNESS, loss.make(rng, shape)) for label, shape in loss.shapes]
+    ref = loss.shapes[0][1]
+    cases.append(Case("float32", C.CORRECTNESS, _float32(loss.make(rng, ref))))
+    cases += [  # (the default reduction is every correctness case's)
+        _hyper(f"reduction={reduction}", loss.make(rng, ref), reduction=reduction)
+        for reduction in REDUCTIONS
+        if reduction != loss.default_reduction
+    ]
+    special = loss.special(rng)
+    cases += special
+    bad = {"reduction": "average"}
+    cases.append(
+        Case("bad-reduction-raises", C.EDGE, loss.make(rng, ref), bad, spec={"expect_raise": True})
+    )
+    if grad:
+        cases += _upstream_cases(loss, rng, ref, special)
+    if loss.scalar is not None:
+        cases.append(Case("0-d", C.CORRECTNESS, loss.scalar(rng)))
+    return cases
+
+
+def _upstream_cases(loss: Loss, rng: Rng, ref: Shape, special: list[Case]) -> list[Case]:
+    """A random scalar upstream for the default reduction, an array for 'none', and one for
+    the first specific hyperparameter case."""
+    cases = []
+    for reduction in (loss.default_reduction, "none"):
+        name = f"grad_output-reduction={reduction}"
+        base = Case(name, C.GRADIENT, loss.make(rng, ref), {"reduction": reduction})
+        cases.append(_grad_output(rng, base, loss))
+    for case in [c for c in special if c.category is C.HYPERPARAMETERS][:1]:
+        renamed = replace(case, name=f"grad_output-{case.name}", category=C.GRADIENT)
+        cases.append(_grad_output(rng, renamed, loss))
     return cases
 
 

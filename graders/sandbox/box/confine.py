@@ -116,7 +116,9 @@ def apply_mounts(steps: list[list[Any]], libc: Any) -> None:
 
     libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
 
-    def mount(src: str | None, target: str, fstype: str | None, flags: int, data: str | None) -> None:
+    def mount(
+        src: str | None, target: str, fstype: str | None, flags: int, data: str | None
+    ) -> None:
         enc = [None if v is None else v.encode() for v in (src, target, fstype, data)]
         if libc.mount(enc[0], enc[1], enc[2], flags, enc[3]) != 0:
             err = ctypes.get_errno()
