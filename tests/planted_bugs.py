@@ -68,7 +68,7 @@ class Bug:
         """A submission directory: the reference with this bug planted."""
         directory.mkdir(parents=True, exist_ok=True)
         for path in REFERENCE.glob("*.py"):
-            if path.stem in ("activations", "initializers", "losses", "optimizers"):
+            if path.stem in ("activations", "initializers", "losses", "optimizers", "layers"):
                 (directory / path.name).write_text(path.read_text(encoding="utf-8"))
         (directory / f"{self.module}.py").write_text(self.patched(), encoding="utf-8")
         return directory
@@ -424,10 +424,11 @@ def orthogonal_(tensor, gain=1, generator=None):
 
 
 def _extend() -> None:
-    """Banks for later modules live in their own files: planted_bugs_<module>.py."""
+    """Banks for later modules live in their own files: planted_bugs_<module>.py (the
+    regularisation terms of ``losses`` in planted_bugs_regularization.py)."""
     import importlib
 
-    for module in ("losses", "optimizers", "worked_examples"):
+    for module in ("losses", "regularization", "optimizers", "layers", "worked_examples"):
         try:
             extra = importlib.import_module(f"tests.planted_bugs_{module}")
         except ModuleNotFoundError as exc:

@@ -10,6 +10,7 @@ the notes; the values the notes only compute in code, or not at all, are labelle
 
 from __future__ import annotations
 
+import inspect
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -21,7 +22,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from graders import notes
+from graders import engine, notes, registry
+from graders.registry import Case
+from graders.registry.worked_examples.cases import FROM_RANDOM
+from graders.registry.worked_examples.checks import check_worked
 from reference import worked_examples as wx
 from reference.worked_examples import (
     EXAMPLES,
@@ -919,3 +923,136 @@ def test_module_is_deterministic() -> None:
     for key, vals in first.items():
         for name, val in vals.items():
             np.testing.assert_array_equal(val, second[key][name], err_msg=f"{key}.{name}")
+
+
+# ---------------------------------------------------------------------------------------------
+# the graded items: the notes' values and each value's source, as the record says
+# ---------------------------------------------------------------------------------------------
+
+WORKED_ITEMS = [item for item in registry.ITEMS if item.driver == "worked"]
+
+
+def _worked_cases(hidden: bool) -> list[tuple[str, Case]]:
+    return [
+        (item.name, case)
+        for item in WORKED_ITEMS
+        for case in registry.build_cases(item, engine.PUBLIC_SEED, hidden=hidden)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("item", "case"), _worked_cases(False), ids=lambda v: getattr(v, "name", v)
+)
+def test_a_graded_value_is_printed_only_where_the_notes_print_it(item: str, case: Case) -> None:
+    """Each printed value a case checks is the record's, with its decimals; every other output
+    carries the record's label of what it is computed from."""
+    data, record = case.data, notes.example(case.data["example"])
+    assert set(data["sources"]) == set(case.spec["outputs"])
+    for out, source in data["sources"].items():
+        keys = data["notes_keys"].get(out)
+        if source == PRINTED:
+            assert keys and all(k in record.printed for k in keys), (item, out)
+            np.testing.assert_array_equal(data["printed"][out], record.value(*keys))
+            assert data["decimals"][out] == record.decimals(*keys)
+        else:
+            assert out not in data["printed"] and keys is None, (item, out)
+            assert source in (FROM_NOTES, FROM_FIGURE, FROM_CHOSEN, FROM_RANDOM), (item, out)
+
+
+@pytest.mark.parametrize(("item", "case"), _worked_cases(True), ids=lambda v: getattr(v, "name", v))
+def test_hidden_cases_are_labelled_random(item: str, case: Case) -> None:
+    assert not case.data["printed"]
+    assert set(case.data["sources"].values()) == {FROM_RANDOM}
+
+
+#: (item, case, output) -> the label the feedback must give: the values [7/7] names
+LABELLED = {
+    ("losses.worked_cross_entropy", "notes-mean-loss", "loss"): FROM_NOTES,  # 0.6422
+    ("losses.worked_mae_mse", "notes-mae", "mae"): FROM_NOTES,  # 0.3333
+    ("losses.worked_mae_mse", "notes-mse", "mse"): FROM_NOTES,  # 0.1667
+    ("activations.worked_backprop_backward", "notes-dE-dw5-chain-rule", "dE_dw5"): FROM_NOTES,
+    ("activations.worked_xor", "truth-table", "xnor"): FROM_CHOSEN,  # (1, 0, 0, 1)
+    ("activations.worked_xor", "truth-table", "xor"): PRINTED,  # the table's (0, 1, 1, 0)
+    ("activations.worked_backprop_forward", "notes-total-error", "E_total"): PRINTED,
+    ("layers.worked_pooling", "chosen-map", "max_pool"): FROM_CHOSEN,
+    ("layers.worked_conv", "figure-stride-1", "a_00"): PRINTED,
+    ("layers.worked_conv", "figure-stride-1", "feature_map"): FROM_FIGURE,
+}
+
+
+@pytest.mark.parametrize(("item", "case", "output"), sorted(LABELLED))
+def test_the_values_named_in_the_issue_are_labelled(item: str, case: str, output: str) -> None:
+    cases = registry.build_cases(registry.BY_NAME[item], engine.PUBLIC_SEED, hidden=False)
+    found = next(c for c in cases if c.name == case)
+    assert found.data["sources"][output] == LABELLED[(item, case, output)]
+
+
+def test_descriptions_do_not_call_computed_values_printed() -> None:
+    for item in WORKED_ITEMS:
+        for number in ("0.6422", "0.3333", "0.1667", "0.0821670406"):
+            if number in item.description:
+                assert "computed" in item.description, (item.name, number)
+
+
+def _siblings(function: Callable[..., Any], seen: set[str]) -> set[str]:
+    """The student modules ``function`` imports (``_sibling(module, "...")``), through the
+    driver's own helpers it names."""
+    from graders.sandbox.box.drivers import worked
+
+    source = inspect.getsource(function)
+    found = set(re.findall(r'_sibling\(module, "(\w+)"\)', source))
+    for name in set(re.findall(r"\b(_[a-z]\w*)\b", source)) - seen - {"_sibling"}:
+        helper = getattr(worked, name, None)
+        if inspect.isfunction(helper):
+            found |= _siblings(helper, seen | {name})
+    return found
+
+
+@pytest.mark.parametrize("item", WORKED_ITEMS, ids=lambda i: i.name)
+def test_needs_name_the_other_modules_each_recipe_calls(item: Any) -> None:
+    """A worked item declares exactly the other student modules its driver recipes import."""
+    from graders.sandbox.box.drivers import worked
+
+    recipes = {item.attr} | {
+        c.spec.get("recipe", item.attr) for c in registry.build_cases(item, 0, hidden=False)
+    }
+    called = set().union(*(_siblings(worked.RECIPES[r], set()) for r in recipes))
+    assert called - {item.module} == set(item.needs), (item.name, called)
+
+
+# --- the check ---------------------------------------------------------------------------------
+
+
+def _data(**kw: Any) -> dict[str, Any]:
+    return {"sources": {}, "printed": {}, "decimals": {}, **kw}
+
+
+def test_check_names_the_notes_printed_value_the_student_misses() -> None:
+    data = _data(sources={"E_total": PRINTED}, printed={"E_total": 0.298371109},
+                 decimals={"E_total": 9})  # fmt: skip
+    expected = {"E_total": np.float64(0.29837110880)}
+    verdict = check_worked(expected, {"E_total": np.array(0.2983712)}, "default", "cpu", data)
+    assert not verdict.passed
+    assert "does not round to the notes' 0.298371109" in verdict.message
+    assert "printed in the notes to 9 decimals" in verdict.message
+    ok = check_worked(expected, {"E_total": np.array(0.2983711088)}, "default", "cpu", data)
+    assert ok.passed
+
+
+def test_check_says_a_computed_value_is_computed() -> None:
+    data = _data(sources={"loss": FROM_NOTES})
+    verdict = check_worked(
+        {"loss": np.float64(0.6422)}, {"loss": np.array(0.7)}, "default", "cpu", data
+    )
+    assert not verdict.passed and "student vs torch" in verdict.message
+    assert verdict.message.endswith("loss is computed from the notes' data")
+    assert "notes' 0.6422" not in verdict.message
+
+
+def test_check_of_a_statistic_within_its_band() -> None:
+    data = _data(sources={"max_abs": FROM_CHOSEN}, band={"max_abs": [0.99, 1.0]})
+    expected = {"max_abs": np.float64(0.05)}
+    for got, passed in ((0.0499, True), (0.05, True), (0.0490, False), (0.0501, False)):
+        verdict = check_worked(expected, {"max_abs": np.array(got)}, "default", "cpu", data)
+        assert verdict.passed is passed, (got, verdict.message)
+    assert "times torch's 0.05" in verdict.message
