@@ -77,7 +77,7 @@ def linear(input, weight, bias=None):
         """
 def linear_grad(input, weight, bias=None, grad_output=None):
     x, w, b = _arrays(input, weight, bias)
-    g = _upstream(grad_output, _linear_check(x, w, b), x.dtype)
+    g = _layer_upstream(grad_output, _linear_check(x, w, b), x.dtype)
     grad_w = g.reshape(-1, w.shape[0]).T @ x.reshape(-1, w.shape[1])
     return g @ w, grad_w, None  # the bias gradient forgotten
 """,
@@ -144,7 +144,7 @@ def conv2d_grad(
     n = x4.shape[0]
     o, cg, kh, kw = w.shape
     shape = (n, o, *out)
-    g = _upstream(grad_output, shape[1:] if unbatched else shape, x.dtype).reshape(shape)
+    g = _layer_upstream(grad_output, shape[1:] if unbatched else shape, x.dtype).reshape(shape)
     k, length = cg * kh * kw, out[0] * out[1]
     cols = _im2col(x4, (kh, kw), s, pads, d, out).reshape(n, groups, k, length)
     g4 = g.reshape(n, groups, o // groups, length)
@@ -212,7 +212,7 @@ def max_pool2d_grad(
         x4, "max_pool2d", kernel_size, stride, padding, dilation, ceil_mode
     )
     shape = x4.shape[:2] + out
-    g = _upstream(grad_output, shape[1:] if unbatched else shape, x.dtype).reshape(shape)
+    g = _layer_upstream(grad_output, shape[1:] if unbatched else shape, x.dtype).reshape(shape)
     best, _ = _max_pool_offsets(x4, k, s, p, d, out)
     extent = _pool_extent(x4.shape, k, s, p, d, out)
     xp = _padded(x4, ((p[0], p[0]), (p[1], p[1])), extent, -np.inf)
