@@ -202,11 +202,13 @@ def softmax(rng: Rng, hidden: bool) -> list[Case]:
             )
             for k in range(2)
         ]
-    return [
-        worked(f"notes-{ex.removeprefix('softmax-')}", ex, {"scores": _arr(scores)}, ("softmax",))
-        for ex in ("softmax-2-1-0.1", "softmax-3-1-minus3")
-        for scores in (notes.example(ex).data["scores"],)
-    ]
+    cases = []
+    for ex in ("softmax-2-1-0.1", "softmax-3-1-minus3"):
+        scores = _arr(notes.example(ex).data["scores"])
+        cases.append(
+            worked(f"notes-{ex.removeprefix('softmax-')}", ex, {"scores": scores}, ["softmax"])
+        )
+    return cases
 
 
 def _derivatives_hidden(rng: Rng) -> list[Case]:
