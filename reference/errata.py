@@ -30,6 +30,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from graders import notes
+
 __all__ = [
     "DIFFERS_FROM_TORCH",
     "ERRATA",
@@ -804,12 +806,13 @@ def _symmetry_oracle() -> bool:
     return not bool(torch.allclose(g, g[:1].expand_as(g)))
 
 
-_CE_LOGITS = np.array([[1.5, 2.0, 0.5], [0.5, 1.0, 1.5]])
-_CE_LABELS = np.array([1, 2])
+_CE = notes.example("cross-entropy-two-samples")  # the notes' numbers: graders/notes.py
+_CE_LOGITS: np.ndarray = _CE.data["logits"]
+_CE_LABELS: np.ndarray = _CE.data["labels"]
 
 
 def _ce_value_notes() -> np.ndarray:
-    return np.array([-0.6041, -0.6803])  # "对应的softmax值是-0.6041; 2是-0.6803"
+    return _CE.value("log_softmax_true")  # "对应的softmax值是-0.6041; 2是-0.6803"
 
 
 def _ce_value_correct() -> np.ndarray:
@@ -1073,20 +1076,24 @@ def _conv_7x7_oracle() -> tuple[int, ...]:
     return (int(h), int(w), int(c))
 
 
-# the backprop example: net_o1 = w5 out_h1 + w6 out_h2 + b2
+# the backprop example (graders/notes.py): net_o1 = w5 out_h1 + w6 out_h2 + b2
+_BP = notes.example("backprop-forward").data
+_BP_P, (_I1, _I2) = _BP["params"], _BP["inputs"]
 _NET_O1 = (
-    0.4 * _sigmoid(0.15 * 0.05 + 0.2 * 0.1 + 0.35)
-    + 0.45 * _sigmoid(0.25 * 0.05 + 0.3 * 0.1 + 0.35)
-    + 0.6
+    _BP_P["w5"] * _sigmoid(_BP_P["w1"] * _I1 + _BP_P["w2"] * _I2 + _BP_P["b1"])
+    + _BP_P["w6"] * _sigmoid(_BP_P["w3"] * _I1 + _BP_P["w4"] * _I2 + _BP_P["b1"])
+    + _BP_P["b2"]
 )
 
 
 def _torch_backprop_out_o1() -> float:
     torch = _torch()
-    i = _t([0.05, 0.10])
-    w_h, w_o = _t([[0.15, 0.20], [0.25, 0.30]]), _t([[0.40, 0.45], [0.50, 0.55]])
-    out_h = torch.sigmoid(w_h @ i + 0.35)
-    out_o = torch.sigmoid(w_o @ out_h + 0.60)
+    p = _BP_P
+    i = _t(_BP["inputs"])
+    w_h = _t([[p["w1"], p["w2"]], [p["w3"], p["w4"]]])
+    w_o = _t([[p["w5"], p["w6"]], [p["w7"], p["w8"]]])
+    out_h = torch.sigmoid(w_h @ i + p["b1"])
+    out_o = torch.sigmoid(w_o @ out_h + p["b2"])
     return float(out_o[0])
 
 

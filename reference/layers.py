@@ -95,7 +95,9 @@ def _batched(x: np.ndarray, function: str) -> tuple[np.ndarray, bool]:
     # END SOLUTION
 
 
-def _upstream(grad_output: ArrayLike | None, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+def _layer_upstream(
+    grad_output: ArrayLike | None, shape: tuple[int, ...], dtype: np.dtype
+) -> np.ndarray:
     """``grad_output`` as an array of the output's ``shape`` (ones when omitted)."""
     # BEGIN SOLUTION
     if grad_output is None:
@@ -224,7 +226,7 @@ def linear_grad(
     # BEGIN SOLUTION
     x, w, b = _arrays(input, weight, bias)
     assert x is not None and w is not None
-    g = _upstream(grad_output, _linear_check(x, w, b), x.dtype)
+    g = _layer_upstream(grad_output, _linear_check(x, w, b), x.dtype)
     if w.ndim == 2:
         grad_x = g @ w
         grad_w = g.reshape(-1, w.shape[0]).T @ x.reshape(-1, w.shape[1])
@@ -426,7 +428,7 @@ def conv2d_grad(
     n = x4.shape[0]
     o, cg, kh, kw = w.shape
     shape = (n, o, *out)
-    g = _upstream(grad_output, shape[1:] if unbatched else shape, x.dtype).reshape(shape)
+    g = _layer_upstream(grad_output, shape[1:] if unbatched else shape, x.dtype).reshape(shape)
     k, length = cg * kh * kw, out[0] * out[1]
     cols = _im2col(x4, (kh, kw), s, pads, d, out).reshape(n, groups, k, length)
     g4 = g.reshape(n, groups, o // groups, length)
@@ -592,7 +594,7 @@ def max_pool2d_grad(
         x4, "max_pool2d", kernel_size, stride, padding, dilation, ceil_mode
     )
     shape = x4.shape[:2] + out
-    g = _upstream(grad_output, shape[1:] if unbatched else shape, x.dtype).reshape(shape)
+    g = _layer_upstream(grad_output, shape[1:] if unbatched else shape, x.dtype).reshape(shape)
     _, arg = _max_pool_offsets(x4, k, s, p, d, out)
     gp = np.zeros(x4.shape[:2] + _pool_extent(x4.shape, k, s, p, d, out), dtype=x.dtype)
     for i in range(k[0]):
@@ -696,7 +698,7 @@ def avg_pool2d_grad(
     k, s, p, _, out = _pool_setup(x4, "avg_pool2d", kernel_size, stride, padding, 1, ceil_mode)
     divisor = _avg_divisor(x4, k, s, p, out, count_include_pad, divisor_override)
     shape = x4.shape[:2] + out
-    g = _upstream(grad_output, shape[1:] if unbatched else shape, x.dtype).reshape(shape)
+    g = _layer_upstream(grad_output, shape[1:] if unbatched else shape, x.dtype).reshape(shape)
     share = (g / divisor).astype(x4.dtype)
     gp = np.zeros(x4.shape[:2] + _pool_extent(x4.shape, k, s, p, (1, 1), out), dtype=x4.dtype)
     for i in range(k[0]):

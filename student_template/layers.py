@@ -74,9 +74,11 @@ def _batched(x: np.ndarray, function: str) -> tuple[np.ndarray, bool]:
     raise NotImplementedError("layers._batched")
 
 
-def _upstream(grad_output: ArrayLike | None, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+def _layer_upstream(
+    grad_output: ArrayLike | None, shape: tuple[int, ...], dtype: np.dtype
+) -> np.ndarray:
     """``grad_output`` as an array of the output's ``shape`` (ones when omitted)."""
-    raise NotImplementedError("layers._upstream")
+    raise NotImplementedError("layers._layer_upstream")
 
 
 def _padded(x: np.ndarray, pads: Pads, extent: tuple[int, int], fill: float) -> np.ndarray:

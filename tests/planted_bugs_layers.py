@@ -5,9 +5,10 @@ A bug replaces one top-level ``def`` of ``reference/layers.py`` (the format of
 (``_pool_setup``, ``_avg_divisor``, ``_max_pool_offsets``), every item whose function calls the
 helper loses points, and ``item`` names the function the student sees.
 
-The grader has no ``layers`` items yet, so this bank is not part of ``tests.planted_bugs.BUGS``;
-``tests/test_layers.py`` checks that each bug's function disagrees with torch on one of its
-inputs (so the bank is catchable once the items exist).
+The bank is part of ``tests.planted_bugs.BUGS``: ``tests/test_planted_bugs.py`` grades each
+bug and checks it loses points on exactly its items (the ``layers.worked_*`` items rebuilt from
+the buggy function included), with its reason; ``tests/test_layers.py`` also checks each bug's
+function disagrees with torch on one of its inputs.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from __future__ import annotations
 from tests.planted_bugs import Bug
 
 LAYERS = "layers"
-#: feedback phrases of graders/compare.py: a shape, a value, a missing array
-SHAPE, VALUE, NOT_ARRAY = "but torch gives", "student vs torch", "returned NoneType"
+#: feedback phrases of graders/judge.py: a shape, a value; of the layers' gradient check: a
+#: ``None`` where the call has a bias
+SHAPE, VALUE, NONE = "but torch gives", "student vs torch", "returned None, expected the bias"
 
 
 def _bug(
@@ -49,8 +51,25 @@ def linear(input, weight, bias=None):
     y = x @ w.reshape(w.shape[-1], -1)  # W reshaped, not transposed: x W instead of x Wᵀ
     return y if b is None else y + b
 """,
-        "linear",
+        # the worked examples on square weights see it; the perceptrons' one-row weight
+        # reshaped is its transpose, so they do not
+        {"linear", "worked_linear_init", "worked_variance_propagation"},
         VALUE,
+        item="linear",
+    ),
+    _bug(
+        "linear-ignores-bias",
+        "linear",
+        """
+def linear(input, weight, bias=None):
+    x, w, b = _arrays(input, weight, bias)
+    _linear_check(x, w, b)
+    return np.asarray(x @ w.T if w.ndim == 2 else x @ w, dtype=x.dtype)  # b forgotten
+""",
+        # the NAND perceptron's bias 3 and nn.Linear's bias are lost with it
+        {"linear", "worked_perceptron", "worked_linear_init"},
+        VALUE,
+        item="linear",
     ),
     _bug(
         "linear-grad-missing-bias",
@@ -58,12 +77,12 @@ def linear(input, weight, bias=None):
         """
 def linear_grad(input, weight, bias=None, grad_output=None):
     x, w, b = _arrays(input, weight, bias)
-    g = _upstream(grad_output, _linear_check(x, w, b), x.dtype)
+    g = _layer_upstream(grad_output, _linear_check(x, w, b), x.dtype)
     grad_w = g.reshape(-1, w.shape[0]).T @ x.reshape(-1, w.shape[1])
     return g @ w, grad_w, None  # the bias gradient forgotten
 """,
         "linear_grad",
-        NOT_ARRAY,
+        NONE,
     ),
     _bug(
         "conv-output-size-off-by-one",
@@ -86,8 +105,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         y = y + b[:, None, None]
     return y[0] if unbatched else y
 """,
-        "conv2d",
+        {"conv2d", "worked_conv"},
         SHAPE,
+        item="conv2d",
     ),
     _bug(
         "conv-flipped-kernel",
@@ -106,8 +126,10 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         y = y + b[:, None, None]
     return y[0] if unbatched else y
 """,
-        "conv2d",
+        # the figure's filter is symmetric: the two-filter example's random ones show the flip
+        {"conv2d", "worked_conv"},
         VALUE,
+        item="conv2d",
     ),
     _bug(
         "conv-grad-bias-first-sample-only",
@@ -122,7 +144,7 @@ def conv2d_grad(
     n = x4.shape[0]
     o, cg, kh, kw = w.shape
     shape = (n, o, *out)
-    g = _upstream(grad_output, shape[1:] if unbatched else shape, x.dtype).reshape(shape)
+    g = _layer_upstream(grad_output, shape[1:] if unbatched else shape, x.dtype).reshape(shape)
     k, length = cg * kh * kw, out[0] * out[1]
     cols = _im2col(x4, (kh, kw), s, pads, d, out).reshape(n, groups, k, length)
     g4 = g.reshape(n, groups, o // groups, length)
@@ -190,7 +212,7 @@ def max_pool2d_grad(
         x4, "max_pool2d", kernel_size, stride, padding, dilation, ceil_mode
     )
     shape = x4.shape[:2] + out
-    g = _upstream(grad_output, shape[1:] if unbatched else shape, x.dtype).reshape(shape)
+    g = _layer_upstream(grad_output, shape[1:] if unbatched else shape, x.dtype).reshape(shape)
     best, _ = _max_pool_offsets(x4, k, s, p, d, out)
     extent = _pool_extent(x4.shape, k, s, p, d, out)
     xp = _padded(x4, ((p[0], p[0]), (p[1], p[1])), extent, -np.inf)
@@ -224,6 +246,30 @@ def _pool_setup(x, function, kernel_size, stride, padding, dilation, ceil_mode):
         {"max_pool2d", "max_pool2d_grad", "avg_pool2d", "avg_pool2d_grad"},
         SHAPE,
         item="max_pool2d",
+    ),
+    _bug(
+        "avg-pool-divides-by-the-kernel-width",
+        "avg_pool2d",
+        """
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    (x,) = _arrays(input)
+    x4, unbatched = _batched(x, "avg_pool2d")
+    k, s, p, _, out = _pool_setup(x4, "avg_pool2d", kernel_size, stride, padding, 1, ceil_mode)
+    divisor = _avg_divisor(x4, k, s, p, out, count_include_pad, divisor_override)
+    extent = _pool_extent(x4.shape, k, s, p, (1, 1), out)
+    xp = _padded(x4, ((p[0], p[0]), (p[1], p[1])), extent, 0.0)
+    total = np.zeros(x4.shape[:2] + out, dtype=x4.dtype)
+    for i in range(k[0]):
+        for j in range(k[1]):
+            total += xp[_window(i, j, out, s, (1, 1))]
+    y = (total / np.sqrt(divisor)).astype(x4.dtype)  # K, not K²: the mean of one row
+    return y[0] if unbatched else y
+""",
+        # the notes' 2×2 average pooling shows it too
+        {"avg_pool2d", "worked_pooling"},
+        VALUE,
+        item="avg_pool2d",
     ),
     _bug(
         "avg-pool-ignores-count-include-pad",

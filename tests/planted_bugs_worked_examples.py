@@ -2,8 +2,9 @@
 
 A bug in a student's function loses that function's own items and the worked-example items
 rebuilt from it (``activations.worked_backprop_forward`` ... in
-``graders/registry/worked_examples.py``).  Where ``item`` names a worked item, its feedback must
-quote the notes' printed value the student misses ("does not round to the notes'").
+``graders/registry/worked_examples``).  Where ``item`` names a worked item, its feedback must
+quote the notes' printed value the student misses ("does not round to the notes'") or, for a
+value the notes do not print, say where the value comes from ("computed from the notes' data").
 Optimizer bugs live in methods (``SGD.step``), which a planted bug cannot replace (it swaps a
 top-level ``def``); the SGD worked items are exercised by ``tests/test_grading.py``'s reference
 and template runs instead.
@@ -14,6 +15,7 @@ from __future__ import annotations
 from tests.planted_bugs import Bug
 
 NOTES = "does not round to the notes'"
+COMPUTED = "computed from the notes' data"
 
 
 def _bug(
@@ -59,6 +61,7 @@ def sigmoid(x):
             "worked_backprop_forward",
             "worked_backprop_backward",
             "worked_derivatives",
+            "worked_ce_weight_gradient",
         },
         NOTES,
         item="worked_backprop_forward",
@@ -73,7 +76,12 @@ def sigmoid_grad(x):
     x = np.asarray(x, dtype=float)
     return x * (1.0 - x)
 """,
-        {"sigmoid_grad", "worked_backprop_backward", "worked_derivatives"},
+        {
+            "sigmoid_grad",
+            "worked_backprop_backward",
+            "worked_derivatives",
+            "worked_ce_weight_gradient",
+        },
         NOTES,
         item="worked_derivatives",
     ),
@@ -119,8 +127,9 @@ def mse_loss(input, target, reduction="mean", weight=None):
         loss = loss * _floating(weight)
     return _reduce(loss, reduction, denom).astype(x.dtype)
 """,
+        # the notes print no MSE (only their code does): the feedback says it is computed
         {"mse_loss", "worked_mae_mse"},
-        NOTES,
+        COMPUTED,
         item="worked_mae_mse",
     ),
     _bug(

@@ -1,20 +1,17 @@
 """The handbook in docs/: up to date with the code, complete, and consistent with the registry.
 
-Also checks that the notes' values the worked-example items grade against
-(``graders/registry/worked_examples.py``, which may not import the reference) agree with
-``reference.worked_examples``, from which the handbook prints them.
+(The notes' values the worked-example items grade against and those the handbook prints have
+one source, ``graders/notes.py``: ``tests/test_worked_examples.py`` checks it.)
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pytest
 
-from graders import engine, registry
+from graders import registry
 from reference import errata
 from reference import worked_examples as wx
 from tools import docs
@@ -61,9 +58,20 @@ def test_every_worked_example_appears_with_the_notes_values(built: dict[str, byt
     page = _page(built, "worked-examples.md")
     for ex in wx.EXAMPLES:
         assert f"\n## {ex.id}\n" in page, ex.id
+        section = page.split(f"\n## {ex.id}\n", 1)[1].split("\n## ", 1)[0]
         for key in ex.compute():
-            assert f"| `{key}` |" in page, (ex.id, key)
+            row = next(line for line in section.splitlines() if line.startswith(f"| `{key}` |"))
+            assert f"| {ex.source(key)} |" in row, (ex.id, key, row)  # each value's source
     assert "| ✗ |" not in page
+
+
+def test_layers_page_names_every_layer_and_its_items(built: dict[str, bytes]) -> None:
+    page = _page(built, "layers.md")
+    for name in ("linear", "conv2d", "max_pool2d", "avg_pool2d"):
+        assert f"\n## {name}\n" in page, name
+    for item in registry.ITEMS:
+        if item.module == "layers":
+            assert f"`{item.name}` (" in page, item.name
 
 
 def test_items_table_total_matches_the_registry(built: dict[str, bytes]) -> None:
@@ -105,31 +113,3 @@ def test_check_names_stale_missing_and_extra_files(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_generation_is_byte_reproducible(built: dict[str, bytes]) -> None:
     assert docs.build() == built
-
-
-# ------------------------------------------------------------ the registry's copy of the notes
-def _worked_cases() -> list[tuple[str, Any]]:
-    return [
-        (item.name, case)
-        for item in registry.ITEMS
-        if item.driver == "worked"
-        for case in registry.build_cases(item, engine.PUBLIC_SEED, hidden=False)
-    ]
-
-
-@pytest.mark.parametrize("item,case", _worked_cases(), ids=lambda v: getattr(v, "name", v))
-def test_graded_notes_values_match_the_reference(item: str, case: Any) -> None:
-    """Each printed value an item checks is the reference's (or rounds the reference's value)."""
-    data = case.data
-    wx.by_id(data["example"])  # the case names a real worked example
-    for key, shown in data["printed"].items():
-        example_id, *keys = data["examples"][key]
-        example = wx.by_id(example_id)
-        decimals = data["decimals"][key]
-        values = example.compute()
-        computed = np.array([values[k] for k in keys], dtype=np.float64).ravel()
-        assert np.all(np.abs(computed - np.ravel(shown)) <= 0.5 * 10.0**-decimals + 1e-12)
-        if all(k in example.printed for k in keys):
-            reference = np.ravel([example.printed[k] for k in keys]).astype(np.float64)
-            assert np.array_equal(reference, np.ravel(shown)), (item, key)
-            assert all(example.decimals_for(k) == decimals for k in keys), (item, key)

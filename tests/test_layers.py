@@ -24,7 +24,10 @@ import torch
 import torch.nn.functional as F
 
 from reference import layers as L
-from tests.planted_bugs_layers import BUGS
+from tests.planted_bugs import BUGS as BANK
+
+#: the layers' planted bugs (tests/planted_bugs_layers.py, through the bank that grades them)
+BUGS = [bug for bug in BANK if bug.module == "layers"]
 
 RTOL, ATOL = 1e-10, 1e-12  # float64 against torch float64: summation order only
 F32 = {"rtol": 2e-5, "atol": 2e-5}  # float32 against torch float32
@@ -578,7 +581,7 @@ def test_reference_agrees_on_every_probe() -> None:
 def test_planted_bug_disagrees_with_torch(bug: Any) -> None:
     assert bug.module == "layers"
     module = _load_module(f"layers_{bug.name}", bug.patched())
-    for item in bug.loses:
+    for item in bug.loses - {i for i in bug.loses if ".worked_" in i}:  # (graded items only)
         fn = item.removeprefix("layers.")
         caught = any(
             _disagrees(module, fn, arrays, kwargs)

@@ -924,6 +924,106 @@ def vanishing_page(site: Site) -> None:
     site.page("vanishing-exploding.md", lines)
 
 
+# ============================================================================ layers
+#: (label, call of the reference with a zero input of the given height): output sizes shown
+SIZE_ROWS: tuple[tuple[str, str, int, dict[str, Any]], ...] = (
+    ("conv2d", "the notes' (5 − 3 + 0)/2 + 1", 5, {"kernel": 3, "stride": 2}),
+    ("conv2d", "padding 1, stride 2 (the two-filter figure)", 5,
+     {"kernel": 3, "stride": 2, "padding": 1}),
+    ("conv2d", "dilation 2", 7, {"kernel": 3, "dilation": 2}),
+    ("conv2d", "padding='same'", 6, {"kernel": 4, "padding": "same"}),
+    ("max_pool2d", "2×2, stride 2", 5, {"kernel": 2}),
+    ("max_pool2d", "ceil_mode", 5, {"kernel": 2, "ceil_mode": True}),
+    ("max_pool2d", "ceil_mode, padding 1: the last window would start in the padding", 5,
+     {"kernel": 2, "padding": 1, "ceil_mode": True}),
+)  # fmt: skip
+
+
+def _output_height(function: str, height: int, kw: dict[str, Any]) -> int:
+    """The output height the reference gives for a zero input of ``height`` rows."""
+    from reference import layers
+
+    kw = dict(kw)
+    kernel = kw.pop("kernel")
+    x = np.zeros((1, height, height))
+    if function == "conv2d":
+        return int(layers.conv2d(x, np.zeros((1, 1, kernel, kernel)), **kw).shape[-2])
+    return int(layers.max_pool2d(x, kernel, **kw).shape[-2])
+
+
+def _layers_figure(site: Site) -> str:
+    """The notes' 5×5 image, its filter and feature map; the chosen 4×4 map and its poolings."""
+    from reference import worked_examples as wx
+
+    plt = _pyplot()
+    conv, pool = wx.by_id("conv-5x5-feature-map").compute(), wx.by_id("pooling-2x2").compute()
+    panels = [
+        ("image (figure's data)", wx.CONV_IMAGE),
+        ("filter", wx.CONV_FILTER),
+        ("feature map, stride 1", conv["stride1"]),
+        ("4×4 map (chosen)", wx.POOL_MAP),
+        ("2×2 max pooling", pool["max_pool"]),
+        ("2×2 average pooling", pool["avg_pool"]),
+    ]
+    fig, axes = plt.subplots(1, len(panels), figsize=(10.0, 2.0))
+    for ax, (title, values) in zip(axes, panels, strict=True):
+        low = min(0.0, float(values.min()))
+        ax.imshow(values, cmap="Blues", vmin=low, vmax=low + 1.8 * (float(values.max()) - low))
+        for (i, j), v in np.ndenumerate(values):
+            ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=8)
+        ax.set_title(title, fontsize=7)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+    fig.tight_layout()
+    data = [values for _, values in panels]
+    return site.figure("layers-worked", fig, data, "convolution and pooling of the notes")
+
+
+def _layer_section(name: str, points: dict[str, float]) -> list[str]:
+    from reference import layers
+
+    f, df = getattr(layers, name), getattr(layers, f"{name}_grad")
+    items = [n for n in (f"layers.{name}", f"layers.{name}_grad") if n in points]
+    graded = ", ".join(f"`{n}` ({points[n]:g} points)" for n in items)
+    lines = ["", f"## {name}", "", summary(f), "", *math_blocks(f), "", *math_blocks(df), ""]
+    lines += [f"- **Torch:** {torch_equivalent(f)}", f"- **Gradient:** {torch_equivalent(df)}"]
+    lines += [f"- **Convention:** {c}" for c in fields(f, "Convention") + fields(df, "Convention")]
+    return [*lines, f"- **Graded:** {graded}" if graded else "- **Graded:** no"]
+
+
+def layers_page(site: Site) -> None:
+    """Each layer: formula and gradient (the reference docstrings), torch call, conventions,
+    its items; output sizes and the notes' convolution and pooling, computed by the reference."""
+    from graders import registry
+
+    names = ["linear", "conv2d", "max_pool2d", "avg_pool2d"]
+    points = {i.name: i.points for i in registry.ITEMS}
+    worked = [i for i in registry.ITEMS if i.module == "layers" and i.driver == "worked"]
+    lines = [
+        "# Layers",
+        "",
+        "Each function of `layers.py` with its gradient (`<name>_grad(..., grad_output)`: the "
+        "vector-Jacobian product, a tuple `(grad_input, grad_weight, grad_bias)` for `linear` "
+        "and `conv2d`, `grad_bias` being `None` without a bias). Formulas, torch calls and "
+        "conventions are quoted from the reference docstrings; every number below is computed "
+        "by the reference.",
+        "",
+        " · ".join(f"[{n}]({anchor(n)})" for n in names),
+    ]
+    for name in names:
+        lines += _layer_section(name, points)
+    rows = [(f"`{fn}`", what, str(h), ", ".join(f"{k}={v!r}" for k, v in kw.items()),
+             str(_output_height(fn, h, kw))) for fn, what, h, kw in SIZE_ROWS]  # fmt: skip
+    lines += ["", "## Output sizes", "", "⌊(H + 2P − D(K − 1) − 1)/S⌋ + 1, by the reference:", ""]
+    lines += table(("layer", "case", "H", "arguments", "output H"), rows)
+    lines += ["", "## The notes' convolution and pooling", "", _layers_figure(site), ""]
+    lines += ["Rebuilt from each student's own functions by " + ", ".join(
+        f"`{i.name}` ({i.points:g})" for i in worked) + " (see [worked examples]"
+        "(worked-examples.md))."]  # fmt: skip
+    site.page("layers.md", lines)
+
+
 # ============================================================================ worked examples
 def graded_examples() -> dict[str, list[str]]:
     """Worked-example id → the registry items with a case that rebuilds it."""
@@ -946,20 +1046,19 @@ def _example_rows(example: Any, values: dict[str, Any]) -> list[tuple[str, ...]]
     for key, value in values.items():
         printed = example.printed.get(key)
         shown = "" if printed is None else f"{fmt(printed)} ({example.decimals_for(key)} dp)"
-        status = "" if printed is None else ("✗" if key in bad else "✓")
-        source = "printed" if printed is not None else "computed"
-        rows.append((f"`{key}`", fmt(value), shown, source, status))
+        status = "" if printed is None else ("✓" if key not in bad else "✗")
+        rows.append((f"`{key}`", fmt(value), shown, example.source(key), status))
     return rows
 
 
-def _printed_as(example: Any) -> list[str]:
-    """Where the notes print each value: their text, verbatim."""
-    if not example.printed_as:
+def _quotes(title: str, quotes: dict[str, tuple[str, ...]]) -> list[str]:
+    """The notes' text, verbatim, per key (tabs and newlines shown as spaces and ⏎)."""
+    if not quotes:
         return []
-    lines = ["", "Printed in the notes as:", ""]
-    for key, excerpts in example.printed_as.items():
-        quoted = " … ".join(f"`` {e} ``" for e in excerpts)
-        lines.append(f"- `{key}`: {quoted}")
+    lines = ["", title, ""]
+    for key, excerpts in quotes.items():
+        shown = [" ⏎ ".join(e.replace("\t", " ").splitlines()) for e in excerpts]
+        lines.append(f"- `{key}`: " + " … ".join(f"`` {e} ``" for e in shown))
     return lines
 
 
@@ -972,13 +1071,18 @@ def worked_examples_page(site: Site) -> None:
         "# Worked examples",
         "",
         "The notes' hand-worked computations, recomputed with the reference implementations "
-        "(`reference/worked_examples.py`). *Notes print* is the value the notes show, to the "
-        "decimals they show, quoted below each table as the notes print it; ✓ means the computed "
-        "value rounds to it. *Source* says which values the notes print and which are computed "
-        "here, from the inputs each example names: the notes' data, the data of a figure the "
-        "text lacks, or inputs chosen here to illustrate a formula. Examples marked *graded* are "
+        "(`reference/worked_examples.py`) from the one record of the notes' numbers "
+        "(`graders/notes.py`: each example's inputs, quoted where the notes give them, and the "
+        "values the notes print). *Notes print* is the value the notes show, to the decimals "
+        "they show, quoted below each table as the notes print it; ✓ means the computed value "
+        "rounds to it. *Source* says where each value comes from: printed in the notes, or "
+        "computed here from the notes' data, from the data of a figure the text lacks, or from "
+        "inputs chosen here to illustrate a formula. A value is labelled printed only where the "
+        "notes print it (the cross-entropy mean 0.6422, the MAE 0.3333 and MSE 0.1667, "
+        "∂E/∂w5 = 0.0821670406 are computed from the notes' data). Examples marked *graded* are "
         "rebuilt from each student's own functions by the items named (see "
-        "[grading](grading.md)).",
+        "[grading](grading.md)): a printed value must be reproduced at the notes' precision, "
+        "every value must agree with torch, and the feedback names each value's source.",
         "",
         *table(
             ("example", "seed", "graded by"),
@@ -994,7 +1098,8 @@ def worked_examples_page(site: Site) -> None:
             lines += ["", "Graded by " + ", ".join(f"`{n}`" for n in graded[ex.id]) + "."]
         rows = _example_rows(ex, ex.compute())
         lines += ["", *table(("value", "computed", "notes print", "source", ""), rows)]
-        lines += _printed_as(ex)
+        lines += _quotes("Given in the notes as:", dict(ex.record.given))
+        lines += _quotes("Printed in the notes as:", dict(ex.printed_as))
     site.page("worked-examples.md", lines)
 
 
@@ -1134,6 +1239,7 @@ PAGES = (
     ("initializers.md", "Initializers", "gains; seeded samples against theoretical densities"),
     ("losses.md", "Losses", "formulas, sympy derivatives, torch calls, plots"),
     ("optimizers.md", "Optimizers", "update rules; trajectories on Rosenbrock and a saddle"),
+    ("layers.md", "Layers", "linear, convolution, pooling: formulas, gradients, output sizes"),
     ("vanishing-exploding.md", "Vanishing and exploding activations", "the depth demo"),
     ("worked-examples.md", "Worked examples", "every hand-worked number of the notes"),
     ("errata.md", "Errata", "the notes' mistakes, and where they differ from torch, with checks"),
@@ -1181,6 +1287,7 @@ BUILDERS: tuple[Callable[[Site], None], ...] = (
     initializers_page,
     losses_page,
     optimizers_page,
+    layers_page,
     vanishing_page,
     worked_examples_page,
     errata_page,

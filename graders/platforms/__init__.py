@@ -29,7 +29,7 @@ TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
 #: A fixed time for every zip entry (the earliest a zip can hold), so builds are byte-identical.
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 #: The student's modules, in teaching order (the files of student_template/ but __init__.py).
-STUDENT_MODULES = ("activations", "initializers", "losses", "optimizers")
+STUDENT_MODULES = ("activations", "initializers", "losses", "optimizers", "layers")
 
 
 class BuildError(ValueError):

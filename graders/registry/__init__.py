@@ -148,7 +148,7 @@ def _collect() -> tuple[Item, ...]:
     from graders.registry import activations, initializers
 
     modules: list[Any] = [activations, initializers]
-    for optional in ("losses", "optimizers", "worked_examples"):
+    for optional in ("losses", "optimizers", "layers", "worked_examples"):
         try:
             modules.append(__import__(f"graders.registry.{optional}", fromlist=["ITEMS"]))
         except ModuleNotFoundError as exc:

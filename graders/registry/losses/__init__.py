@@ -219,6 +219,38 @@ LOSSES: list[Loss] = [
 ]
 
 
+#: Regularisation terms (seed 000, 2.1: Obj = Cost + Regularization): name, points (value,
+#: gradient), what it is.  λ/2·‖w‖²'s gradient λw is exactly what ``weight_decay=λ`` adds to the
+#: gradient in ``torch.optim.SGD`` (and Adam, Adagrad, RMSprop; not AdamW's decoupled decay),
+#: which the L2 gradient item checks; the L1 term has no optimizer option in torch.
+PENALTIES: tuple[tuple[str, tuple[float, float], str], ...] = (
+    ("l1_penalty", (1, 1), "L1 regularisation λ·Σ|w_i|; its subgradient λ·sign(w), 0 at w_i = 0"),
+    (
+        "l2_penalty",
+        (1, 1),
+        "L2 regularisation λ/2·Σ w_i²; its gradient λw is what weight_decay=λ adds in "
+        "torch.optim.SGD/Adam (not AdamW)",
+    ),
+)
+
+
+def _penalty_items() -> list[Item]:
+    items = []
+    for name, points, what in PENALTIES:
+        for grad in (False, True):
+            items.append(
+                Item(
+                    name=f"losses.{name}{'_grad' if grad else ''}",
+                    points=points[grad],
+                    cases=partial(cases.penalty_cases, name, grad),
+                    oracle=partial(oracle.penalty_oracle, name, grad),
+                    tolerance="gradient" if grad else "default",
+                    description=f"gradient of {what}" if grad else what,
+                )
+            )
+    return items
+
+
 def _items() -> list[Item]:
     items: list[Item] = []
     for loss in LOSSES:
@@ -247,7 +279,7 @@ def _items() -> list[Item]:
             description="Wen et al. (2016) centre update with the notes' Delta c_j",
         )
     )
-    return items
+    return items + _penalty_items()
 
 
 ITEMS: list[Item] = _items()

@@ -982,3 +982,54 @@ def center_update_cases(rng: Rng, hidden: bool) -> list[Case]:
 
 
 # --------------------------------------------------------------------------------- items
+
+
+# --------------------------------------------------------------------------------- penalties
+def _penalty(
+    rng: Rng, name: str, category: Category, shape: Shape, lam: float = 0.5, **spec: Any
+) -> Case:
+    return Case(name, category, (_normal(rng, shape), lam), spec=spec)
+
+
+def _penalty_public(rng: Rng) -> list[Case]:
+    """Shapes (a conv weight, a scalar), float32, a view, λ, zeros (the subgradient), |w|~1000."""
+    c, h = C.CORRECTNESS, C.HYPERPARAMETERS
+    zeros = _normal(rng, (3, 4))
+    zeros[rng.random((3, 4)) < 0.5] = 0.0
+    f32 = _penalty(rng, "float32", c, (4, 5))
+    return [
+        _penalty(rng, "vector", c, (7,)),
+        _penalty(rng, "matrix", c, (4, 5)),
+        _penalty(rng, "conv-weight", c, (4, 3, 3, 3)),
+        _penalty(rng, "scalar", c, ()),
+        Case("non-contiguous", c, (_normal(rng, (6, 4)).T, 0.5)),
+        replace(f32, args=_float32(f32.args)),
+        _penalty(rng, "lam=0", h, (4, 5), lam=0.0),
+        _penalty(rng, "lam=1e-4", h, (4, 5), lam=1e-4),
+        _penalty(rng, "lam=3", h, (4, 5), lam=3.0),
+        Case("zeros", C.CONVENTION, (zeros, 0.7)),
+        Case("stability-1000", C.STABILITY, (_big(rng, (4, 5)), 0.5), spec=STRICT),
+        Case("empty", C.EDGE, (np.zeros((0, 3)), 0.5)),
+    ]
+
+
+def penalty_cases(name: str, grad: bool, rng: Rng, hidden: bool) -> list[Case]:
+    """Cases of ``losses.<name>`` (``l1_penalty``, ``l2_penalty``) or of its gradient: for the
+    gradient, a random scalar ``grad_output``, and for L2 the step of ``torch.optim.SGD`` with
+    ``weight_decay=λ`` (its oracle is that step: λw is what weight decay adds)."""
+    if hidden:
+        cases = [
+            _penalty(rng, f"random-{k}", C.CORRECTNESS, dims(rng, 1, 4),
+                     lam=float(np.round(rng.uniform(0.0, 2.0), 4)))
+            for k in range(3)
+        ]  # fmt: skip
+    else:
+        cases = _penalty_public(rng)
+    if grad:
+        upstream = float(np.round(rng.choice([-1.0, 1.0]) * rng.uniform(0.3, 3.0), 6))
+        base = _penalty(rng, "grad_output", C.GRADIENT, (3, 4))
+        cases.append(replace(base, kwargs={"grad_output": upstream}))
+        if name == "l2_penalty" and not hidden:
+            wd = _penalty(rng, "equals-sgd-weight_decay", C.GRADIENT, (3, 4), lam=0.3)
+            cases.append(replace(wd, data={"oracle": "weight_decay"}))
+    return cases

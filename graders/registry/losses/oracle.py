@@ -86,3 +86,26 @@ def center_update_oracle(case: Case, device: str) -> dict[str, Any]:
     pull = t.zeros_like(c).index_add_(0, y, c[y] - x)
     new = c - case.kwargs["alpha"] * pull / (1.0 + counts)[:, None]
     return {"out": oracle.numpy(new, like=case.args[2])}
+
+
+def penalty_oracle(name: str, grad: bool, case: Case, device: str) -> dict[str, Any]:
+    """λ Σ|w_i| or λ/2 Σ w_i² in torch ops (torch has no function for them), or autograd's
+    gradient times the scalar ``grad_output``; for a ``weight_decay`` case, the gradient that
+    ``torch.optim.SGD(weight_decay=λ)`` adds to a zero loss gradient, read off one step."""
+    from graders.registry.optimizers import torch_session, torch_step
+
+    t = oracle.torch()
+    weight, lam = case.args
+    w = oracle.tensor(weight, device, requires_grad=grad)
+    value = lam * w.abs().sum() if name == "l1_penalty" else 0.5 * lam * (w * w).sum()
+    if not grad:
+        return {"out": oracle.numpy(value, like=weight)}
+    if case.data.get("oracle") == "weight_decay":
+        p = oracle.tensor(weight, device, requires_grad=True)
+        p.grad = t.zeros_like(p)
+        with torch_session():
+            torch_step(t.optim.SGD([p], lr=1.0, weight_decay=lam, foreach=False))
+        return {"out": oracle.numpy(w.detach() - p.detach(), like=weight)}
+    upstream = float(case.kwargs.get("grad_output", 1.0))
+    (g,) = t.autograd.grad(value * upstream, w) if w.numel() else (t.zeros_like(w),)
+    return {"out": oracle.numpy(g, like=weight)}

@@ -1,8 +1,10 @@
 """Driver ``call``: ``result = module.<function>(*args, **kwargs)``.
 
 ``case["returns"]`` says what comes back: ``"array"`` (default; one ndarray), ``"tuple"`` (a
-tuple of ndarrays, one per name in ``case["outputs"]``) or ``"scalar"`` (a real number).  With
-``case["errstate"] == "raise"`` overflow, invalid operations and division by zero raise
+tuple of ndarrays, one per name in ``case["outputs"]``) or ``"scalar"`` (a real number).  In a
+tuple, an element named in ``case["optional"]`` may be ``None`` (the gradient of an absent bias):
+it crosses the wire as no output of that name, and the grader decides whether that was right.
+With ``case["errstate"] == "raise"`` overflow, invalid operations and division by zero raise
 ``FloatingPointError`` (stability cases).  With ``case["expect_raise"]`` the output is the MRO
 names of the exception the call raised.  The array arguments come back too, as they are after
 the call (``__arg0``, ``__kw_weight`` ...): the grader compares them with what it sent.
@@ -70,8 +72,10 @@ def _returned(case: dict[str, Any], result: Any, outputs: list[str]) -> dict[str
             raise TypeError(
                 f"returned {type(result).__name__}, expected a tuple of {len(outputs)} values"
             )
+        optional = case.get("optional") or ()
         return {
             name: (_scalar(v) if case.get("scalars") else _array(v))
             for name, v in zip(outputs, result, strict=True)
+            if v is not None or name not in optional
         }
     return {outputs[0]: _array(result)}

@@ -3,9 +3,9 @@
 ``function`` names a recipe of :data:`RECIPES` (``case["recipe"]`` may name another one for a
 case of the same item); ``case["kwargs"]`` holds the example's numbers (the notes' weights,
 logits, targets ... or random ones for hidden cases).  A recipe calls the student's
-``activations``, ``losses`` and ``optimizers`` (siblings of the graded module, loaded from the
-submission's directory) exactly where the notes compute by hand, and plain NumPy only for the
-bookkeeping between them (a matrix product, an index).
+``activations``, ``losses``, ``optimizers``, ``layers`` and ``initializers`` (siblings of the
+graded module, loaded from the submission's directory) exactly where the notes compute by hand,
+and plain NumPy only for the bookkeeping between them (a matrix product, an index, a threshold).
 
 A recipe returns named values, some of them as zero-argument callables: only the values named in
 ``case["outputs"]`` are evaluated, so a case needs only the functions its values use (a missing
@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 
 Values = dict[str, Any]
+#: Bound before any student code runs (a submission cannot rebind what the recipes draw with).
+_GENERATOR, _PCG64 = np.random.Generator, np.random.PCG64
 
 
 #: Modules the grader knows the submission cannot give, and why ("losses.py not found in the
@@ -215,6 +217,184 @@ def regression_losses(module: Any, kw: Values) -> Values:
     return {"mae": lambda: losses.l1_loss(pred, true), "mse": lambda: losses.mse_loss(pred, true)}
 
 
+# ------------------------------------------------------------------ seed 004: layers
+def _linear_rows(layers: Any, x: Any, weights: Any, bias: float) -> np.ndarray:
+    """w·x + b for each row x (the student's ``linear`` with one output unit)."""
+    w = _f64(weights)[None, :]
+    return _f64(layers.linear(_f64(x), w, _f64([bias])))[..., 0]
+
+
+def perceptron_vote(module: Any, kw: Values) -> Values:
+    """3.1.1: the judges' weighted vote Σ w_i x_i (the student's linear) against the threshold."""
+    total = _linear_rows(_sibling(module, "layers"), kw["scores"], kw["weights"], 0.0)
+    return {"weighted_sum": total, "output": (total > float(kw["threshold"])).astype(np.float64)}
+
+
+def nand(module: Any, kw: Values) -> Values:
+    """3.1.1: the NAND perceptron w·x + b on the four inputs, output 1 where it is > 0."""
+    sums = _linear_rows(_sibling(module, "layers"), kw["ab"], kw["weights"], float(kw["bias"]))
+    outputs = (sums > 0).astype(np.float64)
+    return {
+        "weighted_sums": sums,
+        "outputs": outputs,
+        "sum_input_01": sums[1],
+        "output_input_01": outputs[1],
+    }
+
+
+def conv_feature_map(module: Any, kw: Values) -> Values:
+    """3.2.3: the feature map of one filter over one image (the student's conv2d), its size."""
+    image, filt = _f64(kw["image"]), _f64(kw["filter"])
+    maps = _sibling(module, "layers").conv2d(
+        image[None], filt[None, None], _f64([kw["bias"]]), stride=int(kw["stride"])
+    )
+    feature = _f64(maps)[0]
+    return {"a_00": feature[0, 0], "feature_map": feature, "size": _f64(feature.shape)}
+
+
+def conv_output_width(module: Any, kw: Values) -> Values:
+    """3.2.3: W2 of the student's conv2d for input width W1, filter F, padding P, stride S."""
+    w1, f, p, s = (int(n) for n in kw["size"])
+    x, w = np.zeros((1, w1, w1)), np.zeros((1, 1, f, f))
+    out = _sibling(module, "layers").conv2d(x, w, stride=s, padding=p)
+    return {"width": np.shape(out)[-1]}
+
+
+def conv_two_filters(module: Any, kw: Values) -> Values:
+    """3.2.3: two filters over a depth-3 input, zero padding 1, stride 2: the H×W×D output."""
+    maps = _f64(
+        _sibling(module, "layers").conv2d(
+            _f64(kw["input"]),
+            _f64(kw["weights"]),
+            _f64(kw["biases"]),
+            stride=int(kw["stride"]),
+            padding=int(kw["padding"]),
+        )
+    )
+    return {"feature_maps": maps, "output_size": _f64([*maps.shape[1:], maps.shape[0]])}
+
+
+def pooling(module: Any, kw: Values) -> Values:
+    """3.2.4: max and average pooling of a map, of a depth-3 stack (depth kept), max's gradient."""
+    layers = _sibling(module, "layers")
+    fmap, k = _f64(kw["map"]), int(kw["kernel"])
+    stack = np.stack([fmap, 10.0 - fmap, 2.0 * fmap])
+
+    def depth3() -> np.ndarray:
+        return _f64(layers.max_pool2d(stack, k))
+
+    return {
+        "max_pool": lambda: _f64(layers.max_pool2d(fmap[None], k))[0],
+        "avg_pool": lambda: _f64(layers.avg_pool2d(fmap[None], k))[0],
+        "depth3_max_pool": depth3,
+        "depth_after": lambda: np.float64(depth3().shape[0]),
+        "max_pool_grad": lambda: _f64(layers.max_pool2d_grad(fmap[None], k))[0],
+    }
+
+
+def _scheme_std(init: Any, scheme: str, shape: tuple[int, ...]) -> float:
+    """The weights' std of a scheme, from the student's gain and fans: N(0, 1), N(0, 0.01²),
+    Xavier (gain √(2/(fan_in + fan_out))) with tanh's gain, Kaiming (gain/√fan_in) for ReLU."""
+    fan_in, fan_out = init.calculate_fan_in_and_fan_out(np.empty(shape))
+    stds = {
+        "normal_1": lambda: 1.0,
+        "normal_0_01": lambda: 0.01,
+        "xavier": lambda: init.calculate_gain("linear") * (2.0 / (fan_in + fan_out)) ** 0.5,
+        "xavier_tanh": lambda: init.calculate_gain("tanh") * (2.0 / (fan_in + fan_out)) ** 0.5,
+        "kaiming_relu": lambda: init.calculate_gain("relu") / fan_in**0.5,
+    }
+    return float(stds[scheme]())
+
+
+#: Each scheme's activation (None: a linear network).
+SCHEMES = {
+    "normal_1": None,
+    "normal_0_01": None,
+    "xavier": None,
+    "xavier_tanh": "tanh",
+    "kaiming_relu": "relu",
+}
+
+
+def _deep_stds(module: Any, scheme: str, x: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Each layer's output std through ``len(z)`` layers of weights ``std · z[l]``."""
+    layers, init = _sibling(module, "layers"), _sibling(module, "initializers")
+    activation = SCHEMES[scheme]
+    f = None if activation is None else getattr(_sibling(module, "activations"), activation)
+    std = _scheme_std(init, scheme, z.shape[1:])
+    h, stds = x, []
+    for layer in z:
+        h = _f64(layers.linear(h, std * layer))
+        if f is not None:
+            h = _f64(f(h))
+        stds.append(np.std(h))
+    return _f64(stds)
+
+
+def variance_propagation(module: Any, kw: Values) -> Values:
+    """Seed 000: D(H) = n·D(X)·D(W): each layer's output std through a deep network whose
+    weights are the case's standard normals times each scheme's std (the student's linear,
+    activations, gain and fans)."""
+    x, z = _f64(kw["x"]), _f64(kw["z"])
+    out: Values = {
+        "one_layer_std": lambda: np.std(_f64(_sibling(module, "layers").linear(x, z[0]))),
+    }
+    for scheme in SCHEMES:
+        out[f"std_{scheme}"] = partial(_deep_stds, module, scheme, x, z)
+    return out
+
+
+def linear_default_init(module: Any, kw: Values) -> Values:
+    """Seed 002: nn.Linear is y = x Wᵀ + b (func3), its weights kaiming_uniform_(a=√5): gain
+    1/√3, bound gain·√(3/fan_in) = 1/√fan_in, and a large sample's largest |w| near it."""
+    layers, init = _sibling(module, "layers"), _sibling(module, "initializers")
+    x, weight = _f64(kw["x"]), _f64(kw["weight"])
+    shape = tuple(int(n) for n in kw["shape"])
+    a = float(kw["a"])
+
+    def bound() -> float:
+        fan_in, _ = init.calculate_fan_in_and_fan_out(np.empty(shape))
+        return float(init.calculate_gain("leaky_relu", a)) * (3.0 / fan_in) ** 0.5
+
+    def max_abs() -> np.ndarray:
+        g = _GENERATOR(_PCG64(int(kw["seed"])))
+        return np.max(np.abs(_f64(init.kaiming_uniform_(np.empty(shape), a=a, generator=g))))
+
+    return {
+        "x_WT": lambda: layers.linear(x, weight),
+        "output": lambda: layers.linear(x, weight, _f64(kw["bias"])),
+        "gain": lambda: init.calculate_gain("leaky_relu", a),
+        "bound": bound,
+        "max_abs": max_abs,
+    }
+
+
+def ce_weight_gradient(module: Any, kw: Values) -> Values:
+    """3.4.11: a sigmoid neuron's cross-entropy gradient, by the chain rule through the student's
+    BCE gradient (σ'(z) cancels: the notes' (1/n) Σ x_j (σ(z) − y)), and the quadratic cost's,
+    which keeps σ'(z)."""
+    layers, act = _sibling(module, "layers"), _sibling(module, "activations")
+    losses = _sibling(module, "losses")
+    x, y = _f64(kw["x"]), _f64(kw["y"])
+    z = _linear_rows(layers, x, kw["w"], float(kw["b"]))
+    a = _f64(act.sigmoid(z))
+
+    @cache
+    def upstream() -> np.ndarray:  # ∂C/∂z
+        return _f64(losses.binary_cross_entropy_grad(a, y)) * _f64(act.sigmoid_grad(z))
+
+    def quadratic() -> np.ndarray:  # C = ½ mean (a − y)²: ∂C/∂a is half mse_loss's gradient
+        return 0.5 * _f64(losses.mse_loss_grad(a, y)) * _f64(act.sigmoid_grad(z))
+
+    return {
+        "cost": lambda: losses.binary_cross_entropy(a, y),
+        "grad_w": lambda: x.T @ upstream(),
+        "grad_b": lambda: upstream().sum(),
+        "grad_w_notes": x.T @ (a - y) / len(y),
+        "grad_w_quadratic": lambda: x.T @ quadratic(),
+    }
+
+
 RECIPES: dict[str, Callable[[Any, Values], Values]] = {
     f.__name__: f
     for f in (
@@ -230,6 +410,15 @@ RECIPES: dict[str, Callable[[Any, Values], Values]] = {
         cross_entropy_example,
         bce_example,
         regression_losses,
+        perceptron_vote,
+        nand,
+        conv_feature_map,
+        conv_output_width,
+        conv_two_filters,
+        pooling,
+        variance_propagation,
+        linear_default_init,
+        ce_weight_gradient,
     )
 }
 
