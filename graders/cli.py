@@ -57,8 +57,20 @@ def _fail_under(text: str) -> tuple[float, bool]:
     return value, percent
 
 
+def _budget(text: str) -> float | None:
+    """``--budget``: positive seconds, or 0 for none."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--budget takes seconds, not {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"--budget {text!r} is out of range")
+    return value or None
+
+
 def _parser() -> argparse.ArgumentParser:
     from graders.engine import PUBLIC_SEED
+    from graders.sandbox import DEFAULT_BUDGET
     from graders.report import FORMATS
 
     top = _Parser(prog="graders", description="Grade a NumPy submission against PyTorch.")
@@ -79,6 +91,14 @@ def _parser() -> argparse.ArgumentParser:
             help="where torch computes the expected values",
         )
         p.add_argument("--no-cache", action="store_true", help="ignore the oracle cache")
+        p.add_argument(
+            "--budget",
+            type=_budget,
+            default=DEFAULT_BUDGET,
+            metavar="SECONDS",
+            help="wall-clock seconds a submission's code may take in all (default "
+            f"{DEFAULT_BUDGET:g}; 0: no limit)",
+        )
 
     def per_student(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -192,6 +212,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
             device=args.device,
             use_cache=not args.no_cache,
             sandbox=args.sandbox,
+            budget=args.budget,
         )
     except engine.SubmissionError as exc:  # still a valid report (score 0, and why), exit 2
         if args.format == "github":  # Classroom gets a result: 0 points, and why
@@ -284,7 +305,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     out = output.output_dir(args.output_dir, resume=args.resume, protect=[args.root])
     items = registry.select(args.only)
     rows = []
-    with Sandbox() as box:
+    box = Sandbox()
+    try:
         for sub in subs:
             try:
                 result = engine.grade(
@@ -295,10 +317,18 @@ def cmd_batch(args: argparse.Namespace) -> int:
                     device=args.device,
                     use_cache=not args.no_cache,
                     sandbox=box,
+                    budget=args.budget,
                 )
             except engine.SubmissionError as exc:  # one bad submission does not stop the batch
                 rows.append({"submission": sub.name, "score": 0, "max_score": "", "error": str(exc)})
                 print(f"{sub.name}: {exc}", file=sys.stderr)
+                continue
+            except Exception as exc:  # noqa: BLE001 (the grader failed on this one: say so, go on)
+                why = f"grader error: {type(exc).__name__}: {exc}"
+                rows.append({"submission": sub.name, "score": 0, "max_score": "", "error": why})
+                print(f"{sub.name}: {why}", file=sys.stderr)
+                box.close()  # (a fresh sandbox for the next one)
+                box = Sandbox()
                 continue
             (out / f"{sub.name}.json").write_text(gradescope.render(result))
             rows.append(
@@ -310,6 +340,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
                 }
             )
             print(f"{sub.name}: {result.score:g}/{result.max_score:g}")
+    finally:
+        box.close()
     with open(out / "scores.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=["submission", "score", "max_score", "error"])
         writer.writeheader()

@@ -44,8 +44,10 @@ def render(result: SubmissionResult, color: bool | None = None) -> str:
         + (f" ({env['gpu']}, CUDA {env.get('cuda')}, TF32 off)" if "gpu" in env else "")
         + f"; numpy {env.get('numpy')}; python {env.get('python')}"
     )
-    active = [k for k, v in result.sandbox.items() if v and v != "none"]
-    console.print("sandbox: " + ", ".join(f"{k}: {result.sandbox[k]}" for k in active))
+    console.print("sandbox:" if result.sandbox else "sandbox: none")
+    for key, value in result.sandbox.items():
+        shown = "; ".join(value) if isinstance(value, list) else str(value)
+        console.print(f"  {key}: {shown}", markup=False)
     table = Table(show_edge=False, pad_edge=False, box=None)
     table.add_column("item")
     table.add_column("score", justify="right")
