@@ -121,8 +121,9 @@ def _nobody_mode() -> Mode | str:
         (
             p
             for p in _base_pythons()
-            if _run_as_nobody([p, "-c", "import sys; print(tuple(sys.version_info[:2]))"])
-            .stdout.strip()
+            if _run_as_nobody(
+                [p, "-c", "import sys; print(tuple(sys.version_info[:2]))"]
+            ).stdout.strip()
             == want
         ),
         None,
@@ -248,7 +249,15 @@ def grade(
     assert not left, f"processes left behind: {left}"
     assert not list(root.iterdir()), f"session files left behind: {list(root.iterdir())}"
     report: Any = stdout
-    if "--format" in args and args[args.index("--format") + 1] in ("json", "gradescope"):
+    if (
+        proc.returncode == 0
+        and "--format" in args
+        and args[args.index("--format") + 1]
+        in (
+            "json",
+            "gradescope",
+        )
+    ):
         report = json.loads(stdout)
     return Graded(report, stdout, stderr, elapsed, proc.returncode)
 
@@ -354,8 +363,5 @@ def check_integrity(before: dict[str, Any]) -> None:
 
 def failing_messages(report: dict[str, Any]) -> list[str]:
     return [
-        c["message"]
-        for t in report["tests"]
-        for c in t["extra_data"]["cases"]
-        if not c["passed"]
+        c["message"] for t in report["tests"] for c in t["extra_data"]["cases"] if not c["passed"]
     ]

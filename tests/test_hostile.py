@@ -238,7 +238,7 @@ def _check_named(name: str, report: dict[str, Any]) -> None:
     for package in NAMED.get(name, []):
         notes = [t["extra_data"].get("note", "") for t in report["tests"]]
         text = json.dumps(report)
-        assert f"tried to import" in text and package in text, f"{package} not named: {notes}"
+        assert "tried to import" in text and package in text, f"{package} not named: {notes}"
 
 
 @pytest.mark.parametrize("name", _params())
@@ -345,9 +345,7 @@ def sigmoid(x):  # right only below the grader's priority
 """
 
 
-@pytest.mark.parametrize(
-    "name", ["no_new_tasks", "leaks_descriptors", "lower_priority"], ids=str
-)
+@pytest.mark.parametrize("name", ["no_new_tasks", "leaks_descriptors", "lower_priority"], ids=str)
 def test_made_here_full_marks(name: str, mode: h.Mode, tmp_path: Path) -> None:
     """no_new_tasks: the process limit leaves a child no new task at all (a fork bomb's copies
     would each get their own address-space allowance); leaks_descriptors: what a case leaves
@@ -442,7 +440,9 @@ def test_batch_records_a_failing_student_and_goes_on(mode: h.Mode, tmp_path: Pat
     shutil.copytree(h.REPO / "reference", root / "c_honest", ignore=_pyc)
     mode.own(root)
     out = mode.workdir(tmp_path, "out") / "results"
-    wrapper = h.WRAPPER.replace("from graders.cli import main", FAIL_ON_B + "from graders.cli import main")
+    wrapper = h.WRAPPER.replace(
+        "from graders.cli import main", FAIL_ON_B + "from graders.cli import main"
+    )
     graded = h.grade(
         mode,
         root,

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from graders.report.feedback import item_text
 from graders.score import SubmissionResult
+from graders.text import clean, indented
 
 STYLE = {"passed": "green", "partial": "yellow", "failed": "red", "not implemented": "dim"}
 
@@ -63,7 +64,7 @@ def render(result: SubmissionResult, color: bool | None = None) -> str:
     implemented = [i for i in todo if i.status != "not implemented"]
     for item in implemented:
         console.print(Text(f"\n{item.name}  ({item.score:g}/{item.points:g})", style="bold"))
-        console.print(item_text(item), markup=False)
+        console.print(indented(item_text(item), "  "), markup=False)  # (no line at column 0)
     missing = [i.name for i in todo if i.status == "not implemented"]
     if missing:
         console.print(
@@ -73,6 +74,6 @@ def render(result: SubmissionResult, color: bool | None = None) -> str:
     if result.findings:
         console.print(Text("\nstatic scan:", style="bold"))
         for finding in result.findings:
-            console.print("  " + finding, markup=False)
+            console.print("  " + clean(finding, one_line=True), markup=False)
     console.print(Text("\n" + summary_line(result), style="bold"))
     return buf.getvalue()

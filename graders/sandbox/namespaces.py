@@ -9,7 +9,6 @@ own paths.  What is left on or around ``sys.path`` is the standard library and N
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import site
@@ -60,13 +59,13 @@ def package_dirs() -> list[str]:
     """Every existing directory of third-party packages this interpreter could reach: the site
     directories of its prefixes (a venv's and its base interpreter's), the user's, the
     system's, and any ``site-packages``/``dist-packages`` on ``sys.path`` (real paths)."""
-    candidates = [*site.getsitepackages(_prefixes()), site.getusersitepackages()]
+    candidates = [Path(p) for p in (*site.getsitepackages(_prefixes()), site.getusersitepackages())]
     for prefix in _prefixes():
-        candidates += glob.glob(f"{prefix}/lib*/python3*/*-packages")
+        candidates += Path(prefix).glob("lib*/python3*/*-packages")
     for pattern in SYSTEM_SITES:
-        candidates += glob.glob(pattern)
-    candidates += [p for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages")]
-    return sorted({os.path.realpath(p) for p in candidates if os.path.isdir(p)})
+        candidates += Path("/").glob(pattern.lstrip("/"))
+    candidates += [Path(p) for p in sys.path if Path(p).name in ("site-packages", "dist-packages")]
+    return sorted({os.path.realpath(p) for p in candidates if p.is_dir()})
 
 
 def allowed_dirs() -> list[str]:
@@ -77,7 +76,7 @@ def allowed_dirs() -> list[str]:
         if spec is None or not spec.origin:
             continue
         pkg = os.path.realpath(Path(spec.origin).parent)
-        out += [p for p in (pkg, f"{pkg}.libs") if os.path.isdir(p)]
+        out += [p for p in (pkg, f"{pkg}.libs") if Path(p).is_dir()]
     return out
 
 

@@ -218,7 +218,7 @@ def _read_only_everywhere() -> None:
 
 def private_dirs() -> list[str]:
     """The PRIVATE_DIRS that exist here (each gets a child's own tmpfs)."""
-    return [d for d in PRIVATE_DIRS if os.path.isdir(d) and not os.path.islink(d)]
+    return [d for d in PRIVATE_DIRS if Path(d).is_dir() and not Path(d).is_symlink()]
 
 
 def _bind_kept(kept: dict[str, int], read_only: bool) -> None:
@@ -248,7 +248,9 @@ def _session_view(box: Path, keep: list[str], mode: str) -> None:
         _bind_kept(out, read_only=False)
         (box / "scratch").mkdir(parents=True, exist_ok=True)
         owner = f",uid={NOBODY},gid={NOBODY}" if mode == "root" else ""
-        kernel.mount("tmpfs", str(box / "scratch"), "tmpfs", kernel.MS_NOSUID, SCRATCH_TMPFS + owner)
+        kernel.mount(
+            "tmpfs", str(box / "scratch"), "tmpfs", kernel.MS_NOSUID, SCRATCH_TMPFS + owner
+        )
         kernel.mount(None, session, None, kernel.MS_REMOUNT | kernel.MS_RDONLY, COVER_TMPFS)
     finally:
         for fd in [*opened.values(), *out.values()]:

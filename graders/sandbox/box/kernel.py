@@ -111,8 +111,8 @@ def load_seccomp(program: bytes) -> None:
     no_new_privs (or CAP_SYS_ADMIN)."""
     ctypes = _ctypes
 
-    class Fprog(ctypes.Structure):
-        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+    class Fprog(ctypes.Structure):  # type: ignore[name-defined]
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]  # noqa: RUF012
 
     buf = ctypes.create_string_buffer(program, len(program))
     prog = Fprog(len(program) // 8, ctypes.cast(buf, ctypes.c_void_p))

@@ -35,8 +35,9 @@ except ImportError:  # in a sandbox session, a copy beside the box package
 PROBE_TIMEOUT = 20.0
 #: Import names that are neither the standard library's nor an allowed package's but harmless.
 #: (CPython's own test and example modules, its build configuration.)
-_ALSO_STANDARD = ("_sysconfigdata", "_test", "_xx", "xxlimited", "_ctypes_test", "test", "__hello__")
-_ALSO_STANDARD += ("__phello__", "sitecustomize", "_distutils_system_mod")  # (Debian's too)
+_ALSO_STANDARD: tuple[str, ...] = ("_sysconfigdata", "_test", "_xx", "xxlimited", "_ctypes_test")
+_ALSO_STANDARD += ("test", "__hello__", "__phello__")
+_ALSO_STANDARD += ("sitecustomize", "_distutils_system_mod")  # (Debian's)
 
 
 def _status() -> dict[str, str]:
@@ -70,13 +71,17 @@ def _unexpected_modules() -> list[str]:
 def _private(d: str, session: str) -> bool:
     """Whether ``d`` is writable and empty but for the way to the session (a fresh tmpfs of
     this process's own)."""
-    inside = os.path.relpath(session, d).split(os.sep)[0]
-    return not set(os.listdir(d)) - {inside} and not _writes_refused([d])
+    inside = Path(os.path.relpath(session, d)).parts[0]
+    return not {p.name for p in Path(d).iterdir()} - {inside} and not _writes_refused([d])
 
 
 def _seen(path: str) -> bool:
+    """Whether this process can list (a directory) or open (a file) ``path``."""
     try:
-        os.listdir(path) if os.path.isdir(path) else open(path, "rb").close()  # noqa: SIM115
+        if Path(path).is_dir():
+            next(Path(path).iterdir(), None)
+        else:
+            Path(path).open("rb").close()
     except OSError:
         return False
     return True
@@ -94,7 +99,7 @@ def facts(box: Path, hidden: list[str], session: str) -> dict[str, Any]:
         unshare_refused = not kernel.loaded()
     except OSError:
         unshare_refused = True
-    pids = [p for p in os.listdir("/proc") if p.isdigit()]
+    pids = [p.name for p in Path("/proc").iterdir() if p.name.isdigit()]
     return {
         "done": sorted(done),
         "failed": failed,
@@ -187,7 +192,7 @@ def statements(f: dict[str, Any]) -> dict[str, Any]:
         missing.append(f"packages: reachable: {', '.join(f['forbidden_reachable'])}")
     elif f["unexpected_modules"]:
         names = ", ".join(f["unexpected_modules"][:12])
-        out["packages"] = f"no forbidden package reachable; importable beyond the standard "
+        out["packages"] = "no forbidden package reachable; importable beyond the standard "
         out["packages"] += f"library and NumPy: {names}"
     else:
         out["packages"] = "only the standard library and NumPy importable"
@@ -230,8 +235,10 @@ def _filesystem(
 ) -> None:
     parts = []
     if f["read_only"]:
-        parts.append("read-only but for its own output directory; of the session only its job "
-                     "and its submission's copy in sight")
+        parts.append(
+            "read-only but for its own output directory; of the session only its job "
+            "and its submission's copy in sight"
+        )
     else:
         missing.append(f"read-only view: {failed.get('read_only', failed.get('mount_ns', '?'))}")
     if f["private_dirs"] and "read_only" in done:

@@ -59,6 +59,7 @@ class Arch:
     checked: dict[str, int]  # clone, fcntl, ioctl, prctl, socket
 
 
+# fmt: off
 ARCHES = {
     # mount umount2 pivot_root chroot unshare setns ptrace process_vm_readv process_vm_writev
     # kcmp execve execveat bpf perf_event_open userfaultfd keyctl add_key request_key
@@ -75,7 +76,7 @@ ARCHES = {
               305, 159, 170, 171, 103, 153, 135, 300, 256, 279, 212, 172, 173, 154, 134),
         self_signal=(62, 200, 234, 129, 297),
         checked={"clone": 56, "fcntl": 72, "ioctl": 16, "prctl": 157, "socket": 41},
-    ),  # fmt: skip
+    ),
     "aarch64": Arch(
         audit=0xC00000B7,
         x32_bit=None,
@@ -84,9 +85,9 @@ ARCHES = {
               171, 161, 162, 116, 58, 92, 262, 238, 239, 18),
         self_signal=(129, 130, 131, 138, 240),
         checked={"clone": 220, "fcntl": 25, "ioctl": 29, "prctl": 167, "socket": 198},
-    ),  # fmt: skip
+    ),
 }
-#: Numbered alike on every architecture (the unified table, from 424 on).
+# fmt: on
 #: pidfd_send_signal io_uring_setup io_uring_enter io_uring_register open_tree move_mount fsopen
 #: fsconfig fsmount fspick pidfd_open pidfd_getfd mount_setattr quotactl_fd open_tree_attr
 COMMON_DENY = (424, 425, 426, 427, 428, 429, 430, 431, 432, 433, 434, 438, 442, 443, 467)
@@ -118,11 +119,16 @@ def _checks(pid: int) -> dict[str, list[Instruction]]:
     return {
         "self": [_ins(LD_W_ABS, _arg(0)), _ins(JEQ, pid, "allow", "deny")],
         "clone": [_ins(LD_W_ABS, _arg(0)), _ins(JSET, CLONE_NAMESPACES, "deny", "allow")],
-        "fcntl": [_ins(LD_W_ABS, _arg(1)), _ins(JEQ, F_SETOWN, "deny", 0)]
-        + [_ins(JEQ, F_SETOWN_EX, "deny", "allow")],
-        "ioctl": [_ins(LD_W_ABS, _arg(1))]
-        + [_ins(JEQ, cmd, "deny", 0) for cmd in (TIOCSTI, FIOSETOWN)]
-        + [_ins(JEQ, SIOCSPGRP, "deny", "allow")],
+        "fcntl": [
+            _ins(LD_W_ABS, _arg(1)),
+            _ins(JEQ, F_SETOWN, "deny", 0),
+            _ins(JEQ, F_SETOWN_EX, "deny", "allow"),
+        ],
+        "ioctl": [
+            _ins(LD_W_ABS, _arg(1)),
+            *(_ins(JEQ, cmd, "deny", 0) for cmd in (TIOCSTI, FIOSETOWN)),
+            _ins(JEQ, SIOCSPGRP, "deny", "allow"),
+        ],
         "prctl": [_ins(LD_W_ABS, _arg(0)), _ins(JEQ, PR_SET_DUMPABLE, "deny", "allow")],
         "socket": [_ins(LD_W_ABS, _arg(0)), _ins(JEQ, AF_UNIX, "allow", "deny")],
         "allow": [_ins(RET, RET_ALLOW)],
