@@ -331,6 +331,13 @@ def test_the_mount_plan_builds_packages_from_an_allow_list(tmp_path: Path) -> No
     assert str(tmp_path) in kept and steps[-1][1] == str(tmp_path / "scratch")
 
 
+def test_every_tmpfs_of_a_child_caps_its_size_and_inodes() -> None:
+    from graders.sandbox.box import confine
+
+    for opts in (confine.PRIVATE_TMPFS, confine.SCRATCH_TMPFS, confine.COVER_TMPFS):
+        assert "size=" in opts and "nr_inodes=" in opts
+
+
 @needs_namespaces
 def test_a_failing_mount_stops_the_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
     """The zygote applies the plan before anything else; a step that fails ends it, with the
