@@ -33,6 +33,7 @@ except ImportError:  # in a sandbox session, a copy beside the box package
     import policy  # type: ignore[no-redef]
 
 PROBE_TIMEOUT = 20.0
+PR_GET_DUMPABLE = 3
 #: Import names that are neither the standard library's nor an allowed package's but harmless.
 #: (CPython's own test and example modules, its build configuration.)
 _ALSO_STANDARD: tuple[str, ...] = ("_sysconfigdata", "_test", "_xx", "xxlimited", "_ctypes_test")
@@ -75,6 +76,12 @@ def _private(d: str, session: str) -> bool:
     return not {p.name for p in Path(d).iterdir()} - {inside} and not _writes_refused([d])
 
 
+def _caps(d: str) -> list[int]:
+    """[bytes, inodes] the file system of ``d`` holds in all."""
+    st = os.statvfs(d)
+    return [st.f_blocks * st.f_frsize, st.f_files]
+
+
 def _seen(path: str) -> bool:
     """Whether this process can list (a directory) or open (a file) ``path``."""
     try:
@@ -110,7 +117,9 @@ def facts(box: Path, hidden: list[str], session: str) -> dict[str, Any]:
         "no_new_privs": status.get("NoNewPrivs") == "1",
         "seccomp": status.get("Seccomp") == "2" and unshare_refused,
         "read_only": _writes_refused([session, "/", "/etc", "/var", str(box.parent)]),
-        "private_dirs": [d for d in confine.private_dirs() if _private(d, session)],
+        "private_dirs": {d: _caps(d) for d in confine.private_dirs() if _private(d, session)},
+        "scratch": _caps(str(box / "scratch")) if _private(str(box / "scratch"), "/") else None,
+        "dumpable": kernel.prctl(PR_GET_DUMPABLE) if kernel.loaded() else None,
         "other_processes": len([p for p in pids if int(p) != os.getpid()]),
         "hidden": {p: not _seen(p) for p in hidden},
         "forbidden_reachable": sorted(
@@ -220,13 +229,14 @@ def _identity(
     f: dict[str, Any], done: set[str], failed: dict[str, str], out: dict[str, Any], missing: list
 ) -> None:
     caps = "no capabilities" if f["bounding_empty"] else "no capabilities (bounding set kept)"
+    caps += ", not dumpable" if f["dumpable"] == 0 else ""
     if "identity" in done and f["caps_empty"]:
-        text = f"uid nobody ({f['uid']}), {caps}, not dumpable"
+        text = f"uid nobody ({f['uid']}), {caps}"
         if confine.identity_mode() == "userns":
             text += " (a nested user namespace mapping only nobody to the grader's host uid)"
         out["identity"] = text
     else:
-        out["identity"] = f"uid {f['uid']}, {caps}, not dumpable"
+        out["identity"] = f"uid {f['uid']}, {caps}"
         missing.append(f"another uid than the grader's: {failed.get('identity', '?')}")
 
 
@@ -243,13 +253,18 @@ def _filesystem(
         missing.append(f"read-only view: {failed.get('read_only', failed.get('mount_ns', '?'))}")
     if f["private_dirs"] and "read_only" in done:
         own = ", ".join(f["private_dirs"])
-        parts.append(f"its own {own} and scratch directory (tmpfs, size and inode caps)")
+        sizes = {(b >> 20, n) for b, n in f["private_dirs"].values()}
+        caps = " or ".join(f"{mib} MiB and {n} inodes" for mib, n in sorted(sizes))
+        parts.append(f"its own {own} (tmpfs of {caps} each)")
+    if f["scratch"]:
+        mib, n = f["scratch"][0] >> 20, f["scratch"][1]
+        parts.append(f"its own scratch directory (tmpfs of {mib} MiB and {n} inodes)")
     else:
         missing.append(f"a private /tmp: {failed.get('read_only', 'shared')}")
     seen = [p for p, hidden in f["hidden"].items() if not hidden]
     if seen:
         missing.append(f"hidden files: can read {', '.join(seen)}")
     elif f["hidden"]:
-        parts.append("the repository, home directories and the oracle cache out of sight")
+        parts.append("the reference solution and the oracle cache out of sight")
     if parts:
         out["filesystem"] = "; ".join(parts)
