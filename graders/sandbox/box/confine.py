@@ -3,12 +3,13 @@ child, before any student code, its own view of the system and its own identity.
 
 A child (:func:`enter`), in this order:
 
-1. **a mount namespace of its own** (``unshare(CLONE_NEWNS)``, every mount private): the whole
-   tree is made read-only (``mount_setattr(AT_RECURSIVE)``, or one remount per mount on kernels
-   before 5.12), except its ``out/`` (a bind mount of its own directory); fresh tmpfs mounts,
-   capped in size and inodes (``nr_inodes``), on its scratch directory and on ``/tmp``,
-   ``/var/tmp``, ``/dev/shm`` and ``/run/lock``; a new ``/proc`` that shows no process it may
-   not trace (``hidepid=2``);
+1. **a mount and an IPC namespace of its own** (``unshare(CLONE_NEWNS | CLONE_NEWIPC)``, every
+   mount private): the whole tree is made read-only (``mount_setattr(AT_RECURSIVE)``, or one
+   remount per mount on kernels before 5.12); fresh tmpfs mounts, capped in size and inodes
+   (``nr_inodes``), on ``/tmp``, ``/var/tmp``, ``/dev/shm`` and ``/run/lock``; the session
+   directory covered, and only its job (read-only), its submission's copy (read-only), its
+   ``out/`` (writable) and a fresh capped tmpfs as its ``scratch/`` put back; a new ``/proc``
+   that shows no process it may not trace (``hidepid=2``);
 2. **an identity that is not the grader's** and no capability: as root, uid and gid ``nobody``
    without supplementary groups; as the root of an unprivileged user namespace (the grader run by
    an ordinary user), a *nested* user namespace that maps only ``nobody`` to that one uid, so the
@@ -258,9 +259,10 @@ def _session_view(box: Path, keep: list[str], mode: str) -> None:
 
 
 def _mounts(box: Path, keep: list[str], mode: str, done: set[str]) -> None:
-    """Steps ``mount_ns``, ``read_only`` (with the private tmpfs mounts and the session's
-    view) and ``proc``."""
-    kernel.unshare(kernel.CLONE_NEWNS)
+    """Steps ``mount_ns`` (a mount and an IPC namespace of its own: no System V or POSIX
+    message queue, semaphore or shared memory of anyone else), ``read_only`` (with the private
+    tmpfs mounts and the session's view) and ``proc``."""
+    kernel.unshare(kernel.CLONE_NEWNS | kernel.CLONE_NEWIPC)
     kernel.mount(None, "/", None, kernel.MS_REC | kernel.MS_PRIVATE, None)
     done.add("mount_ns")
     _session_view(box, keep, mode)

@@ -195,6 +195,8 @@ def statements(f: dict[str, Any]) -> dict[str, Any]:
     _filesystem(f, done, failed, out, missing)
     if f["other_processes"] == 0:
         out["processes"] = "no other process visible in /proc"
+        if "mount_ns" in done:
+            out["processes"] += "; an IPC namespace of its own"
     else:
         missing.append(f"processes: /proc shows {f['other_processes']} other processes")
     if f["forbidden_reachable"]:
