@@ -4,8 +4,12 @@ The grader's side of it is one class, :class:`Sandbox`: ``submit(jobs)`` returns
 graded item, which completes with the item's :class:`ItemRun` (what each case returned) as soon
 as the children have run all of its cases.  Behind it, one warm *zygote* per session (the package
 ``box``: NumPy loaded, no student code, inside ``unshare`` where the platform allows it) forks a
-child per job (a chunk of cases of one student module); after a crash or a timeout the remaining
-cases run again in a fresh child, a few times per item at most.  A thread of this process feeds
+child per job (a chunk of cases of one student module), which confines itself before any
+student code runs (``box/confine.py``: its own mount and IPC namespaces and read-only view,
+another uid, no capabilities, no_new_privs, a seccomp filter); what holds is measured once by a
+probe child (``box/layers.py``) and is what :attr:`Sandbox.layers` reports.  After a crash or a
+timeout the remaining cases run again in a fresh child, a few times per item at most, within the
+submission's wall-clock budget (``submit(budget=...)``).  A thread of this process feeds
 the zygote and reads its replies.  Data crosses in one format (``box/wire.py``): a job's cases as
 JSON plus a bundle of their arrays, each case's outputs as a bundle that the zygote has taken out
 of the child's reach before the child may go on, read back here strictly.

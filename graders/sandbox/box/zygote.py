@@ -2,12 +2,13 @@
 
 Started by the grader as ``python -I -S -c sandbox.BOOT SESSION_DIR PACKAGES [MOUNT_PLAN]``
 (inside ``unshare`` where it works), it applies the mount plan, loads NumPy and the drivers (no
-student code), says ready, then serves requests, one JSON object per line:
+student code), runs the probe child that measures what confinement holds (``layers.py``), says
+ready with the layers, then serves requests, one JSON object per line:
 
-* zygote -> grader, once:  ``{"ready": true, "layers": {...}}``
+* zygote -> grader, once:  ``{"ready": true, "layers": {...}, "facts": {...}}``
 * grader -> zygote:        ``{"id", "job": dir with cases.json and inputs (a bundle), "workdir",
   "submission", "module", "module_name", "start", "indices", "case_timeout", "item_timeout",
-  "limits", "box", "nobody", "max_case_bytes", "max_bytes"}``
+  "limits", "box", "max_case_bytes", "max_bytes"}``
 * zygote -> grader:        ``{"id", "status": exit status, "imported", "import_error",
   "started": [...], "done": [...], "timed_out": case or null, "elapsed": s}``
 
