@@ -188,11 +188,17 @@ def decoys() -> Any:
     yield paths
     for p in paths:
         shutil.rmtree(p, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def _modes() -> Any:
+    """What the modes make (a venv and a cache for uid 65534) is removed at the end."""
+    yield
     h.cleanup_modes()
 
 
 @pytest.fixture(params=h.MODES)
-def mode(request: pytest.FixtureRequest) -> h.Mode:
+def mode(request: pytest.FixtureRequest, _modes: None) -> h.Mode:
     """The sandbox mode (skipped where this machine cannot run it, or without namespaces: the
     hostile code would then run unconfined and could really damage this working tree)."""
     m = h.mode(request.param)
