@@ -315,7 +315,7 @@ def make_decoys() -> list[Path]:
     source = (REPO / "reference" / "activations.py").read_text(encoding="utf-8")
     paths = []
     for top in ("/tmp", "/dev/shm", "/var/lib"):
-        if not os.path.isdir(top):
+        if not os.access(top, os.W_OK):  # (as an ordinary user: /var/lib is not ours)
             continue
         root = Path(top) / f"grader-decoy-{uuid.uuid4().hex[:10]}"
         module = root / "job1" / "module"
@@ -325,7 +325,7 @@ def make_decoys() -> list[Path]:
         (root / "owned-by-nobody.txt").write_text("the children's uid owns this file\n")
         for p in [root, *root.rglob("*")]:
             p.chmod(0o777 if p.is_dir() else 0o666)
-            if top == "/var/lib":
+            if top == "/var/lib" and os.getuid() == 0:
                 os.lchown(p, NOBODY, NOBODY)
         paths.append(root)
     return paths
