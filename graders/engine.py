@@ -223,8 +223,9 @@ def _judged(
 
 
 def _forbidden(result: ItemResult, run: ItemRun) -> None:
-    """An item during which the submission tried to import a forbidden package (or removed the
-    import guard) gets no points, and its note names the attempt."""
+    """An item during which the submission tried to import a forbidden package (the guard
+    refused it, or it was found loaded) gets no points, and its note names the attempt (a
+    removed guard alone is named in the submission's notes, ``_guard_note``)."""
     tried = sorted({n for case in run.cases for n in case.forbidden if n != policy.GUARD_REMOVED})
     if not tried:
         return
