@@ -199,6 +199,15 @@ def statements(f: dict[str, Any]) -> dict[str, Any]:
             out["processes"] += "; an IPC namespace of its own"
     else:
         missing.append(f"processes: /proc shows {f['other_processes']} other processes")
+    _packages(f, out, missing)
+    out["limits"] = _limits(f["limits"])
+    out["import_guard"] = "forbidden imports refused and named in the report (advisory)"
+    if missing:
+        out["missing"] = missing
+    return out
+
+
+def _packages(f: dict[str, Any], out: dict[str, Any], missing: list[str]) -> None:
     if f["forbidden_reachable"]:
         missing.append(f"packages: reachable: {', '.join(f['forbidden_reachable'])}")
     elif f["unexpected_modules"]:
@@ -207,11 +216,6 @@ def statements(f: dict[str, Any]) -> dict[str, Any]:
         out["packages"] += f"library and NumPy: {names}"
     else:
         out["packages"] = "only the standard library and NumPy importable"
-    out["limits"] = _limits(f["limits"])
-    out["import_guard"] = "forbidden imports refused and named in the report (advisory)"
-    if missing:
-        out["missing"] = missing
-    return out
 
 
 def _limits(limits: dict[str, int]) -> str:
