@@ -514,7 +514,7 @@ def test_without_namespaces_grading_works_and_the_report_says_what_is_missing(
     assert "namespaces" in missing
     if mode.name == "nonroot":  # an ordinary user: no other uid, no mount namespace
         assert "another uid" in missing and "read-only view" in missing
-        assert "filesystem" not in layers or "read-only" not in layers["filesystem"]
+        assert "a private /tmp and scratch" in missing and "filesystem" not in layers
     else:  # root still gives each child its own mount namespace and uid nobody
         assert layers["identity"].startswith("uid nobody")
     assert layers["seccomp"] and layers["no_new_privs"]

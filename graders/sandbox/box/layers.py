@@ -257,16 +257,15 @@ def _filesystem(
         )
     else:
         missing.append(f"read-only view: {failed.get('read_only', failed.get('mount_ns', '?'))}")
-    if f["private_dirs"] and "read_only" in done:
+    if "read_only" in done and f["private_dirs"] and f["scratch"]:  # (mounted by that step)
         own = ", ".join(f["private_dirs"])
         sizes = {(b >> 20, n) for b, n in f["private_dirs"].values()}
         caps = " or ".join(f"{mib} MiB and {n} inodes" for mib, n in sorted(sizes))
-        parts.append(f"its own {own} (tmpfs of {caps} each)")
-    if f["scratch"]:
         mib, n = f["scratch"][0] >> 20, f["scratch"][1]
-        parts.append(f"its own scratch directory (tmpfs of {mib} MiB and {n} inodes)")
+        parts.append(f"its own {own} (tmpfs of {caps} each) and scratch directory (tmpfs of ")
+        parts[-1] += f"{mib} MiB and {n} inodes)"
     else:
-        missing.append(f"a private /tmp: {failed.get('read_only', 'shared')}")
+        missing.append(f"a private /tmp and scratch: {failed.get('read_only', 'shared')}")
     seen = [p for p, hidden in f["hidden"].items() if not hidden]
     if seen:
         missing.append(f"hidden files: can read {', '.join(seen)}")
