@@ -57,6 +57,30 @@ def _fail_under(text: str) -> tuple[float, bool]:
     return value, percent
 
 
+def _budget(text: str) -> float | None:
+    """``--budget``: positive seconds, or 0 for none."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--budget takes seconds, not {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"--budget {text!r} is out of range")
+    return value or None
+
+
+def _add_budget(p: argparse.ArgumentParser) -> None:
+    from graders.sandbox import DEFAULT_BUDGET
+
+    p.add_argument(
+        "--budget",
+        type=_budget,
+        default=DEFAULT_BUDGET,
+        metavar="SECONDS",
+        help="wall-clock seconds a submission's code may take in all (default "
+        f"{DEFAULT_BUDGET:g}; 0: no limit)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     from graders.engine import PUBLIC_SEED
     from graders.report import FORMATS
@@ -79,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
             help="where torch computes the expected values",
         )
         p.add_argument("--no-cache", action="store_true", help="ignore the oracle cache")
+        _add_budget(p)
 
     def per_student(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -192,6 +217,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
             device=args.device,
             use_cache=not args.no_cache,
             sandbox=args.sandbox,
+            budget=args.budget,
         )
     except engine.SubmissionError as exc:  # still a valid report (score 0, and why), exit 2
         if args.format == "github":  # Classroom gets a result: 0 points, and why
@@ -284,7 +310,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     out = output.output_dir(args.output_dir, resume=args.resume, protect=[args.root])
     items = registry.select(args.only)
     rows = []
-    with Sandbox() as box:
+    box = Sandbox()
+    try:
         for sub in subs:
             try:
                 result = engine.grade(
@@ -295,28 +322,39 @@ def cmd_batch(args: argparse.Namespace) -> int:
                     device=args.device,
                     use_cache=not args.no_cache,
                     sandbox=box,
+                    budget=args.budget,
                 )
-            except engine.SubmissionError as exc:  # one bad submission does not stop the batch
-                rows.append(
-                    {"submission": sub.name, "score": 0, "max_score": "", "error": str(exc)}
-                )
-                print(f"{sub.name}: {exc}", file=sys.stderr)
+            except Exception as exc:  # one submission (or the grader on it) does not stop it
+                rows.append(_failed_row(sub.name, exc))
+                if not isinstance(exc, engine.SubmissionError):
+                    box.close()  # (a fresh sandbox for the next one)
+                    box = Sandbox()
                 continue
             (out / f"{sub.name}.json").write_text(gradescope.render(result))
-            rows.append(
-                {
-                    "submission": sub.name,
-                    "score": result.score,
-                    "max_score": result.max_score,
-                    "error": "",
-                }
-            )
+            rows.append({"submission": sub.name, "score": result.score, "error": ""})
+            rows[-1]["max_score"] = result.max_score
             print(f"{sub.name}: {result.score:g}/{result.max_score:g}")
+    finally:
+        box.close()
     with open(out / "scores.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=["submission", "score", "max_score", "error"])
         writer.writeheader()
         writer.writerows(rows)
     return 0
+
+
+def _failed_row(name: str, exc: Exception) -> dict[str, Any]:
+    """The scores.csv row of a submission that could not be graded (said on stderr too): its
+    own fault (SubmissionError), or a failure of the grader on it."""
+    from graders.submission import SubmissionError
+
+    why = (
+        str(exc)
+        if isinstance(exc, SubmissionError)
+        else f"grader error: {type(exc).__name__}: {exc}"
+    )
+    print(f"{name}: {why}", file=sys.stderr)
+    return {"submission": name, "score": 0, "max_score": "", "error": why}
 
 
 def cmd_list(_: argparse.Namespace) -> int:
@@ -393,7 +431,9 @@ def main(argv: list[str] | None = None) -> int:
         }
         return commands[args.command](args)
     except (UsageError, SubmissionError, DeviceError, OutputError) as exc:
-        print(f"graders: error: {exc}", file=sys.stderr)
+        from graders.text import clean  # (a message may quote a submission's file names)
+
+        print(f"graders: error: {clean(str(exc), one_line=True)}", file=sys.stderr)
         return 2
     except SandboxError as exc:
         print(f"graders: sandbox failure: {exc}", file=sys.stderr)

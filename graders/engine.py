@@ -24,12 +24,21 @@ from typing import Any
 
 import numpy as np
 
-from graders import judge, oracle, scan, submission
+from graders import judge, oracle, policy, scan, submission
 from graders.registry import MODULES, Case, Item, build_cases, plan_cases
-from graders.sandbox import CaseRun, ItemRun, Job, Sandbox, scratch_root
+from graders.sandbox import (
+    BUDGET_SPENT,
+    DEFAULT_BUDGET,
+    CaseRun,
+    ItemRun,
+    Job,
+    Sandbox,
+    scratch_root,
+)
 from graders.sandbox.box import wire
 from graders.score import ItemResult, SubmissionResult
 from graders.submission import Submission, SubmissionError
+from graders.text import clean
 
 __all__ = ["PUBLIC_SEED", "SubmissionError", "grade"]
 
@@ -154,12 +163,18 @@ def _not_run(p: Plan, why: str) -> Future[ItemRun]:
 
 
 def run(
-    box: Sandbox, plans: list[Plan], submission: Path, problems: dict[str, str | None]
+    box: Sandbox,
+    plans: list[Plan],
+    submission: Path,
+    problems: dict[str, str | None],
+    budget: float | None = DEFAULT_BUDGET,
 ) -> dict[str, Future[ItemRun]]:
-    """Submit the plans whose modules the submission has; the others fail with the reason."""
+    """Submit the plans whose modules the submission has (all within ``budget`` seconds of wall
+    clock); the others fail with the reason."""
     runnable = [p for p in plans if not any(problems[m] for m in p.item.modules)]
     unavailable = {m: why for m, why in problems.items() if why}
-    futures = box.submit(make_jobs(runnable, submission, unavailable)) if runnable else {}
+    jobs = make_jobs(runnable, submission, unavailable)
+    futures = box.submit(jobs, budget=budget) if runnable else {}
     for p in plans:
         why = next((problems[m] for m in p.item.modules if problems[m]), None)
         if why is not None:
@@ -201,8 +216,24 @@ def _judged(
     except Exception as exc:
         result = ItemResult(name=p.item.name, points=p.item.points, cases=[])
         result.note = f"grader error: {type(exc).__name__}: {exc}"
+    else:
+        _forbidden(result, run.result())
     result.hidden_not_run = p.hidden_not_run
     return result
+
+
+def _forbidden(result: ItemResult, run: ItemRun) -> None:
+    """An item during which the submission tried to import a forbidden package (the guard
+    refused it, or it was found loaded) gets no points, and its note names the attempt (a
+    removed guard alone is named in the submission's notes, ``_guard_note``)."""
+    tried = sorted({n for case in run.cases for n in case.forbidden if n != policy.GUARD_REMOVED})
+    if not tried:
+        return
+    what = ", ".join(tried)
+    for case in result.cases:
+        case.passed, case.status = False, "error"
+        case.message = f"forbidden import attempted ({what}); {case.message}".rstrip("; ")
+    result.note = f"no points: the submission tried to import {what}, which this course forbids"
 
 
 # ----------------------------------------------------------------------------- the pipeline
@@ -216,10 +247,13 @@ def grade(
     use_cache: bool = True,
     sandbox: Sandbox | None = None,
     truth: oracle.Oracle | None = None,
+    budget: float | None = DEFAULT_BUDGET,
 ) -> SubmissionResult:
     """Grade the submission at ``origin`` (a folder, a zip, a notebook, a .py) on ``items``:
     the engine's one entry point.  A ``sandbox`` or an oracle (``truth``) given by the caller is
-    used and left open (a class is graded in one)."""
+    used and left open (a class is graded in one).  ``budget``: wall-clock seconds the
+    submission's code may take in all (None: no limit); what is left when it is spent is not
+    run, and the report says so."""
     t0 = time.perf_counter()
     dev = oracle.resolve_device(device)
     with prepared(origin) as sub, contextlib.ExitStack() as stack:
@@ -227,7 +261,7 @@ def grade(
         plans = plan(items, seed, hidden_seed)  # 1. plan the cases
         box = sandbox or stack.enter_context(Sandbox())
         torch_side = truth or stack.enter_context(oracle.Oracle(dev))
-        runs = run(box, plans, sub.root, problems)  # 2. run them in the sandbox
+        runs = run(box, plans, sub.root, problems, budget)  # 2. run them in the sandbox
         cache = oracle.ExpectedCache(oracle.CACHE_DIR if use_cache and box.cache_safe else None)
         expected = torch_side.submit(  # 3. the expected values, meanwhile
             [(p.item, p.cases) for p in plans], (seed, hidden_seed), cache
@@ -242,8 +276,14 @@ def grade(
         results = [_shown(judged[p.item.name], sub, box) for p in plans]
         for p, r in zip(plans, results, strict=True):
             r.location = _location(sub, p.item, problems)
-        findings = _findings(sub, items, problems, use_cache)
-        layers = box.layers
+        findings = [clean(f, one_line=True) for f in _findings(sub, items, problems, use_cache)]
+        layers = dict(box.layers)
+        layers["budget"] = f"{budget:g} s of wall clock per submission" if budget else "none"
+        notes = [
+            clean(n, one_line=True)
+            for n in (f"{sub.form}: modules found in {sub.located}", *sub.notes)
+        ]
+        notes += _budget_note(runs, budget) + _guard_note(runs)
     return SubmissionResult(  # 5. score (the results hold the credit rule)
         submission=str(origin),
         items=results,
@@ -252,7 +292,7 @@ def grade(
         seed=seed,
         hidden_seed_given=hidden_seed is not None,
         findings=findings,
-        notes=[f"{sub.form}: modules found in {sub.located}", *sub.notes],
+        notes=notes,
         execution_time=round(time.perf_counter() - t0, 3),
     )
 
@@ -273,16 +313,46 @@ def unusable(
     )
 
 
+def _budget_note(runs: dict[str, Future[ItemRun]], budget: float | None) -> list[str]:
+    """A note when the time budget was spent: how many cases it left unrun."""
+    left = sum(
+        1
+        for f in runs.values()
+        for case in f.result().cases
+        if (case.error or "").startswith((BUDGET_SPENT, "stopped: the submission used up"))
+    )
+    if not left:
+        return []
+    return [f"time budget: the submission used up its {budget:g} s; {left} cases were not run"]
+
+
+def _guard_note(runs: dict[str, Future[ItemRun]]) -> list[str]:
+    """A note naming the items during which the submission removed the import guard."""
+    items = [
+        name
+        for name, f in runs.items()
+        if any(policy.GUARD_REMOVED in case.forbidden for case in f.result().cases)
+    ]
+    if not items:
+        return []
+    return [f"the submission removed the sandbox's import guard (in {', '.join(sorted(items))})"]
+
+
 def _shown(result: ItemResult, sub: Submission, box: Sandbox) -> ItemResult:
     """Every text the student reads, with the grader's copies of the submission named as the
-    student knows them."""
+    student knows them, escape sequences and invisible characters removed (``graders.text``):
+    messages on one line, printed output as lines."""
     copies = [box.copy_of(sub.root)]
-    show = lambda text: sub.display(text, also=copies) if text else text  # noqa: E731
+
+    def show(text: str, one_line: bool = True) -> str:
+        return clean(sub.display(text, also=copies), one_line) if text else text
+
     for case in result.cases:
         case.message = show(case.message)
+        case.details = {k: show(v) if isinstance(v, str) else v for k, v in case.details.items()}
     result.note = show(result.note)
-    result.stdout_tail = show(result.stdout_tail)
-    result.stderr_tail = show(result.stderr_tail)
+    result.stdout_tail = show(result.stdout_tail, one_line=False)
+    result.stderr_tail = show(result.stderr_tail, one_line=False)
     return result
 
 

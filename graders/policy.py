@@ -53,6 +53,10 @@ ESCAPES = frozenset(
 #: Every top-level module name the import guard refuses.
 FORBIDDEN = SHORTCUTS | ESCAPES
 
+#: What a case's result says when the import guard was found removed after it (an attempt to
+#: reach what the guard refuses).
+GUARD_REMOVED = "import-guard-removed"
+
 #: Third-party packages the child may import (everything else it sees is the standard library).
 ALLOWED_PACKAGES = ("numpy",)
 

@@ -1,7 +1,10 @@
 """Static scan of a submission: flag what the sandbox will refuse or what looks like gaming.
 
 The scan never decides a score; it lists findings (file, line, what) for the report, so an
-instructor sees an attempt even when the sandbox has already made it harmless.
+instructor sees an attempt even when the sandbox has already made it harmless.  Its forbidden
+list is the import guard's (``graders.policy``); an import by a name given in the code
+(``__import__("sympy")``, ``importlib.import_module("scipy.special")``) counts as an import, one by
+a name computed at run time is suspicious.
 """
 
 from __future__ import annotations
@@ -14,35 +17,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-FORBIDDEN_MODULES = frozenset(
+from graders import policy
+
+#: The modules the import guard refuses as shortcuts: the one list (``graders.policy``).
+FORBIDDEN_MODULES = policy.SHORTCUTS
+SUSPICIOUS_MODULES = policy.ESCAPES | frozenset(
     {
-        "torch",
-        "jax",
-        "jaxlib",
-        "tensorflow",
-        "keras",
-        "scipy",
-        "sklearn",
-        "theano",
-        "mxnet",
-        "paddle",
-        "autograd",
-        "cupy",
-        "numba",
-        "reference",
-        "graders",
-        "tools",
-        "student_template",
-    }
-)
-SUSPICIOUS_MODULES = frozenset(
-    {
-        "ctypes",
-        "cffi",
-        "subprocess",
-        "multiprocessing",
-        "socket",
-        "pty",
         "importlib",
         "gc",
         "inspect",
@@ -55,6 +35,8 @@ SUSPICIOUS_MODULES = frozenset(
         "threading",
     }
 )
+#: Calls that import a module by name: ``__import__("torch")``, ``importlib.import_module(x)``.
+IMPORT_CALLS = frozenset({"__import__", "import_module"})
 SUSPICIOUS_CALLS = frozenset(
     {"exec", "eval", "compile", "__import__", "open", "globals", "breakpoint", "setattr", "delattr"}
 )
@@ -98,6 +80,50 @@ class Finding:
         return f"{self.file}:{self.line}: {self.severity}: {self.what}"
 
 
+def _imports(node: ast.AST) -> list[str]:
+    """Module names ``node`` imports: an import statement, or a call of ``__import__`` /
+    ``import_module`` with a literal name ("?" for a name computed at run time)."""
+    if isinstance(node, ast.Import):
+        return [a.name for a in node.names]
+    if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+        return [node.module]
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        if name in IMPORT_CALLS and node.args:
+            arg = node.args[0]
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                return [arg.value]
+            return ["?"]
+    return []
+
+
+def _import_findings(node: ast.AST, filename: str) -> list[Finding]:
+    line = getattr(node, "lineno", 0)
+    found = []
+    for name in _imports(node):
+        top = name.split(".")[0]
+        if top in FORBIDDEN_MODULES:
+            found.append(Finding(filename, line, "forbidden", f"import {name}"))
+        elif top in SUSPICIOUS_MODULES:
+            found.append(Finding(filename, line, "suspicious", f"import {name}"))
+        elif name == "?":
+            found.append(Finding(filename, line, "suspicious", "import by a computed name"))
+    return found
+
+
+def _patches(node: ast.AST, filename: str) -> list[Finding]:
+    if not isinstance(node, ast.Assign):
+        return []
+    return [
+        Finding(filename, node.lineno, "suspicious", f"monkey-patches {t.value.id}.{t.attr}")
+        for t in node.targets
+        if isinstance(t, ast.Attribute)
+        and isinstance(t.value, ast.Name)
+        and t.value.id in {"np", "numpy", "builtins", "sys", "os", "importlib"}
+    ]
+
+
 def scan_source(source: str, filename: str) -> list[Finding]:
     """Findings for one file's source (a syntax error is itself a finding)."""
     try:
@@ -106,50 +132,13 @@ def scan_source(source: str, filename: str) -> list[Finding]:
         return [Finding(filename, exc.lineno or 0, "forbidden", f"syntax error: {exc.msg}")]
     found: list[Finding] = []
     for node in ast.walk(tree):
-        names: list[str] = []
-        if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names = [node.module]
-        for name in names:
-            top = name.split(".")[0]
-            if top in FORBIDDEN_MODULES:
-                found.append(
-                    Finding(filename, getattr(node, "lineno", 0), "forbidden", f"import {name}")
-                )
-            elif top in SUSPICIOUS_MODULES:
-                found.append(
-                    Finding(filename, getattr(node, "lineno", 0), "suspicious", f"import {name}")
-                )
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and (node.func.id in SUSPICIOUS_CALLS)
-        ):
-            found.append(
-                Finding(
-                    filename, getattr(node, "lineno", 0), "suspicious", f"call to {node.func.id}()"
-                )
-            )
+        found += _import_findings(node, filename) + _patches(node, filename)
+        line = getattr(node, "lineno", 0)
+        func = node.func if isinstance(node, ast.Call) else None
+        if isinstance(func, ast.Name) and func.id in SUSPICIOUS_CALLS:
+            found.append(Finding(filename, line, "suspicious", f"call to {func.id}()"))
         if isinstance(node, ast.Attribute) and node.attr in SUSPICIOUS_ATTRS:
-            found.append(
-                Finding(filename, getattr(node, "lineno", 0), "suspicious", f"use of .{node.attr}")
-            )
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                if (
-                    isinstance(target, ast.Attribute)
-                    and isinstance(target.value, ast.Name)
-                    and (target.value.id in {"np", "numpy", "builtins", "sys", "os"})
-                ):
-                    found.append(
-                        Finding(
-                            filename,
-                            node.lineno,
-                            "suspicious",
-                            f"monkey-patches {target.value.id}.{target.attr}",
-                        )
-                    )
+            found.append(Finding(filename, line, "suspicious", f"use of .{node.attr}"))
     return sorted(set(found), key=lambda f: (f.line, f.what))
 
 
@@ -162,7 +151,11 @@ def scan_file(path: Path, cache: Path | None = None) -> list[Finding]:
     if cache is None:
         return scan_source(source, path.name)
     key = hashlib.sha256(
-        Path(__file__).read_bytes() + path.name.encode() + b"\0" + source.encode()
+        Path(__file__).read_bytes()
+        + Path(policy.__file__).read_bytes()
+        + path.name.encode()
+        + b"\0"
+        + source.encode()
     ).hexdigest()[:32]
     stored = cache / f"scan-{key}.json"
     try:

@@ -1,24 +1,23 @@
-"""Hostile submissions against the sandbox (tests/submissions/hostile/<name>/activations.py).
+"""Hostile submissions against the sandbox (tests/submissions/hostile/<name>/), in both modes.
 
-Each submission is graded by the real command line in a subprocess, on ``activations.sigmoid``
-(``simultaneous_exit`` adds ``activations.tanh``), and must leave the grader standing:
+Each submission is graded by the real command line in a subprocess (``hostile_harness.grade``),
+in the ``root`` mode and in the ``nonroot`` mode (the grader run by an ordinary user: here uid
+65534 through ``setpriv``), on ``activations.sigmoid`` unless said otherwise, and must leave the
+grader standing:
 
-* the run ends (``subprocess.run(timeout=...)`` is a hang guard, not a speed assertion) with exit
-  status 0 and a JSON report;
+* the run ends (a hang guard, not a speed assertion) with exit status 0 and a JSON report;
 * the score is what an honest grader gives: full marks when the values are right however noisy
   or hostile the rest of the code is, 0 when they are wrong or never come back ("canary"
-  submissions return the right values only if their attack worked);
-* nothing is left running: no process whose command line, environment or working directory
-  mentions the grading session (each run's session is put under its own ``tmp_path`` by a small
-  wrapper, so other people's gradings on the same machine cannot confuse the check);
+  submissions return the right values only if their attack worked; for those marked below, every
+  failing case must carry the canary's own "the attack failed" message, so the 0 comes from the
+  sandbox holding and from nothing else);
+* nothing is left running, and the grading's scratch directory is empty;
 * nothing outside the sandbox changed: the repository's reference/, graders/ and
-  student_template/ lose no file and gain no vandal's mark (other people may be editing them, so
-  no byte-for-byte hash there), this bank is byte-for-byte the same, cached oracle files are
-  unchanged (size, mtime, inode), and decoy "grading sessions" planted in /tmp and /dev/shm
-  (world-readable and -writable, holding a correct sigmoid) were neither used nor touched; no
-  marker or litter file appeared in /tmp, /var/tmp, /dev/shm or /run/lock.
+  student_template/, this bank, the oracle cache, decoy sessions planted in /tmp and /dev/shm and
+  decoy files owned by the children's uid in /var/lib (all world-writable); no marker or litter
+  file appeared in /tmp, /var/tmp, /dev/shm or /run/lock.
 
-The bank (expectation: ``full`` = full marks, ``zero`` = 0):
+The bank (``full`` = full marks, ``zero`` = 0):
 
 =====================  ==========  ===========================================================
 submission             expected    what it does
@@ -39,14 +38,17 @@ array_protocol         zero        returns a non-ndarray with ``__array__`` (rig
 lying_subclass         zero        ndarray subclass of zeros that lies about equality
 patch_numpy            zero        patches np.allclose/isclose/testing/ndarray.__eq__/np.save
 frame_gc_inspection    zero        hunts expected values in frames and gc.get_objects()
-atexit_fake_results    zero        always raises; forges ok-results for every case at import,
-                                   in each call (rewriting finished cases) and at exit
-symlink_fifo_outputs   zero        wrong result; plants symlinks (to correct values and to
-                                   /etc/passwd), a FIFO, a hard link, a directory as outputs
-pickle_payload         zero        object arrays; plants crafted pickle .npy (marker file)
-lying_header           full        correct; plants .npy files whose headers lie (shape, size,
-                                   version, dtype, code) and overwrites finished outputs
-sparse_outputs         full        correct; plants 31 sparse 64 MiB ".npy outputs" per case
+atexit_fake_results    zero        always raises; forges correct result bundles (out/result)
+                                   and the zygote's records (res/<k>) at import, in each call
+                                   and at exit
+symlink_fifo_outputs   zero        wrong result; plants symlinks, a FIFO, a hard link, a
+                                   directory as out/result, forges "case done"
+pickle_payload         zero        object arrays; plants bundles of pickles (marker file),
+                                   forges "case done" for this case and the next ones
+lying_header           full        correct; plants bundles whose headers lie (sizes, offsets,
+                                   1 GiB header, 100 000-deep JSON, NaN, dtypes O/V/M/struct)
+sparse_outputs         full        correct; plants 31 sparse 64 MiB files per case and a sparse
+                                   result declaring 64 MiB
 weird_dtypes           zero        str/bytes/complex/structured/datetime/void/bool/f16/'>f8'
 import_torch           zero        canary: uses torch if any import route reaches it
 print_10mb             full        prints 10 MB at import and 10 MB per call; correct values
@@ -61,38 +63,54 @@ progress_forgery       zero        forges progress lines on the zygote's pipe, f
 exec_replace           zero        execv of a shell / an unguarded Python (slow)
 litter_tmp             full        leaves files in /tmp, /var/tmp, /dev/shm, /run/lock; correct
 simultaneous_exit      full        sigmoid + tanh children (and grandchildren) end together
-symlink_to_reference   zero        (made here) activations.py is a symlink to the reference
+umount_covers          zero        canary: through ctypes (guard put back), umount every mount,
+                                   remount / read-write, unshare/setns/chroot, then look for the
+                                   reference and torch
+forge_records          zero        wrong values; writes correct bundles into its job's res/,
+                                   every job's res/, inputs and cases (as the zygote would)
+read_memory            zero        canary: /proc/<pid>/mem, process_vm_readv and ptrace of the
+                                   zygote and every pid 1..64
+signal_raw             full        raw kill/tkill/tgkill/rt_sigqueueinfo/pidfd_send_signal and
+                                   an F_SETOWN SIGIO at the zygote and every pid; correct values
+capabilities           zero        canary: right only if a capability, uid 0, setuid(0), an
+                                   extra uid mapping, dumpable, unshare or mount is had
+own_files              full        appends to every file and creates files in every directory
+                                   it owns or may write, the decoys included; correct values
+import_sympy           zero        canary: sympy/scipy by computed names, importlib, sys.path
+                                   edits, the base prefix, by file; the report names them
+site_walk              zero        canary: right only if any package but NumPy can be found on
+                                   or around sys.path
+deep_json_result       zero        writes results whose headers are 100 000 lists deep, hold
+                                   50 000 arrays or 5000-digit numbers; forges "case done"
+inode_flood            full        creates files until refused in every writable place; correct
+forged_report          zero        prints and raises ANSI escapes, carriage returns, a fake
+                                   score line, workflow commands, XML-invalid characters,
+                                   HTML, lone surrogates (tests/test_report_safety.py too)
+void_init              zero        (initializers.uniform_) turns the filled tensor's dtype into
+                                   V8, S8, M8, U2 in place
+symlink_to_reference   refused     (made here) activations.py is a symlink to the reference
 no_new_tasks           full        (made here) canary: right only if no thread or fork starts
+half_import            partial     (made here) losses.py defines everything, patches the import
+                                   system to serve itself, then raises: the worked items' values
+                                   that need it fail
 =====================  ==========  ===========================================================
-
-Unit tests for ``sandbox.parse_npy`` and ``worker.read_plain`` and for the zygote's
-progress-protocol parsing follow the bank.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import io
+import csv
 import json
 import os
-import pickle
 import re
 import shutil
-import subprocess
-import sys
-import time
-import uuid
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
-from graders import sandbox, worker
+from graders.sandbox import MAX_RESTARTS, namespaces
+from tests import hostile_harness as h
 
-REPO = Path(__file__).resolve().parent.parent
-BANK = REPO / "tests" / "submissions" / "hostile"
 FULL, ZERO = "full", "zero"
 EXPECTED: dict[str, str] = {
     "loop_function": ZERO,
@@ -129,193 +147,78 @@ EXPECTED: dict[str, str] = {
     "exec_replace": ZERO,
     "litter_tmp": FULL,
     "simultaneous_exit": FULL,
+    "umount_covers": ZERO,
+    "forge_records": ZERO,
+    "read_memory": ZERO,
+    "signal_raw": FULL,
+    "capabilities": ZERO,
+    "own_files": FULL,
+    "import_sympy": ZERO,
+    "site_walk": ZERO,
+    "deep_json_result": ZERO,
+    "inode_flood": FULL,
+    "forged_report": ZERO,
+    "void_init": ZERO,
 }
 #: Each of these spends 4 x 5 s in timeouts, like loop_function, which stays in the default run.
 SLOW = {"sleep_forever", "sigterm_ignored", "exec_replace"}
-ITEMS = {"simultaneous_exit": ["activations.sigmoid", "activations.tanh"]}
-HANG_GUARD_S = 120
-#: Files a submission might leave behind on the host if the sandbox let it.
-MARKERS = ["/tmp/hostile-pickle-payload-ran", "/tmp/hostile-header-eval-ran"]
-LITTER_DIRS = ["/tmp", "/var/tmp", "/dev/shm", "/run/lock"]
-WATCHED = ["reference", "graders", "student_template"]
-#: The bank runs only where the sandbox has its namespaces: without them (and without root to
-#: drop to nobody) the hostile code could really damage this working tree.
-needs_sandbox = pytest.mark.skipif(
-    not sandbox.namespace_prefix()[0],
-    reason="no namespaces here (unshare unavailable): hostile code would run unconfined",
-)
-
-# Runs the real CLI with the session under a directory of the test's own, reports the session
-# path and the grader's peak memory on stderr.
-WRAPPER = """
-import os, resource, sys
-root = sys.argv[1]
-os.environ["TMPDIR"] = root
-import graders.sandbox as sandbox
-sandbox._scratch_root = lambda: root
-_start = sandbox.Sandbox._start
-def _tell_start(self):
-    sys.stderr.write(f"GRADER_SESSION={self.session}\\n")
-    _start(self)
-sandbox.Sandbox._start = _tell_start
-from graders.cli import main
-try:
-    code = main(sys.argv[2:])
-finally:
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    sys.stderr.write(f"GRADER_MAXRSS_KB={rss}\\n")
-sys.exit(code)
-"""
-
-
-# ----------------------------------------------------------------------------- helpers
-def _hash_tree(root: Path) -> dict[str, str]:
-    out = {}
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            out[str(path.relative_to(root))] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return out
-
-
-def _stat_tree(root: Path) -> dict[str, tuple[int, int, int]]:
-    """(size, mtime, inode) of every file: cheap enough for the 40 MB oracle cache."""
-    out = {}
-    for path in root.rglob("*"):
-        st = path.lstat()
-        if path.is_file():
-            out[str(path.relative_to(root))] = (st.st_size, st.st_mtime_ns, st.st_ino)
-    return out
-
-
-def _files(root: Path) -> set[str]:
-    if not root.is_dir():
-        return set()
-    return {
-        str(p.relative_to(root))
-        for p in root.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts
-    }
-
-
-def _mentions(needle: str) -> list[str]:
-    """Processes whose command line, environment or working directory mention ``needle``."""
-    found = []
-    me = os.getpid()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == me:
-            continue
-        texts = []
-        for name in ("cmdline", "environ"):
-            with contextlib.suppress(OSError):
-                texts.append(Path(f"/proc/{entry}/{name}").read_bytes().decode(errors="replace"))
-        with contextlib.suppress(OSError):
-            texts.append(os.readlink(f"/proc/{entry}/cwd"))
-        if any(needle in t for t in texts):
-            found.append(f"{entry}: {texts[0][:200]!r}" if texts else entry)
-    return found
-
-
-def _litter() -> list[str]:
-    found = [m for m in MARKERS if os.path.lexists(m)]
-    for d in LITTER_DIRS:
-        with contextlib.suppress(OSError):
-            found += [f"{d}/{n}" for n in os.listdir(d) if n.startswith("hostile-litter")]
-    return found
+ITEMS = {
+    "simultaneous_exit": ["activations.sigmoid", "activations.tanh"],
+    "void_init": ["initializers.uniform_"],
+}
+#: Canaries whose every failing case must say that the attack failed (their own message).
+CANARY = {
+    "umount_covers": "the covers held",
+    "read_memory": "no memory of another process could be read",
+    "capabilities": "confined",
+    "site_walk": "nothing but NumPy in reach",
+    "network": "no network",
+    "raise_rlimits": "no limit could be raised",
+    "read_reference": "no reference in sight",
+    "import_torch": "torch is out of reach",
+    "import_sympy": "out of reach",
+}
+#: Submissions whose report must name the forbidden packages they tried to import.
+NAMED = {"import_torch": ["torch"], "import_sympy": ["scipy", "sympy"]}
 
 
 @pytest.fixture(scope="session")
 def decoys() -> Any:
-    """Fake grading sessions of someone else, world-readable and -writable, holding a correct
-    sigmoid: visible to a child only if /tmp or /dev/shm is shared with the host."""
-    source = (REPO / "reference" / "activations.py").read_text(encoding="utf-8")
-    paths = []
-    for top in ("/tmp", "/dev/shm"):
-        if not os.path.isdir(top):
-            continue
-        root = Path(top) / f"grader-decoy-{uuid.uuid4().hex[:10]}"
-        module = root / "job1" / "module"
-        module.mkdir(parents=True)
-        target = module / "activations.py"
-        target.write_text(source, encoding="utf-8")
-        for d in (root, root / "job1", module):
-            d.chmod(0o777)
-        target.chmod(0o666)
-        paths.append(root)
-    before = {str(p): _hash_tree(p) for p in paths}
-    yield before
+    paths = h.make_decoys()
+    yield paths
     for p in paths:
         shutil.rmtree(p, ignore_errors=True)
 
 
-def _grade(
-    submission: Path,
-    items: list[str],
-    tmp_path: Path,
-    timeout: float = HANG_GUARD_S,
-) -> tuple[dict[str, Any], str, float]:
-    root = tmp_path / "sessions"
-    root.mkdir()
-    cmd = [sys.executable, "-c", WRAPPER, str(root), "grade", str(submission), "--format", "json"]
-    for item in items:
-        cmd += ["--only", item]
-    t0 = time.monotonic()
-    proc = subprocess.run(
-        cmd, cwd=REPO, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL
-    )
-    elapsed = time.monotonic() - t0
-    stderr = proc.stderr.decode(errors="replace")
-    assert proc.returncode == 0, f"grader exit status {proc.returncode}: {stderr[-2000:]}"
-    session = re.search(r"GRADER_SESSION=(\S+)", stderr)
-    assert session and session.group(1).startswith(str(root)), (
-        f"the session did not live under the test's directory: {stderr[-500:]}"
-    )
-    # Nothing of the session is left running, and its directory is gone.
-    deadline = time.monotonic() + 5
-    while (left := _mentions(str(root))) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not left, f"processes left behind: {left}"
-    assert not list(root.iterdir()), f"session files left behind: {list(root.iterdir())}"
-    return json.loads(proc.stdout), stderr, elapsed
+@pytest.fixture(scope="session")
+def _modes() -> Any:
+    """What the modes make (a venv and a cache for uid 65534) is removed at the end."""
+    yield
+    h.cleanup_modes()
+
+
+@pytest.fixture(params=h.MODES)
+def mode(request: pytest.FixtureRequest, _modes: None) -> h.Mode:
+    """The sandbox mode (skipped where this machine cannot run it, or without namespaces: the
+    hostile code would then run unconfined and could really damage this working tree)."""
+    m = h.mode(request.param)
+    if isinstance(m, str):
+        pytest.skip(m)
+    if not namespaces.namespace_prefix()[0]:
+        pytest.skip("no namespaces here (unshare unavailable): hostile code would run unconfined")
+    return m
 
 
 # ----------------------------------------------------------------------------- the bank
 def _params() -> list[Any]:
-    names = sorted(p.name for p in BANK.iterdir() if (p / "activations.py").is_file())
+    names = sorted(p.name for p in h.BANK.iterdir() if p.is_dir())
     return [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in names]
 
 
 def test_bank_is_complete() -> None:
-    on_disk = {p.name for p in BANK.iterdir() if (p / "activations.py").is_file()}
+    on_disk = {p.name for p in h.BANK.iterdir() if p.is_dir()}
     assert on_disk == set(EXPECTED), "every bank entry needs an expectation, and vice versa"
-    assert len(on_disk) >= 20
-
-
-def _check_integrity(before: dict[str, Any], decoys: dict[str, dict[str, str]]) -> None:
-    for name in WATCHED:
-        lost = before["files"][name] - _files(REPO / name)
-        assert not lost, f"{name}/ lost {sorted(lost)}"
-        for rel in _files(REPO / name):
-            path = REPO / name / rel
-            if path.suffix in (".py", ".txt", ".md", ".json"):
-                assert b"vandalised" not in path.read_bytes(), f"{path} was modified"
-    assert _hash_tree(BANK) == before["bank"], "the submissions themselves were modified"
-    cache = REPO / ".grader-cache"
-    after = _stat_tree(cache) if cache.is_dir() else {}
-    for rel, meta in before["cache"].items():
-        if rel in after:  # (the grader's own cache housekeeping may remove entries)
-            assert after[rel] == meta, f"{cache / rel} changed"
-    for root, tree in decoys.items():
-        assert _hash_tree(Path(root)) == tree, f"decoy session {root} was touched"
-    assert not _litter(), f"left on the host: {_litter()}"
-
-
-def _snapshot() -> dict[str, Any]:
-    cache = REPO / ".grader-cache"
-    return {
-        "files": {name: _files(REPO / name) for name in WATCHED},
-        "bank": _hash_tree(BANK),
-        "cache": _stat_tree(cache) if cache.is_dir() else {},
-    }
+    assert set(CANARY) <= set(EXPECTED) and set(NAMED) <= set(EXPECTED)
 
 
 def _check_score(name: str, report: dict[str, Any]) -> None:
@@ -331,42 +234,61 @@ def _check_score(name: str, report: dict[str, Any]) -> None:
         f"{name}: score {report['score']} / {report['max_score']}, expected {expected}; "
         f"offending cases: {cases[:6]}"
     )
+    if name in CANARY:
+        other = [m for m in h.failing_messages(report) if CANARY[name] not in m]
+        assert not other, f"{name}: cases failed for another reason than the canary's: {other[:3]}"
 
 
-@needs_sandbox
+def _check_named(name: str, report: dict[str, Any]) -> None:
+    """The report names the forbidden packages the submission tried to import."""
+    for package in NAMED.get(name, []):
+        notes = [t["extra_data"].get("note", "") for t in report["tests"]]
+        text = json.dumps(report)
+        assert "tried to import" in text and package in text, f"{package} not named: {notes}"
+
+
 @pytest.mark.parametrize("name", _params())
-def test_hostile_submission(name: str, tmp_path: Path, decoys: dict[str, dict[str, str]]) -> None:
-    assert not _litter(), f"litter from an earlier run: {_litter()}"
-    before = _snapshot()
-    report, stderr, elapsed = _grade(
-        BANK / name, ITEMS.get(name, ["activations.sigmoid"]), tmp_path
-    )
+def test_hostile_submission(name: str, mode: h.Mode, tmp_path: Path, decoys: Any) -> None:
+    assert not h.litter(), f"litter from an earlier run: {h.litter()}"
+    before = h.snapshot(decoys)
+    items = ITEMS.get(name, ["activations.sigmoid"])
+    graded = h.grade(mode, h.BANK / name, items, tmp_path)
+    report = graded.report
     _check_score(name, report)
-    _check_integrity(before, decoys)
+    _check_named(name, report)
+    h.check_integrity(before)
     if name == "loop_function":  # every run times out on its first case: 1 + MAX_RESTARTS runs
         statuses = [c["status"] for c in report["tests"][0]["extra_data"]["cases"]]
-        assert statuses.count("timeout") == sandbox.MAX_RESTARTS + 1, statuses
+        assert statuses.count("timeout") == MAX_RESTARTS + 1, statuses
         assert all(s in ("timeout", "error") for s in statuses)
     if name == "print_10mb":  # the report carries a tail, not the 150 MB
         assert len(json.dumps(report)) < 64_000
     if name == "sparse_outputs":  # 28 GiB of "outputs" on offer: nobody may read them
-        rss_kb = int(re.search(r"GRADER_MAXRSS_KB=(\d+)", stderr).group(1))  # type: ignore[union-attr]
+        rss_kb = int(re.search(r"GRADER_MAXRSS_KB=(\d+)", graded.stderr).group(1))  # type: ignore[union-attr]
         assert rss_kb < 1_500_000, f"the grader grew to {rss_kb // 1024} MiB"
     if name == "progress_forgery":  # forged progress lines cannot stretch the item's time
-        assert elapsed < 60, f"took {elapsed:.0f} s"
+        assert graded.elapsed < 60, f"took {graded.elapsed:.0f} s"
+    if name == "void_init":  # refused as a plain-number bundle, never a crash of the check
+        messages = h.failing_messages(report)
+        assert messages and all("dtype" in m or "grader error" in m for m in messages), messages
 
 
-@needs_sandbox
-def test_symlink_to_reference(tmp_path: Path, decoys: dict[str, dict[str, str]]) -> None:
-    """A submission whose activations.py is a symbolic link to the reference solution."""
-    sub = tmp_path / "symlink_to_reference"
-    sub.mkdir()
-    (sub / "activations.py").symlink_to(REPO / "reference" / "activations.py")
-    (sub / "helpers.py").symlink_to(REPO / "reference" / "activations.py")
-    before = _snapshot()
-    report, _stderr, _elapsed = _grade(sub, ["activations.sigmoid"], tmp_path)
-    assert report["score"] == 0.0, report["tests"][0]["extra_data"]["cases"][0]["message"]
-    _check_integrity(before, decoys)
+def _pyc(_dir: str, names: list[str]) -> list[str]:
+    return [n for n in names if n == "__pycache__"]
+
+
+# ----------------------------------------------------------------------------- made here
+@pytest.mark.usefixtures("decoys")
+def test_symlink_to_reference(mode: h.Mode, tmp_path: Path, decoys: Any) -> None:
+    """A submission whose activations.py is a symbolic link to the reference solution: not
+    followed (one line, exit 2: nothing can be graded)."""
+    sub = mode.workdir(tmp_path, "symlink_to_reference")
+    (sub / "activations.py").symlink_to(h.REPO / "reference" / "activations.py")
+    (sub / "helpers.py").symlink_to(h.REPO / "reference" / "activations.py")
+    before = h.snapshot(decoys)
+    graded = h.grade(mode, sub, ["activations.sigmoid"], tmp_path, expect_rc=2)
+    assert "a link leading out of the submission: not followed" in graded.stderr
+    h.check_integrity(before)
 
 
 #: A correct sigmoid, for the submissions made here (``_good``, as in the bank).
@@ -417,7 +339,8 @@ def sigmoid(x):
 """
 
 
-LOWER_PRIORITY = f"""
+def _lower_priority() -> str:
+    return f"""
 import os
 import numpy as np
 
@@ -428,363 +351,170 @@ def sigmoid(x):  # right only below the grader's priority
 """
 
 
-def _full_marks_for(name: str, source: str, tmp_path: Path) -> None:
-    """Grade a one-file submission made here (with GOOD_SIGMOID) on sigmoid: full marks."""
-    sub = tmp_path / name
-    sub.mkdir()
-    (sub / "activations.py").write_text(source + GOOD_SIGMOID, encoding="utf-8")
-    report, _stderr, _elapsed = _grade(sub, ["activations.sigmoid"], tmp_path)
-    assert report["score"] == report["max_score"], [
-        c["message"] for c in report["tests"][0]["extra_data"]["cases"] if not c["passed"]
-    ][:3]
+@pytest.mark.parametrize("name", ["no_new_tasks", "leaks_descriptors", "lower_priority"], ids=str)
+def test_made_here_full_marks(name: str, mode: h.Mode, tmp_path: Path) -> None:
+    """no_new_tasks: the process limit leaves a child no new task at all (a fork bomb's copies
+    would each get their own address-space allowance); leaks_descriptors: what a case leaves
+    open is closed, so later cases (and the saving of their results) still have descriptors;
+    lower_priority: student code, however busy, does not starve the grader."""
+    source = {
+        "no_new_tasks": NO_NEW_TASKS,
+        "leaks_descriptors": LEAKS_DESCRIPTORS,
+        "lower_priority": _lower_priority(),
+    }[name]
+    sub = h.made(mode, tmp_path, name, {"activations.py": source + GOOD_SIGMOID})
+    report = h.grade(mode, sub, ["activations.sigmoid"], tmp_path).report
+    assert report["score"] == report["max_score"], h.failing_messages(report)[:3]
 
 
-@needs_sandbox
-def test_children_start_no_thread_or_process(tmp_path: Path) -> None:
-    """The process limit leaves a child no new task at all (a fork bomb's copies would each get
-    their own address-space allowance); this submission is right only if both attempts fail."""
-    _full_marks_for("no_new_tasks", NO_NEW_TASKS, tmp_path)
+HALF_IMPORT = """
+import importlib, sys
+
+_me = sys.modules[__name__]
 
 
-@needs_sandbox
-def test_children_run_below_the_graders_priority(tmp_path: Path) -> None:
-    """Student code, however busy, does not starve the grader (or a first run's oracle)."""
-    _full_marks_for("lower_priority", LOWER_PRIORITY, tmp_path)
+class _Finder:  # serve this half-imported module to any later import of it
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name == __name__:
+            import importlib.util
+            spec = importlib.util.spec_from_loader(name, loader=None)
+            return spec
+        return None
 
 
-@needs_sandbox
-def test_descriptors_left_open_are_closed_after_each_case(tmp_path: Path) -> None:
-    """A correct submission that leaks descriptors every call: the worker closes what a case
-    left open, so later cases (and the saving of their results) still have descriptors."""
-    _full_marks_for("leaks_descriptors", LEAKS_DESCRIPTORS, tmp_path)
+_original = importlib.import_module
+importlib.import_module = lambda name, package=None: (
+    _me if name == __name__ else _original(name, package))
+sys.meta_path.insert(1, _Finder)
+raise RuntimeError("losses.py stops half-way on purpose")
+"""
 
 
-# ----------------------------------------------------------------------------- parse_npy
-def _npy(arr: np.ndarray) -> bytes:
-    f = io.BytesIO()
-    np.save(f, arr, allow_pickle=True)
-    return f.getvalue()
-
-
-def _raw_npy(header: str, body: bytes, version: bytes = b"\x01\x00") -> bytes:
-    header = header + " " * (63 - (10 + len(header)) % 64) + "\n"
-    size = len(header).to_bytes(2 if version == b"\x01\x00" else 4, "little")
-    return b"\x93NUMPY" + version + size + header.encode() + body
-
-
-class _Boom:
-    def __reduce__(self) -> Any:
-        return (os.system, ("touch /tmp/hostile-pickle-payload-ran",))
-
-
-def test_parse_npy_accepts_plain_arrays() -> None:
-    for arr in (
-        np.arange(6.0).reshape(2, 3),
-        np.float32(1.5) * np.ones(()),
-        np.zeros((0, 3)),
-        np.asfortranarray(np.arange(6.0).reshape(2, 3)),
-        np.array(["a", "bc"]),
-    ):
-        got = sandbox.parse_npy(_npy(arr))
-        assert type(got) is np.ndarray and got.dtype == arr.dtype
-        np.testing.assert_array_equal(got, arr)
-
-
-@pytest.mark.parametrize(
-    "data",
-    [
-        pytest.param(_npy(np.array([1, "x", None], dtype=object)), id="object-dtype"),
-        pytest.param(_npy(np.array([_Boom()], dtype=object)), id="pickle-payload"),
-        pytest.param(
-            _raw_npy(
-                "{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", pickle.dumps([_Boom()])
-            ),
-            id="crafted-pickle",
-        ),
-        pytest.param(
-            _raw_npy(
-                "{'descr': [('a', '<f8'), ('b', '|O')], 'fortran_order': False, 'shape': (1,), }",
-                b"\0" * 16,
-            ),
-            id="object-field",
-        ),
-        pytest.param(
-            _raw_npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1 << 40,), }", b"\0" * 64),
-            id="shape-bigger-than-data",
-        ),
-        pytest.param(
-            _raw_npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", b"\0" * 24),
-            id="data-bigger-than-shape",
-        ),
-        pytest.param(
-            _raw_npy("{'descr': '<f8', 'fortran_order': False, 'shape': (-2, -4), }", b"\0" * 64),
-            id="negative-dims",
-        ),
-        pytest.param(
-            _raw_npy("{'descr': '<f8', 'fortran_order': False, 'shape': (-1, 0), }", b""),
-            id="negative-empty",
-        ),
-        pytest.param(_npy(np.arange(10.0))[:-8], id="truncated-body"),
-        pytest.param(_npy(np.arange(10.0))[:20], id="truncated-header"),
-        pytest.param(b"\x93NUMPY\x01\x00", id="magic-only"),
-        pytest.param(b"", id="empty"),
-        pytest.param(b"root:x:0:0:root:/root:/bin/bash\n", id="not-npy"),
-        pytest.param(
-            _raw_npy(
-                "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }",
-                b"\0" * 8,
-                version=b"\x09\x00",
-            ),
-            id="bad-version",
-        ),
-        pytest.param(
-            _raw_npy("__import__('os').system('touch /tmp/hostile-header-eval-ran')", b"\0" * 8),
-            id="code-in-header",
-        ),
-        pytest.param(
-            _raw_npy(
-                "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }" + " " * (1 << 20),
-                b"\0" * 8,
-                version=b"\x02\x00",
-            ),
-            id="huge-header",
-        ),
-    ],
-)
-def test_parse_npy_refuses(data: bytes) -> None:
-    with pytest.raises(ValueError):
-        sandbox.parse_npy(data)
-    assert not [m for m in MARKERS if os.path.exists(m)], "a payload ran"
-
-
-# ----------------------------------------------------------------------------- read_plain
-def _dir_fd(path: Path) -> int:
-    return os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-
-
-def test_open_regular_reads_a_plain_file(tmp_path: Path) -> None:
-    (tmp_path / "a.npy").write_bytes(b"x" * 100)
-    fd = _dir_fd(tmp_path)
-    try:
-        assert worker.read_plain(fd, "a.npy", 100) == b"x" * 100
-        with pytest.raises(FileNotFoundError):
-            worker.read_plain(fd, "missing.npy", 100)
-    finally:
-        os.close(fd)
-
-
-@pytest.mark.parametrize(
-    "kind",
-    ["symlink", "dangling-symlink", "fifo", "oversized", "hardlink", "directory", "dev-null-link"],
-)
-def test_open_regular_refuses(kind: str, tmp_path: Path) -> None:
-    secret = tmp_path / "secret.txt"
-    secret.write_text("root:x:0:0\n")
-    target = tmp_path / "out" / "0.out.npy"
-    target.parent.mkdir()
-    if kind == "symlink":
-        target.symlink_to(secret)
-    elif kind == "dangling-symlink":
-        target.symlink_to(tmp_path / "nowhere")
-    elif kind == "fifo":
-        os.mkfifo(target)
-    elif kind == "oversized":
-        with open(target, "wb") as f:
-            f.truncate(1 << 30)  # sparse: costs nothing
-    elif kind == "hardlink":
-        os.link(secret, target)
-    elif kind == "directory":
-        target.mkdir()
-    else:
-        target.symlink_to("/dev/null")
-    fd = _dir_fd(target.parent)
-    t0 = time.monotonic()
-    try:
-        with pytest.raises(ValueError):
-            worker.read_plain(fd, target.name, 1 << 20)
-    finally:
-        os.close(fd)
-    assert time.monotonic() - t0 < 5, "blocked on the file"
-
-
-# ----------------------------------------------------------------------------- zygote protocol
-def _running(tmp_path: Path, indices: list[int]) -> Any:
-    work = tmp_path / "job"
-    (work / "res").mkdir(parents=True)
-    box = tmp_path / "box"
-    (box / "out").mkdir(parents=True)
-    req = {
-        "indices": indices,
-        "workdir": str(work),
-        "max_outputs": 32,
-        "max_case_bytes": 1 << 20,
-        "item_timeout": 60,
-        "case_timeout": 5,
+def test_a_module_that_failed_to_import_is_never_reused(mode: h.Mode, tmp_path: Path) -> None:
+    """losses.py defines every function (the reference's), patches the import system to hand
+    out its half-imported self, then raises: every worked-example value that needs losses fails
+    with the import error (the others still pass)."""
+    files = {
+        "activations.py": (h.REPO / "reference" / "activations.py").read_text(),
+        "losses.py": (h.REPO / "reference" / "losses.py").read_text() + HALF_IMPORT,
     }
-    r, w = os.pipe()
-    return worker._Running(req, pid=0, fd=-1, acks=(r, w), box=box)
+    sub = h.made(mode, tmp_path, "half_import", files)
+    items = ["activations.worked_backprop_forward"]
+    report = h.grade(mode, sub, items, tmp_path).report
+    cases = report["tests"][0]["extra_data"]["cases"]
+    failed = [c for c in cases if not c["passed"]]
+    assert failed and all("stops half-way on purpose" in c["message"] for c in failed), failed
+    honest = dict(files, **{"losses.py": (h.REPO / "reference" / "losses.py").read_text()})
+    control = h.grade(mode, h.made(mode, tmp_path, "control", honest), items, tmp_path).report
+    assert control["score"] == control["max_score"]
 
 
-def test_progress_protocol_ignores_forgeries(tmp_path: Path) -> None:
-    run = _running(tmp_path, [3, 4, 5])
-    run.feed(b"D 3\nI\n")  # nothing before the import report; case 3 starts at I
-    assert run.imported and run.started == [3] and run.done == []
-    run.feed(b"E\nD 4\nD 5\nS 3\n")  # out of order, an old-style start line, noise
-    assert run.started == [3] and run.done == [] and not run.import_error
-    run.feed(b"D 3\nD 3\nD 5\nD 4\n" + b"9" * 100_000)  # repeats, an endless line at the end
-    assert run.started == [3, 4, 5] and run.done == [3, 4]
-    assert len(run.buf) <= 64
-    run.feed(b"9999\nD 5\nD 6\n")
-    assert run.done == [3, 4, 5] and run.started == [3, 4, 5]
-    assert os.read(run.acks[0], 16) == b"kkk"  # one acknowledgement per finished case
-    for fd in run.acks:
-        os.close(fd)
+SLEEPY = """
+import time
+import numpy as np
+
+def sigmoid(x):
+    time.sleep(3)
+    return _good(x)
+"""
 
 
-def _result(meta: dict[str, Any], *blobs: bytes) -> bytes:
-    return json.dumps(meta).encode() + b"\n" + b"".join(blobs)
+def test_the_time_budget_stops_a_submission_and_says_so(mode: h.Mode, tmp_path: Path) -> None:
+    """A correct but slow sigmoid (3 s a case, within the 5 s case timeout; 14 cases) under
+    ``--budget 8``: a few cases pass, the rest are reported as not run for the budget, the
+    report's notes and sandbox section say so."""
+    sub = h.made(mode, tmp_path, "sleepy", {"activations.py": SLEEPY + GOOD_SIGMOID})
+    args = ("--format", "json", "--budget", "8")
+    report = h.grade(mode, sub, ["activations.sigmoid"], tmp_path, args=args).report
+    cases = report["tests"][0]["extra_data"]["cases"]
+    passed = [c for c in cases if c["passed"]]
+    budget = [c for c in cases if "time budget (8 s)" in c["message"]]
+    assert passed and budget and len(passed) + len(budget) == len(cases), cases
+    assert "used up its 8 s" in report["output"]
+    assert report["extra_data"]["sandbox"]["budget"].startswith("8 s")
 
 
-def _recorded(res: Path) -> dict[str, bytes]:
-    return {k: bytes(v) for k, v in sandbox._records((res / "results.bin").read_bytes()).items()}
-
-
-def test_freeze_records_checked_plain_results_only(tmp_path: Path) -> None:
-    run = _running(tmp_path, [0, 1, 2, 3, 4, 5, 6, 7, 8])
-    out, res = run.box / "out", Path(run.req["workdir"]) / "res"
-    good = _npy(np.arange(3.0))
-    plan: list[Any] = [
-        _result({"ok": True, "outputs": [["out", len(good)]]}, good),
-        "symlink",
-        _result({"ok": True, "outputs": [["out", len(good)]]}, good, b"junk"),  # size mismatch
-        "hardlink",
-        _result({"ok": True, "outputs": [["../x", len(good)]]}, good),
-        _result({"ok": False, "error": "ValueError: nope"}),
-        None,  # no result file at all
-        "oversized",
-        _result({"ok": True, "outputs": [["out", len(good)], ["out", len(good)]]}, good, good),
-    ]
-    (tmp_path / "elsewhere").write_bytes(plan[0])
-    for k, what in enumerate(plan):
-        (out / "res").unlink(missing_ok=True)
-        if what == "symlink":
-            (out / "res").symlink_to(tmp_path / "elsewhere")
-        elif what == "hardlink":
-            os.link(tmp_path / "elsewhere", out / "res")
-        elif what == "oversized":
-            with open(out / "res", "wb") as f:
-                f.truncate(2 << 20)  # sparse: costs nothing
-        elif isinstance(what, bytes):
-            (out / "res").write_bytes(what)
-        run.feed(b"I\n" if k == 0 else b"")
-        run.feed(f"D {k}\n".encode())
-        if k == 0:  # a later rewrite of a recorded case does not reach res/
-            (out / "res").write_bytes(_result({"ok": False, "error": "rewritten"}))
-    got = _recorded(res)
-    assert sorted(got) == ["0", "1", "2", "3", "4", "5", "7", "8"] and run.done == list(range(9))
-    assert got["0"] == plan[0]
-    assert "could not be opened safely" in json.loads(got["1"])["error"]  # (a link)
-    assert "do not match" in json.loads(got["2"])["error"]
-    assert "hard link" in json.loads(got["3"])["error"]
-    assert "invalid name" in json.loads(got["4"])["error"]
-    assert json.loads(got["5"]) == {"ok": False, "error": "ValueError: nope"}
-    assert "larger than" in json.loads(got["7"])["error"]
-    assert "repeated" in json.loads(got["8"])["error"]
-    for fd in (*run.acks, *run.dirs):
-        os.close(fd)
-
-
-@pytest.mark.parametrize(
-    "arr",
-    [
-        np.arange(6.0).reshape(2, 3),
-        np.array(1.5, dtype=np.float32),
-        np.zeros((0, 3), np.int16),
-        np.asfortranarray(np.arange(6.0).reshape(2, 3)),
-        np.arange(12.0).reshape(3, 4)[:, ::2],
-        np.array([True, False]),
-        np.array(["a", "bc"]),
-        np.zeros(3, dtype=">f8"),
-    ],
-)
-def test_npy_bytes_is_what_numpy_saves(arr: np.ndarray) -> None:
-    f = io.BytesIO()
-    np.save(f, np.array(arr, order="C"), allow_pickle=False)  # (C order, 0-d kept 0-d)
-    assert worker.npy_bytes(arr) == f.getvalue()
-    assert worker.npy_bytes(arr) == worker.npy_bytes(arr)  # (the cached header again)
-
-
-@pytest.mark.parametrize(
-    "arr",
-    [
-        np.zeros(3),
-        np.zeros(()),
-        np.zeros((2, 3, 4), ">i8"),
-        np.asfortranarray(np.zeros((2, 3))),
-        np.array(["ab"]),
-        np.array([True]),
-        np.zeros((10, 1), np.float16),
-        np.zeros(2, dtype=[("a", "<f8")]),  # (not the plain layout: the ast path)
-        np.zeros(2, "M8[D]"),
-    ],
-)
-def test_npy_header_reads_what_numpy_reads(arr: np.ndarray) -> None:
-    f = io.BytesIO()
-    np.save(f, arr)
-    data = f.getvalue()
-    f.seek(0)
-    assert np.lib.format.read_magic(f) == (1, 0)
-    want = np.lib.format.read_array_header_1_0(f)
-    header = data[10 : 10 + int.from_bytes(data[8:10], "little")]
-    assert worker._npy_header.__wrapped__(header) == want
-
-
-def test_result_records_round_trip_through_the_grader() -> None:
-    a, b = np.arange(6.0).reshape(2, 3), np.array(True)
-    ok = _result(
-        {"ok": True, "outputs": [["a", len(_npy(a))], ["b", len(_npy(b))]]}, _npy(a), _npy(b)
+def test_batch_records_a_failing_student_and_goes_on(mode: h.Mode, tmp_path: Path) -> None:
+    """``graders batch`` over a class: hostile students (results that cannot be parsed, an
+    endless import), one the grader itself fails on (a wrapper makes the engine raise for
+    it), and honest ones after them: every student is a row of scores.csv."""
+    root = mode.workdir(tmp_path, "class")
+    for name in ("deep_json_result", "loop_import"):
+        shutil.copytree(h.BANK / name, root / f"a_{name}")
+    shutil.copytree(h.REPO / "reference", root / "b_broken_grader", ignore=_pyc)
+    shutil.copytree(h.REPO / "reference", root / "c_honest", ignore=_pyc)
+    mode.own(root)
+    out = mode.workdir(tmp_path, "out") / "results"
+    wrapper = h.WRAPPER.replace(
+        "from graders.cli import main", FAIL_ON_B + "from graders.cli import main"
     )
-    data = b"".join(f"{k} {len(r)}\n".encode() + r for k, r in [("0", ok), ("1", b"{}\n")])
-    records = sandbox._records(data)
-    budget = [1 << 20]
-    run = sandbox._read_case(records["0"], budget)
-    assert (
-        run.ok
-        and set(run.outputs) == {"a", "b"}
-        and budget[0] == (1 << 20) - len(ok) + ok.index(b"\n") + 1
+    graded = h.grade(
+        mode,
+        root,
+        ["activations.sigmoid"],
+        tmp_path,
+        args=("--output-dir", str(out)),
+        command="batch",
+        wrapper=wrapper,
     )
-    np.testing.assert_array_equal(run.outputs["a"], a)
-    assert not sandbox._read_case(records["1"], budget).ok
-    assert sandbox._read_case(None, budget).error == "no result came back"
-    assert "larger than" in str(sandbox._read_case(records["0"], [10]).error)
+    rows = {r["submission"]: r for r in csv.DictReader((out / "scores.csv").open())}
+    assert set(rows) == {"a_deep_json_result", "a_loop_import", "b_broken_grader", "c_honest"}
+    assert rows["b_broken_grader"]["error"].startswith("grader error: RuntimeError")
+    assert float(rows["c_honest"]["score"]) == float(rows["c_honest"]["max_score"]) > 0
+    assert float(rows["a_deep_json_result"]["score"]) == 0.0
+    assert "b_broken_grader: grader error" in graded.stderr
 
 
-# ----------------------------------------------------------------------------- mount plan
-@needs_sandbox
-def test_a_failing_mount_stops_the_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The zygote applies the plan before anything else; a step that fails ends it, with the
-    reason, rather than leaving a half-covered file system."""
-    monkeypatch.setattr(
-        sandbox, "mount_plan", lambda session: [["tmpfs", "/proc/1/nonexistent", False, "size=4k"]]
-    )
-    with (
-        pytest.raises(
-            sandbox.SandboxError, match=r"did not start: the mount plan failed: .*/proc/1"
-        ),
-        sandbox.Sandbox(parallel=1) as box,
-    ):
-        assert box.layers  # (waits for the zygote)
+#: Makes the engine raise for the student ``b_broken_grader`` (a failure of the grader's own).
+FAIL_ON_B = """
+import graders.engine as engine
+_grade = engine.grade
+def _failing(origin, *a, **k):
+    if origin.name == "b_broken_grader":
+        raise RuntimeError("a grader failure on this student")
+    return _grade(origin, *a, **k)
+engine.grade = _failing
+"""
 
 
-def test_mount_plan_covers_the_repository_and_keeps_the_session(tmp_path: Path) -> None:
-    steps = sandbox.mount_plan(tmp_path)
-    covered = {s[1] for s in steps if s[0] == "tmpfs"}
-    kept = [s[1] for s in steps if s[0] == "keep"]
-    bound = {s[2] for s in steps if s[0] == "bind"}
-    assert "/tmp" in covered and str(tmp_path / "box") in covered
-    assert os.path.realpath(REPO) in covered or any(
-        os.path.realpath(REPO).startswith(p) for p in (sys.prefix, sys.base_prefix)
-    )
-    assert bound == set(kept) and str(tmp_path) in kept  # the session is put back
-    firsts = [i for i, s in enumerate(steps) if s[0] != "keep"]
-    assert all(s[0] == "keep" for s in steps[: firsts[0]])  # kept before anything is covered
+# ----------------------------------------------------------------------------- the report's layers
+def test_the_report_states_the_layers_measured(mode: h.Mode, tmp_path: Path) -> None:
+    """Grading the reference: full marks, and a sandbox section that states every layer the
+    probe measured (nothing missing on this machine), as each mode gets it."""
+    sub = mode.workdir(tmp_path, "reference")
+    shutil.copytree(h.REPO / "reference", sub, dirs_exist_ok=True, ignore=_pyc)
+    mode.own(sub)
+    report = h.grade(mode, sub, ["activations.sigmoid", "losses.mse_loss"], tmp_path).report
+    assert report["score"] == report["max_score"]
+    layers = report["extra_data"]["sandbox"]
+    assert "missing" not in layers, layers["missing"]
+    assert layers["identity"].startswith("uid nobody (65534), no capabilities")
+    assert ("nested user namespace" in layers["identity"]) == (mode.name == "nonroot")
+    assert ("user (" in layers["namespaces"]) == (mode.name == "nonroot")
+    for key in ("seccomp", "no_new_privs", "filesystem", "processes", "packages", "limits"):
+        assert layers.get(key), key
+    assert layers["packages"] == "only the standard library and NumPy importable"
+
+
+def test_without_namespaces_grading_works_and_the_report_says_what_is_missing(
+    mode: h.Mode, tmp_path: Path
+) -> None:
+    """Where ``unshare`` is unavailable (``GRADER_NO_NAMESPACES``), an honest submission is still
+    graded, and the report lists the layers it could not have (never claims them)."""
+    sub = mode.workdir(tmp_path, "reference")
+    shutil.copytree(h.REPO / "reference", sub, dirs_exist_ok=True, ignore=_pyc)
+    mode.own(sub)
+    plain = h.Mode(**{**vars(mode), "env": {**mode.env, "GRADER_NO_NAMESPACES": "1"}})
+    report = h.grade(plain, sub, ["activations.sigmoid"], tmp_path).report
+    assert report["score"] == report["max_score"]
+    layers = report["extra_data"]["sandbox"]
+    assert layers["namespaces"] == "none"
+    missing = " ".join(layers["missing"])
+    assert "namespaces" in missing
+    if mode.name == "nonroot":  # an ordinary user: no other uid, no mount namespace
+        assert "another uid" in missing and "read-only view" in missing
+        assert "a private /tmp and scratch" in missing and "filesystem" not in layers
+    else:  # root still gives each child its own mount namespace and uid nobody
+        assert layers["identity"].startswith("uid nobody")
+    assert layers["seccomp"] and layers["no_new_privs"]

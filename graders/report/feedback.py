@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from graders.score import CaseResult, ItemResult
+from graders.text import clean, indented
 
 MAX_CASES_SHOWN = 3
 
@@ -10,10 +11,11 @@ MAX_CASES_SHOWN = 3
 def case_lines(case: CaseResult) -> list[str]:
     """Everything about a failing case, one fact per line."""
     d = case.details
-    lines = [f"case {case.name} [{case.category}]: {case.status}: {case.message}"]
+    lines = [f"case {case.name} [{case.category}]: {case.status}: {clean(case.message, True)}"]
     lines.append(f"  input: {case.inputs}")
     if "expected" in d:
-        lines.append(f"  worst element {d.get('index')}: expected {d['expected']}, got {d['got']}")
+        exp, got = (clean(str(d[k]), one_line=True) for k in ("expected", "got"))
+        lines.append(f"  worst element {d.get('index')}: expected {exp}, got {got}")
     if "max_abs_err" in d:
         rel = f", max rel err {d['max_rel_err']:.3g}" if "max_rel_err" in d else ""
         lines.append(
@@ -39,7 +41,7 @@ def item_text(item: ItemResult, hidden: bool | None = None) -> str:
     if cases and all(c.status == "not implemented" for c in cases):
         return "not implemented (the function raises NotImplementedError)"
     if item.note:
-        return item.note
+        return clean(item.note, one_line=True)
     out = [f"{len(cases) - len(failing)}/{len(cases)} cases passed"]
     for case in failing[:MAX_CASES_SHOWN]:
         out.extend(case_lines(case))
@@ -56,6 +58,6 @@ def item_text(item: ItemResult, hidden: bool | None = None) -> str:
     if item.hidden_not_run and hidden is not True:
         out.append(f"{item.hidden_not_run} hidden cases not run")
     for label, tail in (("stdout", item.stdout_tail), ("stderr", item.stderr_tail)):
-        if tail.strip():
-            out.append(f"[your code's {label}, last lines]\n{tail.rstrip()}")
+        if tail.strip():  # (what the code printed: every line behind a margin)
+            out.append(f"[your code's {label}, last lines]\n{indented(clean(tail).rstrip())}")
     return "\n".join(out)

@@ -17,11 +17,13 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 from graders.report.feedback import item_text
 from graders.score import ItemResult, SubmissionResult
+from graders.text import clean
 
 MAX_ANNOTATIONS = 10
 #: Characters of feedback per test in Classroom's result, and per item in the job summary.
@@ -39,6 +41,13 @@ def _data(text: str) -> str:
 def _property(text: str) -> str:
     """Escape a workflow command's property value."""
     return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _fenced(text: str) -> str:
+    """``text`` in a Markdown code block whose fence no line of it can close."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text}\n{fence}"
 
 
 def _clip(text: str, limit: int) -> str:
@@ -101,7 +110,7 @@ def summary_markdown(result: SubmissionResult) -> str:
     for item in worst_first(result):
         block = (
             f"\n<details><summary><code>{item.name}</code> {item.score:g}/{item.points:g}"
-            f"</summary>\n\n```text\n{_clip(item_text(item), SUMMARY_CHARS)}\n```\n</details>\n"
+            f"</summary>\n\n{_fenced(_clip(item_text(item), SUMMARY_CHARS))}\n</details>\n"
         )
         if size + len(block) > SUMMARY_BUDGET:
             parts.append("\n(the remaining feedback is in the step's log)\n")
@@ -157,6 +166,7 @@ def _append(variable: str, text: str) -> None:
 def write_error(message: str, max_score: float) -> None:
     """When the submission cannot be graded at all: an annotation, and a Classroom result of
     0 points with the reason, so the student sees why rather than a missing score."""
+    message = clean(message, one_line=True)  # (it may quote the submission's file names)
     print(f"::error title=dlgrade: the submission could not be graded::{_data(message)}")
     payload = {
         "version": 1,

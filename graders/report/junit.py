@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 from graders.report.feedback import item_text
 from graders.score import SubmissionResult
+
+#: What XML 1.0 cannot hold at all, escaped or not (its ``Char`` production).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml(text: str) -> str:
+    """``text`` without the characters XML 1.0 forbids (ElementTree escapes the rest)."""
+    return _NOT_XML.sub("", text)
 
 
 def render(result: SubmissionResult) -> str:
@@ -23,7 +32,7 @@ def render(result: SubmissionResult) -> str:
         ("score", f"{result.score:g}"),
         ("max_score", f"{result.max_score:g}"),
     ]:
-        ET.SubElement(props, "property", name=key, value=str(value))
+        ET.SubElement(props, "property", name=_xml(key), value=_xml(str(value)))
     for item in result.items:
         module, _, name = item.name.partition(".")
         case = ET.SubElement(
@@ -33,7 +42,7 @@ def render(result: SubmissionResult) -> str:
             fail = ET.SubElement(
                 case, "failure", message=f"{item.score:g}/{item.points:g} {item.status}"
             )
-            fail.text = item_text(item)
+            fail.text = _xml(item_text(item))
     ET.indent(suite)
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from graders.report.feedback import item_text
 from graders.score import SubmissionResult
+from graders.text import clean, indented
 
 STYLE = {"passed": "green", "partial": "yellow", "failed": "red", "not implemented": "dim"}
 
@@ -44,8 +45,10 @@ def render(result: SubmissionResult, color: bool | None = None) -> str:
         + (f" ({env['gpu']}, CUDA {env.get('cuda')}, TF32 off)" if "gpu" in env else "")
         + f"; numpy {env.get('numpy')}; python {env.get('python')}"
     )
-    active = [k for k, v in result.sandbox.items() if v and v != "none"]
-    console.print("sandbox: " + ", ".join(f"{k}: {result.sandbox[k]}" for k in active))
+    console.print("sandbox:" if result.sandbox else "sandbox: none")
+    for key, value in result.sandbox.items():
+        shown = "; ".join(value) if isinstance(value, list) else str(value)
+        console.print(f"  {key}: {shown}", markup=False)
     table = Table(show_edge=False, pad_edge=False, box=None)
     table.add_column("item")
     table.add_column("score", justify="right")
@@ -62,7 +65,7 @@ def render(result: SubmissionResult, color: bool | None = None) -> str:
     implemented = [i for i in todo if i.status != "not implemented" and not i.waiting_on]
     for item in implemented:
         console.print(Text(f"\n{item.name}  ({item.score:g}/{item.points:g})", style="bold"))
-        console.print(item_text(item), markup=False)
+        console.print(indented(item_text(item), "  "), markup=False)  # (no line at column 0)
     missing = [i.name for i in todo if i.status == "not implemented"]
     if missing:
         console.print(
@@ -78,6 +81,6 @@ def render(result: SubmissionResult, color: bool | None = None) -> str:
     if result.findings:
         console.print(Text("\nstatic scan:", style="bold"))
         for finding in result.findings:
-            console.print("  " + finding, markup=False)
+            console.print("  " + clean(finding, one_line=True), markup=False)
     console.print(Text("\n" + summary_line(result), style="bold"))
     return buf.getvalue()

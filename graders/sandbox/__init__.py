@@ -4,8 +4,12 @@ The grader's side of it is one class, :class:`Sandbox`: ``submit(jobs)`` returns
 graded item, which completes with the item's :class:`ItemRun` (what each case returned) as soon
 as the children have run all of its cases.  Behind it, one warm *zygote* per session (the package
 ``box``: NumPy loaded, no student code, inside ``unshare`` where the platform allows it) forks a
-child per job (a chunk of cases of one student module); after a crash or a timeout the remaining
-cases run again in a fresh child, a few times per item at most.  A thread of this process feeds
+child per job (a chunk of cases of one student module), which confines itself before any
+student code runs (``box/confine.py``: its own mount and IPC namespaces and read-only view,
+another uid, no capabilities, no_new_privs, a seccomp filter); what holds is measured once by a
+probe child (``box/layers.py``) and is what :attr:`Sandbox.layers` reports.  After a crash or a
+timeout the remaining cases run again in a fresh child, a few times per item at most, within the
+submission's wall-clock budget (``submit(budget=...)``).  A thread of this process feeds
 the zygote and reads its replies.  Data crosses in one format (``box/wire.py``): a job's cases as
 JSON plus a bundle of their arrays, each case's outputs as a bundle that the zygote has taken out
 of the child's reach before the child may go on, read back here strictly.
@@ -16,6 +20,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import json
+import math
 import os
 import shutil
 import signal
@@ -23,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,9 +36,11 @@ from typing import Any
 
 import numpy as np
 
+from graders import policy
 from graders.sandbox import namespaces
 from graders.sandbox.box import wire
 from graders.sandbox.box.zygote import read_plain
+from graders.text import clean
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_LIMITS = {
@@ -47,6 +55,9 @@ DEFAULT_LIMITS = {
     "core": 0,
 }
 MAX_RESTARTS = 3
+#: Wall-clock seconds one submission's children may take in all (``submit(budget=...)``).
+DEFAULT_BUDGET = 120.0
+BUDGET_SPENT = "not run: the submission used up its time budget"
 MAX_OUTPUTS = 40  # arrays one case may return (an optimizer trajectory records a few dozen)
 MAX_CASE_BYTES = 64 << 20  # bytes one case may return
 MAX_SESSION_BYTES = 512 << 20  # bytes a session accepts in all (kept in memory until judged)
@@ -75,6 +86,7 @@ class CaseRun:
     error: str | None = None
     stdout: str = ""  # what the case printed (Python level), and its warnings
     stderr: str = ""
+    forbidden: list[str] = field(default_factory=list)  # forbidden imports it attempted
 
 
 @dataclass
@@ -105,6 +117,8 @@ class Job:
     workdir: Path | None = None
     stdout_tail: str = ""
     stderr_tail: str = ""
+    deadline: float | None = None  # (time.monotonic) the submission's budget ends
+    budget: float | None = None
 
 
 def scratch_root() -> str | None:
@@ -117,6 +131,16 @@ def scratch_root() -> str | None:
     return str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
 
 
+def _secrets() -> dict[str, str]:
+    """What no child may see, by role: the reference solution and the oracle's cache (created,
+    0700, if absent: the probe tests what the grading will write to)."""
+    from graders.oracle import CACHE_DIR
+
+    with contextlib.suppress(OSError):
+        CACHE_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return {"reference": str(namespaces.REPO / "reference"), "cache": str(CACHE_DIR)}
+
+
 def _tail(path: Path) -> str:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
@@ -127,7 +151,14 @@ def _tail(path: Path) -> str:
         data = os.pread(fd, TAIL_BYTES, max(0, size - TAIL_BYTES))
     finally:
         os.close(fd)
-    return ("..." if size > TAIL_BYTES else "") + data.decode("utf-8", "replace")
+    return clean(("..." if size > TAIL_BYTES else "") + data.decode("utf-8", "replace"))
+
+
+def _attempts(text: str) -> list[str]:
+    """The forbidden imports a result names (only names the policy knows: it is the child's
+    word, so nothing else of it is kept)."""
+    names = text.split(",")
+    return [n for n in names if n in policy.SHORTCUTS or n == policy.GUARD_REMOVED][:20]
 
 
 def _died(reply: dict[str, Any], when: str) -> str:
@@ -148,11 +179,12 @@ class Sandbox:
         self.parallel = parallel or max(1, min(4, os.cpu_count() or 1))
         self.limits = {**DEFAULT_LIMITS, **(limits or {})}
         self.session = Path(tempfile.mkdtemp(prefix="grader-", dir=scratch_root()))
-        self.root = os.getuid() == 0
-        self.budget = MAX_SESSION_BYTES
+        self.bytes_left = MAX_SESSION_BYTES
+        self.secrets = _secrets()
         self._seq = 0
         self._copies: dict[Path, Path] = {}
         self._layers: dict[str, Any] | None = None
+        self._facts: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._pending: collections.deque[tuple[Job, int]] = collections.deque()
         self._inflight: dict[str, tuple[Job, int]] = {}
@@ -182,12 +214,9 @@ class Sandbox:
             "PYTHONHASHSEED": "0",
             "PYTHONDONTWRITEBYTECODE": "1",
             "GRADER_NAMESPACES": ns or "none",
+            "GRADER_PROBE_HIDDEN": json.dumps(list(self.secrets.values())),
+            "GRADER_LIMITS": json.dumps(self.limits),
         }
-        if prefix:
-            env["GRADER_FILESYSTEM"] = (
-                "repository and non-system top-level directories hidden, private /tmp "
-                "/var/tmp /dev/shm /run/lock, writable space on a capped tmpfs"
-            )
         # The interpreter by its real directory (a venv reached through a link may be covered),
         # keeping its own name so Python still finds the venv's pyvenv.cfg.
         exe = str(Path(sys.executable).parent.resolve() / Path(sys.executable).name)
@@ -217,7 +246,8 @@ class Sandbox:
             line = self.proc.stdout.readline()
             if not line:
                 raise SandboxError(f"the sandbox worker did not start: {self._log()}")
-            self._layers = json.loads(line)["layers"]
+            hello = json.loads(line)
+            self._layers, self._facts = hello["layers"], hello.get("facts", {})
         return self._layers
 
     @property
@@ -226,12 +256,17 @@ class Sandbox:
         return dict(self._ready())
 
     @property
+    def facts(self) -> dict[str, Any]:
+        """What the zygote's probe child measured (``box/layers.py``)."""
+        self._ready()
+        return dict(self._facts)
+
+    @property
     def cache_safe(self) -> bool:
-        """Whether no child can read the oracle's cache (so using it leaks nothing)."""
-        layers = self._ready()
-        return (self.root and "nobody" in str(layers.get("privileges"))) or bool(
-            layers.get("forbidden_packages_hidden")
-        )
+        """Whether the probe child could not see the oracle's cache (so using it leaks
+        nothing)."""
+        self._ready()
+        return self._facts.get("hidden", {}).get(self.secrets["cache"]) is True
 
     def _log(self) -> str:
         try:
@@ -267,13 +302,18 @@ class Sandbox:
         self.close()
 
     # -- jobs -----------------------------------------------------------------------------------
-    def submit(self, jobs: list[Job]) -> dict[str, Future[ItemRun]]:
+    def submit(
+        self, jobs: list[Job], budget: float | None = DEFAULT_BUDGET
+    ) -> dict[str, Future[ItemRun]]:
         """Start running ``jobs`` (in this order, ``parallel`` children at a time); a future per
-        item, done when all its cases have run."""
+        item, done when all its cases have run.  ``budget``: wall-clock seconds all of them may
+        take (their children are killed when it is spent, and what is left is not run)."""
         self._ready()
         futures = {}
+        deadline = None if budget is None else time.monotonic() + budget
         with self._lock:
             for job in jobs:
+                job.deadline, job.budget = deadline, budget
                 self._prepare(job)
                 for owner in dict.fromkeys(job.owners):
                     futures[owner] = self._futures[owner] = Future()
@@ -316,12 +356,14 @@ class Sandbox:
             "start": start,
             "indices": [c["index"] for c in job.cases[start:]],
             "case_timeout": job.case_timeout,
-            "item_timeout": job.case_timeout * max(1, remaining) + 5.0,
+            "item_timeout": min(
+                job.case_timeout * max(1, remaining) + 5.0,
+                max(0.0, (job.deadline or math.inf) - time.monotonic()),
+            ),
             "limits": self.limits,
             "box": str(self.session / "scratch"),
-            "nobody": self.root,
             "max_case_bytes": MAX_CASE_BYTES + wire.MAX_HEADER,
-            "max_bytes": max(0, self.budget),
+            "max_bytes": max(0, self.bytes_left),
         }
 
     def _pump(self) -> None:
@@ -329,6 +371,10 @@ class Sandbox:
         assert self.proc.stdin is not None
         while self._pending and len(self._inflight) < self.parallel:
             job, start = self._pending.popleft()
+            if self._spent(job):
+                self._give_up(job, start, self._spent(job))
+                self._complete(job)
+                continue
             self._inflight[job.key] = (job, start)
             try:
                 self.proc.stdin.write((json.dumps(self._request(job, start)) + "\n").encode())
@@ -356,13 +402,22 @@ class Sandbox:
                     future.set_exception(error)
 
     def _finished(self, job: Job, start: int, reply: dict[str, Any]) -> None:
-        """A child has ended: take its results, rerun what is left, complete finished items."""
+        """A child has ended: take its results, rerun what is left (unless the submission's
+        time budget is spent), complete finished items."""
         job.elapsed += float(reply.get("elapsed", 0.0))
         nxt = self._collect(job, reply, start)
         if nxt is not None and nxt < len(job.cases):
-            nxt = self._after_crash(job, nxt)
-            if nxt < len(job.cases):
-                self._pending.appendleft((job, nxt))
+            spent = self._spent(job)
+            if spent:
+                self._give_up(job, nxt, spent)
+            else:
+                nxt = self._after_crash(job, nxt)
+                if nxt < len(job.cases):
+                    self._pending.appendleft((job, nxt))
+        self._complete(job)
+
+    def _complete(self, job: Job) -> None:
+        """Set the result of every item of ``job`` whose cases all have one."""
         for owner in dict.fromkeys(job.owners):
             positions = [i for i, o in enumerate(job.owners) if o == owner]
             future = self._futures[owner]
@@ -377,6 +432,18 @@ class Sandbox:
                     )
                 )
 
+    @staticmethod
+    def _spent(job: Job) -> str:
+        """Why nothing more of ``job`` runs when its submission's budget is spent, else ''."""
+        if job.deadline is None or time.monotonic() < job.deadline:
+            return ""
+        return f"{BUDGET_SPENT} ({job.budget:g} s)"
+
+    @staticmethod
+    def _give_up(job: Job, start: int, why: str) -> None:
+        for case in job.cases[start:]:
+            job.results.setdefault(case["index"], CaseRun(ok=False, error=why))
+
     def _collect(self, job: Job, reply: dict[str, Any], first: int) -> int | None:
         """Read a finished child's results; the next case index to rerun from, if any."""
         assert job.workdir is not None
@@ -384,12 +451,14 @@ class Sandbox:
         job.stderr_tail = _tail(job.workdir / "stderr.txt") or job.stderr_tail
         if reply.get("import_error") or not reply.get("imported"):
             run = self._read_case(job, "import")
-            if run.ok or run.error == "no result came back":
+            if self._spent(job):
+                why = f"stopped: the submission used up its time budget ({job.budget:g} s)"
+            elif run.ok or run.error == "no result came back":
                 why = _died(reply, "while importing the module")
             else:
                 why = f"the module failed to import: {run.error}"
             for case in job.cases[first:]:
-                job.results[case["index"]] = CaseRun(ok=False, error=why)
+                job.results[case["index"]] = CaseRun(ok=False, error=why, forbidden=run.forbidden)
             return None
         done = set(reply.get("done", []))
         for position in range(first, len(job.cases)):
@@ -400,7 +469,9 @@ class Sandbox:
         else:
             return None
         # Case k never finished: it timed out or took the child down.
-        if reply.get("timed_out") == k:
+        if self._spent(job) and reply.get("timed_out") == k:
+            why = f"stopped: the submission used up its time budget ({job.budget:g} s)"
+        elif reply.get("timed_out") == k:
             why = f"timed out after {job.case_timeout:g} s (wall clock)"
         elif k in reply.get("started", []):
             why = _died(reply, "while running this case")
@@ -415,7 +486,7 @@ class Sandbox:
         res = os.open(job.workdir / "res", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
         try:
             data = read_plain(res, key, MAX_CASE_BYTES + wire.MAX_HEADER)
-            limit = min(MAX_CASE_BYTES, max(0, self.budget))
+            limit = min(MAX_CASE_BYTES, max(0, self.bytes_left))
             outputs, meta = wire.load(data, MAX_OUTPUTS, limit)
         except FileNotFoundError:
             return CaseRun(ok=False, error="no result came back")
@@ -423,14 +494,15 @@ class Sandbox:
             return CaseRun(ok=False, error=str(exc))
         finally:
             os.close(res)
-        self.budget -= sum(a.nbytes for a in outputs.values())
+        self.bytes_left -= sum(a.nbytes for a in outputs.values())
         error = meta.get("error")
         return CaseRun(
             ok=error is None,
             outputs=outputs if error is None else {},
-            error=error,
-            stdout=meta.get("stdout", ""),
-            stderr=meta.get("stderr", ""),
+            error=None if error is None else clean(error, one_line=True),
+            stdout=clean(meta.get("stdout", "")),
+            stderr=clean(meta.get("stderr", "")),
+            forbidden=_attempts(meta.get("forbidden", "")),
         )
 
     @staticmethod

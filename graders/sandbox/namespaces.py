@@ -1,11 +1,17 @@
 """Where the sandbox runs: the ``unshare`` command line that works on this machine, and the mount
 plan the zygote applies in its new mount namespace (``box.confine.apply_mounts``).  Grader side.
+
+The child's view of Python packages is built from an allow-list: every directory that holds
+third-party packages (:func:`package_dirs`) is covered by an empty read-only tmpfs, then the
+allowed ones (``policy.ALLOWED_PACKAGES``: NumPy, with its ``numpy.libs``) are bound back at their
+own paths.  What is left on or around ``sys.path`` is the standard library and NumPy.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import site
 import subprocess
 import sys
 from functools import cache
@@ -16,9 +22,12 @@ from typing import Any
 from graders import policy
 
 REPO = Path(__file__).resolve().parent.parent.parent
-#: World-writable places that get a fresh, private, small tmpfs inside the namespace.
+#: World-writable places that get a fresh, private, small tmpfs inside the namespace (and each
+#: child its own again, ``box.confine``).
 SCRATCH_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
-SCRATCH_SIZE = "16m"
+SCRATCH_TMPFS = "size=16m,nr_inodes=1024,mode=1777"
+#: An empty cover: a few inodes (the mount points of what is bound back), no space to speak of.
+COVER_TMPFS = "size=64k,nr_inodes=64,mode=755"
 #: Top-level directories a child keeps seeing (the system's programs and libraries); every
 #: other one (/work, /home, /root, /opt, /srv, ...) is covered, so no other checkout of the
 #: course -- an instructor's reference, a classmate's submission -- is within reach.
@@ -27,15 +36,53 @@ SYSTEM_DIRS = frozenset(
     | {"var", "tmp"}
 )
 #: Size of the session's tmpfs holding the children's out/ and scratch/ directories (memory).
-BOX_SIZE = "512m"
+BOX_TMPFS = "size=512m,nr_inodes=16384,mode=755"
+#: Where system Pythons keep packages (Debian's dist-packages, /usr/local, lib64 layouts).
+SYSTEM_SITES = (
+    "/usr/lib/python3*/*-packages",
+    "/usr/lib/python3/dist-packages",
+    "/usr/local/lib/python3*/*-packages",
+    "/usr/lib64/python3*/*-packages",
+    "/usr/local/lib64/python3*/*-packages",
+)
 
 
 def _within(path: str, parent: str) -> bool:
     return path == parent or path.startswith(parent.rstrip("/") + "/")
 
 
-def _hidden_paths(repo_covered: bool = False) -> list[str]:
-    """The forbidden packages' directories, and the grader's own unless the repo is covered."""
+def _prefixes() -> list[str]:
+    return sorted({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
+
+
+def package_dirs() -> list[str]:
+    """Every existing directory of third-party packages this interpreter could reach: the site
+    directories of its prefixes (a venv's and its base interpreter's), the user's, the
+    system's, and any ``site-packages``/``dist-packages`` on ``sys.path`` (real paths)."""
+    candidates = [Path(p) for p in (*site.getsitepackages(_prefixes()), site.getusersitepackages())]
+    for prefix in _prefixes():
+        candidates += Path(prefix).glob("lib*/python3*/*-packages")
+    for pattern in SYSTEM_SITES:
+        candidates += Path("/").glob(pattern.lstrip("/"))
+    candidates += [Path(p) for p in sys.path if Path(p).name in ("site-packages", "dist-packages")]
+    return sorted({os.path.realpath(p) for p in candidates if p.is_dir()})
+
+
+def allowed_dirs() -> list[str]:
+    """The allowed packages' directories (``numpy`` and its ``numpy.libs``), real paths."""
+    out = []
+    for name in policy.ALLOWED_PACKAGES:
+        spec = find_spec(name)
+        if spec is None or not spec.origin:
+            continue
+        pkg = os.path.realpath(Path(spec.origin).parent)
+        out += [p for p in (pkg, f"{pkg}.libs") if Path(p).is_dir()]
+    return out
+
+
+def _forbidden_elsewhere(sites: list[str], repo_covered: bool) -> list[str]:
+    """A forbidden package found outside the covered package directories (and the course's own
+    directories when the repository is not covered)."""
     paths = []
     for name in sorted(policy.SHORTCUTS):
         try:
@@ -44,11 +91,9 @@ def _hidden_paths(repo_covered: bool = False) -> list[str]:
             spec = None
         if spec is not None and spec.origin:
             path = os.path.realpath(Path(spec.origin).parent)
-            # (inside a covered repository only what is put back, the interpreter's tree, shows)
-            shown = not _within(path, os.path.realpath(REPO)) or any(
-                _within(path, os.path.realpath(p)) for p in (sys.prefix, sys.base_prefix)
-            )
-            if not repo_covered or shown:
+            if not any(_within(path, s) for s in sites) and not (
+                repo_covered and _within(path, os.path.realpath(REPO))
+            ):
                 paths.append(path)
     if not repo_covered:
         for name in ("reference", "graders", "tools", "tests", ".grader-cache", "student_template"):
@@ -57,12 +102,19 @@ def _hidden_paths(repo_covered: bool = False) -> list[str]:
     return paths
 
 
+def _visible(path: str, covers: list[str], binds: list[str]) -> bool:
+    """Whether ``path`` is still seen once ``covers`` are covered and ``binds`` bound back: the
+    innermost of them that holds it decides."""
+    holders = [(len(c), False) for c in covers if _within(path, c)]
+    holders += [(len(b), True) for b in binds if _within(path, b)]
+    return max(holders)[1] if holders else True
+
+
 def mount_plan(session: Path) -> list[list[Any]]:
     """What the zygote mounts, as (namespace) root in its new mount namespace, before anything
     else (``box.confine.apply_mounts``; a list of JSON-able steps):
 
-    * every place in SCRATCH_DIRS gets a fresh, small tmpfs: what a child writes there dies with
-      the namespace, and other sessions (their submissions, their outputs) are out of sight;
+    * every place in SCRATCH_DIRS gets a fresh, small tmpfs (size and inodes capped);
     * every top-level directory but the system's (SYSTEM_DIRS) is covered by an empty tmpfs:
       other checkouts of the course on the machine are out of sight too;
     * the repository is covered by an empty read-only tmpfs (its .git, caches and any directory
@@ -70,26 +122,24 @@ def mount_plan(session: Path) -> list[list[Any]]:
     * the session directory and the interpreter's trees, if covered, are put back by bind
       mounts of directories opened before covering (``["keep", path]``, then ``["bind", n,
       path]`` for the n-th kept one);
-    * the forbidden packages are covered; ``<session>/scratch`` gets a size-capped tmpfs for the
-      children's writable directories.
+    * every package directory still in sight (:func:`package_dirs`) is covered, the allowed
+      packages bound back into it, and the cover made read-only; a forbidden package found
+      anywhere else is covered too; ``<session>/scratch`` gets a capped tmpfs for the
+      children's own directories.
     """
     real = os.path.realpath
-    covers: list[tuple[str, str]] = []  # (path, tmpfs options), outermost first
-    for d in SCRATCH_DIRS:
-        p = real(d)
-        if Path(p).is_dir() and all(p != c for c, _ in covers):
-            covers.append((p, f"size={SCRATCH_SIZE},mode=1777"))
+    covers: list[tuple[str, str]] = [(real(d), SCRATCH_TMPFS) for d in SCRATCH_DIRS]
+    covers = [c for i, c in enumerate(covers) if Path(c[0]).is_dir() and c not in covers[:i]]
     for entry in sorted(os.scandir("/"), key=lambda e: e.name):
         if entry.name not in SYSTEM_DIRS and entry.is_dir(follow_symlinks=False):
-            covers.append((entry.path, "size=64k,mode=755"))
+            covers.append((entry.path, COVER_TMPFS))
     repo = real(REPO)
-    prefixes = {real(sys.prefix), real(sys.base_prefix)}
     # A source checkout is covered; a package installed in the interpreter's own tree is not.
-    repo_covered = not any(_within(repo, p) for p in prefixes)
+    repo_covered = not any(_within(repo, p) for p in _prefixes())
     if repo_covered:
-        covers.append((repo, "size=64k,mode=755"))
+        covers.append((repo, COVER_TMPFS))
     covers.sort(key=lambda c: c[0].count("/"))
-    wanted = list(dict.fromkeys([real(session), *sorted(prefixes)]))
+    wanted = list(dict.fromkeys([real(session), *_prefixes(), *allowed_dirs()]))
     keeps = [
         k
         for k in wanted
@@ -101,8 +151,29 @@ def mount_plan(session: Path) -> list[list[Any]]:
     steps += [["bind", i, k] for i, k in enumerate(keeps)]
     if repo_covered:
         steps.append(["remount_ro", repo])
-    steps += [["tmpfs", p, True, "size=4k"] for p in _hidden_paths(repo_covered)]
-    steps.append(["tmpfs", str(session / "scratch"), False, f"size={BOX_SIZE},mode=755"])
+    steps = _package_keeps(steps, [c for c, _ in covers], keeps, repo_covered)
+    steps.append(["tmpfs", str(session / "scratch"), False, BOX_TMPFS])
+    return steps
+
+
+def _package_keeps(
+    steps: list[list[Any]], covers: list[str], binds: list[str], repo_covered: bool
+) -> list[list[Any]]:
+    """``steps`` with the package directories still in sight covered, the allowed packages
+    kept first and bound back into their cover, which is then made read-only; a forbidden
+    package found anywhere else is covered too."""
+    sites = [s for s in package_dirs() if _visible(s, covers, binds)]
+    sites = [s for s in sites if not any(_within(s, o) and s != o for o in sites)]
+    allowed = [a for a in allowed_dirs() if any(_within(a, s) for s in sites)]
+    first = sum(1 for s in steps if s[0] == "keep")
+    steps = [*steps[:first], *(["keep", a] for a in allowed), *steps[first:]]
+    for site_dir in sites:
+        steps.append(["tmpfs", site_dir, False, COVER_TMPFS])
+        steps += [["bind", first + i, a] for i, a in enumerate(allowed) if _within(a, site_dir)]
+        steps.append(["remount_ro", site_dir])
+    for path in _forbidden_elsewhere(sites, repo_covered):
+        if _visible(path, covers, binds) and not any(_within(path, s) for s in sites):
+            steps.append(["tmpfs", path, True, "size=4k,nr_inodes=4"])
     return steps
 
 
@@ -118,7 +189,7 @@ def namespace_prefix() -> tuple[tuple[str, ...], str]:
         variants = [
             (
                 (unshare, "--user", "--map-root-user", *base),
-                "user (mapped root), net, pid, mount, ipc, uts",
+                "user (the grader's uid as its root), net, pid, mount, ipc, uts",
             )
         ]
     for prefix, text in variants:

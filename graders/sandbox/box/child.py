@@ -30,6 +30,11 @@ import numpy as np
 from . import confine, wire
 from .drivers import DRIVERS
 
+try:
+    from graders import policy
+except ImportError:  # in a sandbox session, a copy beside the box package
+    import policy  # type: ignore[no-redef]
+
 #: Blocked from the return of the student's function until the zygote has taken the case's
 #: result, so no student signal handler runs in between.
 BLOCKED = {int(n) for n in signal.valid_signals()} - {signal.SIGKILL, signal.SIGSTOP}
@@ -101,6 +106,17 @@ def write_result(out_fd: int, arrays: dict[str, np.ndarray], meta: dict[str, str
             os.close(fd)
 
 
+def tried(at_import: list[str], mark: int) -> dict[str, str]:
+    """``{"forbidden": names}`` for the forbidden imports of the module's import and of this
+    case (from ``mark`` on in the guard's record), forbidden modules that got loaded anyway, and
+    a removed guard; ``{}`` when there are none."""
+    names = [*at_import, *confine.ATTEMPTS[mark:]]
+    names += [n for n in policy.SHORTCUTS if n in sys.modules]
+    if not confine.guard_in_place():
+        names.append(policy.GUARD_REMOVED)
+    return {"forbidden": ",".join(dict.fromkeys(names))} if names else {}
+
+
 def tell(msg: str) -> None:
     with contextlib.suppress(OSError):
         os.write(PROGRESS, msg.encode() + b"\n")
@@ -114,8 +130,11 @@ def exit_now(last: str | None = None) -> None:
     os._exit(0)
 
 
-def _setup(req: dict[str, Any], progress_w: int, ack_r: int, box: Path) -> int:
-    """Descriptors, directories, limits, privileges and the guard; the open ``out/``."""
+def _setup(
+    req: dict[str, Any], progress_w: int, ack_r: int, box: Path, required: frozenset[str]
+) -> int:
+    """Descriptors, limits, confinement (``confine.enter``: no descriptor of a directory is
+    open across it, so none leads back to the zygote's view), the guard; the open ``out/``."""
     os.setsid()
     work = Path(req["workdir"])
     null = os.open(os.devnull, os.O_RDONLY)
@@ -128,12 +147,11 @@ def _setup(req: dict[str, Any], progress_w: int, ack_r: int, box: Path) -> int:
     os.dup2(high[1], ACK)
     os.closerange(ACK + 1, 1 << 16)
     sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
+    confine.set_limits(req["limits"])
+    confine.enter(box, [str(work), req["submission"]], required)
     out_fd = os.open(box / "out", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     os.chdir(box / "scratch")
     os.environ["HOME"] = os.environ["TMPDIR"] = str(box / "scratch")
-    confine.set_limits(req["limits"])
-    if not confine.drop_privileges() and req.get("nobody"):  # never run student code as root
-        raise OSError("could not switch to uid nobody")
     confine.install_guard()
     return out_fd
 
@@ -166,10 +184,17 @@ def _run_case(
         return {}, {"error": wire.text(error_text(exc))}
 
 
-def main(req: dict[str, Any], progress_w: int, ack_r: int, box: Path, code: Any) -> None:
+def main(
+    req: dict[str, Any],
+    progress_w: int,
+    ack_r: int,
+    box: Path,
+    code: Any,
+    required: frozenset[str] = frozenset(),
+) -> None:
     """Runs in the forked child; never returns."""
     try:
-        out_fd = _setup(req, progress_w, ack_r, box)
+        out_fd = _setup(req, progress_w, ack_r, box, required)
         job = Path(req["job"])
         cases = json.loads((job / "cases.json").read_text(encoding="utf-8"))
         inputs, _ = wire.load((job / "inputs").read_bytes())
@@ -177,17 +202,20 @@ def main(req: dict[str, Any], progress_w: int, ack_r: int, box: Path, code: Any)
         sys.stdout, sys.stderr = stdout, stderr
     except BaseException as exc:  # setup failure: reported through the exit status
         with contextlib.suppress(BaseException):
-            os.write(2, f"sandbox child setup failed: {exc!r}\n".encode())
+            os.write(2, f"sandbox child setup failed: {exc!r}\n{traceback.format_exc()}".encode())
         os._exit(70)
     try:
         module = _import(req, code)
     except BaseException as exc:
         _sigmask(signal.SIG_BLOCK, BLOCKED)
-        write_result(out_fd, {}, {"error": wire.text(error_text(exc))})
+        meta = {"error": wire.text(error_text(exc)), **tried([], 0)}
+        write_result(out_fd, {}, meta)
         exit_now("E")
     tell("I")
     top = max(_open_fds(), default=ACK)  # the child's own descriptors: up to here
+    at_import = list(confine.ATTEMPTS)
     for case in cases[req["start"] :]:
+        mark = len(confine.ATTEMPTS)
         arrays, meta = _run_case(module, case, inputs)
         # Until the zygote has the result no student code may run: no signal handler, no
         # finalizer from the collector; descriptors the case left open are closed.
@@ -199,6 +227,7 @@ def main(req: dict[str, Any], progress_w: int, ack_r: int, box: Path, code: Any)
             printed = capture.take()
             if printed:
                 meta[name] = wire.text(printed)
+        meta.update(tried(at_import, mark))
         write_result(out_fd, arrays, meta)
         tell(f"D {case['index']}")
         try:

@@ -168,25 +168,10 @@ def text(value: str) -> str:
 
 
 # ------------------------------------------------------------------------------- case arguments
-def encode(value: Any, arrays: dict[str, np.ndarray], prefix: str) -> Any:
-    """``value`` as JSON, its arrays added to ``arrays`` under new names (a non-contiguous
-    array keeps its layout: a transpose or a strided view of a C-ordered base)."""
-    if isinstance(value, np.ndarray):
-        return _encode_array(value, arrays, f"{prefix}_{len(arrays)}")
-    if isinstance(value, tuple):
-        return {"tuple": [encode(v, arrays, prefix) for v in value]}
-    if isinstance(value, list):
-        return [encode(v, arrays, prefix) for v in value]
-    if isinstance(value, dict):
-        return {k: encode(v, arrays, prefix) for k, v in value.items()}
-    if isinstance(value, (float, np.floating)):
-        return float(value) if np.isfinite(value) else {"float": str(float(value))}
-    if isinstance(value, (np.integer, np.bool_)):
-        return value.item()
-    return value
-
-
-def _encode_array(value: np.ndarray, arrays: dict[str, np.ndarray], name: str) -> Any:
+def _encode_array(value: np.ndarray, arrays: dict[str, np.ndarray], prefix: str) -> Any:
+    """An array as a reference to a C-ordered copy, and how to view it (``T``: a transpose;
+    ``step``: every other element of the last axis of a twice-as-wide base)."""
+    name = f"{prefix}_{len(arrays)}"
     if value.flags.c_contiguous or value.ndim < 2:
         arrays[name] = np.array(value, order="C")
         return {"npy": name}
@@ -197,6 +182,28 @@ def _encode_array(value: np.ndarray, arrays: dict[str, np.ndarray], name: str) -
     base[..., ::2] = value
     arrays[name] = base
     return {"npy": name, "view": "step"}
+
+
+def _encode_scalar(value: Any) -> Any:
+    if isinstance(value, (float, np.floating)):
+        return float(value) if np.isfinite(value) else {"float": str(float(value))}
+    if isinstance(value, (np.integer, np.bool_)):
+        return value.item()
+    return value
+
+
+def encode(value: Any, arrays: dict[str, np.ndarray], prefix: str) -> Any:
+    """``value`` as JSON, its arrays added to ``arrays`` under new names (a non-contiguous
+    array keeps its layout: a transpose or a strided view of a C-ordered base)."""
+    if isinstance(value, np.ndarray):
+        return _encode_array(value, arrays, prefix)
+    if isinstance(value, tuple):
+        return {"tuple": [encode(v, arrays, prefix) for v in value]}
+    if isinstance(value, list):
+        return [encode(v, arrays, prefix) for v in value]
+    if isinstance(value, dict):
+        return {k: encode(v, arrays, prefix) for k, v in value.items()}
+    return _encode_scalar(value)
 
 
 def decode(obj: Any, arrays: dict[str, np.ndarray]) -> Any:

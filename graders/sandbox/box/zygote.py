@@ -2,12 +2,13 @@
 
 Started by the grader as ``python -I -S -c sandbox.BOOT SESSION_DIR PACKAGES [MOUNT_PLAN]``
 (inside ``unshare`` where it works), it applies the mount plan, loads NumPy and the drivers (no
-student code), says ready, then serves requests, one JSON object per line:
+student code), runs the probe child that measures what confinement holds (``layers.py``), says
+ready with the layers, then serves requests, one JSON object per line:
 
-* zygote -> grader, once:  ``{"ready": true, "layers": {...}}``
+* zygote -> grader, once:  ``{"ready": true, "layers": {...}, "facts": {...}}``
 * grader -> zygote:        ``{"id", "job": dir with cases.json and inputs (a bundle), "workdir",
   "submission", "module", "module_name", "start", "indices", "case_timeout", "item_timeout",
-  "limits", "box", "nobody", "max_case_bytes", "max_bytes"}``
+  "limits", "box", "max_case_bytes", "max_bytes"}``
 * zygote -> grader:        ``{"id", "status": exit status, "imported", "import_error",
   "started": [...], "done": [...], "timed_out": case or null, "elapsed": s}``
 
@@ -37,7 +38,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import child, confine, wire
+from . import child, confine, kernel, layers, wire
 
 #: Imported here so a child that cannot read the interpreter's files (it runs as nobody, and
 #: Python may live under a private home) still has the usual modules.
@@ -81,10 +82,11 @@ PRELOAD = (
     "numpy.random",
     "numpy.lib.stride_tricks",
 )
-PR_SET_CHILD_SUBREAPER = 36
 NICE = 5  # the zygote's and its children's niceness, relative to the grader
 MAX_SOURCE_BYTES = 2 << 20
 _CODE: dict[bytes, Any] = {}
+#: The confinement steps the probe found to hold: every child must reach them all.
+REQUIRED: frozenset[str] = frozenset()
 
 
 def compiled(path: str) -> Any:
@@ -287,7 +289,7 @@ def make_box(req: dict[str, Any], n: int) -> Path:
     for sub in ("out", "scratch"):
         try:
             (box / sub).mkdir(parents=True)
-            if req.get("nobody"):
+            if confine.identity_mode() == "root":
                 os.chown(box / sub, confine.NOBODY, confine.NOBODY)
         except OSError:
             pass  # the child fails its setup and says so
@@ -316,7 +318,7 @@ class Zygote:
             try:  # the child never returns into this loop
                 os.close(r)
                 os.close(ack_w)
-                child.main(req, w, ack_r, box, code)
+                child.main(req, w, ack_r, box, code, REQUIRED)
             finally:
                 os._exit(70)
         os.close(w)
@@ -406,16 +408,26 @@ class Zygote:
             self.check(idle=not ready)
 
 
-def main(mount_plan: str | None = None) -> None:
-    """Apply the mount plan (inside the namespaces), load what every child needs, say ready,
-    then serve the grader's requests until its input ends."""
-    import ctypes  # only the zygote (never a child): mounts, and the subreaper flag
+def _probe() -> dict[str, Any]:
+    """Run the probe child (``layers.probe``) in a box of its own; the facts it measured."""
+    box = make_box({"box": str(Path.cwd() / "scratch")}, 0)
+    try:
+        hidden = json.loads(os.environ.get("GRADER_PROBE_HIDDEN", "[]"))
+        return layers.probe(box, [str(p) for p in hidden], str(Path.cwd()))
+    finally:
+        shutil.rmtree(box, ignore_errors=True)
 
-    libc = ctypes.CDLL(None, use_errno=True)
+
+def main(mount_plan: str | None = None) -> None:
+    """Apply the mount plan (inside the namespaces), load what every child needs, probe what
+    confinement holds, say ready (with the layers, as the report states them), then serve the
+    grader's requests until its input ends."""
+    global REQUIRED
+    kernel.load()  # (ctypes: only the zygote and the trusted setup of its children use it)
     if mount_plan is not None:
         try:
             with open(mount_plan, encoding="utf-8") as f:
-                confine.apply_mounts(json.load(f), libc)
+                confine.apply_mounts(json.load(f))
         except (OSError, ValueError) as exc:
             sys.stderr.write(f"the mount plan failed: {exc}\n")
             sys.stderr.flush()
@@ -423,17 +435,20 @@ def main(mount_plan: str | None = None) -> None:
     for name in PRELOAD:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
-    with contextlib.suppress(OSError, AttributeError):  # the subreaper of all it forks
-        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    del libc
+    for option, value in ((kernel.PR_SET_CHILD_SUBREAPER, 1), (kernel.PR_SET_DUMPABLE, 0)):
+        with contextlib.suppress(OSError):  # the subreaper of all it forks; no one reads it
+            kernel.prctl(option, value)
     for name in [m for m in sys.modules if m.split(".")[0] == "ctypes"]:
         del sys.modules[name]
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     with contextlib.suppress(OSError):  # student code, however busy, never starves the grader
         os.nice(NICE)
+    facts = _probe()
+    REQUIRED = frozenset(facts.get("done", ()))
     # What is loaded now lives as long as the zygote: the collector need not look at it again.
     gc.collect()
     gc.freeze()
-    sys.stdout.write(json.dumps({"ready": True, "layers": confine.layers()}) + "\n")
+    reply = {"ready": True, "layers": layers.statements(facts), "facts": facts}
+    sys.stdout.write(json.dumps(reply) + "\n")
     sys.stdout.flush()
     Zygote().serve()

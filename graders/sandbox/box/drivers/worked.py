@@ -31,20 +31,28 @@ _GENERATOR, _PCG64 = np.random.Generator, np.random.PCG64
 #: Modules the grader knows the submission cannot give, and why ("losses.py not found in the
 #: submission"): set from the case, so every item gives the same reason.
 _UNAVAILABLE: dict[str, str] = {}
+#: Modules of the submission that failed to import in this child, and how: they stay failed
+#: (a module that raised half-way is never used, whatever it left in ``sys.modules`` or the
+#: import system on the way).
+_FAILED: dict[str, str] = {}
+_import_module = importlib.import_module  # (bound before any student code runs)
 
 
 def _sibling(module: Any, name: str) -> Any:
     """The submission's module ``name``: the graded module itself, or its sibling imported from
-    the submission (on the path).  A module that fails to import is not kept half-imported: the
-    next case imports it again and fails the same way."""
+    the submission (on the path).  A module that fails to import fails for the rest of this
+    child: the next case gets the same error, and the half-imported module is dropped."""
     if module.__name__ == name:
         return module
     if name in _UNAVAILABLE:
         raise ImportError(_UNAVAILABLE[name])
+    if name in _FAILED:
+        raise ImportError(_FAILED[name])
     try:
-        return importlib.import_module(name)
-    except BaseException:
+        return _import_module(name)
+    except BaseException as exc:
         sys.modules.pop(name, None)
+        _FAILED[name] = f"{name}.py failed to import: {type(exc).__name__}: {exc}"[:400]
         raise
 
 

@@ -1,13 +1,11 @@
-"""Hostile: the function always raises, but the module forges "ok" results for every case --
-the result file ``out/res`` (status line and a correct .npy output, computed from the inputs it
-can read) and the per-case files of the worker's earlier layout -- at import, before raising in
-every call (so rewriting the results of the cases already done) and in an atexit handler.
-Honest score 0: a call that raised has no result, and a finished case's result must not change
-afterwards.
+"""Hostile: the function always raises, but the module forges "ok" results for every case -- a
+result bundle ``out/result`` with correct outputs (computed from the job's inputs, found through
+the call stack), and the zygote's own records ``res/<k>`` of every case of its job -- at import,
+before raising in every call (so rewriting the results of the cases already done) and in an
+atexit handler.  Honest score 0: a call that raised has no result, the records are out of the
+child's reach, and a finished case's result must not change afterwards.
 """
 import atexit
-import io
-import json
 import os
 import sys
 
@@ -21,51 +19,45 @@ def _good(x):
     return np.asarray(np.where(x >= 0, 1 / (1 + e), e / (1 + e)), dtype=x.dtype)
 
 
-def _cases_path():
+def _request():
     frame = sys._getframe()
     while frame is not None:
         req = frame.f_locals.get("req")
-        if isinstance(req, dict) and "cases" in req:
-            return req["cases"]
+        if isinstance(req, dict) and "workdir" in req:
+            return req
         frame = frame.f_back
     raise LookupError("no request in sight")
 
 
-_CASES = None
-
-
-def _npy(arr):
-    f = io.BytesIO()
-    np.save(f, arr)
-    return f.getvalue()
+_REQ = None
 
 
 def _forge(x=None):
-    global _CASES
+    global _REQ
     try:
-        _CASES = _CASES or _cases_path()
-        base = os.path.dirname(_CASES)
-        with open(_CASES) as f:
-            job = json.load(f)
-        with open(os.path.join(base, "arrays.bin"), "rb") as f:
-            blob = f.read()
-        out = os.path.join(os.getcwd(), "..", "out")
-        for case in job["cases"]:
-            k = case["index"]
-            arg = case["args"][0]
-            offset, length = job["arrays"][arg["npy"]]
-            y = np.load(io.BytesIO(blob[offset : offset + length]))
-            if arg.get("view") == "T":
-                y = y.T
-            elif arg.get("view") == "step":
-                y = y[..., ::2]
-            np.save(os.path.join(out, f"{k}.out.npy"), _good(y))
-            with open(os.path.join(out, f"{k}.json"), "w") as f:
-                json.dump({"ok": True, "outputs": ["out"]}, f)
-        data = _npy(_good(x if x is not None else y))
-        with open(os.path.join(out, "res"), "wb") as f:
-            f.write(json.dumps({"ok": True, "outputs": [["out", len(data)]]}).encode() + b"\n")
-            f.write(data)
+        from box import wire  # the sandbox's own format, as the child writes it
+
+        _REQ = _REQ or _request()
+        job = _REQ["job"]
+        import json
+
+        with open(os.path.join(job, "cases.json")) as f:
+            cases = json.load(f)
+        with open(os.path.join(job, "inputs"), "rb") as f:
+            arrays, _ = wire.load(f.read())
+        for case in cases:
+            good = _good(wire.decode(case["args"], arrays)[0])
+            data = wire.dumps({"out": good})
+            for path in (os.path.join(os.getcwd(), "..", "out", "result"),
+                         os.path.join(_REQ["workdir"], "res", str(case["index"]))):
+                try:
+                    with open(path, "wb") as f:
+                        f.write(data)
+                except OSError as exc:
+                    print("forge failed:", path, exc)
+        if x is not None:
+            with open(os.path.join("..", "out", "result"), "wb") as f:
+                f.write(wire.dumps({"out": _good(x)}))
     except Exception as exc:
         print("forge failed:", repr(exc))
 

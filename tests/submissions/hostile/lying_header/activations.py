@@ -1,15 +1,20 @@
-"""Hostile but correct: return correct values, but plant an extra ".npy output" for the same case
-(and overwrite every earlier output) with a .npy whose header lies: a shape far bigger than the
-data, negative dimensions, a truncated body, a 1 MB header, an unknown version, an absurd dtype,
-code in the header; and writes such a file as the case's result file ``out/res``.  Honest
-score: full marks (the planted files are not outputs, the worker writes the result file afresh
-after the call, and the finished cases' results were taken before they were overwritten); the
-grader must neither allocate what a header claims nor crash.  (tests/test_hostile.py feeds the same headers to
-sandbox.parse_npy directly.)
+"""Hostile but correct: return correct values, but write, as the case's result ``out/result``
+and beside it (and over every earlier file of its output directory), bundles whose headers lie:
+a shape far bigger than the data, offsets out of order or past the end, a header length past the
+end of the file or of 1 GiB, a header nested 100 000 lists deep, NaN and huge numbers, names
+that are not identifiers or repeated, dtypes that are objects, voids, structures, datetimes or
+absurd (``V1099511627776``), code in the header, truncated and empty files.  Honest score: full
+marks (the child writes its result afresh after the call, and the finished cases' results were
+taken before they were overwritten); the grader must neither allocate what a header claims nor
+crash.  (tests/test_hostile.py feeds the same kind of bundles to ``wire.load`` directly.)
 """
+import json
 import os
 
 import numpy as np
+
+MAGIC = b"DLGRADE-BUNDLE-1\n"
+
 
 def _good(x):
     """A correct, stable sigmoid (what an honest student writes)."""
@@ -19,27 +24,34 @@ def _good(x):
     return np.asarray(np.where(x >= 0, 1 / (1 + e), e / (1 + e)), dtype=x.dtype)
 
 
-def _npy(header, body=b"", version=b"\x01\x00"):
-    header = header + " " * (63 - (10 + len(header)) % 64) + "\n"
-    n = len(header)
-    size = n.to_bytes(2, "little") if version == b"\x01\x00" else n.to_bytes(4, "little")
-    return b"\x93NUMPY" + version + size + header.encode() + body
+def _bundle(rows, body=b"", meta=None, size=None):
+    header = rows if isinstance(rows, bytes) else json.dumps(
+        {"arrays": rows, "meta": meta or {}}).encode()
+    n = len(header) if size is None else size
+    return MAGIC + n.to_bytes(8, "little") + header + body
 
 
 FAKES = [
-    _npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1099511627776,), }", b"\0" * 64),
-    _npy("{'descr': '<f8', 'fortran_order': False, 'shape': (-1,), }", b"\0" * 8),
-    _npy("{'descr': '<f8', 'fortran_order': False, 'shape': (-2, -4), }", b"\0" * 64),
-    _npy("{'descr': '<f8', 'fortran_order': False, 'shape': (-1, 0), }"),
-    _npy("{'descr': '<f8', 'fortran_order': False, 'shape': (4, 4), }", b"\0" * 16),
-    _npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }" + " " * (1 << 20), b"\0" * 8,
-         version=b"\x02\x00"),
-    _npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", b"\0" * 8,
-         version=b"\x09\x00"),
-    _npy("{'descr': 'V1099511627776', 'fortran_order': False, 'shape': (0,), }"),
-    _npy("__import__('os').system('touch /tmp/hostile-header-eval-ran')", b"\0" * 8),
-    _npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", b"\0" * 24),
-    b"\x93NUMPY\x01\x00",
+    _bundle([["out", "<f8", [1 << 40], 0, 8 << 40]], b"\0" * 64),
+    _bundle([["out", "<f8", [2], 8, 16]], b"\0" * 24),
+    _bundle([["out", "<f8", [2], 0, 16], ["b", "<f8", [1], 40, 8]], b"\0" * 24),
+    _bundle([["out", "<f8", [1], 0, 8]], b"\0" * 8, size=1 << 30),
+    _bundle([["out", "<f8", [1], 0, 8]], b"\0" * 8, size=1 << 62),
+    _bundle(b"[" * 100_000 + b"]" * 100_000),
+    _bundle(b'{"arrays": [["out", "<f8", [NaN], 0, 8]], "meta": {}}', b"\0" * 8),
+    _bundle([["out", "<f8", [10 ** 30], 0, 8]], b"\0" * 8),
+    _bundle([["../../x", "<f8", [1], 0, 8]], b"\0" * 8),
+    _bundle([["out", "<f8", [1], 0, 8], ["out", "<f8", [1], 8, 8]], b"\0" * 16),
+    _bundle([["out", "|O", [1], 0, 8]], b"\0" * 8),
+    _bundle([["out", "|V8", [1], 0, 8]], b"\0" * 8),
+    _bundle([["out", "V1099511627776", [0], 0, 0]]),
+    _bundle([["out", "[('a', '<f8')]", [1], 0, 8]], b"\0" * 8),
+    _bundle([["out", "<M8[D]", [1], 0, 8]], b"\0" * 8),
+    _bundle([["out", "__import__('os').system('touch /tmp/hostile-header-eval-ran')", [1], 0, 8]]),
+    _bundle([["out", "<f8", [1], 0, 8]], meta={"error": ["not", "a", "string"]}),
+    _bundle([["out", "<f8", [-1], 0, 8]], b"\0" * 8),
+    MAGIC + b"\xff" * 8,
+    MAGIC,
     b"",
 ]
 
@@ -50,12 +62,14 @@ def sigmoid(x):
     k = len(_calls)
     _calls.append(k)
     out = os.path.join("..", "out")
-    for name in [n for n in os.listdir(out) if n.endswith(".npy")]:
-        with open(os.path.join(out, name), "wb") as f:
-            f.write(FAKES[int(name.split(".")[0]) % len(FAKES)])
-    with open(os.path.join(out, f"{k}.lie.npy"), "wb") as f:
+    for name in os.listdir(out):
+        try:
+            with open(os.path.join(out, name), "wb") as f:
+                f.write(FAKES[hash(name) % len(FAKES)])
+        except OSError:
+            pass
+    with open(os.path.join(out, f"{k}.lie"), "wb") as f:
         f.write(FAKES[k % len(FAKES)])
-    fake = FAKES[k % len(FAKES)]  # and as the case's result file, which the worker rewrites
-    with open(os.path.join(out, "res"), "wb") as f:
-        f.write(b'{"ok": true, "outputs": [["out", %d]]}\n' % len(fake) + fake)
+    with open(os.path.join(out, "result"), "wb") as f:  # (the child writes it afresh)
+        f.write(FAKES[k % len(FAKES)])
     return _good(x)

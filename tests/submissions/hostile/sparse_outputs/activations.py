@@ -1,9 +1,11 @@
-"""Hostile but correct: besides its result, every call leaves 31 extra sparse 64 MiB ".npy
-outputs" for its case (each within the file-size limit, costing no memory or disk until read),
-hoping the grader reads them all (31 x 64 MiB per case, 14 cases: 28 GiB), and a result file
-``out/res`` declaring one of them.  Honest score: full
-marks -- files the driver did not write are not outputs -- and the grader's memory stays small.
+"""Hostile but correct: besides its result, every call leaves 31 extra sparse 64 MiB files in its
+output directory (each within the file-size limit, costing no memory or disk until read),
+hoping the grader reads them all (31 x 64 MiB per case, 14 cases: 28 GiB), and, as its case's
+result ``out/result``, a sparse bundle whose header declares one 64 MiB array.  Honest score:
+full marks -- the child writes its result afresh after the call, files it did not write are not
+outputs -- and the grader's memory stays small.
 """
+import json
 import os
 
 import numpy as np
@@ -17,26 +19,23 @@ def _good(x):
 
 
 _calls = []
+MAGIC = b"DLGRADE-BUNDLE-1\n"
+SIZE = (64 << 20) - 4096
 
 
-def _header(count):
-    header = "{'descr': '<f8', 'fortran_order': False, 'shape': (%d,), }" % count
-    header = header + " " * (63 - (10 + len(header)) % 64) + "\n"
-    return b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode()
+def _sparse(path, header):
+    with open(path, "wb") as f:
+        f.write(header)
+        f.truncate(SIZE)
 
 
 def sigmoid(x):
     k = len(_calls)
     _calls.append(k)
-    size = (64 << 20) - 4096
+    n = (SIZE - 4096) // 8
+    index = json.dumps({"arrays": [["out", "<f8", [n], 0, 8 * n]], "meta": {}}).encode()
+    header = MAGIC + len(index).to_bytes(8, "little") + index
     for j in range(31):
-        path = os.path.join("..", "out", f"{k}.extra{j}.npy")
-        head = _header((size - 128) // 8)
-        with open(path, "wb") as f:
-            f.write(head)
-            f.truncate(len(head) + (size - 128) // 8 * 8)
-    body = (size - 128) // 8 * 8  # and a result file declaring one such output
-    with open(os.path.join("..", "out", "res"), "wb") as f:
-        f.write(b'{"ok": true, "outputs": [["out", %d]]}\n' % (len(head) + body) + head)
-        f.truncate(f.tell() + body)
+        _sparse(os.path.join("..", "out", f"{k}.extra{j}"), header)
+    _sparse(os.path.join("..", "out", "result"), header)
     return _good(x)

@@ -1,10 +1,11 @@
-"""Hostile: return a wrong result, and plant next to it, as extra outputs of the same case, a
-symlink to a file of correct values, a symlink to /etc/passwd, a FIFO, a hard link and a
-directory; also replace every earlier output, and the case's result file ``out/res``, by such
-things.
+"""Hostile: return a wrong result, and plant as its case's result ``out/result`` (and beside it,
+and over every earlier file of its output directory) a symlink to a bundle of correct values, a
+symlink to /etc/passwd, a FIFO, a hard link to a bundle of correct values and a directory; then
+forge the "case done" message on the progress pipe so that the zygote looks at the planted
+result before the child has written its own.
 
 Honest score 0: the result is wrong; links are never followed, FIFOs never opened for reading,
-and planted files are not outputs.
+hard links and directories are refused, and planted files are not outputs.
 """
 import os
 
@@ -42,15 +43,22 @@ def _plant(path, kind, good):
 
 
 def sigmoid(x):
+    from box import wire  # the sandbox's own format
+
     out = os.path.join("..", "out")
     k = len(_calls)
     _calls.append(k)
-    good = os.path.abspath(f"good{k}.npy")
-    np.save(good, _good(x))
+    good = os.path.join(out, f"good{k}")  # (a hard link must stay on the same file system)
+    with open(good, "wb") as f:
+        f.write(wire.dumps({"out": _good(x)}))
     for name in sorted(os.listdir(out)):
-        if name.endswith(".npy"):
-            _plant(os.path.join(out, name), int(name.split(".")[0]) % 5, good)
+        if not name.startswith("good"):
+            _plant(os.path.join(out, name), k % 5, good)
     for kind, name in enumerate("abcde"):
-        _plant(os.path.join(out, f"{k}.{name}.npy"), kind, good)
-    _plant(os.path.join(out, "res"), k % 5, good)  # the case's result file too
+        _plant(os.path.join(out, f"{k}.{name}"), kind, good)
+    _plant(os.path.join(out, "result"), k % 5, good)
+    try:
+        os.write(3, f"D {k}\n".encode())  # (guessing the case's index: its position)
+    except OSError:
+        pass
     return np.full((*np.shape(x), 2), 0.5)  # the wrong shape
