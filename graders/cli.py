@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
-import numpy as np
 
 DEFAULT_SUBMISSION = Path(__file__).resolve().parent.parent / "student_template"
 
@@ -224,8 +223,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 
 def cmd_repro(args: argparse.Namespace) -> int:
+    """One case, run again, with everything about it (``graders.report.repro``)."""
     from graders import engine, judge, oracle, registry
     from graders.registry import build_cases
+    from graders.report import repro as repro_report
     from graders.sandbox import Sandbox
 
     item = registry.BY_NAME.get(args.item)
@@ -247,23 +248,13 @@ def cmd_repro(args: argparse.Namespace) -> int:
     with engine.prepared(args.submission) as sub, Sandbox(parallel=1) as box:
         problems = engine.modules_of(sub, [item])
         got = engine.run(box, [p], sub.root, problems)[item.name].result().cases[0]
-        got.error = sub.display(got.error, also=[box.copy_of(sub.root)]) if got.error else None
+        copies = [box.copy_of(sub.root)]
+        got.error = sub.display(got.error, also=copies) if got.error else None
+        got.stdout, got.stderr = (sub.display(t, also=copies) for t in (got.stdout, got.stderr))
     exp = item.oracle(case, dev)
     repro = engine.repro_command(str(args.submission), item, case, args.seed)
     result = judge.judge_case(item, case, got, exp, dev, repro)
-    np.set_printoptions(precision=10, threshold=200, linewidth=110)
-    print(f"item {item.name}  case {case.name}  [{case.category}]  seed {case.seed}  device {dev}")
-    for i, a in enumerate(case.args):
-        print(f"arg{i} =\n{a!r}")
-    for k, v in {**case.kwargs, **case.spec}.items():
-        print(f"{k} = {v!r}")
-    for name, value in exp.items():
-        print(f"expected {name} (torch) =\n{np.asarray(value)!r}")
-    for name, value in got.outputs.items():
-        print(f"got {name} (student) =\n{value!r}")
-    if got.error:
-        print(f"error: {got.error}")
-    print(f"verdict: {result.status}" + (f": {result.message}" if result.message else ""))
+    sys.stdout.write(repro_report.render(item, case, exp, got, result, dev))
     return 0
 
 

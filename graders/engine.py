@@ -204,7 +204,27 @@ def _judged(
         result = ItemResult(name=p.item.name, points=p.item.points, cases=[])
         result.note = f"grader error: {type(exc).__name__}: {exc}"
     result.hidden_not_run = p.hidden_not_run
+    _diagnose(p, result, expected, device)
     return result
+
+
+def _diagnose(
+    p: Plan, result: ItemResult, expected: Future[oracle.Expected], device: str
+) -> None:
+    """Name the known mistake a failing item's results match (graders.mistakes; advisory: it
+    never changes a score, and a failure of its own leaves the item as it is)."""
+    if not result.cases or result.status == "passed":
+        return
+    try:
+        from graders.mistakes import diagnosis
+    except ImportError:  # (a copy of the grader without the catalogue)
+        return
+    try:
+        found = diagnosis.diagnose(p.item, p.cases, result, expected.result(), device)
+    except Exception:  # (advisory only)
+        return
+    if found is not None:
+        result.mistake, result.diagnosis = found.name, found.line()
 
 
 # ----------------------------------------------------------------------------- the pipeline
@@ -280,6 +300,7 @@ def _shown(result: ItemResult, sub: Submission, box: Sandbox) -> ItemResult:
     show = lambda text: sub.display(text, also=copies) if text else text  # noqa: E731
     for case in result.cases:
         case.message = show(case.message)
+        case.stdout, case.stderr = show(case.stdout), show(case.stderr)
     result.note = show(result.note)
     result.stdout_tail = show(result.stdout_tail)
     result.stderr_tail = show(result.stderr_tail)

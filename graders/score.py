@@ -57,6 +57,8 @@ class ItemResult:
     elapsed: float = 0.0
     location: str = ""  # "activations.py:12": the student's definition (file relative to the
     # submission, line of the def; "" if not found), for annotations and IDE links
+    mistake: str = ""  # the known mistake (graders.mistakes) the failures match, if any
+    diagnosis: str = ""  # its line for the student ("this matches a known mistake: ...")
 
     @property
     def correct(self) -> bool:

@@ -41,6 +41,8 @@ def item_text(item: ItemResult, hidden: bool | None = None) -> str:
     if item.note:
         return item.note
     out = [f"{len(cases) - len(failing)}/{len(cases)} cases passed"]
+    if item.diagnosis and failing:
+        out.append(item.diagnosis[0].upper() + item.diagnosis[1:])
     for case in failing[:MAX_CASES_SHOWN]:
         out.extend(case_lines(case))
     if len(failing) > MAX_CASES_SHOWN:
