@@ -36,7 +36,8 @@ class Mistake:
     item its code can be run for (default: ``item`` alone; Adam's ``step`` serves AdamW too).
     ``code``: the mistaken ``def`` (a method of ``cls`` when ``cls`` is set), or "" when the
     mistake has no runnable form (it needs code the grader does not have, e.g. a private helper
-    of the reference).  ``doc``: a handbook anchor (default ``docs/<module>.md#<function>``).
+    of the reference).  ``doc``: a handbook anchor (default ``docs/<module>.md#<function>``, a
+    derivative's or an update's under its function's section).
     """
 
     name: str
@@ -61,7 +62,7 @@ class Mistake:
     def anchor(self) -> str:
         if self.doc:
             return self.doc
-        function = self.cls or self.item.split(".", 1)[1]
+        function = self.item.split(".", 1)[1].removesuffix("_grad").removesuffix("_update")
         return f"docs/{self.module}.md#{function.lower()}"
 
     def line(self) -> str:

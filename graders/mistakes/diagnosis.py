@@ -6,8 +6,10 @@ function in the sandbox, so it sees the same inputs, the same ``errstate``, the 
 generators), and judged like a submission.  The mistake *explains* the student's result when,
 case by case:
 
-* where the student's case passed, the mistake's passes too;
-* where the student's case raised, the mistake raises the same exception type;
+* where the student's case passed, the mistake's passes too (or fails by its dtype alone: the
+  mistake's code may cast to float64 where the student's keeps the input's dtype);
+* where the student's case raised, the mistake raises the same exception with the same message
+  (NumPy's "overflow encountered in exp" is not "divide by zero encountered in log");
 * where the student's case failed, the mistake's outputs agree with the student's within the
   item's tolerance (the item's own check, with the mistake's outputs as the expected ones; for a
   random initializer, the same flags, zero pattern and a two-sample KS test at the check's
@@ -21,6 +23,7 @@ explains the item is named.  It never changes a score.
 from __future__ import annotations
 
 import contextlib
+import re
 import warnings
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -64,12 +67,15 @@ def run_mistake(ns: Any, item: Item, case: Case) -> CaseRun:
         with _quiet():
             out = DRIVERS[item.driver].run(ns, item.attr, inputs)
     except Exception as exc:  # (the mistake's own error is its behaviour)
-        return CaseRun(ok=False, error=f"{type(exc).__name__}: {exc}")
+        text = f"{type(exc).__name__}: {exc}"  # (cut as the sandbox cuts a student's)
+        return CaseRun(ok=False, error=text[:400] + "..." if len(text) > 400 else text)
     return CaseRun(ok=True, outputs=out)
 
 
-def _error_type(message: str) -> str:
-    return message.split(":", 1)[0].strip()
+def _error(message: str) -> str:
+    """An error without where it was raised: "FloatingPointError: overflow encountered in exp"
+    (the student's message ends with " (at activations.py:12 in softmax)")."""
+    return re.sub(r" \(at [^()]*\)$", "", message.strip())
 
 
 def _pattern(t: np.ndarray) -> tuple[Any, ...]:
@@ -130,10 +136,10 @@ def _verdict(
 ) -> int | None:
     """1 if the mistake reproduces the student's failing case, 0 if neither for nor against,
     None if it contradicts the student's result."""
-    if theirs.passed:
-        return 0 if mine.passed else None
+    if theirs.passed:  # (the mistake's dtype is incidental: its code may cast to float64)
+        return 0 if mine.passed or mine.details.get("dtype_only") else None
     if theirs.status == "error":
-        same = not run.ok and _error_type(run.error or "") == _error_type(theirs.message)
+        same = not run.ok and _error(run.error or "") == _error(theirs.message)
         return 1 if same else None
     if theirs.status != "failed" or not run.ok or theirs.evidence is None:
         return None

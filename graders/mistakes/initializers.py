@@ -201,7 +201,8 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
         f"{INIT}.dirac_",
         "dirac_ ignoring groups",
         "with groups=g each of the g blocks of out_channels gets its own identity",
-        """
+        doc="docs/initializers.md",  # (no section of its own)
+        code="""
 def dirac_(tensor, groups=1):
     if tensor.ndim not in (3, 4, 5):
         raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")

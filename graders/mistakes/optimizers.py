@@ -207,7 +207,10 @@ MISTAKES: list[Mistake] = [
         f"{OPT}.Adam",
         "Adam without bias correction",
         "m and v start at 0, so torch divides them by 1 - beta^t (m_hat, v_hat)",
-        _adam("p.data -= lr * exp_avg / (np.sqrt(exp_avg_sq) + eps)"),
+        _adam(
+            "p.data -= lr * exp_avg / "
+            '(np.sqrt(max_exp_avg_sq if group["amsgrad"] else exp_avg_sq) + eps)'
+        ),
         cls="Adam",
         items=ADAM_ITEMS,
     ),

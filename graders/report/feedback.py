@@ -32,8 +32,9 @@ def case_lines(case: CaseResult) -> list[str]:
     return lines
 
 
-def item_text(item: ItemResult, hidden: bool | None = None) -> str:
-    """Feedback for an item (or only its public / hidden part)."""
+def item_text(item: ItemResult, hidden: bool | None = None, diagnosis: bool = True) -> str:
+    """Feedback for an item (or only its public / hidden part); ``diagnosis``: with the line
+    naming the known mistake the failures match, if any."""
     cases = [c for c in item.cases if hidden is None or c.hidden == hidden]
     failing = [c for c in cases if not c.passed]
     if cases and all(c.status == "not implemented" for c in cases):
@@ -41,7 +42,7 @@ def item_text(item: ItemResult, hidden: bool | None = None) -> str:
     if item.note:
         return item.note
     out = [f"{len(cases) - len(failing)}/{len(cases)} cases passed"]
-    if item.diagnosis and failing:
+    if diagnosis and item.diagnosis and failing:
         out.append(item.diagnosis[0].upper() + item.diagnosis[1:])
     for case in failing[:MAX_CASES_SHOWN]:
         out.extend(case_lines(case))

@@ -74,7 +74,7 @@ def _distance(e: np.ndarray, g: np.ndarray) -> np.ndarray:
 
 
 def divergence(
-    item: Item, case: Case, expected: dict[str, Any], got: dict[str, Any], device: str
+    expected: dict[str, Any], got: dict[str, Any], rtol: float, atol: float
 ) -> dict[str, Any]:
     """Per entry: the first step outside tolerance (0-based, or None), the per-step distance and
     whether each step is outside, and the first divergence overall: ``{"entries": {name:
@@ -88,7 +88,6 @@ def divergence(
         if not isinstance(g, np.ndarray) or g.shape != e.shape:
             continue
         g = g.astype(np.float64)
-        rtol, atol = judge.tolerance(case.tolerance or item.tolerance, np.dtype("float64"), device)
         bad = _bad(e, g, rtol, atol)
         step = int(np.argmax(bad)) if bad.any() else None
         entries[name] = (step, _distance(e, g), bad)
@@ -173,7 +172,8 @@ def render(
         lines = [f"{head}  device {device}"]
         if got.ok and is_trajectory(item, case, exp):
             word = "call" if case.spec.get("mode") == "lbfgs" else "step"
-            div = divergence(item, case, exp, got.outputs, device)
+            tol = judge.tolerance(case.tolerance or item.tolerance, np.dtype("float64"), device)
+            div = divergence(exp, got.outputs, *tol)
             lines += _trajectory_inputs(case)
             lines += _steps_table(div, word) + _entries_list(div, word)
             if div["first"] is not None:
