@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
-
 DEFAULT_SUBMISSION = Path(__file__).resolve().parent.parent / "student_template"
 
 
@@ -39,6 +38,17 @@ def _seed(text: str) -> int:
         raise argparse.ArgumentTypeError(f"seed must be an integer, not {text!r}") from None
     if not 0 <= value < 2**63:
         raise argparse.ArgumentTypeError("seed must be between 0 and 2**63 - 1")
+    return value
+
+
+def _weight(text: str) -> float:
+    """``--efficiency-weight``: a share of the points, 0 to 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a weight from 0 to 1, not {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"a weight from 0 to 1, not {text!r}")
     return value
 
 
@@ -79,6 +89,21 @@ def _parser() -> argparse.ArgumentParser:
         )
         p.add_argument("--no-cache", action="store_true", help="ignore the oracle cache")
 
+    def speed(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--efficiency",
+            action="store_true",
+            help="also time each function against the reference on a large input (reported)",
+        )
+        p.add_argument(
+            "--efficiency-weight",
+            type=_weight,
+            default=0.0,
+            metavar="W",
+            help="instructors: the share of each timed item's points that needs speed within "
+            "10x of the reference's (0 to 1; implies --efficiency; default 0)",
+        )
+
     def per_student(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--hidden-seed-from",
@@ -117,6 +142,7 @@ def _parser() -> argparse.ArgumentParser:
         help="grade only items matching this glob or module (repeatable)",
     )
     common(g)
+    speed(g)
 
     r = sub.add_parser("repro", help="rerun one case and print everything about it")
     r.add_argument("submission", type=Path)
@@ -138,6 +164,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--only", action="append", default=None, metavar="PATTERN")
     common(b)
+    speed(b)
 
     sub.add_parser("list", help="list the graded items and their points")
 
@@ -191,6 +218,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
             device=args.device,
             use_cache=not args.no_cache,
             sandbox=args.sandbox,
+            efficiency=args.efficiency,
+            efficiency_weight=args.efficiency_weight,
         )
     except engine.SubmissionError as exc:  # still a valid report (score 0, and why), exit 2
         if args.format == "github":  # Classroom gets a result: 0 points, and why
@@ -286,6 +315,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
                     device=args.device,
                     use_cache=not args.no_cache,
                     sandbox=box,
+                    efficiency=args.efficiency,
+                    efficiency_weight=args.efficiency_weight,
                 )
             except engine.SubmissionError as exc:  # one bad submission does not stop the batch
                 rows.append({"submission": sub.name, "score": 0, "max_score": "", "error": str(exc)})

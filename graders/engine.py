@@ -208,9 +208,7 @@ def _judged(
     return result
 
 
-def _diagnose(
-    p: Plan, result: ItemResult, expected: Future[oracle.Expected], device: str
-) -> None:
+def _diagnose(p: Plan, result: ItemResult, expected: Future[oracle.Expected], device: str) -> None:
     """Name the known mistake a failing item's results match (graders.mistakes; advisory: it
     never changes a score, and a failure of its own leaves the item as it is)."""
     if not result.cases or result.status == "passed":
@@ -238,10 +236,13 @@ def grade(
     use_cache: bool = True,
     sandbox: Sandbox | None = None,
     truth: oracle.Oracle | None = None,
+    efficiency: bool = False,
+    efficiency_weight: float = 0.0,
 ) -> SubmissionResult:
     """Grade the submission at ``origin`` (a folder, a zip, a notebook, a .py) on ``items``:
     the engine's one entry point.  A ``sandbox`` or an oracle (``truth``) given by the caller is
-    used and left open (a class is graded in one)."""
+    used and left open (a class is graded in one).  ``efficiency``: also time each plain-call
+    item against the reference (graders.efficiency), scored with ``efficiency_weight``."""
     t0 = time.perf_counter()
     dev = oracle.resolve_device(device)
     with prepared(origin) as sub, contextlib.ExitStack() as stack:
@@ -264,6 +265,8 @@ def grade(
         results = [_shown(judged[p.item.name], sub, box) for p in plans]
         for p, r in zip(plans, results, strict=True):
             r.location = _location(sub, p.item, problems)
+        if efficiency or efficiency_weight:
+            _timings(box, sub, plans, results, problems, efficiency_weight)
         findings = _findings(sub, items, problems, use_cache)
         layers = box.layers
     return SubmissionResult(  # 5. score (the results hold the credit rule)
@@ -305,6 +308,33 @@ def _shown(result: ItemResult, sub: Submission, box: Sandbox) -> ItemResult:
     result.stdout_tail = show(result.stdout_tail)
     result.stderr_tail = show(result.stderr_tail)
     return result
+
+
+def _timings(
+    box: Sandbox,
+    sub: Submission,
+    plans: list[Plan],
+    results: list[ItemResult],
+    problems: dict[str, str | None],
+    weight: float,
+) -> None:
+    """Time each plain-call item against the reference (graders.efficiency), one child at a
+    time (two at once would slow each other down)."""
+    from graders import efficiency, efficiency_table
+
+    for p, result in zip(plans, results, strict=True):
+        case = efficiency.timing_case(p.item, p.cases)
+        ran = any(c.status in ("passed", "failed") for c in result.cases)  # (returned something)
+        if case is None or not ran or any(problems[m] for m in p.item.modules):
+            continue
+        plan_ = Plan(efficiency.timing_item(p.item), [case], 0)
+        job = make_job(f"timing-{p.item.name}", [plan_], sub.root)
+        run = box.submit([job])[p.item.name].result().cases[0]
+        if run.error:
+            run.error = sub.display(run.error, also=[box.copy_of(sub.root)])
+        reference = efficiency_table.REFERENCE.get(p.item.name)
+        result.efficiency = efficiency.summary(run, case, reference)
+        result.efficiency_weight = weight
 
 
 def _location(sub: Submission, item: Item, problems: dict[str, str | None]) -> str:

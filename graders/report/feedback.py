@@ -58,6 +58,10 @@ def item_text(item: ItemResult, hidden: bool | None = None, diagnosis: bool = Tr
         )
     if item.hidden_not_run and hidden is not True:
         out.append(f"{item.hidden_not_run} hidden cases not run")
+    if item.efficiency and hidden is not True:
+        from graders.efficiency import line
+
+        out.append(line(item.efficiency))
     for label, tail in (("stdout", item.stdout_tail), ("stderr", item.stderr_tail)):
         if tail.strip():
             out.append(f"[your code's {label}, last lines]\n{tail.rstrip()}")

@@ -40,8 +40,13 @@ def _markdown(item: ItemResult, hidden: bool, score: float, max_score: float) ->
     cases = [c for c in item.cases if c.hidden == hidden]
     where = f" (`{item.location}`)" if item.location else ""
     head = f"**{score:g}/{max_score:g}**: {sum(c.passed for c in cases)}/{len(cases)} cases passed"
+    speed = ""
+    if item.efficiency and not hidden:
+        from graders.efficiency import line
+
+        speed = f"\n\n{line(item.efficiency)}"
     if all(c.passed for c in cases) and not (item.hidden_not_run and not hidden):
-        return head
+        return head + speed
     lines = [f"{head}{where}"]
     if item.diagnosis and any(not c.passed for c in cases):
         mistake = item.diagnosis.removeprefix("this matches a known mistake: ")
@@ -100,7 +105,10 @@ def results(
                     "hidden_not_run": 0 if hidden else item.hidden_not_run,
                     "execution_time": item.elapsed,
                     "location": item.location,
+                    "mistake": item.mistake,
                 }
+                if item.efficiency and not hidden:
+                    test["extra_data"]["efficiency"] = item.efficiency
             tests.append(test)
     output = summary_line(result)
     if result.notes:

@@ -248,6 +248,11 @@ def _notes(item: ItemResult) -> list[str]:
     for label, tail in (("stdout", item.stdout_tail), ("stderr", item.stderr_tail)):
         if tail.strip():
             out.append(f"<p class='note'>your code's {label}, last lines:</p><pre>{_e(tail)}</pre>")
+    if item.efficiency:
+        from graders.efficiency import line
+
+        slow = "diag" if item.speed_credit < 1 else "note"
+        out.append(f"<p class='{slow}'>{_e(line(item.efficiency))}</p>")
     return out
 
 
@@ -255,10 +260,11 @@ def _item(item: ItemResult, number: int) -> str:
     function = item.name.split(".", 1)[1]
     passed = sum(c.passed for c in item.cases)
     where = f" <span class='count'>{_e(item.location)}</span>" if item.location else ""
+    slow = " <span class='badge partial'>slow</span>" if item.speed_credit < 1 else ""
     summary = (
         f"<summary><span class='badge {_slug(item.status)}'>"
         f"{_e(STATUS_LABEL.get(item.status, item.status))}</span>"
-        f"<span class='name'>{_e(function)}</span>{where}"
+        f"<span class='name'>{_e(function)}</span>{where}{slow}"
         f"<span class='count'>{passed}/{len(item.cases)} cases</span>"
         f"<span class='pts'>{_pts(item.score)} / {_pts(item.points)}</span></summary>"
     )
