@@ -265,6 +265,7 @@ def grade(
         results = [_shown(judged[p.item.name], sub, box) for p in plans]
         for p, r in zip(plans, results, strict=True):
             r.location = _location(sub, p.item, problems)
+        _uses_failing(sub, plans, results, problems)
         if efficiency or efficiency_weight:
             _timings(box, sub, plans, results, problems, efficiency_weight)
         findings = _findings(sub, items, problems, use_cache)
@@ -335,6 +336,25 @@ def _timings(
         reference = efficiency_table.REFERENCE.get(p.item.name)
         result.efficiency = efficiency.summary(run, case, reference)
         result.efficiency_weight = weight
+
+
+def _uses_failing(
+    sub: Submission, plans: list[Plan], results: list[ItemResult], problems: dict[str, str | None]
+) -> None:
+    """For each item that lost points, the other graded functions of its module that the
+    student's function calls (``scan.calls``, by ``ast``) and that lost points too: a composite
+    of the student's own making names the function to fix first."""
+    lost = {
+        (p.item.module, p.item.attr): r
+        for p, r in zip(plans, results, strict=True)
+        if r.status in ("partial", "failed")
+    }
+    for p, r in zip(plans, results, strict=True):
+        if r.status == "passed" or problems[p.item.module] is not None:
+            continue
+        path = sub.root / sub.modules[p.item.module]
+        called = scan.calls(path, p.item.attr)
+        r.uses_failing = [f for f in called if lost.get((p.item.module, f), r) is not r]
 
 
 def _location(sub: Submission, item: Item, problems: dict[str, str | None]) -> str:

@@ -65,6 +65,8 @@ class ItemResult:
     # submission, line of the def; "" if not found), for annotations and IDE links
     mistake: str = ""  # the known mistake (graders.mistakes) the failures match, if any
     diagnosis: str = ""  # its line for the student ("this matches a known mistake: ...")
+    #: Other graded functions it calls that lose points too (the student's code, read by ast)
+    uses_failing: list[str] = field(default_factory=list)
     efficiency: dict[str, Any] = field(default_factory=dict)  # graders.efficiency.summary
     efficiency_weight: float = 0.0  # the share of the points speed earns (an instructor's)
 

@@ -32,6 +32,14 @@ def case_lines(case: CaseResult) -> list[str]:
     return lines
 
 
+def uses_failing_line(item: ItemResult) -> str:
+    """ "Your silu calls sigmoid, which loses points too: fix sigmoid first"."""
+    names = ", ".join(item.uses_failing)
+    verb = "loses" if len(item.uses_failing) == 1 else "lose"
+    function = item.name.split(".", 1)[1]
+    return f"Your {function} calls {names}, which {verb} points too: fix {names} first"
+
+
 def item_text(item: ItemResult, hidden: bool | None = None, diagnosis: bool = True) -> str:
     """Feedback for an item (or only its public / hidden part); ``diagnosis``: with the line
     naming the known mistake the failures match, if any."""
@@ -44,6 +52,8 @@ def item_text(item: ItemResult, hidden: bool | None = None, diagnosis: bool = Tr
     out = [f"{len(cases) - len(failing)}/{len(cases)} cases passed"]
     if diagnosis and item.diagnosis and failing:
         out.append(item.diagnosis[0].upper() + item.diagnosis[1:])
+    if item.uses_failing and failing:
+        out.append(uses_failing_line(item))
     for case in failing[:MAX_CASES_SHOWN]:
         out.extend(case_lines(case))
     if len(failing) > MAX_CASES_SHOWN:

@@ -51,6 +51,8 @@ def _markdown(item: ItemResult, hidden: bool, score: float, max_score: float) ->
     if item.diagnosis and any(not c.passed for c in cases):
         mistake = item.diagnosis.removeprefix("this matches a known mistake: ")
         lines.append(f"**Likely mistake:** {mistake}")
+    if item.uses_failing and any(not c.passed for c in cases):
+        lines.append(f"**Fix first:** {', '.join(item.uses_failing)} (yours, called here)")
     if item.waiting_on:
         lines.append(f"**Waiting for:** {', '.join(item.waiting_on)} (not implemented yet)")
     lines.append(_fenced(item_text(item, hidden, diagnosis=False)))

@@ -234,6 +234,8 @@ def _notes(item: ItemResult) -> list[str]:
     out = []
     if item.note:
         out.append(f"<pre>{_e(item.note)}</pre>")
+    if item.uses_failing and item.failures:
+        out.append(f"<p class='diag'>{_e(feedback.uses_failing_line(item))}</p>")
     if item.waiting_on:
         out.append(
             f"<p class='note'>uses {_e(', '.join(item.waiting_on))}, not implemented yet</p>"
