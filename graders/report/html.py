@@ -157,7 +157,7 @@ def _summary(modules: dict[str, list[ItemResult]]) -> str:
     rows = []
     for module, items in modules.items():
         score, total = _score(items)
-        counts = {s: sum(1 for i in items if i.status == s) for s in STATUS_LABEL}
+        counts = {s: sum(1 for i in items if _state(i) == s) for s in STATUS_LABEL}
         cells = "".join(f'<td class="num">{counts[s]}</td>' for s in STATUS_LABEL)
         rows.append(
             f'<tr><td><a href="#m-{_slug(module)}">{_e(module)}</a></td>'
@@ -258,14 +258,21 @@ def _notes(item: ItemResult) -> list[str]:
     return out
 
 
+def _state(item: ItemResult) -> str:
+    """The item's status, an item waiting for functions not implemented yet counting as one
+    not implemented (to do)."""
+    return "not implemented" if item.waiting_on else item.status
+
+
 def _item(item: ItemResult, number: int) -> str:
     function = item.name.split(".", 1)[1]
+    state = _state(item)
     passed = sum(c.passed for c in item.cases)
     where = f" <span class='count'>{_e(item.location)}</span>" if item.location else ""
     slow = " <span class='badge partial'>slow</span>" if item.speed_credit < 1 else ""
     summary = (
-        f"<summary><span class='badge {_slug(item.status)}'>"
-        f"{_e(STATUS_LABEL.get(item.status, item.status))}</span>"
+        f"<summary><span class='badge {_slug(state)}'>"
+        f"{_e(STATUS_LABEL.get(state, state))}</span>"
         f"<span class='name'>{_e(function)}</span>{where}{slow}"
         f"<span class='count'>{passed}/{len(item.cases)} cases</span>"
         f"<span class='pts'>{_pts(item.score)} / {_pts(item.points)}</span></summary>"
@@ -287,9 +294,9 @@ def _item(item: ItemResult, number: int) -> str:
     chips = "".join(f"<li class='{'' if c.passed else 'no'}'>{_e(c.name)}</li>" for c in item.cases)
     if chips:
         body.append(f"<p class='note'>cases:</p><ul class='chips'>{chips}</ul>")
-    is_open = " open" if item.status in ("partial", "failed") else ""
+    is_open = " open" if state in ("partial", "failed") else ""
     return (
-        f"<details class='item {_slug(item.status)}' id='i-{_slug(item.name)}'{is_open}>"
+        f"<details class='item {_slug(state)}' id='i-{_slug(item.name)}'{is_open}>"
         f"{summary}<div class='body'>{''.join(body)}</div></details>"
     )
 
