@@ -130,7 +130,7 @@ def test_grading_with_efficiency_reports_the_speed(tmp_path: Path) -> None:
     assert relu.efficiency["slower"] > 0 and relu.efficiency["input"].startswith("float64 (")
     assert tanh.efficiency == {}  # (no such function: nothing to time)
     report = text.render(result, color=False)
-    assert "speed (1 items timed on a large input):" in report
+    assert "speed (1 item timed on a large input):" in report
     data = gradescope.results(result)
     assert data["tests"][1]["extra_data"]["efficiency"] == relu.efficiency
     plain = engine.grade(sub, items)

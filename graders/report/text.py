@@ -92,7 +92,8 @@ def _speed(console: Console, timed: list[ItemResult]) -> None:
         return
     slow = sorted(timed, key=lambda i: -i.efficiency.get("slower", 0.0))
     flagged = [i for i in slow if i.efficiency.get("slower", 0.0) >= SLOW_FACTOR]
-    console.print(Text(f"\nspeed ({len(timed)} items timed on a large input):", style="bold"))
+    items = f"{len(timed)} item{'s' if len(timed) != 1 else ''}"
+    console.print(Text(f"\nspeed ({items} timed on a large input):", style="bold"))
     for item in flagged or slow[:3]:
         console.print(f"  {item.name}: " + line(item.efficiency).removeprefix("speed: "))
     if not flagged:
