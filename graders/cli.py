@@ -15,8 +15,6 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
-import numpy as np
-
 DEFAULT_SUBMISSION = Path(__file__).resolve().parent.parent / "student_template"
 
 
@@ -40,6 +38,17 @@ def _seed(text: str) -> int:
         raise argparse.ArgumentTypeError(f"seed must be an integer, not {text!r}") from None
     if not 0 <= value < 2**63:
         raise argparse.ArgumentTypeError("seed must be between 0 and 2**63 - 1")
+    return value
+
+
+def _weight(text: str) -> float:
+    """``--efficiency-weight``: a share of the points, 0 to 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a weight from 0 to 1, not {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"a weight from 0 to 1, not {text!r}")
     return value
 
 
@@ -105,6 +114,21 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--no-cache", action="store_true", help="ignore the oracle cache")
         _add_budget(p)
 
+    def speed(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--efficiency",
+            action="store_true",
+            help="also time each function against the reference on a large input (reported)",
+        )
+        p.add_argument(
+            "--efficiency-weight",
+            type=_weight,
+            default=0.0,
+            metavar="W",
+            help="instructors: the share of each timed item's points that needs speed within "
+            "10x of the reference's (0 to 1; implies --efficiency; default 0)",
+        )
+
     def per_student(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--hidden-seed-from",
@@ -143,6 +167,7 @@ def _parser() -> argparse.ArgumentParser:
         help="grade only items matching this glob or module (repeatable)",
     )
     common(g)
+    speed(g)
 
     r = sub.add_parser("repro", help="rerun one case and print everything about it")
     r.add_argument("submission", type=Path)
@@ -164,6 +189,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--only", action="append", default=None, metavar="PATTERN")
     common(b)
+    speed(b)
 
     sub.add_parser("list", help="list the graded items and their points")
 
@@ -218,6 +244,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
             use_cache=not args.no_cache,
             sandbox=args.sandbox,
             budget=args.budget,
+            efficiency=args.efficiency,
+            efficiency_weight=args.efficiency_weight,
         )
     except engine.SubmissionError as exc:  # still a valid report (score 0, and why), exit 2
         if args.format == "github":  # Classroom gets a result: 0 points, and why
@@ -250,8 +278,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 
 def cmd_repro(args: argparse.Namespace) -> int:
+    """One case, run again, with everything about it (``graders.report.repro``)."""
     from graders import engine, judge, oracle, registry
     from graders.registry import build_cases
+    from graders.report import repro as repro_report
     from graders.sandbox import Sandbox
 
     item = registry.BY_NAME.get(args.item)
@@ -273,23 +303,13 @@ def cmd_repro(args: argparse.Namespace) -> int:
     with engine.prepared(args.submission) as sub, Sandbox(parallel=1) as box:
         problems = engine.modules_of(sub, [item])
         got = engine.run(box, [p], sub.root, problems)[item.name].result().cases[0]
-        got.error = sub.display(got.error, also=[box.copy_of(sub.root)]) if got.error else None
+        copies = [box.copy_of(sub.root)]
+        got.error = sub.display(got.error, also=copies) if got.error else None
+        got.stdout, got.stderr = (sub.display(t, also=copies) for t in (got.stdout, got.stderr))
     exp = item.oracle(case, dev)
     repro = engine.repro_command(str(args.submission), item, case, args.seed)
     result = judge.judge_case(item, case, got, exp, dev, repro)
-    np.set_printoptions(precision=10, threshold=200, linewidth=110)
-    print(f"item {item.name}  case {case.name}  [{case.category}]  seed {case.seed}  device {dev}")
-    for i, a in enumerate(case.args):
-        print(f"arg{i} =\n{a!r}")
-    for k, v in {**case.kwargs, **case.spec}.items():
-        print(f"{k} = {v!r}")
-    for name, value in exp.items():
-        print(f"expected {name} (torch) =\n{np.asarray(value)!r}")
-    for name, value in got.outputs.items():
-        print(f"got {name} (student) =\n{value!r}")
-    if got.error:
-        print(f"error: {got.error}")
-    print(f"verdict: {result.status}" + (f": {result.message}" if result.message else ""))
+    sys.stdout.write(repro_report.render(item, case, exp, got, result, dev))
     return 0
 
 
@@ -323,6 +343,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
                     use_cache=not args.no_cache,
                     sandbox=box,
                     budget=args.budget,
+                    efficiency=args.efficiency,
+                    efficiency_weight=args.efficiency_weight,
                 )
             except Exception as exc:  # one submission (or the grader on it) does not stop it
                 rows.append(_failed_row(sub.name, exc))

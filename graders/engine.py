@@ -219,6 +219,7 @@ def _judged(
     else:
         _forbidden(result, run.result())
     result.hidden_not_run = p.hidden_not_run
+    _diagnose(p, result, expected, device)
     return result
 
 
@@ -236,6 +237,23 @@ def _forbidden(result: ItemResult, run: ItemRun) -> None:
     result.note = f"no points: the submission tried to import {what}, which this course forbids"
 
 
+def _diagnose(p: Plan, result: ItemResult, expected: Future[oracle.Expected], device: str) -> None:
+    """Name the known mistake a failing item's results match (graders.mistakes; advisory: it
+    never changes a score, and a failure of its own leaves the item as it is)."""
+    if not result.cases or result.status == "passed":
+        return
+    try:
+        from graders.mistakes import diagnosis
+    except ImportError:  # (a copy of the grader without the catalogue)
+        return
+    try:
+        found = diagnosis.diagnose(p.item, p.cases, result, expected.result(), device)
+    except Exception:  # (advisory only)
+        return
+    if found is not None:
+        result.mistake, result.diagnosis = found.name, found.line()
+
+
 # ----------------------------------------------------------------------------- the pipeline
 def grade(
     origin: Path,
@@ -248,12 +266,15 @@ def grade(
     sandbox: Sandbox | None = None,
     truth: oracle.Oracle | None = None,
     budget: float | None = DEFAULT_BUDGET,
+    efficiency: bool = False,
+    efficiency_weight: float = 0.0,
 ) -> SubmissionResult:
     """Grade the submission at ``origin`` (a folder, a zip, a notebook, a .py) on ``items``:
     the engine's one entry point.  A ``sandbox`` or an oracle (``truth``) given by the caller is
     used and left open (a class is graded in one).  ``budget``: wall-clock seconds the
     submission's code may take in all (None: no limit); what is left when it is spent is not
-    run, and the report says so."""
+    run, and the report says so.  ``efficiency``: also time each plain-call item against the
+    reference (graders.efficiency), scored with ``efficiency_weight``."""
     t0 = time.perf_counter()
     dev = oracle.resolve_device(device)
     with prepared(origin) as sub, contextlib.ExitStack() as stack:
@@ -276,6 +297,9 @@ def grade(
         results = [_shown(judged[p.item.name], sub, box) for p in plans]
         for p, r in zip(plans, results, strict=True):
             r.location = _location(sub, p.item, problems)
+        _uses_failing(sub, plans, results, problems)
+        if efficiency or efficiency_weight:
+            _timings(box, sub, plans, results, problems, efficiency_weight)
         findings = [clean(f, one_line=True) for f in _findings(sub, items, problems, use_cache)]
         layers = dict(box.layers)
         layers["budget"] = f"{budget:g} s of wall clock per submission" if budget else "none"
@@ -350,10 +374,57 @@ def _shown(result: ItemResult, sub: Submission, box: Sandbox) -> ItemResult:
     for case in result.cases:
         case.message = show(case.message)
         case.details = {k: show(v) if isinstance(v, str) else v for k, v in case.details.items()}
+        case.stdout, case.stderr = show(case.stdout, False), show(case.stderr, False)
     result.note = show(result.note)
     result.stdout_tail = show(result.stdout_tail, one_line=False)
     result.stderr_tail = show(result.stderr_tail, one_line=False)
     return result
+
+
+def _timings(
+    box: Sandbox,
+    sub: Submission,
+    plans: list[Plan],
+    results: list[ItemResult],
+    problems: dict[str, str | None],
+    weight: float,
+) -> None:
+    """Time each plain-call item against the reference (graders.efficiency), one child at a
+    time (two at once would slow each other down)."""
+    from graders import efficiency, efficiency_table
+
+    for p, result in zip(plans, results, strict=True):
+        case = efficiency.timing_case(p.item, p.cases)
+        ran = any(c.status in ("passed", "failed") for c in result.cases)  # (returned something)
+        if case is None or not ran or any(problems[m] for m in p.item.modules):
+            continue
+        plan_ = Plan(efficiency.timing_item(p.item), [case], 0)
+        job = make_job(f"timing-{p.item.name}", [plan_], sub.root)
+        run = box.submit([job])[p.item.name].result().cases[0]
+        if run.error:
+            run.error = sub.display(run.error, also=[box.copy_of(sub.root)])
+        reference = efficiency_table.REFERENCE.get(p.item.name)
+        result.efficiency = efficiency.summary(run, case, reference)
+        result.efficiency_weight = weight
+
+
+def _uses_failing(
+    sub: Submission, plans: list[Plan], results: list[ItemResult], problems: dict[str, str | None]
+) -> None:
+    """For each item that lost points, the other graded functions of its module that the
+    student's function calls (``scan.calls``, by ``ast``) and that lost points too: a composite
+    of the student's own making names the function to fix first."""
+    lost = {
+        (p.item.module, p.item.attr): r
+        for p, r in zip(plans, results, strict=True)
+        if r.status in ("partial", "failed")
+    }
+    for p, r in zip(plans, results, strict=True):
+        if r.status == "passed" or problems[p.item.module] is not None:
+            continue
+        path = sub.root / sub.modules[p.item.module]
+        called = scan.calls(path, p.item.attr)
+        r.uses_failing = [f for f in called if lost.get((p.item.module, f), r) is not r]
 
 
 def _location(sub: Submission, item: Item, problems: dict[str, str | None]) -> str:

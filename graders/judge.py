@@ -275,9 +275,18 @@ def judge_case(
         outputs = _nan_where_input_nan(item, case, exp, outputs)
         check = check_raises if "raises" in exp and item.check is not check_raises else item.check
         verdict = check(exp, outputs, case.tolerance or item.tolerance, device, case.data)
+        if not verdict.passed and case.data.get("made_by"):
+            verdict = culprit(verdict, exp, outputs, case.data["made_by"], item, case, device)
     evidence = None
     if not verdict.passed:
-        evidence = {"args": case.args, "kwargs": case.kwargs, "expected": exp, "got": outputs}
+        evidence = {
+            "args": case.args,
+            "kwargs": case.kwargs,
+            "spec": case.spec,
+            "data": case.data,
+            "expected": exp,
+            "got": outputs,
+        }
     return CaseResult(
         passed=verdict.passed,
         status="passed" if verdict.passed else "failed",
@@ -287,6 +296,36 @@ def judge_case(
         evidence=evidence,
         **common,
     )
+
+
+def culprit(
+    verdict: Verdict,
+    expected: dict[str, Any],
+    got: dict[str, Any],
+    made_by: dict[str, str],
+    item: Item,
+    case: Case,
+    device: str,
+) -> Verdict:
+    """A composite case's failure, naming the student function at fault: the one that made the
+    first output (in ``made_by``'s order, the order of the computation) that differs from
+    torch's.  ``made_by`` maps output names to the student's functions (``{"out_h1":
+    "sigmoid", "E_total": "mse_loss"}``); the case's data holds it."""
+    for name, function in made_by.items():
+        if name not in expected or name not in got:
+            continue
+        e = np.asarray(expected[name])
+        rtol, atol = tolerance(
+            case.tolerance or item.tolerance, e.dtype if e.dtype.kind == "f" else np.float64, device
+        )
+        if not compare_array(name, e, got[name], rtol, atol).passed:
+            message = (
+                f"{verdict.message} [the first value that differs from torch is {name}, computed "
+                f"by your {function}: check {function} first]"
+            )
+            details = {**verdict.details, "first_diverged": name, "culprit": function}
+            return Verdict(False, message, details)
+    return verdict
 
 
 def _inputs_untouched(case: Case, outputs: dict[str, Any]) -> tuple[dict[str, Any], Verdict]:

@@ -194,3 +194,30 @@ def function_line(path: Path, dotted: str) -> int:
         tree = found[-1]  # (a later definition wins, as at run time)
         line = found[-1].lineno
     return line
+
+
+def calls(path: Path, function: str) -> list[str]:
+    """The module-level functions the top-level ``def function`` calls by name, directly or
+    through the module's private helpers (``_name``), in order of first call; found with
+    ``ast`` (the student's code is never run); [] when the file does not parse."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=path.name)
+    except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+        return []
+    defs = {
+        node.name: node
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
+    found: list[str] = []
+    todo, seen = [function], {function}
+    while todo:
+        node = defs.get(todo.pop(0))
+        for call in (n for n in ast.walk(node) if isinstance(n, ast.Call)) if node else ():
+            name = call.func.id if isinstance(call.func, ast.Name) else ""
+            if name in defs and name not in seen:
+                seen.add(name)
+                found.append(name)
+                if name.startswith("_"):
+                    todo.append(name)
+    return found

@@ -7,7 +7,9 @@ would give too (all zeros, one repeated value, an input unchanged: ``judge.trivi
 case counts only once every other correctness case of the item passed: a stub (returning zeros,
 a constant, its input, or raising everywhere) gets those right without the algorithm, and so
 earns nothing.  Hidden cases count only when a hidden seed
-was given; otherwise the report says how many exist and were not run.  Renderers
+was given; otherwise the report says how many exist and were not run.  Speed counts only when
+an instructor gives it a weight w (``grade --efficiency-weight``): the fraction is then multiplied
+by 1 - w + w * speed_credit (see :attr:`ItemResult.speed_credit`).  Renderers
 (``graders.report``) only read these dataclasses.
 """
 
@@ -15,6 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+#: A function this many times slower than the reference (on a large input) gets the hint, and
+#: no speed credit where an instructor weights speed (graders.efficiency).
+SLOW_FACTOR = 10.0
 
 
 @dataclass
@@ -57,6 +63,12 @@ class ItemResult:
     elapsed: float = 0.0
     location: str = ""  # "activations.py:12": the student's definition (file relative to the
     # submission, line of the def; "" if not found), for annotations and IDE links
+    mistake: str = ""  # the known mistake (graders.mistakes) the failures match, if any
+    diagnosis: str = ""  # its line for the student ("this matches a known mistake: ...")
+    #: Other graded functions it calls that lose points too (the student's code, read by ast)
+    uses_failing: list[str] = field(default_factory=list)
+    efficiency: dict[str, Any] = field(default_factory=dict)  # graders.efficiency.summary
+    efficiency_weight: float = 0.0  # the share of the points speed earns (an instructor's)
 
     @property
     def correct(self) -> bool:
@@ -75,9 +87,19 @@ class ItemResult:
         """Gated cases that passed but do not count (yet): a correctness case fails."""
         return [c for c in self.cases if c.passed and not self.counts(c)]
 
+    @property
+    def speed_credit(self) -> float:
+        """1 unless speed was measured and is SLOW_FACTOR or more times the reference's."""
+        slower = self.efficiency.get("slower")
+        return 0.0 if slower is not None and slower >= SLOW_FACTOR else 1.0
+
     def _fraction(self, cases: list[CaseResult]) -> float:
+        """The weighted fraction of cases that count; with a speed weight w, times
+        (1 - w + w * speed_credit)."""
         total = sum(c.weight for c in cases)
-        return sum(c.weight for c in cases if self.counts(c)) / total if total else 0.0
+        fraction = sum(c.weight for c in cases if self.counts(c)) / total if total else 0.0
+        w = self.efficiency_weight
+        return fraction * (1.0 - w + w * self.speed_credit)
 
     @property
     def score(self) -> float:

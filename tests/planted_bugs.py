@@ -4,6 +4,11 @@ A bug names the module, the function it replaces (the whole top-level ``def``), 
 the items that must lose points (exactly those), and a phrase the failing feedback must contain
 so the student is told the reason.  ``tests/test_planted_bugs.py`` builds each submission from
 the reference and grades it.  Losses and optimizers add their bugs here too.
+
+Every bug is a mistake of the grader's catalogue (``graders.mistakes``, same name), where it is
+described once; a bug whose source is :data:`CATALOGUE` plants the catalogue's runnable code
+(the code the diagnosis runs), the others carry a source of their own (they replace a private
+helper of the reference, or the notes' code kept in ``reference/errata.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +19,12 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
+from graders import mistakes
+from graders.mistakes import Mistake
+
 REFERENCE = Path(__file__).resolve().parent.parent / "reference"
+#: A bug's source: the code of the catalogue's mistake of the same name.
+CATALOGUE = None
 
 
 @dataclass(frozen=True)
@@ -22,11 +32,21 @@ class Bug:
     name: str
     module: str
     function: str
-    source: str
+    source: str | None  # None (CATALOGUE): the catalogue's code
     loses: frozenset[str]
     reason: str  # a phrase of the feedback on a failing case of each losing item
     item: str | None = None  # the primary item, when ``function`` is a private helper
     cls: str | None = None  # ``function`` is then a method of this top-level class
+
+    @property
+    def mistake(self) -> Mistake:
+        """The catalogue's entry of this bug."""
+        return mistakes.BY_NAME[self.name]
+
+    @property
+    def code(self) -> str:
+        """What is planted: the bug's own source, or its mistake's code."""
+        return self.source if self.source is not None else self.mistake.code
 
     @property
     def primary(self) -> str:
@@ -41,7 +61,7 @@ class Bug:
         pattern = re.compile(
             rf"^def {re.escape(self.function)}\(.*?(?=^(?:def |class |@)|\Z)", re.S | re.M
         )
-        new, count = pattern.subn(lambda _m: self.source.strip("\n") + "\n\n\n", text)
+        new, count = pattern.subn(lambda _m: self.code.strip("\n") + "\n\n\n", text)
         if count != 1:
             raise ValueError(f"{self.name}: def {self.function} not found exactly once")
         return new
@@ -55,7 +75,7 @@ class Bug:
         method = re.compile(
             rf"^    def {re.escape(self.function)}\(.*?(?=^    (?:def |@)|\Z)", re.S | re.M
         )
-        source = textwrap.indent(textwrap.dedent(self.source).strip("\n"), "    ") + "\n\n"
+        source = textwrap.indent(textwrap.dedent(self.code).strip("\n"), "    ") + "\n\n"
         found = body.findall(text)
         if len(found) != 1:
             raise ValueError(f"{self.name}: class {self.cls} not found exactly once")
@@ -75,7 +95,7 @@ class Bug:
 
 
 def _bug(
-    name: str, module: str, function: str, source: str, loses: set[str] | str, reason: str
+    name: str, module: str, function: str, source: str | None, loses: set[str] | str, reason: str
 ) -> Bug:
     items = {loses} if isinstance(loses, str) else loses
     return Bug(name, module, function, source, frozenset(f"{module}.{i}" for i in items), reason)
@@ -100,11 +120,7 @@ BUGS: list[Bug] = [
         "softmax-no-max-shift",
         ACT,
         "softmax",
-        """
-def softmax(x, dim=-1):
-    e = np.exp(np.asarray(x, dtype=float))
-    return e / e.sum(axis=dim, keepdims=True)
-""",
+        CATALOGUE,
         SOFTMAX_USERS,
         "FloatingPointError",
     ),
@@ -112,12 +128,7 @@ def softmax(x, dim=-1):
         "log-softmax-as-log-of-softmax",
         ACT,
         "log_softmax",
-        """
-def log_softmax(x, dim=-1):
-    x = np.asarray(x, dtype=float)
-    e = np.exp(x - x.max(axis=dim, keepdims=True))
-    return np.log(e / e.sum(axis=dim, keepdims=True))
-""",
+        CATALOGUE,
         "log_softmax",
         "FloatingPointError",
     ),
@@ -144,11 +155,7 @@ def log_softmax(x, dim=-1):
         "leaky-relu-grad-wrong-at-zero",
         ACT,
         "leaky_relu_grad",
-        """
-def leaky_relu_grad(x, negative_slope=0.01):
-    x = np.asarray(x, dtype=float)
-    return np.where(x >= 0, 1.0, negative_slope)
-""",
+        CATALOGUE,
         "leaky_relu_grad",
         "kinks",
     ),
@@ -156,11 +163,7 @@ def leaky_relu_grad(x, negative_slope=0.01):
         "relu-grad-heaviside-half",
         ACT,
         "relu_grad",
-        """
-def relu_grad(x):
-    x = np.asarray(x, dtype=float)
-    return np.where(x > 0, 1.0, np.where(x == 0, 0.5, 0.0))
-""",
+        CATALOGUE,
         "relu_grad",
         "kinks",
     ),
@@ -168,11 +171,7 @@ def relu_grad(x):
         "elu-ignores-alpha",
         ACT,
         "elu",
-        """
-def elu(x, alpha=1.0):
-    x = np.asarray(x, dtype=float)
-    return np.where(x > 0, x, np.expm1(np.minimum(x, 0.0)))
-""",
+        CATALOGUE,
         "elu",
         "hyper",
     ),
@@ -180,11 +179,7 @@ def elu(x, alpha=1.0):
         "tanh-grad-uses-x",
         ACT,
         "tanh_grad",
-        """
-def tanh_grad(x):
-    x = np.asarray(x, dtype=float)
-    return 1.0 - x**2
-""",
+        CATALOGUE,
         # the notes print tanh'(±10) ≈ 0: the worked example catches it too
         {"tanh_grad", "worked_derivatives"},
         "student vs torch",
@@ -193,11 +188,7 @@ def tanh_grad(x):
         "silu-grad-without-product-rule",
         ACT,
         "silu_grad",
-        """
-def silu_grad(x):
-    x = np.asarray(x, dtype=float)
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
-""",
+        CATALOGUE,
         "silu_grad",
         "student vs torch",
     ),
@@ -205,11 +196,7 @@ def silu_grad(x):
         "softplus-ignores-threshold",
         ACT,
         "softplus",
-        """
-def softplus(x, beta=1.0, threshold=20.0):
-    x = np.asarray(x, dtype=float)
-    return np.logaddexp(0.0, beta * x) / beta
-""",
+        CATALOGUE,
         "softplus",
         "threshold",
     ),
@@ -217,12 +204,7 @@ def softplus(x, beta=1.0, threshold=20.0):
         "softmax-ignores-dim",
         ACT,
         "softmax",
-        """
-def softmax(x, dim=-1):
-    x = np.asarray(x, dtype=float)
-    e = np.exp(x - x.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-""",
+        CATALOGUE,
         SOFTMAX_USERS,
         "dim=",
     ),
@@ -230,11 +212,7 @@ def softmax(x, dim=-1):
         "sigmoid-returns-float64-always",
         ACT,
         "sigmoid",
-        """
-def sigmoid(x):
-    x = np.asarray(x, dtype=np.float64)
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
-""",
+        CATALOGUE,
         "sigmoid",
         "dtype float64",
     ),
@@ -242,14 +220,7 @@ def sigmoid(x):
         "kaiming-normal-fan-out-for-fan-in",
         INIT,
         "kaiming_normal_",
-        """
-def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
-    fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
-    fan = fan_out if mode == "fan_in" else fan_in
-    std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
-    tensor[...] = generator.normal(0.0, std, size=tensor.shape)
-    return tensor
-""",
+        CATALOGUE,
         "kaiming_normal_",
         "fan_out was used",
     ),
@@ -257,14 +228,7 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
         "kaiming-uniform-missing-gain",
         INIT,
         "kaiming_uniform_",
-        """
-def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
-    fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
-    fan = fan_in if mode == "fan_in" else fan_out
-    bound = math.sqrt(3.0 / fan)
-    tensor[...] = generator.uniform(-bound, bound, size=tensor.shape)
-    return tensor
-""",
+        CATALOGUE,
         "kaiming_uniform_",
         "gain",
     ),
@@ -272,13 +236,7 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
         "xavier-normal-bound-as-std",
         INIT,
         "xavier_normal_",
-        """
-def xavier_normal_(tensor, gain=1.0, generator=None):
-    fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
-    std = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    tensor[...] = generator.normal(0.0, std, size=tensor.shape)
-    return tensor
-""",
+        CATALOGUE,
         "xavier_normal_",
         "bound was used as the normal std",
     ),
@@ -286,14 +244,7 @@ def xavier_normal_(tensor, gain=1.0, generator=None):
         "kaiming-normal-variance-as-std",
         INIT,
         "kaiming_normal_",
-        """
-def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
-    fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
-    fan = fan_in if mode == "fan_in" else fan_out
-    std = calculate_gain(nonlinearity, a) ** 2 / fan
-    tensor[...] = generator.normal(0.0, std, size=tensor.shape)
-    return tensor
-""",
+        CATALOGUE,
         "kaiming_normal_",
         "variance was used as the std",
     ),
@@ -301,13 +252,7 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
         "xavier-uniform-global-rng",
         INIT,
         "xavier_uniform_",
-        """
-def xavier_uniform_(tensor, gain=1.0, generator=None):
-    fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
-    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    tensor[...] = np.random.uniform(-bound, bound, size=tensor.shape)
-    return tensor
-""",
+        CATALOGUE,
         "xavier_uniform_",
         "global random state",
     ),
@@ -315,11 +260,7 @@ def xavier_uniform_(tensor, gain=1.0, generator=None):
         "normal-fresh-unseeded-generator",
         INIT,
         "normal_",
-        """
-def normal_(tensor, mean=0.0, std=1.0, generator=None):
-    tensor[...] = np.random.default_rng().normal(mean, std, size=tensor.shape)
-    return tensor
-""",
+        CATALOGUE,
         "normal_",
         "same seed gave a different array",
     ),
@@ -327,11 +268,7 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
         "uniform-fixed-seed-ignores-generator",
         INIT,
         "uniform_",
-        """
-def uniform_(tensor, a=0.0, b=1.0, generator=None):
-    tensor[...] = np.random.default_rng(0).uniform(a, b, size=tensor.shape)
-    return tensor
-""",
+        CATALOGUE,
         "uniform_",
         "generator` argument is ignored",
     ),
@@ -339,10 +276,7 @@ def uniform_(tensor, a=0.0, b=1.0, generator=None):
         "uniform-not-in-place",
         INIT,
         "uniform_",
-        """
-def uniform_(tensor, a=0.0, b=1.0, generator=None):
-    return generator.uniform(a, b, size=tensor.shape)
-""",
+        CATALOGUE,
         "uniform_",
         "in place",
     ),
@@ -350,20 +284,7 @@ def uniform_(tensor, a=0.0, b=1.0, generator=None):
         "calculate-gain-relu-2",
         INIT,
         "calculate_gain",
-        """
-def calculate_gain(nonlinearity, param=None):
-    table = {"linear": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3, "relu": 2.0, "selu": 0.75}
-    if nonlinearity.startswith("conv"):
-        return 1.0
-    if nonlinearity == "leaky_relu":
-        if param is not None and not isinstance(param, (int, float)):
-            raise ValueError("negative_slope is not a valid number")
-        slope = 0.01 if param is None else param
-        return math.sqrt(2.0 / (1 + slope**2))
-    if nonlinearity not in table:
-        raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
-    return table[nonlinearity]
-""",
+        CATALOGUE,
         {"calculate_gain", "kaiming_normal_", "kaiming_uniform_"},
         "student vs torch",
     ),
@@ -371,14 +292,7 @@ def calculate_gain(nonlinearity, param=None):
         "sparse-zeros-per-row",
         INIT,
         "sparse_",
-        """
-def sparse_(tensor, sparsity, std=0.01, generator=None):
-    rows, cols = tensor.shape
-    tensor[...] = generator.normal(0.0, std, size=tensor.shape)
-    for r in range(rows):
-        tensor[r, generator.permutation(cols)[: math.ceil(sparsity * cols)]] = 0.0
-    return tensor
-""",
+        CATALOGUE,
         "sparse_",
         "zeros",
     ),
@@ -386,17 +300,7 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
         "dirac-ignores-groups",
         INIT,
         "dirac_",
-        """
-def dirac_(tensor, groups=1):
-    if tensor.ndim not in (3, 4, 5):
-        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
-    tensor[...] = 0.0
-    out_ch, in_ch = tensor.shape[:2]
-    centre = tuple(k // 2 for k in tensor.shape[2:])
-    for d in range(min(out_ch, in_ch)):
-        tensor[(d, d, *centre)] = 1.0
-    return tensor
-""",
+        CATALOGUE,
         "dirac_",
         "student vs torch",
     ),
@@ -404,20 +308,7 @@ def dirac_(tensor, groups=1):
         "orthogonal-missing-gain",
         INIT,
         "orthogonal_",
-        """
-def orthogonal_(tensor, gain=1, generator=None):
-    rows = tensor.shape[0]
-    cols = tensor.size // rows
-    flat = generator.normal(size=(rows, cols))
-    if rows < cols:
-        flat = flat.T
-    q, r = np.linalg.qr(flat)
-    q *= np.sign(np.diag(r))
-    if rows < cols:
-        q = q.T
-    tensor[...] = q.reshape(tensor.shape)
-    return tensor
-""",
+        CATALOGUE,
         "orthogonal_",
         "gain",
     ),

@@ -1,4 +1,5 @@
-"""Each planted bug loses points on exactly its item(s), with the reason in the feedback."""
+"""Each planted bug loses points on exactly its items, with the reason in the feedback; the
+diagnosis names it (when it has a runnable form) and names nothing else."""
 
 from __future__ import annotations
 
@@ -20,6 +21,13 @@ def test_planted_bug_loses_points_on_exactly_its_items(bug: Bug, tmp_path: Path)
     primary = next(i for i in result.items if i.name == bug.primary)
     messages = " | ".join(f"{c.name}: {c.message}" for c in primary.failures)
     assert bug.reason in messages, f"{bug.name}: reason missing in {messages}"
+    # the diagnosis: this bug's mistake on its item, and no other known mistake anywhere
+    diagnosed = {i.name: i.mistake for i in result.items if i.mistake}
+    assert set(diagnosed.values()) <= {bug.name}, f"{bug.name}: also diagnosed {diagnosed}"
+    if bug.mistake.code:
+        assert diagnosed.get(bug.mistake.item) == bug.name, f"{bug.name}: not diagnosed"
+        item = next(i for i in result.items if i.name == bug.mistake.item)
+        assert item.diagnosis.startswith("this matches a known mistake: " + bug.mistake.what)
 
 
 def test_bank_is_large_enough() -> None:

@@ -34,8 +34,17 @@ def case_lines(case: CaseResult) -> list[str]:
     return lines
 
 
-def item_text(item: ItemResult, hidden: bool | None = None) -> str:
-    """Feedback for an item (or only its public / hidden part)."""
+def uses_failing_line(item: ItemResult) -> str:
+    """ "Your silu calls sigmoid, which loses points too: fix sigmoid first"."""
+    names = ", ".join(item.uses_failing)
+    verb = "loses" if len(item.uses_failing) == 1 else "lose"
+    function = item.name.split(".", 1)[1]
+    return f"Your {function} calls {names}, which {verb} points too: fix {names} first"
+
+
+def item_text(item: ItemResult, hidden: bool | None = None, diagnosis: bool = True) -> str:
+    """Feedback for an item (or only its public / hidden part); ``diagnosis``: with the line
+    naming the known mistake the failures match, if any."""
     cases = [c for c in item.cases if hidden is None or c.hidden == hidden]
     failing = [c for c in cases if not c.passed]
     if cases and all(c.status == "not implemented" for c in cases):
@@ -43,6 +52,10 @@ def item_text(item: ItemResult, hidden: bool | None = None) -> str:
     if item.note:
         return clean(item.note, one_line=True)
     out = [f"{len(cases) - len(failing)}/{len(cases)} cases passed"]
+    if diagnosis and item.diagnosis and failing:
+        out.append(item.diagnosis[0].upper() + item.diagnosis[1:])
+    if item.uses_failing and failing:
+        out.append(uses_failing_line(item))
     for case in failing[:MAX_CASES_SHOWN]:
         out.extend(case_lines(case))
     if len(failing) > MAX_CASES_SHOWN:
@@ -57,6 +70,10 @@ def item_text(item: ItemResult, hidden: bool | None = None) -> str:
         )
     if item.hidden_not_run and hidden is not True:
         out.append(f"{item.hidden_not_run} hidden cases not run")
+    if item.efficiency and hidden is not True:
+        from graders.efficiency import line
+
+        out.append(line(item.efficiency))
     for label, tail in (("stdout", item.stdout_tail), ("stderr", item.stderr_tail)):
         if tail.strip():  # (what the code printed: every line behind a margin)
             out.append(f"[your code's {label}, last lines]\n{indented(clean(tail).rstrip())}")

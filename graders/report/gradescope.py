@@ -35,12 +35,28 @@ def _fenced(text: str) -> str:
 
 
 def _markdown(item: ItemResult, hidden: bool, score: float, max_score: float) -> str:
+    """The test's Markdown: the score, the likely mistake and what the item waits for in bold
+    lines of their own, then the feedback (the text report's) in a code block."""
     cases = [c for c in item.cases if c.hidden == hidden]
     where = f" (`{item.location}`)" if item.location else ""
     head = f"**{score:g}/{max_score:g}**: {sum(c.passed for c in cases)}/{len(cases)} cases passed"
+    speed = ""
+    if item.efficiency and not hidden:
+        from graders.efficiency import line
+
+        speed = f"\n\n{line(item.efficiency)}"
     if all(c.passed for c in cases) and not (item.hidden_not_run and not hidden):
-        return head
-    return f"{head}{where}\n\n{_fenced(item_text(item, hidden))}"
+        return head + speed
+    lines = [f"{head}{where}"]
+    if item.diagnosis and any(not c.passed for c in cases):
+        mistake = item.diagnosis.removeprefix("this matches a known mistake: ")
+        lines.append(f"**Likely mistake:** {mistake}")
+    if item.uses_failing and any(not c.passed for c in cases):
+        lines.append(f"**Fix first:** {', '.join(item.uses_failing)} (yours, called here)")
+    if item.waiting_on:
+        lines.append(f"**Waiting for:** {', '.join(item.waiting_on)} (not implemented yet)")
+    lines.append(_fenced(item_text(item, hidden, diagnosis=False)))
+    return "\n\n".join(lines)
 
 
 def _compact(item: ItemResult, cases: list[CaseResult], hidden: bool) -> dict[str, Any]:
@@ -91,7 +107,10 @@ def results(
                     "hidden_not_run": 0 if hidden else item.hidden_not_run,
                     "execution_time": item.elapsed,
                     "location": item.location,
+                    "mistake": item.mistake,
                 }
+                if item.efficiency and not hidden:
+                    test["extra_data"]["efficiency"] = item.efficiency
             tests.append(test)
     output = summary_line(result)
     if result.notes:

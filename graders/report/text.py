@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from graders.report.feedback import item_text
-from graders.score import SubmissionResult
+from graders.score import SLOW_FACTOR, ItemResult, SubmissionResult
 from graders.text import clean, indented
 
 STYLE = {"passed": "green", "partial": "yellow", "failed": "red", "not implemented": "dim"}
@@ -78,9 +78,26 @@ def render(result: SubmissionResult, color: bool | None = None) -> str:
             Text(f"\nwaiting for functions not implemented yet ({len(waiting)}): ", style="bold")
             + Text(blocked, style="dim")
         )
+    _speed(console, [i for i in result.items if i.efficiency.get("measured")])
     if result.findings:
         console.print(Text("\nstatic scan:", style="bold"))
         for finding in result.findings:
             console.print("  " + clean(finding, one_line=True), markup=False)
     console.print(Text("\n" + summary_line(result), style="bold"))
     return buf.getvalue()
+
+
+def _speed(console: Console, timed: list[ItemResult]) -> None:
+    """The items timed (grade --efficiency), the slowest against the reference first."""
+    from graders.efficiency import line
+
+    if not timed:
+        return
+    slow = sorted(timed, key=lambda i: -i.efficiency.get("slower", 0.0))
+    flagged = [i for i in slow if i.efficiency.get("slower", 0.0) >= SLOW_FACTOR]
+    items = f"{len(timed)} item{'s' if len(timed) != 1 else ''}"
+    console.print(Text(f"\nspeed ({items} timed on a large input):", style="bold"))
+    for item in flagged or slow[:3]:
+        console.print(f"  {item.name}: " + line(item.efficiency).removeprefix("speed: "))
+    if not flagged:
+        console.print(f"  (no item is {SLOW_FACTOR:g} times slower than the reference or more)")

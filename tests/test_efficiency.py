@@ -1,0 +1,155 @@
+"""Efficiency, reported: the timing driver, the timed input, the report's line and the optional
+speed weight.  No test asserts on a time: the numbers are checked for their shape and the rules
+on made-up numbers."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from graders import efficiency, efficiency_table, engine, registry
+from graders.registry import Category
+from graders.report import gradescope, text
+from graders.sandbox import CaseRun
+from graders.sandbox.box.drivers import DRIVERS, timing
+from graders.score import SLOW_FACTOR, CaseResult, ItemResult, SubmissionResult
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_driver_times_the_calls_and_the_calibration() -> None:
+    calls: list[int] = []
+    module = types.SimpleNamespace(f=lambda x: calls.append(1) or np.exp(x))
+    out = DRIVERS["timing"].run(module, "f", {"args": [np.zeros(10)], "calls": 4, "slow": 60})
+    assert len(calls) == 1 + 4  # a warm-up, then the timed calls
+    assert out["seconds"].shape == (4,) and np.all(out["seconds"] >= 0)
+    assert out["calibration"].shape == (2 * timing.CALIBRATION_RUNS,)
+    assert np.all(out["calibration"] > 0)
+    slow = DRIVERS["timing"].run(module, "f", {"args": [np.zeros(10)], "calls": 4, "slow": -1})
+    assert slow["seconds"].shape == (1,)  # a slow warm-up: timed once more only
+
+
+def _timing_case(name: str) -> object:
+    item = registry.BY_NAME[name]
+    return efficiency.timing_case(item, registry.build_cases(item, engine.PUBLIC_SEED, False))
+
+
+@pytest.mark.parametrize("name", ["activations.sigmoid", "losses.cross_entropy", "losses.mse_loss"])
+def test_the_timed_input_is_a_correctness_case_repeated_along_its_first_axis(name: str) -> None:
+    item = registry.BY_NAME[name]
+    cases = registry.build_cases(item, engine.PUBLIC_SEED, False)
+    timed = efficiency.timing_case(item, cases)
+    assert timed is not None and timed.category == Category.CORRECTNESS
+    source = next(c for c in cases if f"timing:{c.name}" == timed.name)
+    arrays = [a for a in timed.args if isinstance(a, np.ndarray)]
+    originals = [a for a in source.args if isinstance(a, np.ndarray)]
+    times = arrays[0].shape[0] // originals[0].shape[0]
+    assert times > 1 and efficiency.TARGET / 2 <= max(a.size for a in arrays) <= efficiency.TARGET
+    for a, o in zip(arrays, originals, strict=True):  # every argument repeated alike
+        assert np.array_equal(a, np.concatenate([o] * times))
+
+
+@pytest.mark.parametrize(
+    "name", ["losses.ctc_loss", "initializers.kaiming_normal_", "optimizers.Adam"]
+)
+def test_an_item_that_is_not_a_plain_call_on_aligned_arrays_is_not_timed(name: str) -> None:
+    assert _timing_case(name) is None
+
+
+def test_every_timed_item_has_a_reference_time() -> None:
+    timed = {i.name for i in registry.ITEMS if _timing_case(i.name) is not None}
+    assert timed and timed <= set(efficiency_table.REFERENCE)
+
+
+def _run(seconds: float, calibration: float = 0.01) -> CaseRun:
+    outputs = {"seconds": np.full(5, seconds), "calibration": np.full(6, calibration)}
+    return CaseRun(ok=True, outputs=outputs)
+
+
+def test_the_line_compares_with_the_reference_in_calibration_units() -> None:
+    case = _timing_case("activations.relu")
+    assert case is not None
+    fast = efficiency.summary(_run(0.002), case, reference=0.1)  # ratio 0.2: half the reference
+    assert fast["ratio"] == pytest.approx(0.2) and fast["slower"] == pytest.approx(2.0)
+    assert efficiency.line(fast).startswith("speed: 2x the reference's time (median of 5 calls")
+    assert "loop" not in efficiency.line(fast)
+    slow = efficiency.summary(_run(0.025), case, reference=0.1)  # 25 times the reference
+    assert "25x the reference's time" in efficiency.line(slow)
+    assert "Python loop over the elements" in efficiency.line(slow)
+    alone = efficiency.line(efficiency.summary(_run(0.002), case, reference=None))
+    assert "(no reference time for this item)" in alone
+    failed = efficiency.summary(CaseRun(ok=False, error="ValueError: no"), case, 0.1)
+    assert efficiency.line(failed) == "speed: not measured (ValueError: no)"
+
+
+def _item(slower: float | None, weight: float) -> ItemResult:
+    cases = [
+        CaseResult(f"c{k}", "correctness", 1.0, k == 3, k != 0, "passed" if k else "failed")
+        for k in range(4)
+    ]
+    eff = {"measured": True} if slower is None else {"measured": True, "slower": slower}
+    return ItemResult("activations.relu", 4.0, cases, efficiency=eff, efficiency_weight=weight)
+
+
+@pytest.mark.parametrize(
+    ("slower", "weight", "score"),
+    [
+        (25.0, 0.0, 3.0),  # not scored by default
+        (25.0, 0.5, 1.5),  # 3/4 of the cases, and of that only the half that needs no speed
+        (SLOW_FACTOR - 0.1, 0.5, 3.0),
+        (None, 0.5, 3.0),  # no reference time: no penalty
+    ],
+)
+def test_speed_counts_only_with_an_instructors_weight(
+    slower: float | None, weight: float, score: float
+) -> None:
+    item = _item(slower, weight)
+    assert item.score == pytest.approx(score)
+    public, hidden = item.part(False), item.part(True)
+    assert public[0] + hidden[0] == pytest.approx(item.score)
+
+
+def test_grading_with_efficiency_reports_the_speed(tmp_path: Path) -> None:
+    sub = tmp_path / "hw"
+    sub.mkdir()
+    (sub / "activations.py").write_text(
+        "import numpy as np\n\n\ndef relu(x):\n"
+        "    x = np.asarray(x)\n"
+        "    return np.array([v if v > 0 else 0.0 for v in x.ravel()], dtype=x.dtype)"
+        ".reshape(x.shape)\n"
+    )
+    items = registry.select(["activations.relu", "activations.tanh"])
+    result = engine.grade(sub, items, efficiency=True)
+    tanh, relu = result.items
+    assert relu.efficiency["measured"] and relu.efficiency["calls"] >= 1
+    assert relu.efficiency["slower"] > 0 and relu.efficiency["input"].startswith("float64 (")
+    assert tanh.efficiency == {}  # (no such function: nothing to time)
+    report = text.render(result, color=False)
+    assert "speed (1 item timed on a large input):" in report
+    data = gradescope.results(result)
+    assert data["tests"][1]["extra_data"]["efficiency"] == relu.efficiency
+    plain = engine.grade(sub, items)
+    assert all(i.efficiency == {} for i in plain.items)
+
+
+def test_a_bad_weight_is_one_line_and_exit_2() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "graders", "grade", "--efficiency-weight", "1.5"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
+    assert "a weight from 0 to 1" in out.stderr
+
+
+def test_reports_say_nothing_of_speed_unless_asked(tmp_path: Path) -> None:
+    result = SubmissionResult("s", [_item(None, 0.0)], {}, {}, 0, False)
+    result.items[0].efficiency = {}
+    assert "speed" not in text.render(result, color=False)
