@@ -91,51 +91,82 @@ def _add_budget(p: argparse.ArgumentParser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from graders.engine import PUBLIC_SEED
-    from graders.report import FORMATS
-
     top = _Parser(prog="graders", description="Grade a NumPy submission against PyTorch.")
     sub = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _grade_parser(sub)
+    r = sub.add_parser("repro", help="rerun one case and print everything about it")
+    r.add_argument("submission", type=Path)
+    r.add_argument("item")
+    r.add_argument("case")
+    _common(r)
+    _per_student(r)
+    _batch_parser(sub)
+    sub.add_parser("list", help="list the graded items and their points")
+    s = sub.add_parser(
+        "seed", help="instructors: print students' hidden seeds (needs $GRADER_COURSE_SECRET)"
+    )
+    s.add_argument("student_ids", nargs="+", metavar="STUDENT_ID")
+    return top
 
-    def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--seed", type=_seed, default=PUBLIC_SEED, help="seed of the public cases")
-        p.add_argument(
-            "--hidden-seed",
-            type=_seed,
-            default=None,
-            help="seed of the hidden cases (default: $GRADER_HIDDEN_SEED)",
-        )
-        p.add_argument(
-            "--device",
-            default="cpu",
-            choices=("cpu", "cuda", "auto"),
-            help="where torch computes the expected values",
-        )
-        p.add_argument("--no-cache", action="store_true", help="ignore the oracle cache")
-        _add_budget(p)
 
-    def speed(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--efficiency",
-            action="store_true",
-            help="also time each function against the reference on a large input (reported)",
-        )
-        p.add_argument(
-            "--efficiency-weight",
-            type=_weight,
-            default=0.0,
-            metavar="W",
-            help="instructors: the share of each timed item's points that needs speed within "
-            "10x of the reference's (0 to 1; implies --efficiency; default 0)",
-        )
+def _common(p: argparse.ArgumentParser) -> None:
+    """Seeds, device, cache and budget: every command that grades takes them."""
+    from graders.engine import PUBLIC_SEED
 
-    def per_student(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--hidden-seed-from",
-            metavar="STUDENT_ID",
-            default=None,
-            help="derive the hidden seed from this student's id and $GRADER_COURSE_SECRET",
-        )
+    p.add_argument("--seed", type=_seed, default=PUBLIC_SEED, help="seed of the public cases")
+    p.add_argument(
+        "--hidden-seed",
+        type=_seed,
+        default=None,
+        help="seed of the hidden cases (default: $GRADER_HIDDEN_SEED)",
+    )
+    p.add_argument(
+        "--device",
+        default="cpu",
+        choices=("cpu", "cuda", "auto"),
+        help="where torch computes the expected values",
+    )
+    p.add_argument("--no-cache", action="store_true", help="ignore the oracle cache")
+    _add_budget(p)
+
+
+def _speed(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--efficiency",
+        action="store_true",
+        help="also time each function against the reference on a large input (reported)",
+    )
+    p.add_argument(
+        "--efficiency-weight",
+        type=_weight,
+        default=0.0,
+        metavar="W",
+        help="instructors: the share of each timed item's points that needs speed within "
+        "10x of the reference's (0 to 1; implies --efficiency; default 0)",
+    )
+
+
+def _per_student(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--hidden-seed-from",
+        metavar="STUDENT_ID",
+        default=None,
+        help="derive the hidden seed from this student's id and $GRADER_COURSE_SECRET",
+    )
+
+
+def _only(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--only",
+        action="append",
+        default=None,
+        metavar="PATTERN",
+        help="grade only items matching this glob or module (repeatable)",
+    )
+
+
+def _grade_parser(sub: Any) -> None:
+    from graders.report import FORMATS
 
     g = sub.add_parser(
         "grade", help="grade a submission (a folder, a .zip, a notebook or a single .py)"
@@ -158,24 +189,13 @@ def _parser() -> argparse.ArgumentParser:
         choices=("after_published", "after_due_date", "hidden", "visible"),
         help="gradescope format: when students see the hidden cases' tests",
     )
-    per_student(g)
-    g.add_argument(
-        "--only",
-        action="append",
-        default=None,
-        metavar="PATTERN",
-        help="grade only items matching this glob or module (repeatable)",
-    )
-    common(g)
-    speed(g)
+    _per_student(g)
+    _only(g)
+    _common(g)
+    _speed(g)
 
-    r = sub.add_parser("repro", help="rerun one case and print everything about it")
-    r.add_argument("submission", type=Path)
-    r.add_argument("item")
-    r.add_argument("case")
-    common(r)
-    per_student(r)
 
+def _batch_parser(sub: Any) -> None:
     b = sub.add_parser("batch", help="grade every submission under ROOT")
     b.add_argument("root", type=Path, help="a directory of submissions (any form)")
     b.add_argument(
@@ -187,17 +207,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument(
         "--resume", action="store_true", help="continue into an existing output directory"
     )
-    b.add_argument("--only", action="append", default=None, metavar="PATTERN")
-    common(b)
-    speed(b)
-
-    sub.add_parser("list", help="list the graded items and their points")
-
-    s = sub.add_parser(
-        "seed", help="instructors: print students' hidden seeds (needs $GRADER_COURSE_SECRET)"
-    )
-    s.add_argument("student_ids", nargs="+", metavar="STUDENT_ID")
-    return top
+    _only(b)
+    _common(b)
+    _speed(b)
 
 
 def _hidden_seed(value: int | None, student_id: str | None = None) -> int | None:
@@ -461,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"graders: sandbox failure: {exc}", file=sys.stderr)
         return 3
     except (KeyboardInterrupt, Stopped) as exc:
-        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+        signum: int = exc.signum if isinstance(exc, Stopped) else int(signal.SIGINT)
         print(f"graders: stopped by {signal.Signals(signum).name}", file=sys.stderr)
         return 128 + signum
     except BrokenPipeError:  # the reader went away (`... | head`): say nothing more

@@ -287,27 +287,11 @@ def grade(
         expected = torch_side.submit(  # 3. the expected values, meanwhile
             [(p.item, p.cases) for p in plans], (seed, hidden_seed), cache
         )
-        by_future = {runs[p.item.name]: p for p in plans}
-        judged = {  # 4. judge, as the runs finish
-            by_future[f].item.name: _judged(
-                by_future[f], f, expected[by_future[f].item.name], dev, str(origin), seed
-            )
-            for f in as_completed(by_future)
-        }
-        results = [_shown(judged[p.item.name], sub, box) for p in plans]
-        for p, r in zip(plans, results, strict=True):
-            r.location = _location(sub, p.item, problems)
-        _uses_failing(sub, plans, results, problems)
+        results = judged(plans, runs, expected, dev, str(origin), seed)  # 4. judge
+        _annotate(results, plans, sub, box, problems)
         if efficiency or efficiency_weight:
             _timings(box, sub, plans, results, problems, efficiency_weight)
-        findings = [clean(f, one_line=True) for f in _findings(sub, items, problems, use_cache)]
-        layers = dict(box.layers)
-        layers["budget"] = f"{budget:g} s of wall clock per submission" if budget else "none"
-        notes = [
-            clean(n, one_line=True)
-            for n in (f"{sub.form}: modules found in {sub.located}", *sub.notes)
-        ]
-        notes += _budget_note(runs, budget) + _guard_note(runs)
+        layers, notes, findings = _about(sub, box, runs, budget, items, problems, use_cache)
     return SubmissionResult(  # 5. score (the results hold the credit rule)
         submission=str(origin),
         items=results,
@@ -319,6 +303,62 @@ def grade(
         notes=notes,
         execution_time=round(time.perf_counter() - t0, 3),
     )
+
+
+def judged(
+    plans: list[Plan],
+    runs: dict[str, Future[ItemRun]],
+    expected: dict[str, Future[oracle.Expected]],
+    device: str,
+    shown: str,
+    seed: int,
+) -> list[ItemResult]:
+    """Every item judged, in the order its run finishes (the expected values wait for none);
+    the results in the plans' order."""
+    by_future = {runs[p.item.name]: p for p in plans}
+    done = {
+        by_future[f].item.name: _judged(
+            by_future[f], f, expected[by_future[f].item.name], device, shown, seed
+        )
+        for f in as_completed(by_future)
+    }
+    return [done[p.item.name] for p in plans]
+
+
+def _annotate(
+    results: list[ItemResult],
+    plans: list[Plan],
+    sub: Submission,
+    box: Sandbox,
+    problems: dict[str, str | None],
+) -> None:
+    """What the student reads, made right: their paths (not the grader's copies), where each
+    function is defined, and which failing helper a function calls."""
+    for p, r in zip(plans, results, strict=True):
+        _shown(r, sub, box)
+        r.location = _location(sub, p.item, problems)
+    _uses_failing(sub, plans, results, problems)
+
+
+def _about(
+    sub: Submission,
+    box: Sandbox,
+    runs: dict[str, Future[ItemRun]],
+    budget: float | None,
+    items: list[Item],
+    problems: dict[str, str | None],
+    use_cache: bool,
+) -> tuple[dict[str, Any], list[str], list[str]]:
+    """The report's context: the sandbox's layers, notes on the submission and its run, and
+    the static scan's findings."""
+    layers = dict(box.layers)
+    layers["budget"] = f"{budget:g} s of wall clock per submission" if budget else "none"
+    notes = [
+        clean(n, one_line=True) for n in (f"{sub.form}: modules found in {sub.located}", *sub.notes)
+    ]
+    notes += _budget_note(runs, budget) + _guard_note(runs)
+    findings = [clean(f, one_line=True) for f in _findings(sub, items, problems, use_cache)]
+    return layers, notes, findings
 
 
 def unusable(

@@ -195,6 +195,8 @@ def check_raises(
 
 
 # ----------------------------------------------------------------------------- cases and items
+#: Characters of a failing case's printed output (and warnings) the report keeps.
+PRINTED = 1000
 #: Categories whose cases count only once an item's correctness cases all pass (score.py).
 GATED = frozenset({"edge", "convention"})
 
@@ -255,11 +257,11 @@ def judge_case(
         "weight": case.weight,
         "hidden": case.hidden,
         "repro": repro,
-        "gated": case.category in GATED
-        or "raises" in exp
-        or trivial(exp, case.args),
+        "gated": case.category in GATED or "raises" in exp or trivial(exp, case.args),
     }
-    common.update(stdout=run.stdout, stderr=run.stderr)
+    # What the case printed (its warnings too), the last PRINTED characters: kept for a failing
+    # case, where it helps (passing cases' output would only fill the report).
+    common.update(stdout=run.stdout[-PRINTED:], stderr=run.stderr[-PRINTED:])
     if not run.ok:
         if "raises" in exp and run.error and run.error.startswith(str(exp["raises"])):
             return CaseResult(passed=True, status="passed", **common)
@@ -287,6 +289,8 @@ def judge_case(
             "expected": exp,
             "got": outputs,
         }
+    if verdict.passed:
+        common.update(stdout="", stderr="")
     return CaseResult(
         passed=verdict.passed,
         status="passed" if verdict.passed else "failed",

@@ -239,7 +239,7 @@ class Oracle:
         cache_dir: Path | None,
         future: Future[Expected],
     ) -> None:
-        request = {"item": name, "seeds": list(seeds), "device": self.device}
+        request: dict[str, Any] = {"item": name, "seeds": list(seeds), "device": self.device}
         request["cache"] = None if cache_dir is None else str(cache_dir)
         with self._lock:
             if self.proc is None:

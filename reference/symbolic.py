@@ -25,8 +25,8 @@ The lambdified functions are plain transcriptions, meant for moderate finite inp
 from __future__ import annotations
 
 import functools
-import math
 import itertools
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any

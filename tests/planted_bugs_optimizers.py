@@ -84,7 +84,6 @@ BUGS: list[Bug] = [
         "amsgrad-max-of-bias-corrected-v",
         "Adam",
         CATALOGUE,
-        ),
         ADAM_FAMILY | {"Optimizer.state_dict"},
         "state['max_exp_avg_sq']",
     ),

@@ -16,7 +16,8 @@ SOURCES = sorted((ROOT / "graders").rglob("*.py"))
 def _long_functions(path: Path) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     return [
-        f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        f"{path.relative_to(ROOT)}:{node.lineno} {node.name} "
+        f"({node.end_lineno - node.lineno + 1} lines)"
         for node in ast.walk(tree)
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
         and node.end_lineno is not None

@@ -144,7 +144,8 @@ def test_fail_under(threshold: str, code: int, tmp_path: Path) -> None:
     sub = tmp_path / "sub"
     sub.mkdir()
     (sub / "activations.py").write_text(
-        "import numpy as np\n\ndef relu(x):\n    return np.maximum(np.asarray(x, dtype=float), 0.0)\n"
+        "import numpy as np\n\n"
+        "def relu(x):\n    return np.maximum(np.asarray(x, dtype=float), 0.0)\n"
     )
     out = subprocess.run(
         [

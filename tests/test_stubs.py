@@ -40,7 +40,9 @@ class _Stub(ast.NodeTransformer):
 
     def visit_Raise(self, node: ast.Raise) -> ast.stmt:
         call = node.exc
-        if not (isinstance(call, ast.Call) and getattr(call.func, "id", "") == "NotImplementedError"):
+        if not (
+            isinstance(call, ast.Call) and getattr(call.func, "id", "") == "NotImplementedError"
+        ):
             return node
         fn = self.stack[-1]
         args = [a.arg for a in fn.args.posonlyargs + fn.args.args]

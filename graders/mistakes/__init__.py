@@ -25,7 +25,7 @@ import types
 from dataclasses import dataclass
 from typing import Any
 
-SUBJECTS = ("activations", "initializers", "losses", "optimizers")
+SUBJECTS = ("activations", "initializers", "losses", "optimizers", "layers")
 
 
 @dataclass(frozen=True)

@@ -123,7 +123,7 @@ def agree(
     """Whether the student's outputs are the mistake's, within the item's tolerance."""
     mistake = {k: v for k, v in mistake.items() if not k.startswith("__")}
     if item.driver == "init" and "tensor" in mistake:
-        from graders.distribution import ALPHA
+        from graders.registry.initializers.checks import ALPHA
 
         return _same_draw(mistake, student, ALPHA if case.data.get("random") else None)
     tol = case.tolerance or item.tolerance

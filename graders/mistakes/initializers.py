@@ -16,18 +16,6 @@ import numpy as np
 from graders.mistakes import Mistake
 
 INIT = "initializers"
-_GAIN_ONE = frozenset(
-    {
-        "linear",
-        "conv1d",
-        "conv2d",
-        "conv3d",
-        "conv_transpose1d",
-        "conv_transpose2d",
-        "conv_transpose3d",
-        "sigmoid",
-    }
-)
 
 
 def calculate_fan_in_and_fan_out(tensor: np.ndarray) -> tuple[int, int]:
@@ -39,16 +27,11 @@ def calculate_fan_in_and_fan_out(tensor: np.ndarray) -> tuple[int, int]:
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
-    """torch.nn.init.calculate_gain's table."""
-    if nonlinearity in _GAIN_ONE:
-        return 1.0
-    table = {"tanh": 5.0 / 3, "relu": math.sqrt(2.0), "selu": 3.0 / 4}
-    if nonlinearity == "leaky_relu":
-        slope = 0.01 if param is None else float(param)
-        return math.sqrt(2.0 / (1 + slope**2))
-    if nonlinearity not in table:
-        raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
-    return table[nonlinearity]
+    """torch's own ``calculate_gain`` (the one table of gains; torch is imported only when a
+    diagnosis runs an initializer's mistake)."""
+    import torch
+
+    return float(torch.nn.init.calculate_gain(nonlinearity, param))  # type: ignore[arg-type]
 
 
 def namespace() -> dict[str, Any]:
@@ -233,5 +216,55 @@ def orthogonal_(tensor, gain=1, generator=None):
     tensor[...] = q.reshape(tensor.shape)
     return tensor
 """,
+    ),
+    # cheats caught by the checks of structure and generators (no runnable form here)
+    Mistake(
+        "orthogonal-signed-permutation",
+        f"{INIT}.orthogonal_",
+        "a signed permutation matrix for orthogonal_",
+        "which is orthogonal but nothing like a random orthogonal matrix (its entries are 0 and"
+        " ±1); draw Q from the QR of a Gaussian matrix",
+    ),
+    Mistake(
+        "orthogonal-signed-identity",
+        f"{INIT}.orthogonal_",
+        "a signed identity for orthogonal_",
+        "which is orthogonal but not random; draw Q from the QR of a Gaussian matrix",
+    ),
+    Mistake(
+        "orthogonal-without-the-sign-fix",
+        f"{INIT}.orthogonal_",
+        "Q from the QR decomposition without the sign fix",
+        "so Q is not uniformly distributed: multiply Q's columns by sign(diag(R)) as torch does",
+    ),
+    Mistake(
+        "sparse-same-zero-rows-in-every-column",
+        f"{INIT}.sparse_",
+        "the same zero rows in every column",
+        "torch draws the zeros of each column separately",
+    ),
+    Mistake(
+        "normal-tiles-one-drawn-row",
+        f"{INIT}.normal_",
+        "one drawn row tiled over the tensor",
+        "so rows repeat: draw every element",
+    ),
+    Mistake(
+        "kaiming-normal-one-kernel-for-all-channels",
+        f"{INIT}.kaiming_normal_",
+        "one kernel drawn and copied to every channel",
+        "so whole slices repeat: draw every element",
+    ),
+    Mistake(
+        "xavier-normal-seeds-its-own-generator",
+        f"{INIT}.xavier_normal_",
+        "a generator of its own (a fixed seed) instead of the `generator` argument",
+        "so the draw ignores the caller's generator",
+    ),
+    Mistake(
+        "kaiming-uniform-global-rng-state-restored",
+        f"{INIT}.kaiming_uniform_",
+        "NumPy's global generator, its state restored afterwards",
+        "so the draw ignores the `generator` argument",
     ),
 ]

@@ -603,4 +603,29 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
         "CTC's 'mean' as a plain batch mean",
         "torch divides each sequence's loss by its target length before averaging",
     ),
+    # the notes' regularisation terms (seed 000)
+    Mistake(
+        "l1-penalty-mean-not-sum",
+        f"{L}.l1_penalty",
+        "the L1 penalty averaged over the weights",
+        "the notes' term is lambda times the sum of |w|",
+    ),
+    Mistake(
+        "l1-penalty-grad-sign-of-zero-is-one",
+        f"{L}.l1_penalty_grad",
+        "sign(0) = 1 in the L1 penalty's subgradient",
+        "torch's abs gives 0 at 0",
+    ),
+    Mistake(
+        "l2-penalty-without-the-half",
+        f"{L}.l2_penalty",
+        "the L2 penalty without its 1/2",
+        "(lambda/2)||w||^2 is the term whose gradient lambda w is weight decay",
+    ),
+    Mistake(
+        "l2-penalty-grad-twice-weight-decay",
+        f"{L}.l2_penalty_grad",
+        "the L2 penalty's gradient doubled (2 lambda w)",
+        "the gradient of (lambda/2)||w||^2 is lambda w, what weight_decay adds",
+    ),
 ]

@@ -75,48 +75,63 @@ def results(
     result: SubmissionResult, compact: bool = False, hidden_visibility: str = "after_published"
 ) -> dict[str, Any]:
     """The results.json object (``compact``: the ``gradescope`` format, else ``json``)."""
-    from graders.report import summary_line
-
     if hidden_visibility not in VISIBILITIES:
         raise ValueError(f"hidden_visibility must be one of {VISIBILITIES}")
-    tests: list[dict[str, Any]] = []
-    for number, item in enumerate(result.items, start=1):
-        for hidden in (False, True):
-            cases = [c for c in item.cases if c.hidden == hidden]
-            if not cases and (hidden or item.cases):
-                continue  # (an item never run, a grader error: one test, its points lost)
-            score, max_score = item.part(hidden)
-            test: dict[str, Any] = {
-                "name": item.name + (" (hidden cases)" if hidden else ""),
-                "number": f"{number}.{2 if hidden else 1}",
-                "score": score,
-                "max_score": max_score,
-                "status": "passed" if all(c.passed for c in cases) else "failed",
-                "visibility": hidden_visibility if hidden else "visible",
-            }
-            if compact:
-                categories = sorted({c.category for c in cases})
-                test["output"] = _markdown(item, hidden, score, max_score)
-                test["output_format"] = "md"
-                test["tags"] = [item.name.split(".", 1)[0], *categories]
-                test["extra_data"] = _compact(item, cases, hidden)
-            else:
-                test["output"] = item_text(item, hidden)
-                test["extra_data"] = {
-                    "cases": [c.as_dict() for c in cases],
-                    "hidden_not_run": 0 if hidden else item.hidden_not_run,
-                    "execution_time": item.elapsed,
-                    "location": item.location,
-                    "mistake": item.mistake,
-                }
-                if item.efficiency and not hidden:
-                    test["extra_data"]["efficiency"] = item.efficiency
-            tests.append(test)
-    output = summary_line(result)
-    if result.notes:
-        output += "\n" + "\n".join(result.notes)
-    if result.findings:
-        output += "\nStatic scan:\n" + "\n".join(result.findings)
+    tests = [
+        _test(item, number, hidden, compact, hidden_visibility)
+        for number, item in enumerate(result.items, start=1)
+        for hidden in (False, True)
+        # (an item never run, a grader error: one test, its points lost)
+        if any(c.hidden == hidden for c in item.cases) or not (hidden or item.cases)
+    ]
+    data: dict[str, Any] = {
+        "score": result.score,
+        "execution_time": result.execution_time,
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
+    data.update(_summary(result, compact))
+    return data
+
+
+def _test(
+    item: ItemResult, number: int, hidden: bool, compact: bool, hidden_visibility: str
+) -> dict[str, Any]:
+    """The test of an item's public (or hidden) cases."""
+    cases = [c for c in item.cases if c.hidden == hidden]
+    score, max_score = item.part(hidden)
+    test: dict[str, Any] = {
+        "name": item.name + (" (hidden cases)" if hidden else ""),
+        "number": f"{number}.{2 if hidden else 1}",
+        "score": score,
+        "max_score": max_score,
+        "status": "passed" if all(c.passed for c in cases) else "failed",
+        "visibility": hidden_visibility if hidden else "visible",
+    }
+    if compact:
+        test["output"] = _markdown(item, hidden, score, max_score)
+        test["output_format"] = "md"
+        test["tags"] = [item.name.split(".", 1)[0], *sorted({c.category for c in cases})]
+        test["extra_data"] = _compact(item, cases, hidden)
+        return test
+    test["output"] = item_text(item, hidden)
+    test["extra_data"] = {
+        "cases": [c.as_dict() for c in cases],
+        "hidden_not_run": 0 if hidden else item.hidden_not_run,
+        "execution_time": item.elapsed,
+        "location": item.location,
+        "mistake": item.mistake,
+    }
+    if item.efficiency and not hidden:
+        test["extra_data"]["efficiency"] = item.efficiency
+    return test
+
+
+def _summary(result: SubmissionResult, compact: bool) -> dict[str, Any]:
+    """The top-level output (Markdown for Gradescope), and the run's extra data."""
+    from graders.report import summary_line
+
     extra: dict[str, Any] = {
         "environment": result.environment,
         "sandbox": result.sandbox,
@@ -126,29 +141,24 @@ def results(
         "findings": result.findings,
         "submission": result.submission,
     }
-    data: dict[str, Any] = {
-        "score": result.score,
-        "execution_time": result.execution_time,
-        "visibility": "visible",
-        "stdout_visibility": "hidden",
-        "tests": tests,
-    }
     if compact:
         findings = "".join(f"\n- `{f}`" for f in result.findings)
         notes = "".join(f"\n- {n}" for n in result.notes)
-        data["output"] = (
-            f"**{output.splitlines()[0]}**"
+        output = (
+            f"**{summary_line(result)}**"
             + (f"\n\nSubmission:{notes}" if notes else "")
             + (f"\n\nStatic scan:{findings}" if findings else "")
         )
-        data["output_format"] = "md"
-        data["test_output_format"] = "md"
-        data["extra_data"] = {k: v for k, v in extra.items() if k != "submission"}
-    else:
-        data["output"] = output
-        data["max_score"] = result.max_score
-        data["extra_data"] = extra
-    return data
+        return {
+            "output": output,
+            "output_format": "md",
+            "test_output_format": "md",
+            "extra_data": {k: v for k, v in extra.items() if k != "submission"},
+        }
+    output = "\n".join([summary_line(result), *result.notes])
+    if result.findings:
+        output += "\nStatic scan:\n" + "\n".join(result.findings)
+    return {"output": output, "max_score": result.max_score, "extra_data": extra}
 
 
 def render(result: SubmissionResult) -> str:

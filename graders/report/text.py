@@ -38,6 +38,20 @@ def render(result: SubmissionResult, color: bool | None = None) -> str:
         highlight=False,
         soft_wrap=True,
     )
+    _header(console, result)
+    _table(console, result)
+    _todo(console, result)
+    _speed(console, [i for i in result.items if i.efficiency.get("measured")])
+    if result.findings:
+        console.print(Text("\nstatic scan:", style="bold"))
+        for finding in result.findings:
+            console.print("  " + clean(finding, one_line=True), markup=False)
+    console.print(Text("\n" + summary_line(result), style="bold"))
+    return buf.getvalue()
+
+
+def _header(console: Console, result: SubmissionResult) -> None:
+    """What was graded, against what, in which sandbox."""
     env = result.environment
     console.print(Text(f"Grading {result.submission}", style="bold"))
     console.print(
@@ -49,21 +63,26 @@ def render(result: SubmissionResult, color: bool | None = None) -> str:
     for key, value in result.sandbox.items():
         shown = "; ".join(value) if isinstance(value, list) else str(value)
         console.print(f"  {key}: {shown}", markup=False)
+
+
+def _table(console: Console, result: SubmissionResult) -> None:
+    """One line per item: its score and status."""
     table = Table(show_edge=False, pad_edge=False, box=None)
     table.add_column("item")
     table.add_column("score", justify="right")
     table.add_column("status")
     for item in result.items:
-        table.add_row(
-            item.name,
-            f"{item.score:g}/{item.points:g}",
-            Text(item.status, style=STYLE.get(item.status, "")),
-        )
+        status = Text(item.status, style=STYLE.get(item.status, ""))
+        table.add_row(item.name, f"{item.score:g}/{item.points:g}", status)
     console.print(table)
+
+
+def _todo(console: Console, result: SubmissionResult) -> None:
+    """What to fix: the feedback of every item that lost points, then the items not written
+    yet and those waiting for them."""
     todo = [i for i in result.items if i.status not in ("passed",)]
     waiting = [i for i in todo if i.waiting_on]
-    implemented = [i for i in todo if i.status != "not implemented" and not i.waiting_on]
-    for item in implemented:
+    for item in [i for i in todo if i.status != "not implemented" and not i.waiting_on]:
         console.print(Text(f"\n{item.name}  ({item.score:g}/{item.points:g})", style="bold"))
         console.print(indented(item_text(item), "  "), markup=False)  # (no line at column 0)
     missing = [i.name for i in todo if i.status == "not implemented"]
@@ -78,13 +97,6 @@ def render(result: SubmissionResult, color: bool | None = None) -> str:
             Text(f"\nwaiting for functions not implemented yet ({len(waiting)}): ", style="bold")
             + Text(blocked, style="dim")
         )
-    _speed(console, [i for i in result.items if i.efficiency.get("measured")])
-    if result.findings:
-        console.print(Text("\nstatic scan:", style="bold"))
-        for finding in result.findings:
-            console.print("  " + clean(finding, one_line=True), markup=False)
-    console.print(Text("\n" + summary_line(result), style="bold"))
-    return buf.getvalue()
 
 
 def _speed(console: Console, timed: list[ItemResult]) -> None:

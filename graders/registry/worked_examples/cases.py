@@ -26,6 +26,34 @@ Rng = np.random.Generator
 FROM_RANDOM = "computed from random inputs"
 
 
+#: The order in which a worked example computes its values, and the student's function that
+#: computes each (the feedback names the first one whose value differs from torch's); a case
+#: also returns the values upstream of its own (``CHAINS``), so a wrong sigmoid is caught, and
+#: named, where it first shows.
+MADE_BY: dict[str, tuple[tuple[str, str], ...]] = {
+    "backprop-forward": (
+        *((name, "sigmoid") for name in ("out_h1", "out_h2", "out_o1", "out_o2")),
+        *((name, "mse_loss") for name in ("E_o1", "E_o2", "E_total")),
+    ),
+    "backprop-backward": (
+        ("dnet_o1_dw5", "sigmoid"),
+        ("dE_dout_o1", "mse_loss_grad"),
+        ("dout_o1_dnet_o1", "sigmoid_grad"),
+    ),
+}
+CHAINS = frozenset(MADE_BY)
+
+
+def _with_upstream(example: str, outputs: list[str]) -> list[str]:
+    """The case's outputs, after the values its example computes before them."""
+    if example not in CHAINS:
+        return outputs
+    flow = [name for name, _ in MADE_BY[example]]
+    first = min((flow.index(o) for o in outputs if o in flow), default=len(flow))
+    later = [o for o in outputs if o not in flow[:first]]
+    return [*flow[:first], *later]
+
+
 def worked(
     name: str,
     example: str,
@@ -45,7 +73,7 @@ def worked(
     ``random`` the inputs are random (a hidden case): nothing is printed for them.
     """
     record = notes.example(example)
-    outputs = list(outputs)
+    outputs = _with_upstream(example, list(outputs))
     spec: dict[str, Any] = {"outputs": outputs}
     if recipe is not None:
         spec["recipe"] = recipe
@@ -65,6 +93,9 @@ def worked(
             data["sources"][out] = record.source(names[0])
     if band:
         data["band"] = {k: list(v) for k, v in band.items()}
+    made_by = {o: fn for o, fn in MADE_BY.get(example, ()) if o in outputs}
+    if made_by:
+        data["made_by"] = made_by
     return Case(name, category, kwargs=kwargs, spec=spec, data=data)
 
 
