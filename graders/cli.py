@@ -445,8 +445,8 @@ def main(argv: list[str] | None = None) -> int:
     grading: the sandbox's children and zygote, the oracle's process and every scratch copy are
     removed, and the exit status is 128 + the signal's number."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _stop)
+    for stopping in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stopping, _stop)
     early = _early_sandbox(argv)
     from graders.oracle import DeviceError
     from graders.output import OutputError
@@ -473,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"graders: sandbox failure: {exc}", file=sys.stderr)
         return 3
     except (KeyboardInterrupt, Stopped) as exc:
-        signum: int = exc.signum if isinstance(exc, Stopped) else int(signal.SIGINT)
+        signum = exc.signum if isinstance(exc, Stopped) else int(signal.SIGINT)
         print(f"graders: stopped by {signal.Signals(signum).name}", file=sys.stderr)
         return 128 + signum
     except BrokenPipeError:  # the reader went away (`... | head`): say nothing more
