@@ -15,7 +15,7 @@ export SUBMISSION FORMAT
 ONLY    ?=
 HIDDEN_VISIBILITY ?= after_published
 
-.PHONY: help grade test test-all test-cuda lint template docs bench bench-reference clean dist gradescope \
+.PHONY: help grade test test-all test-cuda lint template docs bench bench-reference efficiency-table clean dist gradescope \
 	classroom student-kit
 
 help:  ## list the targets
@@ -69,6 +69,9 @@ student-kit: $(STAMP)  ## dist/student-kit.zip: template, grader (public cases),
 
 bench-reference: $(STAMP)  ## the reference against torch (CPU, one thread), numpy/torch ratios
 	$(BIN)/python -m tools.bench_reference $(BENCH_ARGS)
+
+efficiency-table: $(STAMP)  ## re-time the reference for --efficiency (graders/efficiency_table.py)
+	$(BIN)/python -m tools.efficiency_table
 
 clean:  ## remove caches (keeps .venv)
 	rm -rf .grader-cache .pytest_cache .mypy_cache .ruff_cache .benchmarks

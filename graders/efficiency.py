@@ -54,8 +54,9 @@ def _repeat(value: Any, times: int, rows: int) -> Any:
 
 def timing_case(item: Item, cases: list[Case]) -> Case | None:
     """The case to time: the largest public correctness case, its arrays repeated along their
-    first axis to about TARGET elements; None when the item is not measured."""
-    if item.driver != "call":
+    first axis to about TARGET elements; None when the item is not measured (a layer: its
+    weights have no batch axis to repeat, so more rows would not be a larger input)."""
+    if item.driver != "call" or item.module == "layers":
         return None
     candidates = [
         c

@@ -381,6 +381,7 @@ def test_kit_unpacked_elsewhere_grades_the_template_and_the_reference(
         names = zf.namelist()
         zf.extractall(tmp_path / "unpacked")
     assert not [n for n in names if "/reference/" in n or "hidden_seed" in n]
+    assert not [n for n in names if "/graders/mistakes/" in n]  # (near-solutions)
     home = tmp_path / "unpacked" / kit.TOP
     solution = tmp_path / "elsewhere" / "mine"
     shutil.copytree(ROOT / "reference", solution, ignore=shutil.ignore_patterns("__pycache__"))
@@ -437,7 +438,10 @@ def solution_lines() -> set[str]:
                 inside = False
             elif inside and line.strip() and not line.strip().startswith("#"):
                 found.add(line.strip())
-    public = [*(ROOT / "student_template").glob("*.py"), *(ROOT / "graders").rglob("*.py")]
+    public = [  # (the catalogue of mistakes is near-solution code: never shipped, not public)
+        *(ROOT / "student_template").glob("*.py"),
+        *(p for p in (ROOT / "graders").rglob("*.py") if "mistakes" not in p.parts),
+    ]
     seen = {line.strip() for p in public for line in p.read_text().splitlines()}
     return found - seen
 

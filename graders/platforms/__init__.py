@@ -47,13 +47,19 @@ def template(name: str, **values: str) -> str:
     return text
 
 
-def grader_files(platforms: bool) -> dict[str, bytes]:
-    """The grader's sources (``graders/**/*.py``), by path; ``platforms`` adds this package."""
+def grader_files(platforms: bool, mistakes: bool = False) -> dict[str, bytes]:
+    """The grader's sources (``graders/**/*.py``), by path; ``platforms`` adds this package,
+    ``mistakes`` the catalogue of known mistakes (left out of every artefact: its code is the
+    reference's with one line wrong, so it holds solution text; without it the grader names no
+    known mistake, and grades the same)."""
     base = ROOT / "graders"
     files = {}
+    left_out = ([] if platforms else ["graders/platforms/"]) + (
+        [] if mistakes else ["graders/mistakes/"]
+    )
     for path in sorted(base.rglob("*.py")):
         rel = path.relative_to(ROOT).as_posix()
-        if "__pycache__" in rel or (not platforms and rel.startswith("graders/platforms/")):
+        if "__pycache__" in rel or rel.startswith(tuple(left_out)):
             continue
         files[rel] = path.read_bytes()
     return files

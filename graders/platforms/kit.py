@@ -22,8 +22,9 @@ from graders.platforms import (
 )
 
 TOP = "dlgrade-student-kit"
-#: What a student needs beyond the grader's own packages: pytest, for the plugin.
-STUDENT_EXTRA = ("pytest",)
+#: What a student needs beyond the grader's own packages: pytest, for the plugin; matplotlib,
+#: for the pictures of the HTML report.
+STUDENT_EXTRA = ("pytest", "matplotlib")
 
 
 def _forbidden() -> str:
