@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -173,13 +174,28 @@ def scan_file(path: Path, cache: Path | None = None) -> list[Finding]:
     return found
 
 
+@functools.lru_cache(maxsize=16)
+def _tree(source: str, name: str) -> ast.Module | None:
+    """A module's syntax tree, parsed once per source (every item of a module asks for it)."""
+    try:
+        return ast.parse(source, filename=name)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def _parsed(path: Path) -> ast.Module | None:
+    try:
+        return _tree(path.read_text(encoding="utf-8"), path.name)
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def function_line(path: Path, dotted: str) -> int:
     """Line of the ``def`` (or ``class``) named ``dotted`` (``Adam`` or ``Adam.step``) in the
     file, found with ``ast`` (the student's code is never run): the enclosing class's line when
     only that is found, 0 when nothing is or the file does not parse."""
-    try:
-        tree: ast.AST = ast.parse(path.read_text(encoding="utf-8"), filename=path.name)
-    except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+    tree: ast.AST | None = _parsed(path)
+    if tree is None:
         return 0
     line = 0
     for part in dotted.split("."):
@@ -200,9 +216,8 @@ def calls(path: Path, function: str) -> list[str]:
     """The module-level functions the top-level ``def function`` calls by name, directly or
     through the module's private helpers (``_name``), in order of first call; found with
     ``ast`` (the student's code is never run); [] when the file does not parse."""
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=path.name)
-    except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+    tree = _parsed(path)
+    if tree is None:
         return []
     defs = {
         node.name: node

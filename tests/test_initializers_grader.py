@@ -173,6 +173,18 @@ def test_ks_test_is_scipys(law: Any, cdf: checks.Cdf) -> None:
         assert p == pytest.approx(ref.pvalue, rel=1e-6, abs=1e-300)
 
 
+@pytest.mark.parametrize(
+    "mean,std,a,b",
+    [(0.0, 1.0, -2.0, 2.0), (1.0, 0.5, -3.0, 2.0), (0.0, 2.0, 1.0, 9.0), (0, 1, -9, -3)],
+)
+def test_trunc_normal_reported_std_is_scipys(mean: float, std: float, a: float, b: float) -> None:
+    kwargs = {"mean": mean, "std": std, "a": a, "b": b}
+    case = registry.Case("t", registry.Category.CORRECTNESS, ((3, 4),), kwargs)
+    law = scipy.stats.truncnorm((a - mean) / std, (b - mean) / std, loc=mean, scale=std)
+    got = oracle._trunc_normal("trunc_normal_", case)["sample_std"]
+    assert got == pytest.approx(float(law.std()), rel=1e-9)
+
+
 @pytest.mark.parametrize("shape", [(40, 10), (12, 12), (200, 3), (2, 2)])
 def test_haar_largest_entry_p_is_the_beta_tail(shape: tuple[int, int]) -> None:
     m, k = shape

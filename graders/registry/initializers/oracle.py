@@ -105,14 +105,20 @@ def _normal(name: str, case: Case) -> dict[str, Any]:
 
 
 def _trunc_normal(name: str, case: Case) -> dict[str, Any]:
-    """N(mean, std^2) conditioned on [a, b]; the sample's std for the report from scipy."""
-    from scipy.stats import truncnorm
+    """N(mean, std^2) conditioned on [a, b], and its std for the report: with z = (a - mean) /
+    std, w = (b - mean) / std and Z = Phi(w) - Phi(z), Var = std^2 (1 + (z phi(z) - w phi(w)) /
+    Z - ((phi(z) - phi(w)) / Z)^2) (scipy.special's Phi; scipy.stats.truncnorm's std, without
+    importing scipy.stats, about 0.5 s on a first run)."""
+    from scipy.special import ndtr
 
     kw = case.kwargs
     mean, std, a, b = kw.get("mean", 0.0), kw.get("std", 1.0), kw.get("a", -2.0), kw.get("b", 2.0)
-    law = truncnorm((a - mean) / std, (b - mean) / std, loc=mean, scale=std)
+    z, w = (a - mean) / std, (b - mean) / std
+    pz, pw = (math.exp(-t * t / 2) / math.sqrt(2 * math.pi) for t in (z, w))
+    mass = float(ndtr(w) - ndtr(z))
+    var = 1 + (z * pz - w * pw) / mass - ((pz - pw) / mass) ** 2
     return {"dist": "trunc_normal", "mean": mean, "std": std, "a": a, "b": b,
-            "sample_std": float(law.std())}  # fmt: skip
+            "sample_std": std * math.sqrt(var)}  # fmt: skip
 
 
 def _scaled(name: str, std: float, info: dict[str, Any]) -> dict[str, Any]:
