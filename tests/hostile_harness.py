@@ -25,6 +25,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -281,11 +282,20 @@ def hash_tree(root: Path) -> dict[str, str]:
 
 
 def _stat_tree(root: Path) -> dict[str, tuple[int, int, int]]:
-    """(size, mtime, inode) of every file: cheap enough for the oracle cache."""
+    """(size, mtime, inode) of every file: cheap enough for the oracle cache.
+
+    Other test workers grade at the same time and write the cache atomically (a ``*.tmp``
+    file renamed into place): those transient files are left out, and a file that vanishes
+    between the listing and its stat is simply not there."""
     out = {}
     for path in root.rglob("*"):
-        st = path.lstat()
-        if path.is_file():
+        if path.suffix == ".tmp":
+            continue
+        try:
+            st = path.lstat()
+        except FileNotFoundError:
+            continue
+        if stat.S_ISREG(st.st_mode):
             out[str(path.relative_to(root))] = (st.st_size, st.st_mtime_ns, st.st_ino)
     return out
 
