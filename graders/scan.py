@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -185,19 +186,37 @@ def function_line(path: Path, dotted: str) -> int:
     file, found with ``ast`` (the student's code is never run): the enclosing class's line when
     only that is found, 0 when nothing is or the file does not parse."""
     try:
-        tree: ast.AST = ast.parse(path.read_text(encoding="utf-8"), filename=path.name)
-    except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+        lines = definitions(path.read_text(encoding="utf-8"), path.name)
+    except (OSError, UnicodeDecodeError):
         return 0
-    line = 0
+    line, name = 0, ""
     for part in dotted.split("."):
-        found = [
-            node
-            for node in getattr(tree, "body", [])
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-            and node.name == part
-        ]
-        if not found:
+        name = f"{name}.{part}" if name else part
+        if name not in lines:
             return line
-        tree = found[-1]  # (a later definition wins, as at run time)
-        line = found[-1].lineno
+        line = lines[name]
     return line
+
+
+@functools.lru_cache(maxsize=32)
+def definitions(source: str, filename: str) -> dict[str, int]:
+    """The line of every ``def`` and ``class`` of ``source`` by dotted name (``Adam.step``), a
+    later definition replacing an earlier one and everything nested in it, as at run time; {}
+    when it does not parse.  Cached: a report asks for every item of the same module."""
+    try:
+        tree = ast.parse(source, filename=filename)
+    except (SyntaxError, ValueError):
+        return {}
+    lines: dict[str, int] = {}
+
+    def walk(body: list[ast.stmt], prefix: str) -> None:
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                name = prefix + node.name
+                for stale in [k for k in lines if k.startswith(name + ".")]:
+                    del lines[stale]
+                lines[name] = node.lineno
+                walk(node.body, name + ".")
+
+    walk(tree.body, "")
+    return lines
