@@ -15,6 +15,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from graders.submission import parse
+
 FORBIDDEN_MODULES = frozenset(
     {
         "torch",
@@ -102,7 +104,7 @@ class Finding:
 def scan_source(source: str, filename: str) -> list[Finding]:
     """Findings for one file's source (a syntax error is itself a finding)."""
     try:
-        tree = ast.parse(source, filename=filename)
+        tree = parse(source, filename=filename)
     except SyntaxError as exc:
         return [Finding(filename, exc.lineno or 0, "forbidden", f"syntax error: {exc.msg}")]
     found: list[Finding] = []
@@ -204,7 +206,7 @@ def definitions(source: str, filename: str) -> dict[str, int]:
     later definition replacing an earlier one and everything nested in it, as at run time; {}
     when it does not parse.  Cached: a report asks for every item of the same module."""
     try:
-        tree = ast.parse(source, filename=filename)
+        tree = parse(source, filename=filename)
     except (SyntaxError, ValueError):
         return {}
     lines: dict[str, int] = {}
