@@ -15,7 +15,8 @@ export SUBMISSION FORMAT
 ONLY    ?=
 HIDDEN_VISIBILITY ?= after_published
 
-.PHONY: help grade test test-all test-cuda lint template docs bench bench-reference clean dist gradescope \
+.PHONY: help grade test test-all test-cuda lint template docs bench bench-reference bench-batch clean \
+	dist gradescope \
 	classroom student-kit
 
 help:  ## list the targets
@@ -69,6 +70,9 @@ student-kit: $(STAMP)  ## dist/student-kit.zip: template, grader (public cases),
 
 bench-reference: $(STAMP)  ## the reference against torch (CPU, one thread), numpy/torch ratios
 	$(BIN)/python -m tools.bench_reference $(BENCH_ARGS)
+
+bench-batch: $(STAMP)  ## a class of 60 graded three ways: the batch grader, pytest per student, the floor
+	$(BIN)/python -m tools.bench_batch $(BENCH_BATCH_ARGS)
 
 clean:  ## remove caches (keeps .venv)
 	rm -rf .grader-cache .pytest_cache .mypy_cache .ruff_cache .benchmarks

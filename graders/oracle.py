@@ -233,8 +233,10 @@ class Oracle:
     def __init__(self, device: str) -> None:
         self.device = device
         self.proc: subprocess.Popen[bytes] | None = None
-        self._waiting: dict[str, list[tuple[Future[Expected], int]]] = {}
-        self._lock = threading.Lock()
+        self._waiting: dict[str, tuple[Future[Expected], int]] = {}  # by request key
+        self._sent = 0
+        self._lock = threading.Lock()  # (the process and the waiting requests)
+        self._write_lock = threading.Lock()  # (one request at a time on the pipe)
         self._reader: threading.Thread | None = None
         self._kept: dict[str, Expected] = {}  # public parts, by cache key (read-only arrays)
 
@@ -280,24 +282,29 @@ class Oracle:
             self._kept[key] = _frozen(future.result())
 
     def _request(self, request: dict[str, Any], n_cases: int, future: Future[Expected]) -> None:
-        key = f"{request['item']}/{'hidden' if request['hidden'] else 'public'}"
-        request["key"] = key
-        with self._lock:
-            if self.proc is None:
-                self.proc = subprocess.Popen(
-                    [sys.executable, "-m", "graders.oracle"],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.DEVNULL,  # (its errors come back per item)
-                )
-                self._reader = threading.Thread(target=self._read, name="oracle", daemon=True)
-                self._reader.start()
-            self._waiting.setdefault(key, []).append((future, n_cases))
-            assert self.proc.stdin is not None
+        """Send one request, its reply awaited under a key of its own.  The pipe is written
+        outside the lock the reader takes: a writer blocked on a full pipe (the process busy
+        writing replies) never keeps the reader from draining them."""
+        with self._write_lock:
+            with self._lock:
+                if self.proc is None:
+                    self.proc = subprocess.Popen(
+                        [sys.executable, "-m", "graders.oracle"],
+                        stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.DEVNULL,  # (its errors come back per item)
+                    )
+                    self._reader = threading.Thread(target=self._read, name="oracle", daemon=True)
+                    self._reader.start()
+                self._sent += 1
+                request["key"] = f"{request['item']}/{self._sent}"
+                self._waiting[request["key"]] = (future, n_cases)
+                stdin = self.proc.stdin
+            assert stdin is not None
             try:
-                self.proc.stdin.write(json.dumps(request).encode() + b"\n")
-                self.proc.stdin.flush()
-            except OSError:
+                stdin.write(json.dumps(request).encode() + b"\n")
+                stdin.flush()
+            except (OSError, ValueError):
                 pass  # (the reader fails every waiting future)
 
     def _read(self) -> None:
@@ -311,16 +318,15 @@ class Oracle:
             name, status, length = head[0].decode(), head[1], int(head[2])
             body = stream.read(length)
             with self._lock:
-                future, n_cases = self._waiting[name].pop(0)
+                future, n_cases = self._waiting.pop(name)
             if status == b"ok":
                 future.set_result(_unflatten(wire.load(body)[0], n_cases))
             else:
                 future.set_exception(OracleError(body.decode("utf-8", "replace")))
         with self._lock:
-            for waiting in self._waiting.values():
-                for future, _ in waiting:
-                    if not future.done():
-                        future.set_exception(OracleError("the oracle's process ended"))
+            for future, _ in self._waiting.values():
+                if not future.done():
+                    future.set_exception(OracleError("the oracle's process ended"))
 
     def close(self) -> None:
         """Stop the oracle's process, whatever it is doing."""

@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from distributed import Client, WorkerPlugin, as_completed
 
+from graders.batch import BatchError
 from graders.batch.task import Graded, Settings, Task, close_workbench, failed, grade_student
 
 
@@ -35,7 +36,11 @@ def run_dask(
 ) -> None:
     """Grade ``tasks`` on the Dask cluster at ``address``; ``consume`` each result here, as it
     completes.  A student whose task is lost (its worker died) is a grader error."""
-    with Client(address, set_as_default=False) as client:
+    try:
+        client = Client(address, set_as_default=False, timeout="20s")
+    except (OSError, TimeoutError) as exc:
+        raise BatchError(f"--dask {address}: no Dask scheduler answers there ({exc})") from None
+    with client:
         client.register_plugin(WorkbenchPlugin(), name=WorkbenchPlugin.name)
         futures = client.map(grade_student, tasks, settings=settings, pure=False)
         by_key = {f.key: task for f, task in zip(futures, tasks, strict=True)}

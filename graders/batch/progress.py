@@ -32,7 +32,9 @@ def line(graded: Graded) -> str:
     """One student's outcome in a line: 'alice: 180/206 (hidden 40/52) in 4.1 s'."""
     rec = graded.record
     if graded.status != GRADED:
-        return f"{graded.entry.name}: {graded.status}: {rec['error']}"
+        error = rec["error"]
+        said = error if error.startswith(graded.status) else f"{graded.status}: {error}"
+        return f"{graded.entry.name}: {said}"
     text = f"{graded.entry.name}: {rec['score']:g}/{rec['max_score']:g}"
     if rec["hidden"] is not None:
         text += f" (hidden {rec['hidden'][0]:g}/{rec['hidden'][1]:g})"
@@ -70,8 +72,8 @@ class Lines:
 class Bar:
     """A rich progress bar on standard error; failures printed above it."""
 
-    def __init__(self, total: int, done: int = 0) -> None:
-        self.console = Console(stderr=True)
+    def __init__(self, total: int, done: int = 0, console: Console | None = None) -> None:
+        self.console = console or Console(stderr=True)
         self.failures: list[str] = []
         self.progress = Progress(
             TextColumn("[bold]grading"),

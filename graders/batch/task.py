@@ -15,7 +15,9 @@ from __future__ import annotations
 import atexit
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -161,15 +163,22 @@ def _graded(task: Task, settings: Settings) -> tuple[SubmissionResult, str, str]
     except engine.SubmissionError as exc:  # the student's: no submission to read
         status, error = NOT_GRADED, str(exc)
     except Exception as exc:  # the grader's own failure: this row says so, the class goes on
-        status, error = GRADER_ERROR, f"grader error: {type(exc).__name__}: {exc}"
+        status, error = GRADER_ERROR, grader_error(exc)
     result = engine.unusable(entry.path, items, error, settings.seed)
     result.hidden_seed_given = task.hidden_seed is not None
     return result, status, error
 
 
+def grader_error(exc: BaseException) -> str:
+    """'grader error: KeyError: 'x' (at engine.py:231)': what failed, and where."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+    return f"grader error: {type(exc).__name__}: {exc}{where}"
+
+
 def failed(task: Task, settings: Settings, exc: BaseException) -> Graded:
     """The result of a student whose task itself failed (its worker lost, say)."""
-    error = f"grader error: {type(exc).__name__}: {exc}"
+    error = grader_error(exc)
     result = engine.unusable(task.entry.path, settings.item_list(), error, settings.seed)
     rec = record(result, task.entry.name, task.entry.student, GRADER_ERROR, error)
     return Graded(task.entry, GRADER_ERROR, rec, error + "\n", "", 0.0)
