@@ -15,7 +15,8 @@ export SUBMISSION FORMAT
 ONLY    ?=
 HIDDEN_VISIBILITY ?= after_published
 
-.PHONY: help grade test test-all test-cuda lint template docs bench bench-reference efficiency-table clean dist gradescope \
+.PHONY: help grade test test-slow test-all test-cuda lint template docs bench bench-reference \
+	bench-batch efficiency-table clean dist gradescope \
 	classroom student-kit
 
 help:  ## list the targets
@@ -32,6 +33,9 @@ grade: $(STAMP)  ## grade SUBMISSION (default student_template/) with the text r
 
 test: $(STAMP)  ## the test suite (no slow tests), in parallel
 	$(BIN)/python -m pytest -q -n 2 -m "not slow and not benchmark" $(PYTEST_ARGS)
+
+test-slow: $(STAMP)  ## the slow tests only (the hostile bank's timeouts, a Dask cluster)
+	$(BIN)/python -m pytest -q -n 2 -m "slow and not benchmark" $(PYTEST_ARGS)
 
 test-all: $(STAMP)  ## every test, slow ones included
 	$(BIN)/python -m pytest -q -n 2 -m "not benchmark" $(PYTEST_ARGS)
@@ -72,6 +76,9 @@ bench-reference: $(STAMP)  ## the reference against torch (CPU, one thread), num
 
 efficiency-table: $(STAMP)  ## re-time the reference for --efficiency (graders/efficiency_table.py)
 	$(BIN)/python -m tools.efficiency_table
+
+bench-batch: $(STAMP)  ## a class of 60 graded three ways: the batch grader, pytest per student, the floor
+	$(BIN)/python -m tools.bench_batch $(BENCH_BATCH_ARGS)
 
 clean:  ## remove caches (keeps .venv)
 	rm -rf .grader-cache .pytest_cache .mypy_cache .ruff_cache .benchmarks

@@ -195,23 +195,6 @@ def _grade_parser(sub: Any) -> None:
     _speed(g)
 
 
-def _batch_parser(sub: Any) -> None:
-    b = sub.add_parser("batch", help="grade every submission under ROOT")
-    b.add_argument("root", type=Path, help="a directory of submissions (any form)")
-    b.add_argument(
-        "--output-dir",
-        type=Path,
-        required=True,
-        help="new directory for one results.json per submission and scores.csv",
-    )
-    b.add_argument(
-        "--resume", action="store_true", help="continue into an existing output directory"
-    )
-    _only(b)
-    _common(b)
-    _speed(b)
-
-
 def _hidden_seed(value: int | None, student_id: str | None = None) -> int | None:
     """The hidden seed: --hidden-seed, else one derived from --hidden-seed-from, else
     $GRADER_HIDDEN_SEED, else None (hidden cases not run)."""
@@ -325,70 +308,130 @@ def cmd_repro(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_batch(args: argparse.Namespace) -> int:
-    """Grade each entry of ``root`` (a folder, a zip, a notebook or a .py: every entry is a row
-    of ``scores.csv``, with its error if it cannot be graded)."""
-    import csv
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--jobs takes a number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("--jobs must be at least 1")
+    return value
 
-    from graders import engine, output, registry
-    from graders.report import gradescope
-    from graders.sandbox import Sandbox
+
+def _batch_parser(sub: Any) -> None:
+    from graders.engine import PUBLIC_SEED
+
+    b = sub.add_parser(
+        "batch",
+        help="grade a class: every entry of ROOT (folders, zips, notebooks, .py files)",
+        description="Grade every entry of a class folder into a gradebook (scores.csv, a "
+        "record, the feedback and a page per student) and a class report.  Hidden cases "
+        "per student when $GRADER_COURSE_SECRET is set (else --hidden-seed or "
+        "$GRADER_HIDDEN_SEED for all, else public cases only).",
+    )
+    b.add_argument("root", type=Path, help="the class folder: one entry per student")
+    b.add_argument("--output-dir", type=Path, required=True, help="where the gradebook goes")
+    b.add_argument(
+        "--jobs", type=_jobs, default=os.cpu_count() or 1, help="cores to grade on (default: "
+        "all): students' code runs in as many sandbox children, one student more in flight",
+    )  # fmt: skip
+    b.add_argument("--resume", action="store_true", help="continue a partial --output-dir")
+    b.add_argument(
+        "--student", action="append", default=None, metavar="NAME",
+        help="grade (again) only this entry or student id (repeatable); the rest of the "
+        "gradebook stays",
+    )  # fmt: skip
+    b.add_argument(
+        "--dask", metavar="ADDRESS", default=None,
+        help="grade on this Dask scheduler (tcp://host:8786) instead of this machine",
+    )  # fmt: skip
+    b.add_argument(
+        "--template", type=Path, default=DEFAULT_SUBMISSION,
+        help="the student template, left out of the code similarity (default: %(default)s)",
+    )  # fmt: skip
+    b.add_argument("--no-html", action="store_true", help="no HTML page per student")
+    b.add_argument("--only", action="append", default=None, metavar="PATTERN")
+    b.add_argument("--seed", type=_seed, default=PUBLIC_SEED, help="seed of the public cases")
+    b.add_argument(
+        "--hidden-seed", type=_seed, default=None,
+        help="one hidden seed for every student (default: per student from "
+        "$GRADER_COURSE_SECRET, else $GRADER_HIDDEN_SEED)",
+    )  # fmt: skip
+    b.add_argument("--device", default="cpu", choices=("cpu", "cuda", "auto"))
+    b.add_argument("--no-cache", action="store_true", help="ignore the oracle cache")
+    _add_budget(b)
+    _speed(b)
+
+
+def _batch_hidden(value: int | None) -> Any:
+    """Each student's hidden seed: --hidden-seed for all; else per student from the course
+    secret; else $GRADER_HIDDEN_SEED for all; else none."""
+    from graders import seeds
+    from graders.batch.runner import Hidden
+
+    if value is not None:
+        return Hidden("one seed", seed=value)
+    with contextlib.suppress(seeds.SeedError):
+        return Hidden("per student", secret=seeds.course_secret())
+    env = _hidden_seed(None)
+    return Hidden("one seed", seed=env) if env is not None else Hidden()
+
+
+def _batch_needs(dask: bool) -> None:
+    """The batch extra's packages, checked before anything is graded."""
+    import importlib.util
+
+    wanted = ["copydetect", "matplotlib", *(["distributed"] if dask else [])]
+    missing = [name for name in wanted if importlib.util.find_spec(name) is None]
+    if missing:
+        raise UsageError(f"graders batch needs {', '.join(missing)}: pip install 'dlgrade[batch]'")
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    """Grade every entry of ``root`` (a folder, a zip, a notebook or a .py: every entry is a row
+    of ``scores.csv``, with its error if it cannot be graded); see graders/batch/."""
+    from graders import oracle, output, registry
+    from graders.batch import BatchError, runner
+    from graders.batch.task import Settings
 
     if not args.root.is_dir():
         raise UsageError(f"'{args.root}' is not a directory of submissions")
-    subs = sorted(p for p in args.root.iterdir() if not p.name.startswith("."))
-    if not subs:
-        raise UsageError(f"'{args.root}' holds no submissions")
-    out = output.output_dir(args.output_dir, resume=args.resume, protect=[args.root])
     items = registry.select(args.only)
-    rows = []
-    box = Sandbox()
-    try:
-        for sub in subs:
-            try:
-                result = engine.grade(
-                    sub,
-                    items,
-                    seed=args.seed,
-                    hidden_seed=_hidden_seed(args.hidden_seed),
-                    device=args.device,
-                    use_cache=not args.no_cache,
-                    sandbox=box,
-                    budget=args.budget,
-                    efficiency=args.efficiency,
-                    efficiency_weight=args.efficiency_weight,
-                )
-            except Exception as exc:  # one submission (or the grader on it) does not stop it
-                rows.append(_failed_row(sub.name, exc))
-                if not isinstance(exc, engine.SubmissionError):
-                    box.close()  # (a fresh sandbox for the next one)
-                    box = Sandbox()
-                continue
-            (out / f"{sub.name}.json").write_text(gradescope.render(result))
-            rows.append({"submission": sub.name, "score": result.score, "error": ""})
-            rows[-1]["max_score"] = result.max_score
-            print(f"{sub.name}: {result.score:g}/{result.max_score:g}")
-    finally:
-        box.close()
-    with open(out / "scores.csv", "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=["submission", "score", "max_score", "error"])
-        writer.writeheader()
-        writer.writerows(rows)
-    return 0
-
-
-def _failed_row(name: str, exc: Exception) -> dict[str, Any]:
-    """The scores.csv row of a submission that could not be graded (said on stderr too): its
-    own fault (SubmissionError), or a failure of the grader on it."""
-    from graders.submission import SubmissionError
-
-    why = (
-        str(exc)
-        if isinstance(exc, SubmissionError)
-        else f"grader error: {type(exc).__name__}: {exc}"
+    if not items:
+        raise UsageError(f"--only {' '.join(args.only)} matches no item")
+    _batch_needs(args.dask is not None)
+    if args.template != DEFAULT_SUBMISSION and not args.template.is_dir():
+        raise UsageError(f"--template {args.template}: not a folder")
+    oracle.resolve_device(args.device)  # (a missing GPU is said now, not per student)
+    again = args.resume or bool(args.student)
+    out = output.output_dir(args.output_dir, resume=again, protect=[args.root])
+    settings = Settings(
+        items=tuple(i.name for i in items),
+        seed=args.seed,
+        device=args.device,
+        use_cache=not args.no_cache,
+        parallel=None if args.dask else args.jobs,
+        html=not args.no_html,
+        template=str(args.template.resolve()) if args.template.exists() else None,
+        budget=args.budget,
+        efficiency=args.efficiency,
+        efficiency_weight=args.efficiency_weight,
     )
-    print(f"{name}: {why}", file=sys.stderr)
-    return {"submission": name, "score": 0, "max_score": "", "error": why}
+    run = runner.Run(
+        root=args.root,
+        out=out,
+        settings=settings,
+        hidden=_batch_hidden(args.hidden_seed),
+        jobs=args.jobs,
+        dask=args.dask,
+        resume=args.resume,
+        students=tuple(args.student or ()),
+    )
+    try:
+        runner.run_class(run)
+    except BatchError as exc:
+        raise UsageError(str(exc)) from None
+    return 0
 
 
 def cmd_list(_: argparse.Namespace) -> int:

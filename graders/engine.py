@@ -281,6 +281,7 @@ def grade(
         problems = modules_of(sub, items)
         plans = plan(items, seed, hidden_seed)  # 1. plan the cases
         box = sandbox or stack.enter_context(Sandbox())
+        stack.callback(box.release, sub.root)  # (a shared sandbox keeps no finished copy)
         torch_side = truth or stack.enter_context(oracle.Oracle(dev))
         runs = run(box, plans, sub.root, problems, budget)  # 2. run them in the sandbox
         cache = oracle.ExpectedCache(oracle.CACHE_DIR if use_cache and box.cache_safe else None)

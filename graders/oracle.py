@@ -185,15 +185,13 @@ class ExpectedCache:
 
 
 # --------------------------------------------------------------------------------- computing
-def compute(
-    name: str, seeds: tuple[int, int | None], device: str, cache_dir: str | None
-) -> Expected:
-    """Item ``name``'s expected outputs for the cases of ``seeds`` (public, hidden), stored in
+def compute(name: str, seed: int, hidden: bool, device: str, cache_dir: str | None) -> Expected:
+    """Item ``name``'s expected outputs for its public (or hidden) cases of ``seed``, stored in
     the cache directory if one is given.  Runs in the oracle's process."""
     from graders import registry
 
     item = registry.BY_NAME[name]
-    cases = registry.plan_cases(item, *seeds)
+    cases = registry.build_cases(item, seed, hidden)
     expected = [item.oracle(case, device) for case in cases]
     ExpectedCache(Path(cache_dir) if cache_dir else None).store(
         cache_key(item, cases, device), expected
@@ -201,18 +199,46 @@ def compute(
     return expected
 
 
+def joined(parts: list[Future[Expected]]) -> Future[Expected]:
+    """One future for an item's parts (public, hidden): their outputs in order, or the first
+    part's error."""
+    if len(parts) == 1:
+        return parts[0]
+    whole: Future[Expected] = Future()
+    lock = threading.Lock()
+
+    def settle(_: Future[Expected]) -> None:
+        with lock:
+            if whole.done() or not all(p.done() for p in parts):
+                return
+            error = next((p.exception() for p in parts if p.exception()), None)
+            if error is not None:
+                whole.set_exception(error)
+            else:
+                whole.set_result([e for p in parts for e in p.result()])
+
+    for part in parts:
+        part.add_done_callback(settle)
+    return whole
+
+
 class Oracle:
     """Expected outputs, one future per item: from the cache, or from the oracle's process
     (``python -m graders.oracle``, started on the first item the cache lacks and kept until
-    :meth:`close`).  It computes one item per request and sends back each item's expected
-    outputs as a bundle (as the cache stores them), after storing it in the cache if given."""
+    :meth:`close`).  An item's public and hidden cases are two parts, cached and computed apart
+    (a new hidden seed, a student's, costs only the hidden cases).  The process computes one
+    part per request and sends back its expected outputs as a bundle (as the cache stores
+    them), after storing it in the cache if given."""
 
     def __init__(self, device: str) -> None:
         self.device = device
         self.proc: subprocess.Popen[bytes] | None = None
-        self._waiting: dict[str, list[tuple[Future[Expected], int]]] = {}
-        self._lock = threading.Lock()
+        self._waiting: dict[str, tuple[Future[Expected], int]] = {}  # by request key
+        self._sent = 0
+        self._lock = threading.Lock()  # (the process and the waiting requests)
+        self._write_lock = threading.Lock()  # (one request at a time on the pipe)
         self._reader: threading.Thread | None = None
+        self._kept: dict[str, Expected] = {}  # public parts, by cache key (read-only arrays)
 
     def submit(
         self,
@@ -222,45 +248,67 @@ class Oracle:
     ) -> dict[str, Future[Expected]]:
         futures: dict[str, Future[Expected]] = {}
         for item, cases in items:
-            future: Future[Expected] = Future()
-            futures[item.name] = future
-            stored = cache.load(cache_key(item, cases, self.device), len(cases))
-            if stored is not None:
-                future.set_result(stored)
-            else:
-                self._request(item.name, len(cases), seeds, cache.directory, future)
+            parts = []
+            for hidden in (False, True):
+                part = [c for c in cases if c.hidden == hidden]
+                if part or not hidden:
+                    seed = seeds[1] if hidden else seeds[0]
+                    parts.append(self._part(item, part, seed, hidden, cache))
+            futures[item.name] = joined(parts)
         return futures
 
-    def _request(
-        self,
-        name: str,
-        n_cases: int,
-        seeds: tuple[int, int | None],
-        cache_dir: Path | None,
-        future: Future[Expected],
-    ) -> None:
-        request: dict[str, Any] = {"item": name, "seeds": list(seeds), "device": self.device}
-        request["cache"] = None if cache_dir is None else str(cache_dir)
-        with self._lock:
-            if self.proc is None:
-                self.proc = subprocess.Popen(
-                    [sys.executable, "-m", "graders.oracle"],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.DEVNULL,  # (its errors come back per item)
-                )
-                self._reader = threading.Thread(target=self._read, name="oracle", daemon=True)
-                self._reader.start()
-            self._waiting.setdefault(name, []).append((future, n_cases))
-            assert self.proc.stdin is not None
+    def _part(
+        self, item: Item, cases: list[Case], seed: int | None, hidden: bool, cache: ExpectedCache
+    ) -> Future[Expected]:
+        """The public or hidden part of an item: kept in memory (a public part, once read from
+        the cache: every student of a class has it), from the cache, else asked of the
+        process."""
+        future: Future[Expected] = Future()
+        key = cache_key(item, cases, self.device)
+        kept = self._kept.get(key)
+        stored = _copy(kept) if kept is not None else cache.load(key, len(cases))
+        if stored is not None:
+            future.set_result(stored)
+        else:
+            request = {"item": item.name, "seed": seed, "hidden": hidden, "device": self.device}
+            request["cache"] = None if cache.directory is None else str(cache.directory)
+            self._request(request, len(cases), future)
+        if not hidden and cache.directory is not None and kept is None:
+            future.add_done_callback(lambda f: self._keep(key, f))
+        return future
+
+    def _keep(self, key: str, future: Future[Expected]) -> None:
+        if future.exception() is None:
+            self._kept[key] = _frozen(future.result())
+
+    def _request(self, request: dict[str, Any], n_cases: int, future: Future[Expected]) -> None:
+        """Send one request, its reply awaited under a key of its own.  The pipe is written
+        outside the lock the reader takes: a writer blocked on a full pipe (the process busy
+        writing replies) never keeps the reader from draining them."""
+        with self._write_lock:
+            with self._lock:
+                if self.proc is None:
+                    self.proc = subprocess.Popen(
+                        [sys.executable, "-m", "graders.oracle"],
+                        stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.DEVNULL,  # (its errors come back per item)
+                    )
+                    self._reader = threading.Thread(target=self._read, name="oracle", daemon=True)
+                    self._reader.start()
+                self._sent += 1
+                request["key"] = f"{request['item']}/{self._sent}"
+                self._waiting[request["key"]] = (future, n_cases)
+                stdin = self.proc.stdin
+            assert stdin is not None
             try:
-                self.proc.stdin.write(json.dumps(request).encode() + b"\n")
-                self.proc.stdin.flush()
-            except OSError:
+                stdin.write(json.dumps(request).encode() + b"\n")
+                stdin.flush()
+            except (OSError, ValueError):
                 pass  # (the reader fails every waiting future)
 
     def _read(self) -> None:
-        """Replies: ``NAME ok LENGTH`` and a bundle, or ``NAME error LENGTH`` and a message."""
+        """Replies: ``KEY ok LENGTH`` and a bundle, or ``KEY error LENGTH`` and a message."""
         assert self.proc is not None and self.proc.stdout is not None
         stream = self.proc.stdout
         while True:
@@ -270,16 +318,15 @@ class Oracle:
             name, status, length = head[0].decode(), head[1], int(head[2])
             body = stream.read(length)
             with self._lock:
-                future, n_cases = self._waiting[name].pop(0)
+                future, n_cases = self._waiting.pop(name)
             if status == b"ok":
                 future.set_result(_unflatten(wire.load(body)[0], n_cases))
             else:
                 future.set_exception(OracleError(body.decode("utf-8", "replace")))
         with self._lock:
-            for waiting in self._waiting.values():
-                for future, _ in waiting:
-                    if not future.done():
-                        future.set_exception(OracleError("the oracle's process ended"))
+            for future, _ in self._waiting.values():
+                if not future.done():
+                    future.set_exception(OracleError("the oracle's process ended"))
 
     def close(self) -> None:
         """Stop the oracle's process, whatever it is doing."""
@@ -306,6 +353,20 @@ class OracleError(RuntimeError):
     """An oracle failed (a grader's bug, not the student's): its item is a grader error."""
 
 
+def _frozen(expected: Expected) -> Expected:
+    """Expected outputs whose arrays cannot be changed (they are shared by every student)."""
+    for case in expected:
+        for value in case.values():
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+    return expected
+
+
+def _copy(expected: Expected) -> Expected:
+    """A student's own lists and dicts over shared, read-only arrays."""
+    return [dict(case) for case in expected]
+
+
 def _flatten(expected: Expected) -> dict[str, np.ndarray]:
     return {f"c{k}__{n}": np.asarray(v) for k, case in enumerate(expected) for n, v in case.items()}
 
@@ -319,8 +380,8 @@ def _unflatten(arrays: dict[str, np.ndarray], n_cases: int) -> Expected:
 
 
 def serve() -> None:
-    """The oracle's process: torch imported at once, then one JSON request per line (item,
-    seeds, device, cache directory or null), one reply per request."""
+    """The oracle's process: torch imported at once, then one JSON request per line (key,
+    item, seed, hidden, device, cache directory or null), one reply per request."""
     import signal
     import traceback
 
@@ -329,10 +390,15 @@ def serve() -> None:
     out = sys.stdout.buffer
     for line in sys.stdin.buffer:
         request = json.loads(line)
-        name = request["item"]
+        name = request["key"]
         try:
-            seeds = (request["seeds"][0], request["seeds"][1])
-            expected = compute(name, seeds, request["device"], request["cache"])
+            expected = compute(
+                request["item"],
+                request["seed"],
+                request["hidden"],
+                request["device"],
+                request["cache"],
+            )
             status, body = b"ok", wire.dumps(_flatten(expected))
         except Exception as exc:
             frames = traceback.extract_tb(exc.__traceback__)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graders import policy
+from graders.submission import parse
 
 #: The modules the import guard refuses as shortcuts: the one list (``graders.policy``).
 FORBIDDEN_MODULES = policy.SHORTCUTS
@@ -128,7 +129,7 @@ def _patches(node: ast.AST, filename: str) -> list[Finding]:
 def scan_source(source: str, filename: str) -> list[Finding]:
     """Findings for one file's source (a syntax error is itself a finding)."""
     try:
-        tree = ast.parse(source, filename=filename)
+        tree = parse(source, filename=filename)
     except SyntaxError as exc:
         return [Finding(filename, exc.lineno or 0, "forbidden", f"syntax error: {exc.msg}")]
     found: list[Finding] = []
@@ -178,7 +179,7 @@ def scan_file(path: Path, cache: Path | None = None) -> list[Finding]:
 def _tree(source: str, name: str) -> ast.Module | None:
     """A module's syntax tree, parsed once per source (every item of a module asks for it)."""
     try:
-        return ast.parse(source, filename=name)
+        return parse(source, filename=name)
     except (SyntaxError, ValueError):
         return None
 

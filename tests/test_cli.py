@@ -197,8 +197,10 @@ def test_batch_grades_every_submission_and_never_overwrites(tmp_path: Path) -> N
     out = run("batch", str(root), "--output-dir", str(out_dir), "--only", "activations.relu")
     assert out.returncode == 0, out.stderr
     rows = (out_dir / "scores.csv").read_text().splitlines()
-    assert rows[0] == "submission,score,max_score,error"
-    assert rows[1].startswith("alice,2.0,2") and rows[2].startswith("bob,0.0,2")
-    assert json.loads((out_dir / "alice.json").read_text())["score"] == 2
+    assert rows[0].startswith("student,submission,status,score,max_score,")
+    assert rows[1].startswith("alice,alice,graded,2,2,") and rows[2].startswith(
+        "bob,bob,graded,0,2,"
+    )
+    assert json.loads((out_dir / "students" / "alice.json").read_text())["score"] == 2
     again = run("batch", str(root), "--output-dir", str(out_dir), "--only", "activations.relu")
     assert again.returncode == 2 and "not empty" in again.stderr

@@ -49,12 +49,15 @@ def test_expected_values_are_the_same_from_the_process_and_the_cache(
     monkeypatch.setattr(oracle, "CACHE_DIR", cache)
     assert _grade() == uncached
     stored = sorted(cache.glob("*.bundle"))
-    assert len(stored) == len(ITEMS)  # (the scan keeps its own files)
+    parts = len(ITEMS) + sum(  # (public and hidden parts apart; the scan keeps its own files)
+        bool(registry.build_cases(item, 5, hidden=True)) for item in registry.select(ITEMS)
+    )
+    assert len(stored) == parts
     assert _grade() == uncached  # and from the cache, now warm
     for path in stored[:2]:
         path.unlink()
     assert _grade() == uncached  # (computing only what the cache lacks)
-    assert len(list(cache.glob("*.bundle"))) == len(ITEMS)
+    assert len(list(cache.glob("*.bundle"))) == parts
 
 
 def test_a_warm_cache_starts_no_oracle_process(
@@ -147,3 +150,32 @@ def test_closing_the_oracle_stops_its_process(tmp_path: Path) -> None:
     truth.close()
     assert proc.poll() is not None
     assert all(f.done() for f in futures.values())  # (failed: nobody is left waiting)
+
+
+def test_a_new_hidden_seed_computes_only_the_hidden_part(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Public and hidden cases are cached apart: a class with a hidden seed per student
+    computes the public values once."""
+    cache = tmp_path / "cache"
+    monkeypatch.setattr(oracle, "CACHE_DIR", cache)
+    items = registry.select(ITEMS)
+    engine.grade(ROOT / "reference", items, hidden_seed=5)
+    before = set(cache.glob("*.bundle"))
+    result = engine.grade(ROOT / "reference", items, hidden_seed=6)
+    assert result.score == result.max_score
+    new = set(cache.glob("*.bundle")) - before
+    assert len(new) == sum(bool(registry.build_cases(i, 6, hidden=True)) for i in items)
+
+
+def test_public_parts_are_read_once_and_cannot_be_changed(
+    uncached: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(oracle, "CACHE_DIR", tmp_path / "cache")
+    _grade()  # (fills the cache)
+    with oracle.Oracle("cpu") as truth:
+        assert _grade(truth=truth) == uncached
+        assert _grade(truth=truth) == uncached  # from the values kept in memory
+        kept = [v for part in truth._kept.values() for case in part for v in case.values()]
+        arrays = [v for v in kept if isinstance(v, np.ndarray)]
+        assert arrays and not any(a.flags.writeable for a in arrays)

@@ -1247,6 +1247,7 @@ PAGES = (
     ("deployment.md", "Deployment", "Gradescope, GitHub Classroom, plain CI, pytest, the kit"),
     ("architecture.md", "How the grader is built", "the pipeline, phase by phase"),
     ("adding-a-function.md", "Adding a graded function", "a TA's recipe: two edits"),
+    ("batch.md", "Grading a class", "graders batch: gradebook, class report, code alike, Dask"),
 )
 #: Hand-written pages (prose, tools/pages/<name>), copied with the generated header.
 PROSE = Path(__file__).resolve().parent / "pages"

@@ -60,7 +60,9 @@ DEFAULT_BUDGET = 120.0
 BUDGET_SPENT = "not run: the submission used up its time budget"
 MAX_OUTPUTS = 40  # arrays one case may return (an optimizer trajectory records a few dozen)
 MAX_CASE_BYTES = 64 << 20  # bytes one case may return
-MAX_SESSION_BYTES = 512 << 20  # bytes a session accepts in all (kept in memory until judged)
+#: Bytes the cases of one ``submit`` (one submission) may return in all (kept in memory until
+#: judged); a session that grades a class gives each submission its own allowance.
+MAX_SUBMISSION_BYTES = 512 << 20
 TAIL_BYTES = 1500
 #: Modules of ``graders`` the sandbox's code uses, copied beside ``box`` into each session.
 SHARED = ("policy.py", "objectives.py")
@@ -101,6 +103,13 @@ class ItemRun:
 
 
 @dataclass
+class Allowance:
+    """What is left of one submission's :data:`MAX_SUBMISSION_BYTES` (shared by its jobs)."""
+
+    left: int = field(default_factory=lambda: MAX_SUBMISSION_BYTES)
+
+
+@dataclass
 class Job:
     """A chunk of cases of one student module, and where they stand."""
 
@@ -119,6 +128,9 @@ class Job:
     stderr_tail: str = ""
     deadline: float | None = None  # (time.monotonic) the submission's budget ends
     budget: float | None = None
+    allowance: Allowance = field(default_factory=Allowance)
+    uid: str = ""  # unique in the session (jobs of several submissions may run at once)
+    futures: dict[str, Future[ItemRun]] = field(default_factory=dict)  # per item
 
 
 def scratch_root() -> str | None:
@@ -179,16 +191,18 @@ class Sandbox:
         self.parallel = parallel or max(1, min(4, os.cpu_count() or 1))
         self.limits = {**DEFAULT_LIMITS, **(limits or {})}
         self.session = Path(tempfile.mkdtemp(prefix="grader-", dir=scratch_root()))
-        self.bytes_left = MAX_SESSION_BYTES
         self.secrets = _secrets()
         self._seq = 0
         self._copies: dict[Path, Path] = {}
+        self._seq_copies = 0
         self._layers: dict[str, Any] | None = None
         self._facts: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._pending: collections.deque[tuple[Job, int]] = collections.deque()
         self._inflight: dict[str, tuple[Job, int]] = {}
-        self._futures: dict[str, Future[ItemRun]] = {}
+        self._jobs: dict[str, Job] = {}  # submitted and not finished, by uid
+        self._copy_lock = threading.Lock()
+        self._ready_lock = threading.Lock()
         self._reader: threading.Thread | None = None
         self.proc = self._start()
 
@@ -240,15 +254,17 @@ class Sandbox:
             )
 
     def _ready(self) -> dict[str, Any]:
-        """The zygote's first line (the layers it has in force), read once."""
-        if self._layers is None:
-            assert self.proc.stdout is not None
-            line = self.proc.stdout.readline()
-            if not line:
-                raise SandboxError(f"the sandbox worker did not start: {self._log()}")
-            hello = json.loads(line)
-            self._layers, self._facts = hello["layers"], hello.get("facts", {})
-        return self._layers
+        """The zygote's first line (the layers it has in force), read once (by one thread:
+        the next lines are replies, the dispatcher's)."""
+        with self._ready_lock:
+            if self._layers is None:
+                assert self.proc.stdout is not None
+                line = self.proc.stdout.readline()
+                if not line:
+                    raise SandboxError(f"the sandbox worker did not start: {self._log()}")
+                hello = json.loads(line)
+                self._layers, self._facts = hello["layers"], hello.get("facts", {})
+            return self._layers
 
     @property
     def layers(self) -> dict[str, Any]:
@@ -290,10 +306,15 @@ class Sandbox:
         _killpg(proc.pid)  # (anything the zygote left: nothing should be)
         if self._reader is not None and self._reader is not threading.current_thread():
             self._reader.join()
-        for future in self._futures.values():
-            if not future.done():
-                future.set_exception(SandboxError("the sandbox was closed"))
+        self._fail(SandboxError("the sandbox was closed"))
         shutil.rmtree(self.session, ignore_errors=True)
+
+    def _fail(self, error: SandboxError) -> None:
+        """Every item still waiting fails with ``error``."""
+        for job in list(self._jobs.values()):
+            for future in job.futures.values():
+                if not future.done():
+                    future.set_exception(error)
 
     def __enter__(self) -> Sandbox:
         return self
@@ -305,18 +326,22 @@ class Sandbox:
     def submit(
         self, jobs: list[Job], budget: float | None = DEFAULT_BUDGET
     ) -> dict[str, Future[ItemRun]]:
-        """Start running ``jobs`` (in this order, ``parallel`` children at a time); a future per
-        item, done when all its cases have run.  ``budget``: wall-clock seconds all of them may
-        take (their children are killed when it is spent, and what is left is not run)."""
+        """Start running ``jobs`` (one submission's: they share its byte allowance; in this
+        order, ``parallel`` children at a time); a future per item, done when all its cases
+        have run.  ``budget``: wall-clock seconds all of them may take (their children are
+        killed when it is spent, and what is left is not run)."""
         self._ready()
         futures = {}
+        allowance = Allowance()
         deadline = None if budget is None else time.monotonic() + budget
         with self._lock:
             for job in jobs:
+                job.allowance = allowance
                 job.deadline, job.budget = deadline, budget
                 self._prepare(job)
-                for owner in dict.fromkeys(job.owners):
-                    futures[owner] = self._futures[owner] = Future()
+                job.futures = {owner: Future() for owner in dict.fromkeys(job.owners)}
+                futures.update(job.futures)
+                self._jobs[job.uid] = job
                 self._pending.append((job, 0))
             if self._reader is None:
                 self._reader = threading.Thread(target=self._read, name="sandbox", daemon=True)
@@ -327,6 +352,7 @@ class Sandbox:
     def _prepare(self, job: Job) -> None:
         self._seq += 1
         work = self.session / f"job{self._seq}"
+        job.uid = work.name
         (work / "res").mkdir(parents=True)
         (work / "cases.json").write_text(json.dumps(job.cases), encoding="utf-8")
         (work / "inputs").write_bytes(wire.dumps(job.arrays))
@@ -336,18 +362,28 @@ class Sandbox:
         """The session's copy of a submission directory (made on first use): the grader's own,
         bounded and link-free tree (``submission.prepare``), which the child may read but not
         write."""
-        if directory not in self._copies:
-            copy = self.session / f"submission{len(self._copies)}"
-            shutil.copytree(directory, copy, symlinks=True)
-            self._copies[directory] = copy
-        return self._copies[directory]
+        with self._copy_lock:
+            if directory not in self._copies:
+                self._seq_copies += 1
+                copy = self.session / f"submission{self._seq_copies}"
+                shutil.copytree(directory, copy, symlinks=True)
+                self._copies[directory] = copy
+            return self._copies[directory]
+
+    def release(self, directory: Path) -> None:
+        """Remove the session's copy of a submission whose runs are over (a session that
+        grades a class keeps only the submissions in progress)."""
+        with self._copy_lock:
+            copy = self._copies.pop(directory, None)
+        if copy is not None:
+            shutil.rmtree(copy, ignore_errors=True)
 
     def _request(self, job: Job, start: int) -> dict[str, Any]:
         assert job.workdir is not None
         sub = self.copy_of(job.submission)
         remaining = len(job.cases) - start
         return {
-            "id": job.key,
+            "id": job.uid,
             "job": str(job.workdir),
             "workdir": str(job.workdir),
             "submission": str(sub),
@@ -363,7 +399,7 @@ class Sandbox:
             "limits": self.limits,
             "box": str(self.session / "scratch"),
             "max_case_bytes": MAX_CASE_BYTES + wire.MAX_HEADER,
-            "max_bytes": max(0, self.bytes_left),
+            "max_bytes": max(0, job.allowance.left),
         }
 
     def _pump(self) -> None:
@@ -375,7 +411,7 @@ class Sandbox:
                 self._give_up(job, start, self._spent(job))
                 self._complete(job)
                 continue
-            self._inflight[job.key] = (job, start)
+            self._inflight[job.uid] = (job, start)
             try:
                 self.proc.stdin.write((json.dumps(self._request(job, start)) + "\n").encode())
                 self.proc.stdin.flush()
@@ -397,9 +433,7 @@ class Sandbox:
         else:
             error = SandboxError(f"the sandbox worker died: {self._log()}")
         with self._lock:
-            for future in self._futures.values():
-                if not future.done():
-                    future.set_exception(error)
+            self._fail(error)
 
     def _finished(self, job: Job, start: int, reply: dict[str, Any]) -> None:
         """A child has ended: take its results, rerun what is left (unless the submission's
@@ -420,7 +454,7 @@ class Sandbox:
         """Set the result of every item of ``job`` whose cases all have one."""
         for owner in dict.fromkeys(job.owners):
             positions = [i for i, o in enumerate(job.owners) if o == owner]
-            future = self._futures[owner]
+            future = job.futures[owner]
             if not future.done() and all(job.cases[i]["index"] in job.results for i in positions):
                 future.set_result(
                     ItemRun(
@@ -431,6 +465,10 @@ class Sandbox:
                         elapsed=job.elapsed * len(positions) / max(1, len(job.cases)),
                     )
                 )
+        if all(f.done() for f in job.futures.values()):  # (its results are in memory now)
+            self._jobs.pop(job.uid, None)
+            if job.workdir is not None:
+                shutil.rmtree(job.workdir, ignore_errors=True)
 
     @staticmethod
     def _spent(job: Job) -> str:
@@ -486,7 +524,7 @@ class Sandbox:
         res = os.open(job.workdir / "res", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
         try:
             data = read_plain(res, key, MAX_CASE_BYTES + wire.MAX_HEADER)
-            limit = min(MAX_CASE_BYTES, max(0, self.bytes_left))
+            limit = min(MAX_CASE_BYTES, max(0, job.allowance.left))
             outputs, meta = wire.load(data, MAX_OUTPUTS, limit)
         except FileNotFoundError:
             return CaseRun(ok=False, error="no result came back")
@@ -494,7 +532,7 @@ class Sandbox:
             return CaseRun(ok=False, error=str(exc))
         finally:
             os.close(res)
-        self.bytes_left -= sum(a.nbytes for a in outputs.values())
+        job.allowance.left -= sum(a.nbytes for a in outputs.values())
         error = meta.get("error")
         return CaseRun(
             ok=error is None,

@@ -1,0 +1,115 @@
+"""What a class run shows while it goes: a progress bar on a terminal, plain lines otherwise.
+
+On a terminal (standard error): a rich progress bar with students done of the total, the rate
+(students a minute), the time left, and the failures so far (entries not graded, grader
+errors), each also printed above the bar as it happens.  Elsewhere (a log, CI): one line per
+student on standard output, as it finishes.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from graders.batch.record import GRADED
+from graders.batch.task import Graded
+
+
+def line(graded: Graded) -> str:
+    """One student's outcome in a line: 'alice: 180/206 (hidden 40/52) in 4.1 s'."""
+    rec = graded.record
+    if graded.status != GRADED:
+        error = rec["error"]
+        said = error if error.startswith(graded.status) else f"{graded.status}: {error}"
+        return f"{graded.entry.name}: {said}"
+    text = f"{graded.entry.name}: {rec['score']:g}/{rec['max_score']:g}"
+    if rec["hidden"] is not None:
+        text += f" (hidden {rec['hidden'][0]:g}/{rec['hidden'][1]:g})"
+    return f"{text} in {graded.elapsed:.1f} s"
+
+
+class RateColumn(ProgressColumn):
+    """Students a minute, over the recent ones."""
+
+    def render(self, task: Task) -> Text:
+        return Text(f"{task.speed * 60:.0f}/min" if task.speed else "-/min", style="cyan")
+
+
+class Lines:
+    """One plain line per student (standard output)."""
+
+    def __init__(self, total: int, done: int = 0) -> None:
+        self.total, self.done = total, done
+        self.width = len(str(total))
+
+    def __enter__(self) -> Lines:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def update(self, graded: Graded) -> None:
+        self.done += 1
+        print(f"[{self.done:{self.width}d}/{self.total}] {line(graded)}", flush=True)
+
+    def note(self, text: str) -> None:
+        print(text, flush=True)
+
+
+class Bar:
+    """A rich progress bar on standard error; failures printed above it."""
+
+    def __init__(self, total: int, done: int = 0, console: Console | None = None) -> None:
+        self.console = console or Console(stderr=True)
+        self.failures: list[str] = []
+        self.progress = Progress(
+            TextColumn("[bold]grading"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            RateColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[failures]}", style="red"),
+            console=self.console,
+            speed_estimate_period=300,
+        )
+        self.task = self.progress.add_task("grading", total=total, completed=done, failures="")
+        self.started = time.monotonic()
+
+    def __enter__(self) -> Bar:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def update(self, graded: Graded) -> None:
+        fields: dict[str, Any] = {}
+        if graded.status != GRADED:
+            self.failures.append(graded.entry.name)
+            self.progress.console.print(Text(line(graded), style="red"))
+            shown = ", ".join(self.failures[-3:])
+            fields["failures"] = f"{len(self.failures)} failed ({shown})"
+        self.progress.update(self.task, advance=1, **fields)
+
+    def note(self, text: str) -> None:
+        self.progress.console.print(text)
+
+
+def reporter(total: int, done: int = 0, terminal: bool | None = None) -> Lines | Bar:
+    """A bar when standard error is a terminal (``terminal`` forces either), else lines."""
+    tty = sys.stderr.isatty() if terminal is None else terminal
+    return Bar(total, done) if tty else Lines(total, done)
