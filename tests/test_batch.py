@@ -362,6 +362,25 @@ def test_ctrl_c_keeps_the_gradebook_and_resume_finishes_it(tmp_path: Path) -> No
     assert {k: final[k] for k in kept} == kept
 
 
+def test_a_students_endless_loop_is_bounded_by_the_budget(tmp_path: Path) -> None:
+    """A student whose relu never returns costs at most the per-submission budget of [1/7]
+    (--budget): the rest of that student's cases are not run, said in the record, and the
+    honest student graded beside it gets full marks."""
+    root, out = tmp_path / "class", tmp_path / "out"
+    _copy(REFERENCE, root / "honest")
+    looping = _copy(REFERENCE, root / "looping")
+    code = (looping / "activations.py").read_text(encoding="utf-8")
+    (looping / "activations.py").write_text(
+        code + "\n\ndef relu(x):\n    while True:\n        pass\n", encoding="utf-8"
+    )
+    grade_class(root, out, jobs=2, settings=settings(budget=2.0))
+    got = rows(out)
+    assert float(got["honest"]["score"]) == float(got["honest"]["max_score"]) > 0
+    assert float(got["looping"]["activations.relu"]) == 0
+    said = (out / "students" / "looping.json").read_text(encoding="utf-8")
+    assert "time budget (2 s)" in said
+
+
 # ----------------------------------------------------------------------------- the shared sandbox
 def test_students_graded_at_once_in_one_sandbox_get_their_own_results(tmp_path: Path) -> None:
     """Two submissions with the same items, submitted together to one sandbox and oracle,
