@@ -32,7 +32,9 @@ from graders.sandbox.box.drivers import DRIVERS
 
 SUB = Path(os.environ["BENCH_SUBMISSION"])
 sys.path.insert(0, str(SUB))  # (the worked examples import the student's other modules)
-CASES = [(i, c) for i in registry.ITEMS for c in registry.build_cases(i, engine.PUBLIC_SEED, False)]
+ONLY = os.environ["BENCH_ONLY"].split(",") if os.environ.get("BENCH_ONLY") else None
+ITEMS = registry.select(ONLY)
+CASES = [(i, c) for i in ITEMS for c in registry.build_cases(i, engine.PUBLIC_SEED, False)]
 
 def _load(path, name):
     spec = importlib.util.spec_from_file_location(name, path)
@@ -66,12 +68,33 @@ def _time(cmd: list[str], env: dict[str, str]) -> float:
     return elapsed
 
 
+def _patterns(given: list[str] | None) -> list[str]:
+    """--only's patterns, an ``@FILE`` read as one item name (or pattern) per line."""
+    found: list[str] = []
+    for pattern in given or []:
+        if pattern.startswith("@"):
+            lines = Path(pattern[1:]).read_text(encoding="utf-8").split()
+            found += [line for line in lines if line]
+        else:
+            found.append(pattern)
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--submission", type=Path, default=ROOT / "reference")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=None,
+        metavar="PATTERN",
+        help="time only these items, all three ways (repeatable; a file of names with @FILE)",
+    )
     args = parser.parse_args(argv)
+    only = _patterns(args.only)
     grade = [sys.executable, "-m", "graders", "grade", str(args.submission), "--format", "json"]
+    grade += [a for p in only for a in ("--only", p)]
     # The grader's bytecode, as an installed grader has it (PYTHONDONTWRITEBYTECODE may be set).
     compileall.compile_dir(ROOT / "graders", quiet=1)
     rows: dict[str, list[float]] = {"cold": [], "warm": [], "pytest": []}
@@ -83,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
                 **os.environ,
                 "GRADER_CACHE_DIR": str(Path(tmp) / f"cache{k}"),
                 "BENCH_SUBMISSION": str(args.submission.resolve()),
+                "BENCH_ONLY": ",".join(only),
             }
             rows["cold"].append(_time(grade, env))
             rows["warm"].append(_time(grade, env))
@@ -106,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
     base = statistics.median(rows["pytest"])
-    print(f"grading {args.submission} ({args.repeat} runs each, median wall-clock seconds)")
+    which = f", {len(only)} item patterns" if only else ""
+    print(f"grading {args.submission}{which} ({args.repeat} runs each, median wall-clock seconds)")
     labels = {
         "cold": "grader, cold (new process, torch, empty cache)",
         "warm": "grader, warm (new process, oracle cache)",
