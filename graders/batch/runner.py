@@ -84,6 +84,7 @@ def run_local(tasks: list[Task], settings: Settings, jobs: int, consume: Consume
             future.cancel()
         close_workbench()  # (what still runs fails at once, and its thread ends)
         pool.shutdown(wait=True)
+        close_workbench()  # (one a student's thread started after the first close, if any)
 
 
 def _todo(run: Run, book: Gradebook, chosen: list[entries.Entry]) -> list[entries.Entry]:
