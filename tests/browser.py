@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-FLAGS = (
+#: Headless Chromium's flags for a one-shot run (--dump-dom, --screenshot).
+HEADLESS = (
     "--headless",
     "--no-sandbox",  # (as root, Chromium's own sandbox cannot start)
     "--disable-gpu",
@@ -29,8 +30,9 @@ FLAGS = (
     "--disable-component-update",
     "--disable-sync",
     "--hide-scrollbars",
-    "--remote-debugging-pipe",
 )
+#: ... and for a page driven over the DevTools pipe (:class:`Browser`).
+FLAGS = (*HEADLESS, "--remote-debugging-pipe")
 
 
 def chromium() -> str | None:

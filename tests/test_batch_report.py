@@ -5,7 +5,6 @@ fits a phone's width); skipped with a message where Chromium is absent."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -14,32 +13,16 @@ import pytest
 
 from graders import registry
 from graders.batch import classreport, gradebook, runner, similarity, task
+from tests.browser import HEADLESS as FLAGS
+from tests.browser import chromium
 from tests.test_batch import REFERENCE, TEMPLATE, _copy
 
 ITEMS = ("activations.relu", "activations.sigmoid", "activations.tanh")
-FLAGS = (
-    "--headless",
-    "--no-sandbox",  # (as root, Chromium's own sandbox cannot start)
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-)
 #: Appended to a copy of the page for the phone-width check (the report itself has no script).
 PROBE = (
     "<script>document.body.dataset.overflow = "
     "String(document.documentElement.scrollWidth > window.innerWidth)</script>"
 )
-
-
-def chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        if shutil.which(name):
-            return shutil.which(name)
-    return None
 
 
 @pytest.fixture(scope="module")

@@ -66,3 +66,44 @@ def test_unreadable_compare_file_is_one_clear_line(tmp_path: Path) -> None:
     bad.write_text(json.dumps({"no": "benchmarks"}))
     with pytest.raises(SystemExit, match=r"^bench-reference: cannot read .*old\.json"):
         B.main(["--compare", str(bad)])
+
+
+def test_every_benchmark_file_speaks_the_tables_language() -> None:
+    """Each timed test of ``benchmarks/`` is parametrised by ``side`` (numpy, torch), and a kind
+    written in a file is one the table has a target entry for (the files were written apart)."""
+    import ast
+
+    root = Path(B.ROOT) / "benchmarks"
+    for path in sorted(root.glob("test_bench_*.py")):
+        text = path.read_text(encoding="utf-8")
+        tree = ast.parse(text)
+        timed = [
+            f
+            for f in tree.body
+            if isinstance(f, ast.FunctionDef)
+            and f.name.startswith("test_")
+            and "benchmark" in [a.arg for a in f.args.args]
+        ]
+        assert timed, path.name
+        for f in timed:
+            names = [
+                d.args[0].value
+                for d in f.decorator_list
+                if isinstance(d, ast.Call)
+                and getattr(d.func, "attr", "") == "parametrize"
+                and isinstance(d.args[0], ast.Constant)
+            ]
+            assert "side" in names, f"{path.name}:{f.name} is not parametrised by side"
+        kinds = {
+            n.value.value
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Assign)
+            and isinstance(n.value, ast.Constant)
+            and any(
+                isinstance(t, ast.Subscript)
+                and isinstance(t.slice, ast.Constant)
+                and t.slice.value == "kind"
+                for t in n.targets
+            )
+        }
+        assert kinds <= set(B.TARGETS), f"{path.name}: kinds {kinds - set(B.TARGETS)} unknown"

@@ -25,6 +25,7 @@ TARGETS: dict[str, float | None] = {
     "elementwise": 1.5,
     "softmax": 1.5,
     "loss": 1.5,
+    "layer": 3.0,
     "jacobian": None,
 }
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}

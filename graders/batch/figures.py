@@ -3,13 +3,12 @@ fixed hash salt, text as text), each with ids of its own so that several share a
 
 from __future__ import annotations
 
-import io
-import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from graders.batch.stats import ErrorStats, ItemStats
+from graders.report import plots
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -27,19 +26,8 @@ PALETTE = ("#1f6fb2", "#2e7d32", "#a15c00", "#6a3d9a", "#c62828", "#00838f")
 
 
 def svg(fig: Figure, prefix: str) -> str:
-    """The figure as an ``<svg>`` element (no prologue, no metadata, ids prefixed)."""
-    import matplotlib as mpl
-
-    buf = io.StringIO()
-    with mpl.rc_context(RC):  # type: ignore[arg-type]
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
-    text = buf.getvalue()
-    text = text[text.index("<svg") :]
-    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
-    text = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}\1"', text)
-    text = re.sub(r'href="#([^"]+)"', rf'href="#{prefix}\1"', text)
-    text = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}\1)", text)
-    return text.replace("<svg ", '<svg role="img" ', 1)
+    """The figure as an inline ``<svg>`` element (the student page's way, this report's rc)."""
+    return plots.svg(fig, prefix, RC)
 
 
 def _figure(width: float, height: float) -> Figure:

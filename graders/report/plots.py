@@ -58,21 +58,22 @@ def available() -> bool:
     return True
 
 
-def _svg(fig: Figure, prefix: str) -> str:
+def svg(fig: Figure, prefix: str, rc: dict[str, Any] | None = None) -> str:
     """The figure as an ``<svg>`` element for inlining: no XML prologue nor metadata, its ids
-    prefixed (its natural size; the page's style shrinks it to a narrow screen)."""
+    prefixed so that several share a page (its natural size; the page's style shrinks it to a
+    narrow screen); drawn under ``rc`` (default :data:`RC`: a fixed hash salt, text as text)."""
     import matplotlib as mpl
 
     buf = io.StringIO()
-    with mpl.rc_context(RC):  # type: ignore[arg-type]
+    with mpl.rc_context(rc or RC):  # type: ignore[arg-type]
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
-    svg = buf.getvalue()
-    svg = svg[svg.index("<svg") :]
-    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
-    svg = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}\1"', svg)
-    svg = re.sub(r'href="#([^"]+)"', rf'href="#{prefix}\1"', svg)
-    svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}\1)", svg)
-    return svg.replace("<svg ", '<svg role="img" ', 1)
+    text = buf.getvalue()
+    text = text[text.index("<svg") :]
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
+    text = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}\1"', text)
+    text = re.sub(r'href="#([^"]+)"', rf'href="#{prefix}\1"', text)
+    text = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}\1)", text)
+    return text.replace("<svg ", '<svg role="img" ', 1)
 
 
 def _figure() -> tuple[Figure, Axes]:
@@ -154,7 +155,7 @@ def _activation(item: ItemResult, prefix: str) -> list[str]:
     ax.set_xlabel("input x")
     ax.set_title(f"{item.name.split('.', 1)[1]}(x): yours against torch's")
     ax.legend(loc="best", fontsize=7, frameon=False)
-    return [_svg(fig, prefix)]
+    return [svg(fig, prefix)]
 
 
 def _heat(e: np.ndarray, g: np.ndarray, prefix: str) -> str:
@@ -169,7 +170,7 @@ def _heat(e: np.ndarray, g: np.ndarray, prefix: str) -> str:
     ax.set_title("where: |yours - torch|")
     ax.set_xlabel("last axis")
     ax.set_ylabel("leading axes, flattened")
-    return _svg(fig, prefix)
+    return svg(fig, prefix)
 
 
 def _array(item: ItemResult, prefix: str) -> list[str]:
@@ -184,7 +185,7 @@ def _array(item: ItemResult, prefix: str) -> list[str]:
     if e.size == 1:
         ax.bar(["torch", "yours"], [float(e.ravel()[0]), float(g.ravel()[0])], color=[TORCH, BAD])
         ax.set_title(f"{name} of case {case.name}")
-        return [_svg(fig, prefix)]
+        return [svg(fig, prefix)]
     b = _outside(e, g, case).ravel()[:MAX_POINTS]
     ev, gv = e.ravel()[:MAX_POINTS], g.ravel()[:MAX_POINTS]
     finite = np.isfinite(ev) & np.isfinite(gv)
@@ -198,7 +199,7 @@ def _array(item: ItemResult, prefix: str) -> list[str]:
     ax.set_ylabel(f"your {name}")
     ax.set_title(f"case {case.name}: yours against torch's")
     ax.legend(loc="best", fontsize=7, frameon=False)
-    pictures = [_svg(fig, prefix)]
+    pictures = [svg(fig, prefix)]
     if e.ndim >= 2:
         pictures.append(_heat(e, g, prefix + "h-"))
     return pictures
@@ -265,7 +266,7 @@ def _initializer(item: ItemResult, prefix: str) -> list[str]:
         ax.plot(grid, pdf, color=BAD, lw=1.5, label="target density")
     ax.set_title(f"case {case.name}: {values.size} values")
     ax.legend(loc="best", fontsize=7, frameon=False)
-    return [_svg(fig, prefix)]
+    return [svg(fig, prefix)]
 
 
 def _optimizer(item: ItemResult, prefix: str) -> list[str]:
@@ -291,7 +292,7 @@ def _optimizer(item: ItemResult, prefix: str) -> list[str]:
     ax.set_xlabel("step")
     ax.set_ylabel("max |yours - torch|")
     ax.legend(loc="best", fontsize=7, frameon=False)
-    return [_svg(fig, prefix)]
+    return [svg(fig, prefix)]
 
 
 def figures(item: ItemResult, number: int) -> list[str]:
