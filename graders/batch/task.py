@@ -13,9 +13,11 @@ worker can send it back.  A student whose grading fails for a reason of the grad
 from __future__ import annotations
 
 import atexit
+import multiprocessing
 import threading
 import time
 import traceback
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,12 +81,19 @@ class Graded:
 
 # ----------------------------------------------------------------------------- the workbench
 class Workbench:
-    """A warm sandbox and oracle for one process, shared by its threads."""
+    """A warm sandbox and oracle for one process, shared by its threads, and a process that
+    computes the code's fingerprints (pygments' tokenising, pure Python: in this process it
+    would hold the interpreter's lock that the students' threads need; in a Dask worker, a
+    daemon that may not have children, they are computed in place)."""
 
     def __init__(self, settings: Settings) -> None:
         self.key = (settings.parallel, oracle.resolve_device(settings.device))
         self.sandbox = Sandbox(parallel=settings.parallel)
         self.oracle = oracle.Oracle(self.key[1])
+        self.prints: ProcessPoolExecutor | None = None
+        if not multiprocessing.current_process().daemon:
+            spawn = multiprocessing.get_context("spawn")  # (this process has threads)
+            self.prints = ProcessPoolExecutor(max_workers=1, mp_context=spawn)
 
     @property
     def alive(self) -> bool:
@@ -93,6 +102,8 @@ class Workbench:
     def close(self) -> None:
         self.oracle.close()
         self.sandbox.close()
+        if self.prints is not None:
+            self.prints.shutdown(wait=True, cancel_futures=True)
 
 
 _LOCK = threading.Lock()
@@ -191,11 +202,15 @@ def failed(task: Task, settings: Settings, exc: BaseException) -> Graded:
 
 
 def _fingerprints(task: Task, settings: Settings) -> dict[str, np.ndarray]:
-    """The code's fingerprints for the similarity ({} if they cannot be had: it only flags)."""
+    """The code's fingerprints for the similarity, from the workbench's process where it has
+    one ({} if they cannot be had: it only flags)."""
     from graders.batch import similarity
 
+    prints = workbench(settings).prints
     try:
-        return similarity.fingerprints(task.entry.path, settings.template)
+        if prints is None:
+            return similarity.fingerprints(task.entry.path, settings.template)
+        return prints.submit(similarity.fingerprints, task.entry.path, settings.template).result()
     except Exception:
         return {}
 
