@@ -444,12 +444,15 @@ def huber_loss(
         raise ValueError("huber_loss does not support non-positive values for delta.")
     x, y = _floating(input), _floating(target)
     _weighted_denominator(weight, x.shape)  # shape check only
-    loss = np.abs(x - y)
-    m = np.minimum(loss, delta)  # |d| on the quadratic branch, delta on the linear one
-    loss -= 0.5 * m
-    loss *= m  # m (|d| - m / 2): 0.5 d^2 if |d| < delta, else delta (|d| - delta / 2)
+    d = np.subtract(x, y, dtype=np.float64)
+    c = np.clip(d, -delta, delta)  # d on the quadratic branch, +-delta on the linear one
+    # l = c (d - c/2): 0.5 d^2 if |d| < delta, else delta (|d| - delta/2)
+    if weight is None and reduction != "none":  # its sum as two dot products, no array of l
+        total = np.vdot(c, d) - 0.5 * np.vdot(c, c)
+        return _reduce(np.asarray(total), reduction, d.size).astype(x.dtype, copy=False)
+    loss = c * (d - 0.5 * c)
     if weight is not None:
-        loss = loss * _floating(weight)
+        loss *= _floating(weight)
     return _reduce(loss, reduction).astype(x.dtype, copy=False)
     # END SOLUTION
 
