@@ -16,7 +16,7 @@ ONLY    ?=
 HIDDEN_VISIBILITY ?= after_published
 
 .PHONY: help grade test test-slow test-all test-cuda lint template docs bench bench-reference \
-	bench-batch efficiency-table clean dist gradescope \
+	bench-batch bench-against efficiency-table clean dist gradescope \
 	classroom student-kit
 
 help:  ## list the targets
@@ -79,6 +79,10 @@ efficiency-table: $(STAMP)  ## re-time the reference for --efficiency (graders/e
 
 bench-batch: $(STAMP)  ## a class of 60 graded three ways: the batch grader, pytest per student, the floor
 	$(BIN)/python -m tools.bench_batch $(BENCH_BATCH_ARGS)
+
+bench-against: $(STAMP)  ## this tree's grading speed against REV's (REV=<commit>), taking turns
+	@test -n "$(REV)" || { echo "make bench-against: give REV=<commit, tag or branch>" >&2; exit 2; }
+	$(BIN)/python -m tools.bench_against "$(REV)" $(BENCH_AGAINST_ARGS)
 
 clean:  ## remove caches (keeps .venv)
 	rm -rf .grader-cache .pytest_cache .mypy_cache .ruff_cache .benchmarks
