@@ -25,6 +25,7 @@ import pytest
 from graders import engine, registry, seeds
 from graders.batch import gradebook, record, runner, task
 from graders.batch.entries import Entry, class_entries
+from tests.graders_cli import run_graders
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference"
@@ -283,14 +284,7 @@ def test_the_course_secret_gives_each_student_a_seed(monkeypatch: pytest.MonkeyP
 
 # ----------------------------------------------------------------------------- the command line
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "graders", "batch", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, **(env or {})},
-    )
+    return run_graders("batch", *args, env={**os.environ, **(env or {})}, timeout=300)
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from graders import cli
+from tests.graders_cli import run_graders
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,14 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     import os
 
-    return subprocess.run(
-        [sys.executable, "-m", "graders", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-    )
+    return run_graders(*args, env={**os.environ, **(env or {})})
 
 
 @pytest.mark.parametrize(

@@ -8,14 +8,12 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from graders import seeds
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.graders_cli import run_graders
 
 
 def hmac_sha256(key: bytes, msg: bytes) -> bytes:
@@ -64,14 +62,7 @@ def run(*args: str, secret: str | None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRADER_")}
     if secret is not None:
         env["GRADER_COURSE_SECRET"] = secret
-    return subprocess.run(
-        [sys.executable, "-m", "graders", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_graders(*args, env=env)
 
 
 def test_seed_command_prints_each_students_seed() -> None:
