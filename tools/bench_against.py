@@ -18,10 +18,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from tools.bench import timed
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("cold", "warm")
@@ -57,19 +58,12 @@ def graded_items(tree: Path) -> set[str]:
     return {word for line in out.splitlines() for word in line.split()[:1] if "." in word}
 
 
-def timed(tree: Path, items: list[str], cache: Path) -> dict[str, float]:
+def cold_and_warm(tree: Path, items: list[str], cache: Path) -> dict[str, float]:
     """Seconds for a cold grading of ``tree``'s reference, then a warm one (cache ``cache``)."""
     cmd = [sys.executable, "-m", "graders", "grade", "reference", "--format", "json"]
     cmd += [a for name in items for a in ("--only", name)]
     env = {**os.environ, "GRADER_CACHE_DIR": str(cache)}
-    seconds = {}
-    for kind in KINDS:
-        t0 = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True)
-        seconds[kind] = time.perf_counter() - t0
-        if proc.returncode != 0:
-            raise SystemExit(f"bench-against: grading in {tree} failed:\n{proc.stderr[-2000:]}")
-    return seconds
+    return {kind: timed(cmd, env, cwd=tree) for kind in KINDS}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         runs: dict[str, dict[str, list[float]]] = {name: {k: [] for k in KINDS} for name in trees}
         for k in range(args.repeat):
             for name, tree in trees.items():
-                for kind, s in timed(tree, items, Path(tmp) / f"{name}-{k}").items():
+                for kind, s in cold_and_warm(tree, items, Path(tmp) / f"{name}-{k}").items():
                     runs[name][kind].append(s)
     print(f"{len(items)} items in both; {args.repeat} turns each; median wall-clock seconds")
     for kind in KINDS:
