@@ -120,6 +120,34 @@ def test_gradescope_schema_and_after_published(reference_result: Any) -> None:
     assert sum(t["max_score"] for t in data["tests"]) == pytest.approx(data["max_score"])
 
 
+def test_gradescope_never_marks_a_test_passed_that_lost_points() -> None:
+    """An item that never ran (a grader error, a spent budget) has no cases: its test failed
+    and says why (``all([])`` is True); a public part whose passed cases do not count yet (a
+    hidden correctness case failed) failed too."""
+    from graders.score import CaseResult, ItemResult, SubmissionResult
+
+    def case(name: str, passed: bool, hidden: bool, gated: bool = False) -> CaseResult:
+        status = "passed" if passed else "failed"
+        return CaseResult(name, "correctness", 1.0, hidden, passed, status, gated=gated)
+
+    errored = ItemResult("activations.relu", 2.0, [], note="grader error: OracleError: gone")
+    gated = ItemResult(
+        "activations.tanh",
+        2.0,
+        [case("edge", True, False, gated=True), case("hidden/x", False, True)],
+    )
+    full = ItemResult("activations.elu", 2.0, [case("a", True, False)])
+    result = SubmissionResult("sub", [errored, gated, full], {}, {}, 1, True)
+    for compact in (True, False):
+        tests = {t["name"]: t for t in gradescope.results(result, compact=compact)["tests"]}
+        assert tests["activations.relu"]["status"] == "failed"
+        assert tests["activations.relu"]["score"] == 0 < tests["activations.relu"]["max_score"]
+        assert "grader error: OracleError: gone" in tests["activations.relu"]["output"]
+        assert tests["activations.tanh"]["score"] < tests["activations.tanh"]["max_score"]
+        assert tests["activations.tanh"]["status"] == "failed"
+        assert tests["activations.elu"]["status"] == "passed"
+
+
 def test_make_grade_prints_a_clear_zero_point_report() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "graders", "grade"],

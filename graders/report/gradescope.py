@@ -34,18 +34,25 @@ def _fenced(text: str) -> str:
     return f"{fence}text\n{text}\n{fence}"
 
 
+def _full(cases: list[CaseResult], score: float, max_score: float) -> bool:
+    """A test passes when it ran cases, all passed and it earned its points (an item never run
+    or a grader error has no cases: it failed, whatever ``all([])`` says)."""
+    return bool(cases) and all(c.passed for c in cases) and score >= max_score
+
+
 def _markdown(item: ItemResult, hidden: bool, score: float, max_score: float) -> str:
     """The test's Markdown: the score, the likely mistake and what the item waits for in bold
     lines of their own, then the feedback (the text report's) in a code block."""
     cases = [c for c in item.cases if c.hidden == hidden]
     where = f" (`{item.location}`)" if item.location else ""
-    head = f"**{score:g}/{max_score:g}**: {sum(c.passed for c in cases)}/{len(cases)} cases passed"
+    ran = f"{sum(c.passed for c in cases)}/{len(cases)} cases passed" if cases else "not run"
+    head = f"**{score:g}/{max_score:g}**: {ran}"
     speed = ""
     if item.efficiency and not hidden:
         from graders.efficiency import line
 
         speed = f"\n\n{line(item.efficiency)}"
-    if all(c.passed for c in cases) and not (item.hidden_not_run and not hidden):
+    if _full(cases, score, max_score) and not (item.hidden_not_run and not hidden):
         return head + speed
     lines = [f"{head}{where}"]
     if item.diagnosis and any(not c.passed for c in cases):
@@ -106,7 +113,7 @@ def _test(
         "number": f"{number}.{2 if hidden else 1}",
         "score": score,
         "max_score": max_score,
-        "status": "passed" if all(c.passed for c in cases) else "failed",
+        "status": "passed" if _full(cases, score, max_score) else "failed",
         "visibility": hidden_visibility if hidden else "visible",
     }
     if compact:
