@@ -102,6 +102,14 @@ def _parser() -> argparse.ArgumentParser:
     _per_student(r)
     _batch_parser(sub)
     sub.add_parser("list", help="list the graded items and their points")
+    f = sub.add_parser(
+        "prefill",
+        help="compute the expected values into the oracle cache now, so that later gradings "
+        "(same seeds and device) need not import torch",
+    )
+    _only(f)
+    _per_student(f)
+    _seeds_and_device(f)
     s = sub.add_parser(
         "seed", help="instructors: print students' hidden seeds (needs $GRADER_COURSE_SECRET)"
     )
@@ -111,6 +119,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def _common(p: argparse.ArgumentParser) -> None:
     """Seeds, device, cache and budget: every command that grades takes them."""
+    _seeds_and_device(p)
+    p.add_argument("--no-cache", action="store_true", help="ignore the oracle cache")
+    _add_budget(p)
+
+
+def _seeds_and_device(p: argparse.ArgumentParser) -> None:
     from graders.engine import PUBLIC_SEED
 
     p.add_argument("--seed", type=_seed, default=PUBLIC_SEED, help="seed of the public cases")
@@ -126,8 +140,6 @@ def _common(p: argparse.ArgumentParser) -> None:
         choices=("cpu", "cuda", "auto"),
         help="where torch computes the expected values",
     )
-    p.add_argument("--no-cache", action="store_true", help="ignore the oracle cache")
-    _add_budget(p)
 
 
 def _speed(p: argparse.ArgumentParser) -> None:
@@ -434,6 +446,31 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_prefill(args: argparse.Namespace) -> int:
+    """The selected items' expected values (public, and hidden of the hidden seed if one is
+    given) computed into the oracle cache, by torch in this process (no student code runs)."""
+    from graders import oracle, registry
+
+    items = registry.select(args.only)
+    if not items:
+        raise UsageError(
+            f"--only {' '.join(args.only)} matches no item (see python -m graders list)"
+        )
+    seeds = (args.seed, _hidden_seed(args.hidden_seed, args.hidden_seed_from))
+    device = oracle.resolve_device(args.device)
+    try:
+        computed, present = oracle.prefill(items, seeds, device, oracle.CACHE_DIR)
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        raise UsageError(f"cannot write the oracle cache {oracle.CACHE_DIR}: {why}") from None
+    hidden = "public and hidden" if seeds[1] is not None else "public"
+    print(
+        f"graders: oracle cache {oracle.CACHE_DIR}: {len(items)} items ({hidden} cases, "
+        f"{device}): {computed} parts computed, {present} already there"
+    )
+    return 0
+
+
 def cmd_list(_: argparse.Namespace) -> int:
     from graders import registry
 
@@ -504,6 +541,7 @@ def main(argv: list[str] | None = None) -> int:
             "repro": cmd_repro,
             "batch": cmd_batch,
             "list": cmd_list,
+            "prefill": cmd_prefill,
             "seed": cmd_seed,
         }
         return commands[args.command](args)

@@ -14,6 +14,7 @@ torch at all, and no change to the oracle can leave a stale value.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -197,6 +198,34 @@ def compute(name: str, seed: int, hidden: bool, device: str, cache_dir: str | No
         cache_key(item, cases, device), expected
     )
     return expected
+
+
+def prefill(
+    items: list[Item], seeds: tuple[int, int | None], device: str, directory: Path
+) -> tuple[int, int]:
+    """Compute ``items``' expected values into the cache at ``directory``, in this process: the
+    public cases of ``seeds[0]`` and, if ``seeds[1]`` is given, the hidden cases of that seed
+    (the parts :meth:`Oracle.submit` looks up).  A grading after it with the same seeds, device
+    and cache need not import torch.  Returns (parts computed, parts already there)."""
+    from graders import registry
+
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise PermissionError(errno.EACCES, "not writable", str(directory))
+    cache = ExpectedCache(directory)
+    computed = present = 0
+    for item in items:
+        for seed, hidden in ((seeds[0], False), (seeds[1], True)):
+            cases = [] if seed is None else registry.build_cases(item, seed, hidden)
+            if hidden and not cases:
+                continue  # (no hidden part is asked for)
+            assert seed is not None
+            if cache.load(cache_key(item, cases, device), len(cases)) is not None:
+                present += 1
+            else:
+                compute(item.name, seed, hidden, device, str(directory))
+                computed += 1
+    return computed, present
 
 
 def joined(parts: list[Future[Expected]]) -> Future[Expected]:

@@ -4,6 +4,7 @@ an oracle that fails costs its item, not the grading; no process left behind."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from concurrent.futures import Future
@@ -16,6 +17,7 @@ from graders import engine, oracle, registry, sandbox
 from graders.registry import Case, Category, Item
 from graders.report import gradescope
 from graders.sandbox import ItemRun
+from tests.graders_cli import run_graders
 
 ROOT = Path(__file__).resolve().parent.parent
 #: One item of each driver, hidden cases included.
@@ -68,6 +70,36 @@ def test_a_warm_cache_starts_no_oracle_process(
     with oracle.Oracle("cpu") as truth:
         _grade(truth=truth)
         assert truth.proc is None  # torch was not even imported
+
+
+def test_prefill_computes_what_a_grading_then_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``graders prefill`` (public and hidden parts of the given seed) leaves a cache from which
+    the same grading starts no oracle process; run again it computes nothing; a cache it
+    cannot write is one line and exit 2."""
+    cache = tmp_path / "cache"
+    env = {**os.environ, "GRADER_CACHE_DIR": str(cache)}
+    only = [a for name in ITEMS for a in ("--only", name)]
+    first = run_graders("prefill", "--hidden-seed", "5", *only, env=env)
+    assert first.returncode == 0, first.stderr
+    parts = len(ITEMS) + sum(
+        bool(registry.build_cases(item, 5, hidden=True)) for item in registry.select(ITEMS)
+    )
+    assert f"{parts} parts computed, 0 already there" in first.stdout
+    assert len(list(cache.glob("*.bundle"))) == parts
+    monkeypatch.setattr(oracle, "CACHE_DIR", cache)
+    with oracle.Oracle("cpu") as truth:
+        _grade(truth=truth)  # (full marks: asserted there)
+        assert truth.proc is None
+    again = run_graders("prefill", "--hidden-seed", "5", *only, env=env)
+    assert f"0 parts computed, {parts} already there" in again.stdout
+    (tmp_path / "file").write_text("")
+    env["GRADER_CACHE_DIR"] = str(tmp_path / "file" / "cache")
+    bad = run_graders("prefill", "--only", ITEMS[0], env=env)
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr.startswith("graders: error: cannot write the oracle cache")
+    assert len(bad.stderr.splitlines()) == 1
 
 
 def test_nothing_is_stored_where_a_child_could_read_it(

@@ -100,8 +100,8 @@ def autograder_root(bundle: Path, tmp_path: Path, files: dict[str, str], user: i
     return root
 
 
-def run_autograder(root: Path, python: str = sys.executable) -> dict:
-    env = clean_env(DLGRADE_AUTOGRADER_ROOT=str(root), DLGRADE_PYTHON=python)
+def run_autograder(root: Path, python: str = sys.executable, **extra_env: str) -> dict:
+    env = clean_env(DLGRADE_AUTOGRADER_ROOT=str(root), DLGRADE_PYTHON=python, **extra_env)
     out = subprocess.run(
         ["bash", str(root / "source/run_autograder")],
         cwd=root,
@@ -164,6 +164,14 @@ def test_setup_sh_installs_torch_cpu_and_every_pin(bundle: Path, tmp_path: Path)
     assert reqs and set(reqs) <= pins  # every package pinned exactly as in constraints.txt
     names = {r.split("==")[0].lower() for r in reqs}
     assert {"numpy", "scipy", "sympy", "rich", "mpmath"} <= names and "torch" not in names
+    # last, from the grader's folder: the oracle cache filled once for every submission
+    assert out.stdout.splitlines()[-1].split()[1:] == [
+        "-m",
+        "graders.platforms",
+        "gradescope-prefill",
+        "--root",
+        str(root),
+    ]
 
 
 def test_reference_scores_full_marks_with_per_student_hidden_cases(
@@ -245,6 +253,45 @@ def test_a_broken_grader_still_writes_results(bundle: Path, tmp_path: Path) -> N
     shutil.rmtree(root / "results")
     data = run_autograder(root, python="/nonexistent/python")  # cannot even start
     assert data["score"] == 0 and "could not start" in data["output"]
+
+
+@pytest.mark.parametrize("course_wide", [True, False], ids=["one-hidden-seed", "per-student"])
+def test_setup_fills_the_oracle_cache_so_grading_needs_no_torch(
+    tmp_path: Path, course_wide: bool
+) -> None:
+    """After setup.sh's last step, a submission graded with torch unimportable still gets every
+    point: the expected values come from the cache.  With per-student seeds only the public
+    parts can be computed in advance: the hidden ones need torch (without it, a grader error:
+    which also shows that the oracle would import the poisoned torch)."""
+    conf = gradescope.config(
+        hidden_seed=11 if course_wide else None,
+        course_secret=None if course_wide else SECRET,
+        only=["activations.relu*", "activations.softmax"],
+    )
+    zipped = gradescope.build(tmp_path / "bundle.zip", conf)
+    files = {f"{m}.py": (ROOT / f"reference/{m}.py").read_text() for m in MODULES}
+    root = autograder_root(zipped, tmp_path, files, user=9)
+    cache = str(tmp_path / "cache")
+    filled = subprocess.run(
+        [sys.executable, "-m", "graders.platforms", "gradescope-prefill", "--root", str(root)],
+        cwd=root / "source",
+        env=clean_env(GRADER_CACHE_DIR=cache),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert filled.returncode == 0, filled.stderr
+    parts = 6 if course_wide else 3  # (three items; their hidden parts too with one seed)
+    assert f"{parts} parts of 3 items" in filled.stdout
+    no_torch = tmp_path / "no-torch"
+    (no_torch / "torch").mkdir(parents=True)
+    (no_torch / "torch/__init__.py").write_text("raise ImportError('torch is not here')\n")
+    data = run_autograder(root, GRADER_CACHE_DIR=cache, PYTHONPATH=str(no_torch))
+    if course_wide:
+        assert data["score"] == pytest.approx(points(conf["only"]))
+    else:
+        assert data["score"] == 0
+        assert all("grader error: OracleError" in t["output"] for t in data["tests"])
 
 
 # ----------------------------------------------------------------------------- Classroom

@@ -4,7 +4,9 @@
   hidden seed comes from ``$GRADER_COURSE_SECRET`` (one per student) or ``$GRADER_HIDDEN_SEED``;
 * ``classroom --out dist/classroom-template [--only P]``;
 * ``student-kit --out dist/student-kit.zip``;
-* ``gradescope-run --root /autograder``: what the bundle's ``run_autograder`` calls.
+* ``gradescope-run --root /autograder``: what the bundle's ``run_autograder`` calls;
+* ``gradescope-prefill --root /autograder``: what its ``setup.sh`` calls last (the oracle cache
+  filled once for every submission).
 
 A mistake (no secret, a bad option) is one line on stderr and exit 2.
 """
@@ -35,10 +37,15 @@ def main(argv: list[str] | None = None) -> int:
     k.add_argument("--out", type=Path, required=True)
     r = sub.add_parser("gradescope-run", help="grade inside Gradescope's container")
     r.add_argument("--root", type=Path, default=Path("/autograder"))
+    f = sub.add_parser("gradescope-prefill", help="fill the oracle cache in Gradescope's image")
+    f.add_argument("--root", type=Path, default=Path("/autograder"))
     args = parser.parse_args(argv)
     try:
         if args.command == "gradescope-run":
             return gradescope.run(args.root)
+        if args.command == "gradescope-prefill":
+            print(gradescope.prefill(args.root))
+            return 0
         if args.command == "gradescope":
             seed_text = os.environ.get("GRADER_HIDDEN_SEED", "").strip()
             try:
@@ -56,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
             out = classroom.build(args.out, args.only)
         else:
             out = kit.build(args.out)
-    except (BuildError, OSError) as exc:
+    except (BuildError, OSError, ValueError, KeyError) as exc:
         print(f"graders.platforms: error: {exc}", file=sys.stderr)
         return 2
     print(f"wrote {out}")

@@ -142,6 +142,21 @@ def failure(message: str, max_score: float, elapsed: float) -> dict[str, Any]:
     }
 
 
+def prefill(root: Path) -> str:
+    """Run by ``setup.sh`` when Gradescope builds the image: the expected values every
+    submission needs, computed into the oracle cache once (the public cases, and the hidden ones
+    when the course has one hidden seed), so that grading a submission need not import torch
+    for them.  Returns a line saying what it did."""
+    from graders import engine, oracle, registry
+
+    conf = json.loads((root / "source" / CONFIG).read_text(encoding="utf-8"))
+    items = registry.select(list(conf.get("only") or []) or None)
+    hidden = None if conf.get("course_secret") else int(conf["hidden_seed"])
+    computed, _ = oracle.prefill(items, (engine.PUBLIC_SEED, hidden), "cpu", oracle.CACHE_DIR)
+    which = "public and hidden" if hidden is not None else "public (hidden: per student)"
+    return f"dlgrade: oracle cache filled: {computed} parts of {len(items)} items, {which} cases"
+
+
 def run(root: Path, timeout: float = TIMEOUT) -> int:
     """Grade ``root/submission`` into ``root/results/results.json``; always 0 (Gradescope
     shows the results file, not the exit status)."""

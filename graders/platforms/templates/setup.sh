@@ -32,3 +32,6 @@ run "$VENV/bin/python" -m pip install $PIP_FLAGS -r "$SRC/requirements.txt"
 run "$VENV/bin/python" -m compileall -q "$SRC/graders"
 run chmod 600 "$SRC/dlgrade-config.json"
 run "$VENV/bin/python" -c "import numpy, scipy, sympy, rich, torch; assert torch.__version__.split('+')[0] == '2.13.0'"
+# The expected values every submission needs, computed once here: grading then reads them.
+cd "$SRC"
+run "$VENV/bin/python" -m graders.platforms gradescope-prefill --root "$ROOT"
