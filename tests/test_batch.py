@@ -18,6 +18,7 @@ import threading
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -248,6 +249,36 @@ def test_a_crashing_grader_is_one_row_and_the_class_goes_on(
     assert {k: v for k, v in got.items() if k != "carol.ipynb"} == {
         k: v for k, v in want.items() if k != "carol.ipynb"
     }
+
+
+def test_a_grader_error_on_one_item_makes_the_row_a_grader_error(
+    klass: Path, graded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine finished, but the grader failed on an item (an oracle's or a check's error):
+    that item has no verdict, so the row's score is not the student's to publish; the row says
+    so, and --resume grades it again."""
+    from graders import judge
+
+    real = judge.judge_item
+
+    def broken(item: Any, *a: Any, **kw: Any) -> Any:
+        if item.name == "activations.sigmoid":
+            raise ValueError("a check's bug")
+        return real(item, *a, **kw)
+
+    monkeypatch.setattr(judge, "judge_item", broken)
+    out = tmp_path / "o"
+    grade_class(klass, out, jobs=2, students=("alice", "erin"))
+    got = rows(out)
+    for name in ("alice", "erin"):
+        assert got[name]["status"] == record.GRADER_ERROR
+        assert got[name]["error"] == (
+            "grader error on 1 item(s), first activations.sigmoid: ValueError: a check's bug"
+        )
+    monkeypatch.setattr(judge, "judge_item", real)
+    grade_class(klass, out, jobs=2, resume=True, students=("alice", "erin"))
+    want = rows(graded)
+    assert {k: rows(out)[k] for k in ("alice", "erin")} == {k: want[k] for k in ("alice", "erin")}
 
 
 def test_hidden_cases_per_student_from_the_course_secret(klass: Path, tmp_path: Path) -> None:

@@ -176,7 +176,7 @@ def _graded(task: Task, settings: Settings) -> tuple[SubmissionResult, str, str]
             efficiency=settings.efficiency,
             efficiency_weight=settings.efficiency_weight,
         )
-        return result, GRADED, ""
+        return result, *_item_errors(result)
     except engine.SubmissionError as exc:  # the student's: no submission to read
         status, error = NOT_GRADED, str(exc)
     except Exception as exc:  # the grader's own failure: this row says so, the class goes on
@@ -184,6 +184,19 @@ def _graded(task: Task, settings: Settings) -> tuple[SubmissionResult, str, str]
     result = engine.unusable(entry.path, items, error, settings.seed)
     result.hidden_seed_given = task.hidden_seed is not None
     return result, status, error
+
+
+def _item_errors(result: SubmissionResult) -> tuple[str, str]:
+    """(status, error) of a grading that finished: a grader error when the grader failed on
+    some item (an oracle's or a check's error: the item has no verdict, so the row's score is
+    not the student's, and --resume grades it again), else graded."""
+    broken = [i for i in result.items if i.note.startswith("grader error")]
+    if not broken:
+        return GRADED, ""
+    first = broken[0]
+    return GRADER_ERROR, f"grader error on {len(broken)} item(s), first {first.name}: " + (
+        first.note.removeprefix("grader error: ")
+    )
 
 
 def grader_error(exc: BaseException) -> str:
