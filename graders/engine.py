@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import shlex
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, as_completed
@@ -24,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from graders import judge, oracle, policy, scan, submission
+from graders import judge, oracle, policy, scan, scratch, submission
 from graders.registry import MODULES, Case, Item, build_cases, plan_cases
 from graders.sandbox import (
     BUDGET_SPENT,
@@ -33,7 +31,6 @@ from graders.sandbox import (
     ItemRun,
     Job,
     Sandbox,
-    scratch_root,
 )
 from graders.sandbox.box import wire
 from graders.score import ItemResult, SubmissionResult
@@ -83,11 +80,11 @@ def modules_of(sub: Submission, items: list[Item]) -> dict[str, str | None]:
 @contextlib.contextmanager
 def prepared(origin: Path) -> Iterator[Submission]:
     """The submission unpacked into a scratch directory of the grader's (removed afterwards)."""
-    scratch = Path(tempfile.mkdtemp(prefix="dlgrade-submission-", dir=scratch_root()))
+    where = scratch.make("dlgrade-submission-")
     try:
-        yield submission.prepare(origin, MODULES, scratch)
+        yield submission.prepare(origin, MODULES, where)
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.remove(where)
 
 
 # ----------------------------------------------------------------------------- running

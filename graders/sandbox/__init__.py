@@ -26,7 +26,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import Future
@@ -36,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from graders import policy
+from graders import policy, scratch
 from graders.sandbox import namespaces
 from graders.sandbox.box import wire
 from graders.sandbox.box.zygote import read_plain
@@ -133,16 +132,6 @@ class Job:
     futures: dict[str, Future[ItemRun]] = field(default_factory=dict)  # per item
 
 
-def scratch_root() -> str | None:
-    """Where sessions and unpacked submissions go: ``$GRADER_SCRATCH``, else memory-backed
-    ``/dev/shm`` when usable (thousands of small files), else the system's temporary folder."""
-    given = os.environ.get("GRADER_SCRATCH")
-    if given:
-        return given
-    shm = Path("/dev/shm")
-    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
-
-
 def _secrets() -> dict[str, str]:
     """What no child may see, by role: the reference solution and the oracle's cache (created,
     0700, if absent: the probe tests what the grading will write to)."""
@@ -190,7 +179,8 @@ class Sandbox:
     def __init__(self, parallel: int | None = None, limits: dict[str, int] | None = None) -> None:
         self.parallel = parallel or max(1, min(4, os.cpu_count() or 1))
         self.limits = {**DEFAULT_LIMITS, **(limits or {})}
-        self.session = Path(tempfile.mkdtemp(prefix="grader-", dir=scratch_root()))
+        scratch.sweep()  # (what a killed grader left)
+        self.session = scratch.make("grader-")
         self.secrets = _secrets()
         self._seq = 0
         self._copies: dict[Path, Path] = {}
@@ -307,7 +297,7 @@ class Sandbox:
         if self._reader is not None and self._reader is not threading.current_thread():
             self._reader.join()
         self._fail(SandboxError("the sandbox was closed"))
-        shutil.rmtree(self.session, ignore_errors=True)
+        scratch.remove(self.session)
 
     def _fail(self, error: SandboxError) -> None:
         """Every item still waiting fails with ``error``."""
