@@ -271,6 +271,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
         dest.write(render(result, hidden_visibility=args.hidden_visibility))  # type: ignore[call-arg]
     else:
         dest.write(renderer(args.format)(result))
+    _say_grader_errors(result)
     if args.fail_under is not None:
         value, percent = args.fail_under
         threshold = value * result.max_score / 100 if percent else value
@@ -282,6 +283,19 @@ def cmd_grade(args: argparse.Namespace) -> int:
             )
             return 1
     return 0
+
+
+def _say_grader_errors(result: Any) -> None:
+    """One line on stderr when the grader failed on some item (its points are lost, through
+    no fault of the submission's): whoever reads the job's log sees it, whatever the format."""
+    broken = [i.name for i in result.items if i.note.startswith("grader error")]
+    if broken:
+        shown = ", ".join(broken[:5]) + (f" and {len(broken) - 5} more" if len(broken) > 5 else "")
+        print(
+            f"graders: the grader failed on {len(broken)} item(s) ({shown}): a fault of the "
+            "grader's, not the submission's; the report says why",
+            file=sys.stderr,
+        )
 
 
 def cmd_repro(args: argparse.Namespace) -> int:

@@ -18,8 +18,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    import os
-
     return run_graders(*args, env={**os.environ, **(env or {})})
 
 
@@ -101,6 +99,24 @@ def test_the_early_sandbox_is_always_cleaned_up(args: list[str], tmp_path: Path)
     assert out.returncode in (0, 2), out.stderr
     assert "Traceback" not in out.stderr
     assert not list(tmp_path.iterdir()), "a grading session was left behind"
+
+
+def test_a_grader_error_is_said_on_stderr_whatever_the_format(tmp_path: Path) -> None:
+    """torch made unimportable and no cache: every item is a grader error; the report says so
+    per item, and stderr says it once (the score stands, exit 0)."""
+    (tmp_path / "no-torch/torch").mkdir(parents=True)
+    (tmp_path / "no-torch/torch/__init__.py").write_text("raise ImportError('no torch here')\n")
+    env = {"PYTHONPATH": str(tmp_path / "no-torch"), "GRADER_CACHE_DIR": str(tmp_path / "c")}
+    items = ["--only", "activations.relu", "--only", "activations.tanh"]
+    for fmt in ("text", "json"):
+        out = run("grade", "reference", *items, "--format", fmt, env=env)
+        assert out.returncode == 0, out.stderr
+        assert "grader error: OracleError" in out.stdout
+        assert out.stderr.splitlines() == [
+            "graders: the grader failed on 2 item(s) (activations.tanh, activations.relu): a "
+            "fault of the grader's, not the submission's; the report says why"
+        ]
+    assert run("grade", "reference", *items).stderr == ""  # (the suite's cache, torch)
 
 
 def test_bad_hidden_seed_environment_variable() -> None:
