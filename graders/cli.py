@@ -13,7 +13,10 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from graders.score import SubmissionResult
 
 DEFAULT_SUBMISSION = Path(__file__).resolve().parent.parent / "student_template"
 
@@ -285,7 +288,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return 0
 
 
-def _say_grader_errors(result: Any) -> None:
+def _say_grader_errors(result: SubmissionResult) -> None:
     """One line on stderr when the grader failed on some item (its points are lost, through
     no fault of the submission's): whoever reads the job's log sees it, whatever the format."""
     broken = [i.name for i in result.items if i.note.startswith("grader error")]
