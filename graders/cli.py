@@ -291,7 +291,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
 def _say_grader_errors(result: SubmissionResult) -> None:
     """One line on stderr when the grader failed on some item (its points are lost, through
     no fault of the submission's): whoever reads the job's log sees it, whatever the format."""
-    broken = [i.name for i in result.items if i.note.startswith("grader error")]
+    broken = [i.name for i in result.grader_errors]
     if broken:
         shown = ", ".join(broken[:5]) + (f" and {len(broken) - 5} more" if len(broken) > 5 else "")
         print(

@@ -214,12 +214,12 @@ def prefill(
         raise PermissionError(errno.EACCES, "not writable", str(directory))
     cache = ExpectedCache(directory)
     computed = present = 0
+    parts = [(seeds[0], False)] + ([] if seeds[1] is None else [(seeds[1], True)])
     for item in items:
-        for seed, hidden in ((seeds[0], False), (seeds[1], True)):
-            cases = [] if seed is None else registry.build_cases(item, seed, hidden)
+        for seed, hidden in parts:
+            cases = registry.build_cases(item, seed, hidden)
             if hidden and not cases:
                 continue  # (no hidden part is asked for)
-            assert seed is not None
             if cache.load(cache_key(item, cases, device), len(cases)) is not None:
                 present += 1
             else:

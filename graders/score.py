@@ -170,6 +170,12 @@ class SubmissionResult:
     def hidden_not_run(self) -> int:
         return sum(i.hidden_not_run for i in self.items)
 
+    @property
+    def grader_errors(self) -> list[ItemResult]:
+        """The items the grader itself failed on (no verdict: their points are lost through no
+        fault of the submission's; the engine's note says why)."""
+        return [i for i in self.items if i.note.startswith("grader error")]
+
 
 def classify(error: str | None, own: tuple[str, ...] = ()) -> str:
     """The status of a case that did not produce outputs: "not implemented" only when the

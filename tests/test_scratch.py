@@ -14,11 +14,13 @@ from pathlib import Path
 import pytest
 
 from graders import scratch
+from tests.graders_cli import run_graders
 
 ROOT = Path(__file__).resolve().parent.parent
 OWNER = """
 import sys, time
 from graders import scratch
+from tests.graders_cli import run_graders
 print(scratch.make(sys.argv[1]), flush=True)
 time.sleep(120)
 """
@@ -98,13 +100,6 @@ def test_the_next_grading_removes_what_a_killed_grader_left(tmp_path: Path) -> N
     killed.wait()
     left = sorted(p.name.split("-")[0] for p in tmp_path.iterdir())
     assert left == ["dlgrade", "grader"]
-    again = subprocess.run(
-        [*cmd[:-2], "--only", "activations.relu"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    again = run_graders("grade", "reference", "--only", "activations.relu", env=env)
     assert again.returncode == 0, again.stderr
     assert not list(tmp_path.iterdir())

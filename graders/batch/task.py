@@ -190,7 +190,7 @@ def _item_errors(result: SubmissionResult) -> tuple[str, str]:
     """(status, error) of a grading that finished: a grader error when the grader failed on
     some item (an oracle's or a check's error: the item has no verdict, so the row's score is
     not the student's, and --resume grades it again), else graded."""
-    broken = [i for i in result.items if i.note.startswith("grader error")]
+    broken = result.grader_errors
     if not broken:
         return GRADED, ""
     first = broken[0]
