@@ -197,6 +197,16 @@ def _log_softmax(z: np.ndarray) -> np.ndarray:
     # END SOLUTION
 
 
+def _softmax(z: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis with the max shift: ``exp(z - max) / sum(exp(z - max))``."""
+    # BEGIN SOLUTION
+    e = z - z.max(axis=-1, keepdims=True)
+    np.exp(e, out=e)
+    e /= e.sum(axis=-1, keepdims=True)
+    return e
+    # END SOLUTION
+
+
 def _classes_last(x: np.ndarray) -> np.ndarray:
     """Move the class axis (0 for an unbatched ``(C,)`` input, else 1) to the end."""
     # BEGIN SOLUTION
@@ -232,15 +242,20 @@ def _class_targets(
     w = np.ones(n_classes) if weight is None else _floating(weight).astype(np.float64)
     if w.shape != (n_classes,):
         raise ValueError(f"weight must have shape ({n_classes},), got {w.shape}")
-    w_t = np.where(mask, w[safe], 0.0)
+    w_t = np.where(mask, np.take(w, safe), 0.0)
     return safe, mask, w, w_t
     # END SOLUTION
 
 
 def _gather_last(a: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """``a[..., index]`` elementwise: pick one entry of the last axis per position."""
+    """``a[..., index]`` elementwise: pick one entry of the last axis per position.
+
+    Indexes the flattened array (row ``r`` starts at ``r * C``): ``np.take`` of one flat index
+    per position is several times faster than ``np.take_along_axis``.
+    """
     # BEGIN SOLUTION
-    return np.take_along_axis(a, index[..., None], axis=-1)[..., 0]
+    row_starts = np.arange(index.size).reshape(index.shape) * a.shape[-1]
+    return np.take(np.ascontiguousarray(a).reshape(-1), row_starts + index)
     # END SOLUTION
 
 
@@ -445,11 +460,18 @@ def huber_loss(
     x, y = _floating(input), _floating(target)
     _weighted_denominator(weight, x.shape)  # shape check only
     d = np.subtract(x, y, dtype=np.float64)
-    c = np.clip(d, -delta, delta)  # d on the quadratic branch, +-delta on the linear one
-    # l = c (d - c/2): 0.5 d^2 if |d| < delta, else delta (|d| - delta/2)
-    if weight is None and reduction != "none":  # its sum as two dot products, no array of l
-        total = np.vdot(c, d) - 0.5 * np.vdot(c, c)
+    # l = c (d - c/2) with c = clip(d, -delta, delta): 0.5 d^2 if |d| < delta, else
+    # delta (|d| - delta/2)
+    if weight is None and reduction != "none":  # its sum from sums over one array, no array of l
+        # with m = min(|d|, delta): l = m^2/2 + delta (|d| - m), and |d| - m is 0 on the
+        # quadratic branch, where the two sums add the same values (no cancellation there)
+        a = np.atleast_1d(d)  # in place below: an array, not the scalar of 0-d inputs
+        np.abs(a, out=a)
+        sum_abs = a.sum()
+        m = np.clip(a, 0.0, delta, out=a)  # min(|d|, delta); NumPy's clip is the faster
+        total = 0.5 * np.vdot(m, m) + delta * (sum_abs - m.sum())
         return _reduce(np.asarray(total), reduction, d.size).astype(x.dtype, copy=False)
+    c = np.clip(d, -delta, delta)  # d on the quadratic branch, +-delta on the linear one
     loss = c * (d - 0.5 * c)
     if weight is not None:
         loss *= _floating(weight)
@@ -581,8 +603,7 @@ def cross_entropy_grad(
     x = _floating(input)
     z = _classes_last(x).astype(np.float64, copy=False)
     n_classes = z.shape[-1]
-    p = _log_softmax(z)
-    np.exp(p, out=p)  # softmax
+    p = _softmax(z)
     if _is_probability_target(x, target):
         w = np.ones(n_classes) if weight is None else _floating(weight).astype(np.float64)
         t = _classes_last(_floating(target)).astype(np.float64)
@@ -591,11 +612,16 @@ def cross_entropy_grad(
         u = _upstream(grad_output, g.shape[:-1], reduction)
         return _classes_back(g * u[..., None]).astype(x.dtype, copy=False)
     safe, mask, w, w_t = _class_targets(target, n_classes, weight, ignore_index)
-    g = (1 - label_smoothing) * w_t[..., None] * (p - _one_hot(safe, n_classes))
-    if label_smoothing > 0:
-        g = g + label_smoothing / n_classes * (p * w.sum() - w)
     u = np.where(mask, _upstream(grad_output, safe.shape, reduction, float(w_t.sum())), 0.0)
-    return _classes_back(g * u[..., None]).astype(x.dtype, copy=False)
+    # q = (1 - eps) onehot(y) + eps/C, so sum_k w_k q_k = (1 - eps) w_y + eps/C sum_k w_k
+    g = p  # in place, pass by pass: p_c sum_k w_k q_k - w_c q_c
+    g *= ((1 - label_smoothing) * w_t + label_smoothing / n_classes * w.sum())[..., None]
+    if label_smoothing > 0:
+        g -= label_smoothing / n_classes * w
+    at_target = _gather_last(g, safe) - (1 - label_smoothing) * w_t  # the onehot's term
+    np.put_along_axis(g, safe[..., None], at_target[..., None], axis=-1)
+    g *= u[..., None]
+    return _classes_back(g).astype(x.dtype, copy=False)
     # END SOLUTION
 
 
@@ -980,15 +1006,15 @@ def _as_rows(x: np.ndarray) -> np.ndarray:
     # END SOLUTION
 
 
-def _multilabel_pairs(
-    x: np.ndarray, target: ArrayLike
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """For (N, C) input: ``(tgt, valid, hinge_mask, z)`` of the multilabel margin loss.
+def _multilabel_pairs(x: np.ndarray, target: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """For (N, C) input: ``(target_at, z)``, the pairs of the multilabel margin loss.
 
-    ``tgt`` (N, K) are the targets with the -1 padding made 0, K the longest run of targets
-    (later columns hold only padding); ``valid[n, j]`` marks the target entries before the
-    first -1; ``z[n, j, i] = 1 - x[n, tgt[n, j]] + x[n, i]``;
-    ``hinge_mask[n, j, i]`` marks the pairs (valid target j, non-target class i) with ``z > 0``.
+    ``target_at`` (N, K) is the flat index in ``x`` of each target entry (entry ``j`` of row
+    ``n`` at ``n*C + y[n, j]``; the -1 padding and what follows it at ``n*C``), K the longest
+    run of targets (later columns hold only padding). ``z[n, j, i] = 1 - x[n, y[n, j]] + x[n, i]``
+    for a target entry ``j`` before the first -1 and a non-target class ``i``; every other pair
+    gets ``-inf`` or ``nan`` (its target's value taken as ``+inf``, a target class's as ``-inf``),
+    so ``z > 0`` marks exactly the active pairs, torch's test (``nan`` fails it).
     """
     # BEGIN SOLUTION
     t = np.asarray(target).reshape(x.shape)
@@ -997,17 +1023,18 @@ def _multilabel_pairs(
     n, c = x.shape
     if np.any((t < -1) | (t >= c)):
         raise ValueError("multilabel_margin_loss: target out of range [-1, C)")
-    valid = np.cumprod(t >= 0, axis=1).astype(bool)
-    longest = int(valid.sum(axis=1).max(initial=0))  # the columns after it are padding only
-    valid, t = valid[:, :longest], t[:, :longest]
-    tgt = np.where(valid, t, 0)
-    is_target = np.zeros((n, c), dtype=bool)
-    rows, cols = np.nonzero(valid)
-    is_target[rows, tgt[rows, cols]] = True
-    x_t = np.take_along_axis(x, tgt, axis=1)
-    z = 1 - x_t[:, :, None] + x[:, None, :]
-    hinge_mask = valid[:, :, None] & ~is_target[:, None, :] & (z > 0)
-    return tgt, valid, hinge_mask, z
+    ends = np.argmax(np.column_stack((t < 0, np.ones(n, dtype=bool))), axis=1)  # first -1, or C
+    longest = int(ends.max(initial=0))  # the columns after it are padding only
+    valid = np.arange(longest) < ends[:, None]
+    target_at = np.arange(n)[:, None] * c + np.where(valid, t[:, :longest], 0)
+    flat_x = x.ravel()
+    is_target = np.zeros(n * c, dtype=bool)
+    is_target[target_at[valid]] = True
+    x_t = np.where(valid, flat_x[target_at], np.inf)  # padding beats nothing
+    x_i = np.where(is_target, -np.inf, flat_x).reshape(n, c)  # a target is never a non-target
+    with np.errstate(invalid="ignore"):  # inf - inf = nan: such a pair is not active
+        z = (1 - x_t)[:, :, None] + x_i[:, None, :]
+    return target_at, z
     # END SOLUTION
 
 
@@ -1025,13 +1052,16 @@ def multilabel_margin_loss(
     Shapes: input ``(C,)`` or ``(N, C)``; target the same shape, integers, padded with -1.
     A 0-d input is one sample of one class (as torch reads it): its loss is 0.
     Torch: ``torch.nn.functional.multilabel_margin_loss(input, target, reduction=reduction)``.
+    Convention: a pair whose hinge argument is ``nan`` adds nothing (torch adds ``z`` only
+    where ``z > 0``).
     """
     # BEGIN SOLUTION
     _check_reduction(reduction)
     x = _floating(input)
     x2 = _as_rows(x)
-    _, _, hinge_mask, z = _multilabel_pairs(x2, target)
-    loss = np.where(hinge_mask, z, 0.0).sum(axis=(1, 2)) / x2.shape[1]
+    _, z = _multilabel_pairs(x2, target)
+    hinge = np.fmax(z, 0, out=z)  # fmax: a nan pair gives 0
+    loss = hinge.sum(axis=(1, 2)) / x2.shape[1]
     return _reduce(loss.reshape(x.shape[:-1]), reduction).astype(x.dtype, copy=False)
     # END SOLUTION
 
@@ -1053,12 +1083,12 @@ def multilabel_margin_loss_grad(
     x = _floating(input)
     x2 = _as_rows(x)
     n, c = x2.shape
-    tgt, _, hinge_mask, _ = _multilabel_pairs(x2, target)
-    u = _upstream(grad_output, x.shape[:-1], reduction).reshape(n)
-    active = hinge_mask.astype(np.float64) * (u / c)[:, None, None]
-    g = active.sum(axis=1)
-    rows = np.repeat(np.arange(n), tgt.shape[1])
-    np.add.at(g, (rows, tgt.reshape(-1)), -active.sum(axis=2).reshape(-1))
+    target_at, z = _multilabel_pairs(x2, target)
+    active = z > 0
+    scale = _upstream(grad_output, x.shape[:-1], reduction).reshape(n, 1) / c
+    g = active.sum(axis=1) * scale  # +1/C for each active pair of non-target class i
+    per_target = active.sum(axis=2) * scale  # -1/C for each, at the pair's target class
+    g -= np.bincount(target_at.ravel(), per_target.ravel(), minlength=n * c).reshape(n, c)
     return g.reshape(x.shape).astype(x.dtype, copy=False)
     # END SOLUTION
 
@@ -1598,6 +1628,37 @@ def _ctc_lattice(
     # END SOLUTION
 
 
+def _log_add3(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """``log(e^a + e^b + e^c)`` elementwise, shifted by the largest (by 0 where all are -inf).
+
+    One pass of exponentials and one logarithm for three terms (two ``np.logaddexp`` take
+    twice as many). An infinite shift is left at 0, so ``-inf`` terms add nothing.
+    """
+    # BEGIN SOLUTION
+    m = np.maximum(np.maximum(a, b), c)
+    m[m == -np.inf] = 0.0  # all three -inf: exp(-inf - 0) = 0, log 0 = -inf
+    total = np.exp(a - m)
+    total += np.exp(b - m)
+    total += np.exp(c - m)
+    return np.log(total) + m
+    # END SOLUTION
+
+
+def _ctc_moved(a: np.ndarray, k: int, bias: np.ndarray | float = 0.0) -> np.ndarray:
+    """``a`` (N, S) moved ``k`` states along the last axis (k < 0 moves back), plus ``bias``.
+
+    ``out[:, s] = a[:, s - k] + bias``, ``-inf`` where no state moves in.
+    """
+    # BEGIN SOLUTION
+    out = np.full(a.shape, -np.inf)
+    if k > 0:
+        out[:, k:] = a[:, :-k] + bias
+    else:
+        out[:, :k] = a[:, -k:] + bias
+    return out
+    # END SOLUTION
+
+
 def _ctc_alpha(emit: np.ndarray, skip: np.ndarray) -> np.ndarray:
     r"""Forward variables :math:`\log\alpha_t(s)` (T, N, S): all paths ending in state s at t.
 
@@ -1608,13 +1669,12 @@ def _ctc_alpha(emit: np.ndarray, skip: np.ndarray) -> np.ndarray:
     # BEGIN SOLUTION
     alpha = np.full(emit.shape, -np.inf)
     alpha[0, :, :2] = emit[0, :, :2]
-    with np.errstate(under="ignore"):
+    skip_bias = np.where(skip[:, 2:], 0.0, -np.inf)  # -inf: state s is not entered from s - 2
+    with np.errstate(under="ignore", divide="ignore", invalid="ignore"):
         for t in range(1, emit.shape[0]):
             prev = alpha[t - 1]
-            a = prev.copy()
-            a[:, 1:] = np.logaddexp(a[:, 1:], prev[:, :-1])
-            a[:, 2:] = np.where(skip[:, 2:], np.logaddexp(a[:, 2:], prev[:, :-2]), a[:, 2:])
-            alpha[t] = a + emit[t]
+            stay, step, jump = prev, _ctc_moved(prev, 1), _ctc_moved(prev, 2, skip_bias)
+            alpha[t] = _log_add3(stay, step, jump) + emit[t]
     return alpha
     # END SOLUTION
 
@@ -1630,15 +1690,15 @@ def _ctc_beta(emit: np.ndarray, skip: np.ndarray, il: np.ndarray, size: np.ndarr
     last = np.full((n, states), -np.inf)  # log 1 in the two accepting states
     last[np.arange(n), size - 1] = 0.0
     last[np.arange(n), np.maximum(size - 2, 0)] = 0.0
+    skip_bias = np.where(skip[:, 2:], 0.0, -np.inf)  # -inf: state s + 2 is not entered from s
     beta = np.full(emit.shape, -np.inf)
-    with np.errstate(under="ignore"):
+    with np.errstate(under="ignore", divide="ignore", invalid="ignore"):
         for t in range(steps - 1, -1, -1):
             b = np.full((n, states), -np.inf)
             if t + 1 < steps:
                 nxt = beta[t + 1]
-                b[:] = nxt
-                b[:, :-1] = np.logaddexp(b[:, :-1], nxt[:, 1:])
-                b[:, :-2] = np.where(skip[:, 2:], np.logaddexp(b[:, :-2], nxt[:, 2:]), b[:, :-2])
+                stay, step, jump = nxt, _ctc_moved(nxt, -1), _ctc_moved(nxt, -2, skip_bias)
+                b = _log_add3(stay, step, jump)
             b = np.where((il - 1 == t)[:, None], last, b)  # each sequence starts at its end
             beta[t] = b + emit[t]
     return beta

@@ -141,6 +141,11 @@ def _log_softmax(z: np.ndarray) -> np.ndarray:
     raise NotImplementedError("losses._log_softmax")
 
 
+def _softmax(z: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis with the max shift: ``exp(z - max) / sum(exp(z - max))``."""
+    raise NotImplementedError("losses._softmax")
+
+
 def _classes_last(x: np.ndarray) -> np.ndarray:
     """Move the class axis (0 for an unbatched ``(C,)`` input, else 1) to the end."""
     raise NotImplementedError("losses._classes_last")
@@ -164,7 +169,11 @@ def _class_targets(
 
 
 def _gather_last(a: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """``a[..., index]`` elementwise: pick one entry of the last axis per position."""
+    """``a[..., index]`` elementwise: pick one entry of the last axis per position.
+
+    Indexes the flattened array (row ``r`` starts at ``r * C``): ``np.take`` of one flat index
+    per position is several times faster than ``np.take_along_axis``.
+    """
     raise NotImplementedError("losses._gather_last")
 
 
@@ -649,15 +658,15 @@ def _as_rows(x: np.ndarray) -> np.ndarray:
     raise NotImplementedError("losses._as_rows")
 
 
-def _multilabel_pairs(
-    x: np.ndarray, target: ArrayLike
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """For (N, C) input: ``(tgt, valid, hinge_mask, z)`` of the multilabel margin loss.
+def _multilabel_pairs(x: np.ndarray, target: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """For (N, C) input: ``(target_at, z)``, the pairs of the multilabel margin loss.
 
-    ``tgt`` (N, K) are the targets with the -1 padding made 0, K the longest run of targets
-    (later columns hold only padding); ``valid[n, j]`` marks the target entries before the
-    first -1; ``z[n, j, i] = 1 - x[n, tgt[n, j]] + x[n, i]``;
-    ``hinge_mask[n, j, i]`` marks the pairs (valid target j, non-target class i) with ``z > 0``.
+    ``target_at`` (N, K) is the flat index in ``x`` of each target entry (entry ``j`` of row
+    ``n`` at ``n*C + y[n, j]``; the -1 padding and what follows it at ``n*C``), K the longest
+    run of targets (later columns hold only padding). ``z[n, j, i] = 1 - x[n, y[n, j]] + x[n, i]``
+    for a target entry ``j`` before the first -1 and a non-target class ``i``; every other pair
+    gets ``-inf`` or ``nan`` (its target's value taken as ``+inf``, a target class's as ``-inf``),
+    so ``z > 0`` marks exactly the active pairs, torch's test (``nan`` fails it).
     """
     raise NotImplementedError("losses._multilabel_pairs")
 
@@ -676,6 +685,8 @@ def multilabel_margin_loss(
     Shapes: input ``(C,)`` or ``(N, C)``; target the same shape, integers, padded with -1.
     A 0-d input is one sample of one class (as torch reads it): its loss is 0.
     Torch: ``torch.nn.functional.multilabel_margin_loss(input, target, reduction=reduction)``.
+    Convention: a pair whose hinge argument is ``nan`` adds nothing (torch adds ``z`` only
+    where ``z > 0``).
     """
     raise NotImplementedError("losses.multilabel_margin_loss")
 
@@ -1011,6 +1022,23 @@ def _ctc_lattice(
     (jumping a blank: :math:`l'_s` is a label that differs from :math:`l'_{s-2}`).
     """
     raise NotImplementedError("losses._ctc_lattice")
+
+
+def _log_add3(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """``log(e^a + e^b + e^c)`` elementwise, shifted by the largest (by 0 where all are -inf).
+
+    One pass of exponentials and one logarithm for three terms (two ``np.logaddexp`` take
+    twice as many). An infinite shift is left at 0, so ``-inf`` terms add nothing.
+    """
+    raise NotImplementedError("losses._log_add3")
+
+
+def _ctc_moved(a: np.ndarray, k: int, bias: np.ndarray | float = 0.0) -> np.ndarray:
+    """``a`` (N, S) moved ``k`` states along the last axis (k < 0 moves back), plus ``bias``.
+
+    ``out[:, s] = a[:, s - k] + bias``, ``-inf`` where no state moves in.
+    """
+    raise NotImplementedError("losses._ctc_moved")
 
 
 def _ctc_alpha(emit: np.ndarray, skip: np.ndarray) -> np.ndarray:
