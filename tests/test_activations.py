@@ -115,6 +115,17 @@ def test_edge_grid_matches_torch(name: str, params: dict[str, float]) -> None:
     check(getattr(A, f"{name}_grad")(x, **params), grad, x.shape, equal_nan=True)
 
 
+@pytest.mark.parametrize(
+    ("name", "params"), [("relu", {}), ("leaky_relu", {"negative_slope": 0.2})]
+)
+def test_signed_zero_kept_as_torch(name: str, params: dict[str, float]) -> None:
+    """relu(-0.0) and leaky_relu(-0.0) are -0.0 in torch: the sign of each output equals torch's."""
+    x = np.array(EDGE)
+    value, _ = torch_value_and_grad(name, x, params)
+    got = getattr(A, name)(x, **params)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(np.asarray(value)))
+
+
 @pytest.mark.parametrize(("name", "params"), CASES)
 def test_float32_kept(name: str, params: dict[str, float]) -> None:
     x = make_input("2d", seed=3, dtype=np.float32)

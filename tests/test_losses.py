@@ -880,6 +880,66 @@ def test_logit_losses_match_torch_over_the_whole_range(
         assert matches_torch(L.binary_cross_entropy_with_logits_grad(x, y, reduction="sum"), g_bce)
 
 
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(
+    x=hnp.arrays(
+        np.float64,
+        (3, 4),
+        elements=st.one_of(
+            st.floats(-3, 3), st.sampled_from([np.inf, -np.inf, np.nan, 0.0, 1.0, -1.0])
+        ),
+    ),
+    t=hnp.arrays(np.int64, (3, 4), elements=st.integers(-1, 3)),
+)
+def test_multilabel_margin_matches_torch_with_infinite_and_nan_scores(
+    x: np.ndarray, t: np.ndarray
+) -> None:
+    """Pairs whose hinge argument is nan add nothing, and padding never pairs (torch's z > 0)."""
+    tx = to_torch(x, requires_grad=True)
+    loss = F.multilabel_margin_loss(tx, to_torch(t), reduction="none")
+    (grad,) = torch.autograd.grad(loss.sum(), tx)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning for inf - inf either
+        assert_close(
+            L.multilabel_margin_loss(x, t, reduction="none"), loss.detach().numpy(), "loss"
+        )
+        assert_close(L.multilabel_margin_loss_grad(x, t, reduction="sum"), grad.numpy(), "grad")
+
+
+def test_huber_sum_is_exact_to_rounding() -> None:
+    """The reduced huber loss (a sum over one array) against math.fsum of its terms, at scales
+    where a difference of two sums could cancel: tiny quadratic terms beside linear ones."""
+    import math
+
+    rng = np.random.default_rng(7)
+    for scale in (1e-9, 1e-3, 0.999, 1.0, 1.001, 1e3):
+        d = scale * rng.standard_normal(10**5)
+        d[:3] = (1.0, -2.5, 1e6)  # a few on the linear branch
+        x, y = rng.standard_normal(d.size), np.zeros(d.size)
+        y = x - d
+        e = x - y  # the difference as the loss sees it
+        terms = np.where(np.abs(e) < 1.0, 0.5 * e * e, np.abs(e) - 0.5)
+        exact = math.fsum(terms)
+        got = L.huber_loss(x, y, reduction="sum", delta=1.0)
+        assert abs(got - exact) <= 1e-14 * exact, (scale, got, exact)
+
+
+def test_ctc_matches_torch_with_impossible_labels() -> None:
+    """-inf log-probabilities (a label that cannot be emitted at some frames): the log-space
+    recursion keeps them out of every sum, as torch's does."""
+    rng = np.random.default_rng(3)
+    logits = rng.standard_normal((6, 2, 4))
+    lp = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    lp[1:3, 0, 2] = -np.inf
+    lp[4, 1, 0] = -np.inf  # a blank that cannot be emitted
+    targets, il, tl = np.array([[2, 1, 2], [1, 3, 3]]), np.array([6, 5]), np.array([3, 2])
+    tlp = torch.tensor(lp, requires_grad=True)
+    for red in ("none", "sum"):
+        loss = F.ctc_loss(tlp, *map(to_torch, (targets, il, tl)), reduction=red)
+        assert_close(L.ctc_loss(lp, targets, il, tl, reduction=red), loss.detach().numpy(), red)
+    assert np.isfinite(L.ctc_loss(lp, targets, il, tl, reduction="none")).all()
+
+
 def test_soft_margin_is_exact_where_torch_overflows() -> None:
     """Documented deviation: torch's log1p(exp(-y x)) is inf (grad nan) for -y x > 709."""
     x, y = np.array([-1000.0, 800.0]), np.array([1.0, -1.0])
