@@ -1,8 +1,9 @@
 """Command line: ``python -m graders grade|repro|batch|list|seed``.
 
 Exit 0 whenever grading completed, whatever the score (1 with ``--fail-under`` when the score
-is below it); 2 with one line on stderr for a user's mistake (missing path, unreadable file,
-unknown option, bad seed, no course secret); never a traceback for those.
+is below it; 3 with ``--fail-on-grader-error`` when the grader failed on some item); 2 with one
+line on stderr for a user's mistake (missing path, unreadable file, unknown option, bad seed, no
+course secret); never a traceback for those.
 """
 
 from __future__ import annotations
@@ -199,6 +200,12 @@ def _grade_parser(sub: Any) -> None:
         help="exit 1 when the score is below SCORE points (or SCORE%% of the maximum)",
     )
     g.add_argument(
+        "--fail-on-grader-error",
+        action="store_true",
+        help="exit 3 when the grader failed on some item (its fault, not the submission's: "
+        "a CI job then fails instead of publishing the score); the report is written first",
+    )
+    g.add_argument(
         "--hidden-visibility",
         default="after_published",
         choices=("after_published", "after_due_date", "hidden", "visible"),
@@ -275,6 +282,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     else:
         dest.write(renderer(args.format)(result))
     _say_grader_errors(result)
+    status = 0
     if args.fail_under is not None:
         value, percent = args.fail_under
         threshold = value * result.max_score / 100 if percent else value
@@ -284,8 +292,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
                 f"{value:g}{'%' if percent else ''}",
                 file=sys.stderr,
             )
-            return 1
-    return 0
+            status = 1
+    if args.fail_on_grader_error and result.grader_errors:
+        status = 3  # the grader's failure first: the score itself is not to be trusted
+    return status
 
 
 def _say_grader_errors(result: SubmissionResult) -> None:

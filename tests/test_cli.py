@@ -117,6 +117,11 @@ def test_a_grader_error_is_said_on_stderr_whatever_the_format(tmp_path: Path) ->
             "fault of the grader's, not the submission's; the report says why"
         ]
     assert run("grade", "reference", *items).stderr == ""  # (the suite's cache, torch)
+    # --fail-on-grader-error: exit 3 after the report, above --fail-under's 1; 0 without error
+    strict = ("--fail-on-grader-error", "--fail-under", "100%")
+    out = run("grade", "reference", *items, *strict, env=env)
+    assert out.returncode == 3 and "grader error: OracleError" in out.stdout, out.stderr
+    assert run("grade", "reference", *items, *strict).returncode == 0
 
 
 def test_bad_hidden_seed_environment_variable() -> None:
