@@ -185,6 +185,21 @@ def test_trunc_normal_reported_std_is_scipys(mean: float, std: float, a: float, 
     assert got == pytest.approx(float(law.std()), rel=1e-9)
 
 
+@pytest.mark.parametrize("a,b", [(7.5, 9.0), (-9.0, -7.5), (-30.0, -29.0)])
+def test_trunc_normal_reported_std_far_in_a_tail(a: float, b: float) -> None:
+    """Against mpmath at 60 digits: Phi(b) - Phi(a) taken in the interval's own tail (as
+    Phi(b) - Phi(a) near 1 it cancels to nothing, and the variance came out negative)."""
+    import mpmath
+
+    with mpmath.workdps(60):
+        mass = mpmath.ncdf(b) - mpmath.ncdf(a)
+        pa, pb = mpmath.npdf(a), mpmath.npdf(b)
+        exact = float(mpmath.sqrt(1 + (a * pa - b * pb) / mass - ((pa - pb) / mass) ** 2))
+    case = registry.Case("t", registry.Category.CORRECTNESS, ((3, 4),), {"a": a, "b": b})
+    got = oracle._trunc_normal("trunc_normal_", case)["sample_std"]
+    assert got == pytest.approx(exact, rel=1e-7)
+
+
 @pytest.mark.parametrize("shape", [(40, 10), (12, 12), (200, 3), (2, 2)])
 def test_haar_largest_entry_p_is_the_beta_tail(shape: tuple[int, int]) -> None:
     m, k = shape
