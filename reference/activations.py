@@ -452,8 +452,9 @@ def softmax(x: ArrayLike, dim: int = -1) -> np.ndarray:
     xv = np.atleast_1d(x)
     shift = np.max(xv, axis=dim, keepdims=True, initial=-np.inf)  # checks dim; empty-safe
     with np.errstate(invalid="ignore"):  # inf - inf in a slice torch also makes nan
-        e = np.exp(xv - shift)
-        out = e / np.sum(e, axis=dim, keepdims=True)
+        out = xv - shift
+        np.exp(out, out=out)  # in place: one array of the input's size, not three
+        out /= np.sum(out, axis=dim, keepdims=True)
     return np.asarray(out, dtype=x.dtype).reshape(x.shape)
     # END SOLUTION
 
@@ -477,8 +478,8 @@ def log_softmax(x: ArrayLike, dim: int = -1) -> np.ndarray:
     if x.size == 0:
         return x.copy()
     with np.errstate(invalid="ignore"):  # inf - inf in a slice torch also makes nan
-        shifted = xv - shift
-        out = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+        out = xv - shift
+        out -= np.log(np.sum(np.exp(out), axis=dim, keepdims=True))
     return np.asarray(out, dtype=x.dtype).reshape(x.shape)
     # END SOLUTION
 
