@@ -460,8 +460,6 @@ def huber_loss(
     x, y = _floating(input), _floating(target)
     _weighted_denominator(weight, x.shape)  # shape check only
     d = np.subtract(x, y, dtype=np.float64)
-    # l = c (d - c/2) with c = clip(d, -delta, delta): 0.5 d^2 if |d| < delta, else
-    # delta (|d| - delta/2)
     if weight is None and reduction != "none":  # its sum from sums over one array, no array of l
         # with m = min(|d|, delta): l = m^2/2 + delta (|d| - m), and |d| - m is 0 on the
         # quadratic branch, where the two sums add the same values (no cancellation there)
@@ -472,7 +470,7 @@ def huber_loss(
         total = 0.5 * np.vdot(m, m) + delta * (sum_abs - m.sum())
         return _reduce(np.asarray(total), reduction, d.size).astype(x.dtype, copy=False)
     c = np.clip(d, -delta, delta)  # d on the quadratic branch, +-delta on the linear one
-    loss = c * (d - 0.5 * c)
+    loss = c * (d - 0.5 * c)  # 0.5 d^2 if |d| < delta, else delta (|d| - delta/2)
     if weight is not None:
         loss *= _floating(weight)
     return _reduce(loss, reduction).astype(x.dtype, copy=False)
@@ -618,8 +616,9 @@ def cross_entropy_grad(
     g *= ((1 - label_smoothing) * w_t + label_smoothing / n_classes * w.sum())[..., None]
     if label_smoothing > 0:
         g -= label_smoothing / n_classes * w
-    at_target = _gather_last(g, safe) - (1 - label_smoothing) * w_t  # the onehot's term
-    np.put_along_axis(g, safe[..., None], at_target[..., None], axis=-1)
+    at = safe[..., None]  # the target's entry of each position: the onehot's term goes there
+    target_term = np.take_along_axis(g, at, axis=-1) - ((1 - label_smoothing) * w_t)[..., None]
+    np.put_along_axis(g, at, target_term, axis=-1)
     g *= u[..., None]
     return _classes_back(g).astype(x.dtype, copy=False)
     # END SOLUTION
