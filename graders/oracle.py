@@ -5,10 +5,12 @@ runs.
 switched off so float64/float32 matmuls are what they claim to be.  :class:`Oracle` hands out one
 future per item: done at once from the on-disk cache (``.grader-cache/``), or computed by a
 process of its own (torch's import and the oracles' Python work run beside the sandbox's
-children, not in the grader's interpreter).  The cache key covers everything that decides an
-expected value: torch's version, the device, the item, its cases' inputs and every source file
-on the oracle's side (:data:`ORACLE_SOURCES`), so a second run of the same grade need not import
-torch at all, and no change to the oracle can leave a stale value.
+children, not in the grader's interpreter), which imports torch once and forks its workers
+(:data:`WORKERS`, one per core up to two) to compute items side by side.  The cache key covers
+everything that decides an expected value: torch's version, the device, the item, its cases'
+inputs and every source file on the oracle's side (:data:`ORACLE_SOURCES`), so a second run of
+the same grade need not import torch at all, and no change to the oracle can leave a stale
+value.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import json
 import os
 import pickle
 import platform
+import signal
 import subprocess
 import sys
 import threading
@@ -322,6 +325,7 @@ class Oracle:
                         stdin=subprocess.PIPE,
                         stdout=subprocess.PIPE,
                         stderr=subprocess.DEVNULL,  # (its errors come back per item)
+                        start_new_session=True,  # (its workers are killed with it, as a group)
                     )
                     self._reader = threading.Thread(target=self._read, name="oracle", daemon=True)
                     self._reader.start()
@@ -361,7 +365,7 @@ class Oracle:
         """Stop the oracle's process, whatever it is doing."""
         if self.proc is not None:
             with contextlib.suppress(OSError):
-                self.proc.kill()
+                os.killpg(self.proc.pid, signal.SIGKILL)  # (the process and its workers)
             self.proc.wait()
             if self._reader is not None:
                 self._reader.join()
@@ -408,33 +412,66 @@ def _unflatten(arrays: dict[str, np.ndarray], n_cases: int) -> Expected:
     return out
 
 
-def serve() -> None:
-    """The oracle's process: torch imported at once, then one JSON request per line (key,
-    item, seed, hidden, device, cache directory or null), one reply per request."""
-    import signal
+#: Processes computing expected values at once, forked from the oracle's process once torch is
+#: imported (so it is imported once): a cold grading's expected values come from two cores
+#: once the sandbox's children are done (``make bench-against``: see the README).
+WORKERS = min(2, os.cpu_count() or 1)
+
+
+def answer(request: dict[str, Any]) -> tuple[bytes, bytes]:
+    """One request's reply: ``ok`` and the expected outputs as a bundle, or ``error`` and a
+    message naming where the oracle failed.  Runs in a worker of the oracle's process."""
+    try:
+        expected = compute(
+            request["item"], request["seed"], request["hidden"], request["device"], request["cache"]
+        )
+        return b"ok", wire.dumps(_flatten(expected))
+    except Exception as exc:
+        return _error(exc)
+
+
+def _error(exc: BaseException) -> tuple[bytes, bytes]:
+    """``error`` and the exception, with the file and line where it was raised."""
     import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" ({Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+    return b"error", f"{type(exc).__name__}: {exc}{where}".encode()
+
+
+def serve(workers: int = WORKERS) -> None:
+    """The oracle's process: torch imported at once, then one JSON request per line (key,
+    item, seed, hidden, device, cache directory or null), each answered by one of ``workers``
+    processes forked from this one, its reply written when it is ready (replies come in the
+    order they finish, each under its request's key)."""
+    import functools
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # (a Ctrl-C is the grader's to handle)
     torch()
     out = sys.stdout.buffer
-    for line in sys.stdin.buffer:
-        request = json.loads(line)
-        name = request["key"]
-        try:
-            expected = compute(
-                request["item"],
-                request["seed"],
-                request["hidden"],
-                request["device"],
-                request["cache"],
-            )
-            status, body = b"ok", wire.dumps(_flatten(expected))
-        except Exception as exc:
-            frames = traceback.extract_tb(exc.__traceback__)
-            where = f" ({Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
-            status, body = b"error", f"{type(exc).__name__}: {exc}{where}".encode()
-        out.write(b"%s %s %d\n" % (name.encode(), status, len(body)) + body)
-        out.flush()
+    lock = threading.Lock()  # (replies are written by the pool's thread, requests failed by this)
+
+    def send(key: bytes, status: bytes, body: bytes) -> None:
+        with lock:
+            out.write(b"%s %s %d\n" % (key, status, len(body)) + body)
+            out.flush()
+
+    def sent(key: bytes, done: Future[tuple[bytes, bytes]]) -> None:
+        error = done.exception()  # (BrokenProcessPool: a worker died)
+        send(key, *(done.result() if error is None else _error(error)))
+
+    fork = multiprocessing.get_context("fork")  # (the workers start with torch imported)
+    with ProcessPoolExecutor(workers, mp_context=fork) as pool:
+        for line in sys.stdin.buffer:
+            request = json.loads(line)
+            key = request["key"].encode()
+            try:
+                pool.submit(answer, request).add_done_callback(functools.partial(sent, key))
+            except BrokenProcessPool as exc:  # (every request after a worker died)
+                send(key, *_error(exc))
 
 
 if __name__ == "__main__":  # (the module itself, not this copy run as __main__)

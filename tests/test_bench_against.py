@@ -6,12 +6,16 @@ goes and the item list is ``graders list``'s; the slow one runs the whole tool o
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from graders import registry
 from tools import bench_against as B
+from tools.bench import graded
 
 
 def worktrees() -> str:
@@ -48,3 +52,18 @@ def test_an_unknown_version_is_one_clear_line() -> None:
         B.checked_out("no-such-rev"),
     ):
         pass
+
+
+def test_a_grading_without_full_marks_is_not_timed(tmp_path: Path) -> None:
+    """A version whose reference loses points stops the benchmark (a grader that fails fast
+    would look fast)."""
+    with B.checked_out("HEAD") as tree:
+        relu = tree / "reference" / "activations.py"
+        relu.write_text(relu.read_text() + "\n\ndef relu(x):\n    return x\n")
+        cmd = [sys.executable, "-m", "graders", "grade", "reference", "--format", "json"]
+        cmd += ["--only", "activations.relu"]
+        env = {**os.environ, "GRADER_CACHE_DIR": str(tmp_path / "cache")}
+        with pytest.raises(SystemExit, match=r"the reference scored 0\.0 of 2 in"):
+            graded(cmd, env, cwd=tree)
+        relu.write_text(relu.read_text().rsplit("\n\ndef relu(x)", 1)[0])
+        assert graded(cmd, env, cwd=tree) > 0

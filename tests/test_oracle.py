@@ -4,9 +4,14 @@ an oracle that fails costs its item, not the grading; no process left behind."""
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import re
 import shutil
+import subprocess
+import sys
+import time
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -169,19 +174,65 @@ def test_an_item_whose_oracle_fails_is_a_grader_error_and_the_rest_is_graded() -
     assert result.score == 0 and result.note.startswith("grader error: RuntimeError")
 
 
-def test_closing_the_oracle_stops_its_process(tmp_path: Path) -> None:
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def _children(pid: int) -> list[int]:
+    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def test_closing_the_oracle_stops_its_process_and_its_workers(tmp_path: Path) -> None:
     truth = oracle.Oracle("cpu")
-    items = registry.select(["optimizers.LBFGS"])
+    items = registry.select(["optimizers.LBFGS", "optimizers.Adam", "optimizers.SGD"])
     plans = engine.plan(items, engine.PUBLIC_SEED, None)
     futures = truth.submit(
         [(p.item, p.cases) for p in plans], (engine.PUBLIC_SEED, None), oracle.ExpectedCache(None)
     )
     assert truth.proc is not None
     proc = truth.proc
-    assert proc.poll() is None
+    deadline = time.monotonic() + 60
+    while len(_children(proc.pid)) < oracle.WORKERS and time.monotonic() < deadline:
+        time.sleep(0.05)  # (the workers are forked once torch is imported)
+    workers = _children(proc.pid)
+    assert proc.poll() is None and len(workers) >= oracle.WORKERS
     truth.close()
     assert proc.poll() is not None
+    deadline = time.monotonic() + 10
+    while any(_running(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_running(w) for w in workers), "a worker of the oracle outlived it"
     assert all(f.done() for f in futures.values())  # (failed: nobody is left waiting)
+
+
+def test_a_worker_that_dies_fails_its_requests_not_the_oracle() -> None:
+    """Every request gets a reply (an error naming the broken pool) and the process ends
+    cleanly at the end of its input."""
+    code = (
+        "import os\nfrom graders import oracle\n"
+        "oracle.compute = lambda *a: os._exit(1)\noracle.serve(workers=1)\n"
+    )
+    requests = "".join(
+        json.dumps({"key": f"k{n}", "item": ITEMS[0], "seed": 1, "hidden": False,
+                    "device": "cpu", "cache": None}) + "\n"
+        for n in range(3)
+    )  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-c", code], input=requests.encode(), capture_output=True, cwd=ROOT,
+        timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-2000:]
+    replies, stream = {}, io.BytesIO(proc.stdout)
+    while head := stream.readline().split():  # (KEY STATUS LENGTH, then LENGTH bytes)
+        replies[head[0].decode()] = (head[1], stream.read(int(head[2])))
+    assert sorted(replies) == ["k0", "k1", "k2"]
+    for status, body in replies.values():
+        assert status == b"error" and body.startswith(b"BrokenProcessPool: "), body
 
 
 def test_a_new_hidden_seed_computes_only_the_hidden_part(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import json
 import os
 import statistics
 import subprocess
@@ -61,13 +62,31 @@ def test_case(item, case):
 def timed(cmd: list[str], env: dict[str, str], cwd: Path = ROOT) -> float:
     """Wall-clock seconds of ``cmd`` (run in ``cwd``); a failure ends the benchmark, its output
     shown."""
+    return _run(cmd, env, cwd)[0]
+
+
+def graded(cmd: list[str], env: dict[str, str], cwd: Path = ROOT) -> float:
+    """Wall-clock seconds of a grading of the reference (``cmd`` prints the JSON report); one
+    that does not give full marks ends the benchmark (a broken grader is fast, and wrong)."""
+    elapsed, stdout = _run(cmd, env, cwd)
+    try:
+        report = json.loads(stdout)
+        score, top = report["score"], report["max_score"]
+    except (ValueError, KeyError) as exc:
+        raise SystemExit(f"bench: {' '.join(cmd)} printed no JSON report ({exc})") from None
+    if score != top:
+        raise SystemExit(f"bench: the reference scored {score} of {top} in {cwd}: not timed")
+    return elapsed
+
+
+def _run(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, str]:
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - t0
     if proc.returncode != 0:
         tail = (proc.stdout + proc.stderr)[-2000:]
         raise SystemExit(f"bench: {' '.join(cmd)} failed:\n{tail}")
-    return elapsed
+    return elapsed, proc.stdout
 
 
 def _patterns(given: list[str] | None) -> list[str]:
@@ -110,8 +129,8 @@ def main(argv: list[str] | None = None) -> int:
                 "BENCH_SUBMISSION": str(args.submission.resolve()),
                 "BENCH_ONLY": ",".join(only),
             }
-            rows["cold"].append(timed(grade, env))
-            rows["warm"].append(timed(grade, env))
+            rows["cold"].append(graded(grade, env))
+            rows["warm"].append(graded(grade, env))
             rows["pytest"].append(
                 timed(
                     [

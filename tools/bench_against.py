@@ -5,8 +5,8 @@ list`` in each; ``--only`` each of them), cold (a new process, an empty oracle c
 warm (a new process, the cache the cold run left), the two versions taking turns ``--repeat``
 times in one run, so that the machine's load falls on both alike.  The earlier version is
 checked out into a temporary ``git worktree`` (removed afterwards) and run with this tree's
-Python environment.  Prints the medians and the ratio now/then.  Timings only: nothing here
-asserts a speed.
+Python environment.  Prints the medians and the ratio now/then (a grading without full marks
+stops it: a broken version is fast).  Timings only: nothing here asserts a speed.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tools.bench import timed
+from tools.bench import graded
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("cold", "warm")
@@ -63,7 +63,7 @@ def cold_and_warm(tree: Path, items: list[str], cache: Path) -> dict[str, float]
     cmd = [sys.executable, "-m", "graders", "grade", "reference", "--format", "json"]
     cmd += [a for name in items for a in ("--only", name)]
     env = {**os.environ, "GRADER_CACHE_DIR": str(cache)}
-    return {kind: timed(cmd, env, cwd=tree) for kind in KINDS}
+    return {kind: graded(cmd, env, cwd=tree) for kind in KINDS}
 
 
 def main(argv: list[str] | None = None) -> int:
