@@ -362,18 +362,26 @@ class Oracle:
                     future.set_exception(OracleError("the oracle's process ended"))
 
     def close(self) -> None:
-        """Stop the oracle's process, whatever it is doing."""
-        if self.proc is not None:
-            with contextlib.suppress(OSError):
-                os.killpg(self.proc.pid, signal.SIGKILL)  # (the process and its workers)
-            self.proc.wait()
-            if self._reader is not None:
-                self._reader.join()
-            for stream in (self.proc.stdin, self.proc.stdout):
-                with contextlib.suppress(OSError):
-                    if stream is not None:
-                        stream.close()
-            self.proc = None
+        """Stop the oracle's process: at the end of its input when no reply is awaited (it
+        reaps its workers and exits), else at once, whatever it is doing; then its process
+        group is killed (whatever is left of it)."""
+        proc = self.proc
+        if proc is None:
+            return
+        assert proc.stdin is not None and proc.stdout is not None
+        with self._lock:
+            idle = not self._waiting
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=5 if idle else 0)
+        with contextlib.suppress(OSError):
+            os.killpg(proc.pid, signal.SIGKILL)  # (the process and its workers)
+        proc.wait()
+        if self._reader is not None:
+            self._reader.join()
+        proc.stdout.close()
+        self.proc = None
 
     def __enter__(self) -> Oracle:
         return self

@@ -210,6 +210,23 @@ def test_closing_the_oracle_stops_its_process_and_its_workers(tmp_path: Path) ->
     assert all(f.done() for f in futures.values())  # (failed: nobody is left waiting)
 
 
+def test_an_idle_oracle_ends_by_itself_and_reaps_its_workers() -> None:
+    """Closed with no reply awaited, the process exits at the end of its input (status 0, not
+    killed), its workers waited for (so their CPU time is counted in its own)."""
+    truth = oracle.Oracle("cpu")
+    items = registry.select(["optimizers.SGD", "activations.relu"])
+    plans = engine.plan(items, engine.PUBLIC_SEED, None)
+    futures = truth.submit(
+        [(p.item, p.cases) for p in plans], (engine.PUBLIC_SEED, None), oracle.ExpectedCache(None)
+    )
+    assert all(len(f.result(timeout=120)) == len(p.cases) for f, p in zip(futures.values(), plans))
+    assert truth.proc is not None
+    proc, workers = truth.proc, _children(truth.proc.pid)
+    truth.close()
+    assert proc.returncode == 0
+    assert not any(Path(f"/proc/{w}").exists() for w in workers)
+
+
 def test_a_worker_that_dies_fails_its_requests_not_the_oracle() -> None:
     """Every request gets a reply (an error naming the broken pool) and the process ends
     cleanly at the end of its input."""
