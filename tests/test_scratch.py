@@ -84,6 +84,15 @@ def test_only_our_kind_with_a_lock_file_and_no_link_is_swept(base: Path) -> None
     assert left == ["grader-link", "grader-without-lock", "other-dir"]
 
 
+def _made(base: Path, kinds: set[str]) -> bool:
+    """Whether ``base`` holds one scratch directory of each kind, each finished: its lock file
+    in place (a directory caught between ``mkdtemp`` and its lock file's rename is one a sweep
+    must leave: its maker may be alive; the command line starts its sandbox first, so the
+    submission's directory can be caught so under load)."""
+    made = [p for p in base.iterdir() if (p / scratch.OWNER).exists()]
+    return {p.name.split("-")[0] for p in made} == kinds
+
+
 def test_the_next_grading_removes_what_a_killed_grader_left(tmp_path: Path) -> None:
     """SIGKILL the grader in the middle of a grading (its sandbox's session and the unpacked
     submission exist); the next grading removes both and leaves nothing of its own."""
@@ -93,7 +102,7 @@ def test_the_next_grading_removes_what_a_killed_grader_left(tmp_path: Path) -> N
         cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     deadline = time.monotonic() + 60
-    while {p.name.split("-")[0] for p in tmp_path.iterdir()} != {"grader", "dlgrade"}:
+    while not _made(tmp_path, {"grader", "dlgrade"}):
         assert time.monotonic() < deadline and killed.poll() is None, "no grading began"
         time.sleep(0.05)
     killed.send_signal(signal.SIGKILL)
