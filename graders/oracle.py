@@ -471,7 +471,9 @@ def serve(workers: int = WORKERS) -> None:
         error = done.exception()  # (BrokenProcessPool: a worker died)
         send(key, *(done.result() if error is None else _error(error)))
 
-    fork = multiprocessing.get_context("fork")  # (the workers start with torch imported)
+    # The workers start with torch imported; CUDA, if asked for, is first used in a worker,
+    # never here (a forked process cannot use a CUDA context its parent made).
+    fork = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(workers, mp_context=fork) as pool:
         for line in sys.stdin.buffer:
             request = json.loads(line)
