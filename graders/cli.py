@@ -549,8 +549,8 @@ def _stop(signum: int, frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """The command line.  A signal that ends a CI job (SIGTERM, SIGHUP, SIGINT) unwinds the
-    grading: the sandbox's children and zygote, the oracle's process and every scratch copy are
-    removed, and the exit status is 128 + the signal's number."""
+    grading: the sandbox's children and zygote, the oracle's process and its workers and every
+    scratch copy are removed, and the exit status is 128 + the signal's number."""
     argv = sys.argv[1:] if argv is None else list(argv)
     for stopping in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(stopping, _stop)
