@@ -232,7 +232,7 @@ def test_a_worker_that_dies_fails_its_requests_not_the_oracle() -> None:
     cleanly at the end of its input."""
     code = (
         "import os\nfrom graders import oracle\n"
-        "oracle.compute = lambda *a: os._exit(1)\noracle.serve(workers=1)\n"
+        "oracle.compute = lambda *a: os._exit(1)\noracle.serve(workers=2)\n"
     )
     requests = "".join(
         json.dumps({"key": f"k{n}", "item": ITEMS[0], "seed": 1, "hidden": False,
@@ -279,3 +279,45 @@ def test_public_parts_are_read_once_and_cannot_be_changed(
         kept = [v for part in truth._kept.values() for case in part for v in case.values()]
         arrays = [v for v in kept if isinstance(v, np.ndarray)]
         assert arrays and not any(a.flags.writeable for a in arrays)
+
+
+@pytest.mark.parametrize(
+    ("files", "limit"),
+    [
+        ({}, None),
+        ({"cpu.max": "max 100000\n"}, None),
+        ({"cpu.max": "150000 100000\n"}, 2),
+        ({"cpu.max": "50000 100000\n"}, 1),
+        ({"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, None),
+        ({"cpu/cpu.cfs_quota_us": "100000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 1),
+        ({"cpu.max": "garbage\n"}, None),
+    ],
+)
+def test_usable_cpus_reads_a_containers_quota(
+    files: dict[str, str], limit: int | None, tmp_path: Path
+) -> None:
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    affinity = len(os.sched_getaffinity(0))
+    assert oracle.usable_cpus(tmp_path) == (affinity if limit is None else min(affinity, limit))
+
+
+def test_on_one_cpu_the_oracle_computes_in_its_own_process(tmp_path: Path) -> None:
+    """Pinned to one CPU (as a container with --cpus=1 is bounded), the oracle forks no worker
+    and the grading is the same."""
+    code = (
+        "import os, runpy, sys\n"
+        "os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})\n"
+        "from graders import oracle\n"
+        "assert oracle.WORKERS == 1, oracle.WORKERS\n"
+        "sys.argv = ['graders', 'grade', 'reference', '--format', 'json', '--no-cache',"
+        " '--only', 'activations.relu', '--only', 'optimizers.SGD']\n"
+        "runpy.run_module('graders', run_name='__main__')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(proc.stdout)
+    assert report["score"] == report["max_score"] > 0
