@@ -423,8 +423,9 @@ def _unflatten(arrays: dict[str, np.ndarray], n_cases: int) -> Expected:
 
 def usable_cpus(cgroup: Path = Path("/sys/fs/cgroup")) -> int:
     """The CPUs this process may use: its affinity, bounded by a cgroup's CPU quota (a
-    container's ``--cpus``, as on Gradescope), which ``os.cpu_count()`` does not see: cgroup v2's
-    ``cpu.max`` ("QUOTA PERIOD" or "max PERIOD") or v1's ``cpu.cfs_quota_us`` (-1: none)."""
+    container's ``--cpus``, as a hosted autograder may set), which ``os.cpu_count()`` does not
+    see: cgroup v2's ``cpu.max`` ("QUOTA PERIOD" or "max PERIOD") or v1's ``cpu.cfs_quota_us``
+    (-1: none).  A file that is absent or unreadable bounds nothing."""
     cpus = len(os.sched_getaffinity(0))
     for quota_file, period_file in (
         ("cpu.max", None),
@@ -437,7 +438,7 @@ def usable_cpus(cgroup: Path = Path("/sys/fs/cgroup")) -> int:
             quota, period = words[0], words[1]
             if quota not in ("max", "-1"):
                 cpus = min(cpus, max(1, math.ceil(int(quota) / int(period))))
-        except (OSError, ValueError, IndexError):
+        except (OSError, ValueError, IndexError, ZeroDivisionError):
             continue
     return cpus
 

@@ -291,6 +291,7 @@ def test_public_parts_are_read_once_and_cannot_be_changed(
         ({"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, None),
         ({"cpu/cpu.cfs_quota_us": "100000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 1),
         ({"cpu.max": "garbage\n"}, None),
+        ({"cpu.max": "100000 0\n"}, None),
     ],
 )
 def test_usable_cpus_reads_a_containers_quota(
