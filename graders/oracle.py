@@ -6,7 +6,7 @@ switched off so float64/float32 matmuls are what they claim to be.  :class:`Orac
 future per item: done at once from the on-disk cache (``.grader-cache/``), or computed by a
 process of its own (torch's import and the oracles' Python work run beside the sandbox's
 children, not in the grader's interpreter), which imports torch once and forks its workers
-(:data:`WORKERS`, one per core up to two) to compute items side by side.  The cache key covers
+(:data:`WORKERS`, one per usable CPU up to two) to compute items side by side.  The cache key covers
 everything that decides an expected value: torch's version, the device, the item, its cases'
 inputs and every source file on the oracle's side (:data:`ORACLE_SOURCES`), so a second run of
 the same grade need not import torch at all, and no change to the oracle can leave a stale
