@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from graders import cpus
+
 if TYPE_CHECKING:
     from graders.score import SubmissionResult
 
@@ -371,8 +373,9 @@ def _batch_parser(sub: Any) -> None:
     b.add_argument("root", type=Path, help="the class folder: one entry per student")
     b.add_argument("--output-dir", type=Path, required=True, help="where the gradebook goes")
     b.add_argument(
-        "--jobs", type=_jobs, default=os.cpu_count() or 1, help="cores to grade on (default: "
-        "all): students' code runs in as many sandbox children, one student more in flight",
+        "--jobs", type=_jobs, default=cpus.usable(), help="cores to grade on (default: "
+        "the CPUs this grader may use, a container's quota counted): students' code runs in "
+        "as many sandbox children, one student more in flight",
     )  # fmt: skip
     b.add_argument("--resume", action="store_true", help="continue a partial --output-dir")
     b.add_argument(

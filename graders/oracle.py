@@ -19,7 +19,6 @@ import contextlib
 import errno
 import hashlib
 import json
-import math
 import os
 import pickle
 import platform
@@ -35,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from graders import cpus
 from graders.sandbox.box import wire
 
 if TYPE_CHECKING:
@@ -421,33 +421,11 @@ def _unflatten(arrays: dict[str, np.ndarray], n_cases: int) -> Expected:
     return out
 
 
-def usable_cpus(cgroup: Path = Path("/sys/fs/cgroup")) -> int:
-    """The CPUs this process may use: its affinity, bounded by a cgroup's CPU quota (a
-    container's ``--cpus``, as a hosted autograder may set), which ``os.cpu_count()`` does not
-    see: cgroup v2's ``cpu.max`` ("QUOTA PERIOD" or "max PERIOD") or v1's ``cpu.cfs_quota_us``
-    (-1: none).  A file that is absent or unreadable bounds nothing."""
-    cpus = len(os.sched_getaffinity(0))
-    for quota_file, period_file in (
-        ("cpu.max", None),
-        ("cpu/cpu.cfs_quota_us", "cpu/cpu.cfs_period_us"),
-    ):
-        try:
-            words = (cgroup / quota_file).read_text().split()
-            if period_file is not None:
-                words.append((cgroup / period_file).read_text().strip())
-            quota, period = words[0], words[1]
-            if quota not in ("max", "-1"):
-                cpus = min(cpus, max(1, math.ceil(int(quota) / int(period))))
-        except (OSError, ValueError, IndexError, ZeroDivisionError):
-            continue
-    return cpus
-
-
 #: Processes computing expected values at once, forked from the oracle's process once torch is
 #: imported (so it is imported once): a cold grading's expected values come from two cores
 #: once the sandbox's children are done (``make bench-against``: see the README).  With one
 #: usable CPU the oracle's process computes them itself (no second copy of torch's memory).
-WORKERS = min(2, usable_cpus())
+WORKERS = min(2, cpus.usable())
 
 
 def answer(request: dict[str, Any]) -> tuple[bytes, bytes]:

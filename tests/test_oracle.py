@@ -283,29 +283,6 @@ def test_public_parts_are_read_once_and_cannot_be_changed(
         assert arrays and not any(a.flags.writeable for a in arrays)
 
 
-@pytest.mark.parametrize(
-    ("files", "limit"),
-    [
-        ({}, None),
-        ({"cpu.max": "max 100000\n"}, None),
-        ({"cpu.max": "150000 100000\n"}, 2),
-        ({"cpu.max": "50000 100000\n"}, 1),
-        ({"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, None),
-        ({"cpu/cpu.cfs_quota_us": "100000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 1),
-        ({"cpu.max": "garbage\n"}, None),
-        ({"cpu.max": "100000 0\n"}, None),
-    ],
-)
-def test_usable_cpus_reads_a_containers_quota(
-    files: dict[str, str], limit: int | None, tmp_path: Path
-) -> None:
-    for name, text in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
-    affinity = len(os.sched_getaffinity(0))
-    assert oracle.usable_cpus(tmp_path) == (affinity if limit is None else min(affinity, limit))
-
-
 def test_on_one_cpu_the_oracle_computes_in_its_own_process(tmp_path: Path) -> None:
     """Pinned to one CPU (as a container with --cpus=1 is bounded), the oracle forks no worker
     and the grading is the same."""

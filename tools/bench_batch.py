@@ -38,6 +38,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from graders import cpus
+
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference"
 TEMPLATE = ROOT / "student_template"
@@ -334,7 +336,7 @@ def table(mode: str, timings: dict[str, Timing], jobs: int) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.bench_batch", description=__doc__)
     parser.add_argument("--students", type=int, default=60, help="size of the class")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--jobs", type=int, default=cpus.usable())
     parser.add_argument("--modes", default="public,hidden", help="public, hidden or both")
     parser.add_argument("--ways", default="batch,pytest,floor", help="which ways to time")
     parser.add_argument("--keep", type=Path, default=None, help="keep the class and outputs here")
@@ -366,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
             key = what.split(" ")[0]
             counts[key] = counts.get(key, 0) + 1
         print(
-            f"a class of {len(kinds)}: {json.dumps(counts)}; {os.cpu_count()} cores; load "
+            f"a class of {len(kinds)}: {json.dumps(counts)}; {cpus.usable()} usable CPUs; load "
             f"average {load0[0]:.1f} before, {load1[0]:.1f} after"
         )
         for mode, timings in results.items():

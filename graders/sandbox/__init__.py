@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from graders import policy, scratch
+from graders import cpus, policy, scratch
 from graders.sandbox import namespaces
 from graders.sandbox.box import wire
 from graders.sandbox.box.zygote import read_plain
@@ -177,7 +177,7 @@ class Sandbox:
     """A running zygote, and the jobs it works on."""
 
     def __init__(self, parallel: int | None = None, limits: dict[str, int] | None = None) -> None:
-        self.parallel = parallel or max(1, min(4, os.cpu_count() or 1))
+        self.parallel = parallel or min(4, cpus.usable())
         self.limits = {**DEFAULT_LIMITS, **(limits or {})}
         scratch.sweep()  # (what a killed grader left)
         self.session = scratch.make("grader-")
