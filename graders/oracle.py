@@ -10,7 +10,9 @@ children, not in the grader's interpreter), which imports torch once and forks i
 everything that decides an expected value: torch's version, the device, the item, its cases'
 inputs and every source file on the oracle's side (:data:`ORACLE_SOURCES`), so a second run of
 the same grade need not import torch at all, and no change to the oracle can leave a stale
-value.
+value.  Each reply carries its length and CRC-32 and is written whole, on a descriptor nothing
+else in that process writes to: a reply that does not check out stops the process (its items
+fail as grader errors, never judged on what arrived), and the next request starts a new one.
 """
 
 from __future__ import annotations
@@ -26,11 +28,12 @@ import signal
 import subprocess
 import sys
 import threading
+import zlib
 from concurrent.futures import Future
 from functools import cache
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -271,6 +274,9 @@ class Oracle:
         self._lock = threading.Lock()  # (the process and the waiting requests)
         self._write_lock = threading.Lock()  # (one request at a time on the pipe)
         self._reader: threading.Thread | None = None
+        self._live = (
+            False  # (the process's replies are being read; else the next request restarts it)
+        )
         self._kept: dict[str, Expected] = {}  # public parts, by cache key (read-only arrays)
 
     def submit(
@@ -320,16 +326,9 @@ class Oracle:
         writing replies) never keeps the reader from draining them."""
         with self._write_lock:
             with self._lock:
-                if self.proc is None:
-                    self.proc = subprocess.Popen(
-                        [sys.executable, "-m", "graders.oracle"],
-                        stdin=subprocess.PIPE,
-                        stdout=subprocess.PIPE,
-                        stderr=subprocess.DEVNULL,  # (its errors come back per item)
-                        start_new_session=True,  # (its workers are killed with it, as a group)
-                    )
-                    self._reader = threading.Thread(target=self._read, name="oracle", daemon=True)
-                    self._reader.start()
+                if not self._live:
+                    self._start()
+                assert self.proc is not None
                 self._sent += 1
                 request["key"] = f"{request['item']}/{self._sent}"
                 self._waiting[request["key"]] = (future, n_cases)
@@ -341,26 +340,50 @@ class Oracle:
             except (OSError, ValueError):
                 pass  # (the reader fails every waiting future)
 
-    def _read(self) -> None:
-        """Replies: ``KEY ok LENGTH`` and a bundle, or ``KEY error LENGTH`` and a message."""
-        assert self.proc is not None and self.proc.stdout is not None
-        stream = self.proc.stdout
-        while True:
-            head = stream.readline().split()
-            if len(head) != 3:
-                break
-            name, status, length = head[0].decode(), head[1], int(head[2])
-            body = stream.read(length)
+    def _start(self) -> None:
+        """Start the process and the thread reading its replies (lock held); a process whose
+        replies are no longer read (it ended, or sent one that did not check out) is stopped
+        first."""
+        if self.proc is not None:
+            _stop(self.proc)
+        self.proc = subprocess.Popen(
+            COMMAND,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # (its errors come back per item)
+            start_new_session=True,  # (its workers are killed with it, as a group)
+        )
+        self._live = True
+        self._reader = threading.Thread(
+            target=self._read, args=(self.proc,), name="oracle", daemon=True
+        )
+        self._reader.start()
+
+    def _read(self, proc: subprocess.Popen[bytes]) -> None:
+        """Replies, each checked (:func:`reply`).  One that does not check out stops the
+        process: nothing after it on the stream can be trusted.  Whatever ends the replies,
+        every request still waiting fails, and the next one starts a new process."""
+        assert proc.stdout is not None
+        why = "the oracle's process ended"
+        try:
+            while line := proc.stdout.readline():
+                key, status, body = reply(line, proc.stdout)
+                with self._lock:
+                    future, n_cases = self._waiting.pop(key)
+                if status == b"ok":
+                    future.set_result(_unflatten(wire.load(body)[0], n_cases))
+                else:
+                    future.set_exception(OracleError(body.decode("utf-8", "replace")))
+        except (OracleError, KeyError, ValueError) as exc:  # (ValueError: wire.WireError)
+            why = f"a reply of the oracle's process did not check out ({exc}); it was stopped"
+            with contextlib.suppress(OSError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        finally:
             with self._lock:
-                future, n_cases = self._waiting.pop(name)
-            if status == b"ok":
-                future.set_result(_unflatten(wire.load(body)[0], n_cases))
-            else:
-                future.set_exception(OracleError(body.decode("utf-8", "replace")))
-        with self._lock:
-            for future, _ in self._waiting.values():
+                waiting, self._waiting, self._live = self._waiting, {}, False
+            for future, _ in waiting.values():
                 if not future.done():
-                    future.set_exception(OracleError("the oracle's process ended"))
+                    future.set_exception(OracleError(why))
 
     def close(self) -> None:
         """Stop the oracle's process: at the end of its input when no reply is awaited (it
@@ -376,9 +399,7 @@ class Oracle:
             proc.stdin.close()
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=5 if idle else 0)
-        with contextlib.suppress(OSError):
-            os.killpg(proc.pid, signal.SIGKILL)  # (the process and its workers)
-        proc.wait()
+        _stop(proc)
         if self._reader is not None:
             self._reader.join()
         proc.stdout.close()
@@ -393,6 +414,40 @@ class Oracle:
 
 class OracleError(RuntimeError):
     """An oracle failed (a grader's bug, not the student's): its item is a grader error."""
+
+
+#: The oracle's process (tests replace it with one that misbehaves).
+COMMAND = [sys.executable, "-m", "graders.oracle"]
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Kill the process's group (the process and its workers) and reap the process."""
+    with contextlib.suppress(OSError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def header(key: bytes, status: bytes, body: bytes) -> bytes:
+    """A reply's first line: ``KEY STATUS LENGTH CRC32`` (status ``ok``: the body is a bundle
+    of the expected outputs; ``error``: a message)."""
+    return b"%s %s %d %08x\n" % (key, status, len(body), zlib.crc32(body))
+
+
+def reply(line: bytes, stream: IO[bytes]) -> tuple[str, bytes, bytes]:
+    """One reply (its :func:`header` line given, its body read off ``stream``) as (key,
+    status, body); OracleError if the header is garbled or the body is short or fails its
+    checksum."""
+    head = line.split()
+    try:
+        key, status, length, crc = head[0].decode("ascii"), head[1], int(head[2]), int(head[3], 16)
+    except (IndexError, ValueError):  # (UnicodeDecodeError is a ValueError)
+        raise OracleError(f"a garbled reply header {line[:40]!r}") from None
+    if len(head) != 4 or status not in (b"ok", b"error") or length < 0:
+        raise OracleError(f"a garbled reply header {line[:40]!r}")
+    body = stream.read(length)
+    if len(body) != length or zlib.crc32(body) != crc:
+        raise OracleError(f"the reply to {key} is not the bytes that were sent")
+    return key, status, body
 
 
 def _frozen(expected: Expected) -> Expected:
@@ -460,14 +515,16 @@ def serve(workers: int = WORKERS) -> None:
     from concurrent.futures.process import BrokenProcessPool
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # (a Ctrl-C is the grader's to handle)
+    # The replies get a descriptor of their own; what else writes to stdout (a library's
+    # print, C code, in this process or a worker) goes to stderr, never into a reply.
+    replies = os.dup(1)
+    os.dup2(2, 1)
     torch()
-    out = sys.stdout.buffer
     lock = threading.Lock()  # (replies are written by the pool's thread, requests failed by this)
 
     def send(key: bytes, status: bytes, body: bytes) -> None:
         with lock:
-            out.write(b"%s %s %d\n" % (key, status, len(body)) + body)
-            out.flush()
+            wire.write_all(replies, header(key, status, body), body)
 
     def sent(key: bytes, done: Future[tuple[bytes, bytes]]) -> None:
         error = done.exception()  # (BrokenProcessPool: a worker died)

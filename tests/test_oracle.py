@@ -14,6 +14,7 @@ import sys
 import time
 from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -22,7 +23,9 @@ from graders import engine, oracle, registry, sandbox
 from graders.registry import Case, Category, Item
 from graders.report import gradescope
 from graders.sandbox import ItemRun
+from graders.sandbox.box import wire
 from tests.graders_cli import run_graders
+from tests.stopped import read_while_stopping
 
 ROOT = Path(__file__).resolve().parent.parent
 #: One item of each driver, hidden cases included.
@@ -247,11 +250,129 @@ def test_a_worker_that_dies_fails_its_requests_not_the_oracle() -> None:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-2000:]
     replies, stream = {}, io.BytesIO(proc.stdout)
-    while head := stream.readline().split():  # (KEY STATUS LENGTH, then LENGTH bytes)
-        replies[head[0].decode()] = (head[1], stream.read(int(head[2])))
+    while line := stream.readline():
+        key, status, body = oracle.reply(line, stream)
+        replies[key] = (status, body)
     assert sorted(replies) == ["k0", "k1", "k2"]
     for status, body in replies.values():
         assert status == b"error" and body.startswith(b"BrokenProcessPool: "), body
+
+
+def _requests(names: list[str], seeds: range) -> list[dict[str, Any]]:
+    return [
+        {"key": f"{name}/{seed}", "item": name, "seed": seed, "hidden": True, "device": "cpu",
+         "cache": None}
+        for seed in seeds
+        for name in names
+    ]  # fmt: skip
+
+
+def _expected(request: dict[str, Any]) -> list[dict[str, np.ndarray]]:
+    """What torch gives for the request, computed here (not by the oracle's process)."""
+    item = registry.BY_NAME[request["item"]]
+    return [item.oracle(c, "cpu") for c in registry.build_cases(item, request["seed"], True)]
+
+
+def _same(got: oracle.Expected, want: list[dict[str, np.ndarray]]) -> bool:
+    return len(got) == len(want) and all(
+        g.keys() == w.keys() and all(np.array_equal(g[k], w[k], equal_nan=True) for k in g)
+        for g, w in zip(got, want, strict=True)
+    )
+
+
+def test_replies_are_whole_when_the_process_is_stopped_and_continued() -> None:
+    """Stopped and continued while it writes into a full pipe (Ctrl-Z and fg, a debugger, a
+    paused container), an unbuffered Python (``PYTHONUNBUFFERED``, as many images set) writes
+    only part of a reply; the rest must follow, never be dropped.  (Before: the stream lost
+    bytes, and the grader judged on values that were not torch's.)"""
+    names = ["optimizers.Adam", "optimizers.AdamW", "optimizers.Rprop", "optimizers.ASGD"]
+    requests = _requests(names, range(1, 7))
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "graders.oracle"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL, cwd=ROOT, env=env, start_new_session=True,
+    )  # fmt: skip
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write("".join(json.dumps(r) + "\n" for r in requests).encode())
+    proc.stdin.close()
+    stream = io.BytesIO(read_while_stopping(proc))
+    replies = {}
+    while line := stream.readline():
+        key, status, body = oracle.reply(line, stream)
+        assert status == b"ok", body[:200]
+        replies[key] = wire.load(body)[0]
+    assert sorted(replies) == sorted(str(r["key"]) for r in requests)
+    for r in requests:
+        got = oracle._unflatten(replies[str(r["key"])], len(_expected(r)))
+        assert _same(got, _expected(r)), r["key"]
+
+
+FAKE = """
+import os, sys
+from graders import oracle, registry
+first = not os.path.exists(sys.argv[1])
+open(sys.argv[1], "a").close()
+if sys.argv[2] == "garble" and first:  # a reply whose body is not what its header says
+    key = sys.stdin.buffer.readline().split(b'"key": "')[1].split(b'"')[0]
+    sys.stdout.buffer.write(oracle.header(key, b"ok", b"abc") + b"abd")
+    sys.stdout.buffer.flush()
+    sys.stdin.buffer.read()
+elif sys.argv[2] == "print":  # an oracle that prints, in the process and in its workers
+    imported = oracle.torch
+    def loud():
+        print("stray output while importing torch", flush=True)
+        return imported()
+    oracle.torch = loud
+    item = registry.BY_NAME["optimizers.Adam"]
+    real = item.oracle
+    def noisy(case, device):
+        print("HELLO 0 ok 3 0", flush=True)
+        os.write(1, b"more from C code\\n")
+        return real(case, device)
+    object.__setattr__(item, "oracle", noisy)
+    oracle.serve()
+else:
+    oracle.serve()
+"""
+
+
+def _hidden_part(truth: oracle.Oracle, request: dict[str, Any]) -> Future[oracle.Expected]:
+    """The request's item and hidden seed asked of ``truth`` (no cache): its hidden part."""
+    item = registry.BY_NAME[request["item"]]
+    hidden = registry.build_cases(item, request["seed"], True)
+    return truth._part(item, hidden, request["seed"], True, oracle.ExpectedCache(None))
+
+
+def _fake(tmp_path: Path, how: str) -> list[str]:
+    script = tmp_path / "fake_oracle.py"
+    script.write_text(FAKE)
+    return [sys.executable, str(script), str(tmp_path / "started"), how]
+
+
+def test_a_reply_that_does_not_check_out_fails_and_the_next_request_restarts_the_oracle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Garbled bytes are never judged: the item fails as a grader error, its process is
+    stopped, and the next request gets a new process that answers.  (Before: a garbled
+    header ended the thread reading replies, and every later request waited for ever.)"""
+    monkeypatch.setattr(oracle, "COMMAND", _fake(tmp_path, "garble"))
+    item = registry.BY_NAME["optimizers.Adam"]
+    (request,) = _requests([item.name], range(3, 4))
+    with oracle.Oracle("cpu") as truth:
+        with pytest.raises(oracle.OracleError, match="did not check out"):
+            _hidden_part(truth, request).result(timeout=60)
+        assert _same(_hidden_part(truth, request).result(timeout=120), _expected(request))
+
+
+def test_what_an_oracle_prints_never_enters_a_reply(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Output of the oracle's process or its workers (a library's print, C code writing to
+    descriptor 1) goes to stderr, not into the replies."""
+    monkeypatch.setattr(oracle, "COMMAND", _fake(tmp_path, "print"))
+    with oracle.Oracle("cpu") as truth:
+        for r in _requests(["optimizers.Adam"], range(1, 4)):
+            assert _same(_hidden_part(truth, r).result(timeout=120), _expected(r))
 
 
 def test_a_new_hidden_seed_computes_only_the_hidden_part(

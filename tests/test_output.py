@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from graders.output import OutputError, destination, output_dir
+from tests.stopped import read_while_stopping
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT = "Score 37.5/70 — ünïcode\n" * 3
@@ -85,6 +86,25 @@ def test_dash_is_standard_output(capsys: pytest.CaptureFixture[str]) -> None:
     assert dest.kind == "stdout"
     dest.write(TEXT)
     assert capsys.readouterr().out == TEXT
+
+
+def test_standard_output_gets_every_byte_when_the_grader_is_stopped_and_continued(
+    tmp_path: Path,
+) -> None:
+    """An unbuffered Python (``PYTHONUNBUFFERED``, as many images set) stopped and continued
+    while it writes a report into a full pipe: the whole report arrives, in order."""
+    report = tmp_path / "report.txt"
+    report.write_text("".join(f"line {k}: ünïcode\n" for k in range(40000)), encoding="utf-8")
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom graders.output import destination\n"
+        "destination('-').write(Path(sys.argv[1]).read_text(encoding='utf-8'))\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(report)], stdout=subprocess.PIPE, cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True,
+    )  # fmt: skip
+    assert read_while_stopping(proc) == report.read_bytes()
+    assert proc.returncode == 0
 
 
 @pytest.mark.parametrize("redirect", [">", ">>"])

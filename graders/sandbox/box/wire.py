@@ -35,6 +35,7 @@ MAX_TEXT = 4000  # characters of a meta string
 #: objects, structures, voids or dates: nothing a graded function returns, nothing to trip a
 #: check.)
 PLAIN_KINDS = frozenset("biufcUS")
+IOV_MAX = 1024  # pieces one os.writev takes at most (Linux's IOV_MAX)
 
 
 class WireError(ValueError):
@@ -71,9 +72,18 @@ def dumps(arrays: dict[str, np.ndarray], meta: dict[str, str] | None = None) -> 
 
 def write(fd: int, arrays: dict[str, np.ndarray], meta: dict[str, str] | None = None) -> None:
     """Write a bundle to an open file descriptor, with as few calls as the kernel allows."""
-    views = [memoryview(p).cast("B") for p in parts(arrays, meta) if len(p)]
+    write_all(fd, *parts(arrays, meta))
+
+
+def write_all(fd: int, *pieces: Any) -> None:
+    """Write every byte of ``pieces`` (bytes-like) to ``fd``, in order.  A write to a pipe
+    may take only part of what it is given (a signal, a stop and continue -- Ctrl-Z, a
+    debugger, a paused container -- while the pipe is full): the rest is written again, never
+    dropped, as an unbuffered ``file.write`` (``sys.stdout.buffer`` under ``python -u`` or
+    ``PYTHONUNBUFFERED``) would drop it."""
+    views = [memoryview(p).cast("B") for p in pieces if len(p)]
     while views:
-        n = os.writev(fd, views)
+        n = os.writev(fd, views[:IOV_MAX])
         while views and n >= len(views[0]):
             n -= len(views.pop(0))
         if views:
