@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -180,6 +181,26 @@ def test_a_page_without_failures_has_no_picture() -> None:
     result = engine.grade(Path(__file__).resolve().parent.parent / "reference", [item])
     text = html.render(result)
     assert "<svg" not in text and "Score 2 / 2" in text
+
+
+def test_outputs_no_axis_can_span_leave_the_picture_out_not_the_page(tmp_path: Path) -> None:
+    """A relu returning -1e308 and 1e308: no axis spans that range (matplotlib raised, and the
+    whole page was lost to a traceback); the page stands, with the failure and no picture."""
+    root = Path(__file__).resolve().parent.parent
+    sub = tmp_path / "sub"
+    shutil.copytree(root / "reference", sub)
+    code = (sub / "activations.py").read_text(encoding="utf-8")
+    start = code.index("def relu(")
+    body = code.index("# BEGIN SOLUTION", start)
+    huge = "return np.where(np.asarray(x, dtype=float) > 0, 1e308, -1e308)\n    "
+    (sub / "activations.py").write_text(code[:body] + huge + code[body:], encoding="utf-8")
+    item = next(i for i in registry.ITEMS if i.name == "activations.relu")
+    result = engine.grade(sub, [item])
+    (relu,) = result.items
+    assert relu.status == "failed" and plots._failing(relu)
+    assert plots.figures(relu, 1) == []
+    text = html.render(result)
+    assert "Score 0 / 2" in text and "<svg" not in text
 
 
 # ------------------------------------------------------------------------------ in Chromium
