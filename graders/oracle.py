@@ -274,9 +274,8 @@ class Oracle:
         self._lock = threading.Lock()  # (the process and the waiting requests)
         self._write_lock = threading.Lock()  # (one request at a time on the pipe)
         self._reader: threading.Thread | None = None
-        self._live = (
-            False  # (the process's replies are being read; else the next request restarts it)
-        )
+        # Whether the process's replies are being read (if not, the next request restarts it).
+        self._live = False
         self._kept: dict[str, Expected] = {}  # public parts, by cache key (read-only arrays)
 
     def submit(
@@ -369,13 +368,15 @@ class Oracle:
             while line := proc.stdout.readline():
                 key, status, body = reply(line, proc.stdout)
                 with self._lock:
-                    future, n_cases = self._waiting.pop(key)
+                    future, n_cases = self._waiting[key]
                 if status == b"ok":
                     future.set_result(_unflatten(wire.load(body)[0], n_cases))
                 else:
                     future.set_exception(OracleError(body.decode("utf-8", "replace")))
-        except (OracleError, KeyError, ValueError) as exc:  # (ValueError: wire.WireError)
-            why = f"a reply of the oracle's process did not check out ({exc}); it was stopped"
+                with self._lock:
+                    del self._waiting[key]
+        except Exception as exc:  # (this thread must not end with a request left waiting)
+            why = f"a reply of the oracle's process did not check out ({exc!r}); it was stopped"
             with contextlib.suppress(OSError):
                 os.killpg(proc.pid, signal.SIGKILL)
         finally:

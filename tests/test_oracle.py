@@ -312,9 +312,10 @@ import os, sys
 from graders import oracle, registry
 first = not os.path.exists(sys.argv[1])
 open(sys.argv[1], "a").close()
-if sys.argv[2] == "garble" and first:  # a reply whose body is not what its header says
+if sys.argv[2] in ("garble", "not-a-bundle") and first:
     key = sys.stdin.buffer.readline().split(b'"key": "')[1].split(b'"')[0]
-    sys.stdout.buffer.write(oracle.header(key, b"ok", b"abc") + b"abd")
+    body = b"abd" if sys.argv[2] == "garble" else b"abc"  # (not what its header says, or no bundle)
+    sys.stdout.buffer.write(oracle.header(key, b"ok", b"abc") + body)
     sys.stdout.buffer.flush()
     sys.stdin.buffer.read()
 elif sys.argv[2] == "print":  # an oracle that prints, in the process and in its workers
@@ -349,13 +350,14 @@ def _fake(tmp_path: Path, how: str) -> list[str]:
     return [sys.executable, str(script), str(tmp_path / "started"), how]
 
 
+@pytest.mark.parametrize("how", ["garble", "not-a-bundle"])
 def test_a_reply_that_does_not_check_out_fails_and_the_next_request_restarts_the_oracle(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Garbled bytes are never judged: the item fails as a grader error, its process is
     stopped, and the next request gets a new process that answers.  (Before: a garbled
     header ended the thread reading replies, and every later request waited for ever.)"""
-    monkeypatch.setattr(oracle, "COMMAND", _fake(tmp_path, "garble"))
+    monkeypatch.setattr(oracle, "COMMAND", _fake(tmp_path, how))
     item = registry.BY_NAME["optimizers.Adam"]
     (request,) = _requests([item.name], range(3, 4))
     with oracle.Oracle("cpu") as truth:
