@@ -77,10 +77,10 @@ def write(fd: int, arrays: dict[str, np.ndarray], meta: dict[str, str] | None = 
 
 def write_all(fd: int, *pieces: Any) -> None:
     """Write every byte of ``pieces`` (bytes-like) to ``fd``, in order.  A write to a pipe
-    may take only part of what it is given (a signal, a stop and continue -- Ctrl-Z, a
-    debugger, a paused container -- while the pipe is full): the rest is written again, never
-    dropped, as an unbuffered ``file.write`` (``sys.stdout.buffer`` under ``python -u`` or
-    ``PYTHONUNBUFFERED``) would drop it."""
+    may take only part of what it is given (a signal, or a stop and continue -- Ctrl-Z, a
+    debugger, a paused container -- while the pipe is full): what it did not take is written
+    next, never dropped, as an unbuffered ``file.write`` (``sys.stdout.buffer`` under
+    ``python -u`` or ``PYTHONUNBUFFERED``) drops it."""
     views = [memoryview(p).cast("B") for p in pieces if len(p)]
     while views:
         n = os.writev(fd, views[:IOV_MAX])
