@@ -68,7 +68,7 @@ class Destination:
         """Write ``text`` (UTF-8), checking the place again first."""
         data = text.encode("utf-8")
         if self.kind == "stdout":
-            _to_stdout(text)
+            _to_stdout(text, data)
             return
         try:
             kind, path = _classify(self.given, self.protect)
@@ -311,10 +311,11 @@ def _open_through(path: Path, given: str, kind: str, fifo_wait: float) -> int:
     return fd
 
 
-def _to_stdout(text: str) -> None:
-    """``text`` on stdout, every byte: through its descriptor when it has one (``sys.stdout``
-    of an unbuffered Python, ``PYTHONUNBUFFERED``, drops what a pipe does not take at once when
-    the process is stopped and continued), else as the stream takes it (a test's capture)."""
+def _to_stdout(text: str, data: bytes) -> None:
+    """``text`` (``data`` in UTF-8) on stdout, every byte: through its descriptor when it has
+    one (``sys.stdout`` of an unbuffered Python, ``PYTHONUNBUFFERED``, drops what a pipe does
+    not take at once when the process is stopped and continued), else as the stream takes it
+    (a test's capture)."""
     sys.stdout.flush()
     try:
         fd = sys.stdout.fileno()
@@ -322,7 +323,7 @@ def _to_stdout(text: str) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    wire.write_all(fd, text.encode("utf-8"))
+    wire.write_all(fd, data)
 
 
 def _write_through(path: Path, data: bytes, kind: str, given: str, fifo_wait: float) -> None:

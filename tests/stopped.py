@@ -1,6 +1,6 @@
 """A process's output read slowly while the process is stopped and continued again and again
 (as Ctrl-Z and ``fg`` do, or a debugger, or a paused container): a write into the full pipe is
-then cut short, and what was not taken must be written again."""
+then cut short, and what was not taken must follow."""
 
 from __future__ import annotations
 

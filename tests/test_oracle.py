@@ -301,10 +301,10 @@ def test_replies_are_whole_when_the_process_is_stopped_and_continued() -> None:
         key, status, body = oracle.reply(line, stream)
         assert status == b"ok", body[:200]
         replies[key] = wire.load(body)[0]
-    assert sorted(replies) == sorted(str(r["key"]) for r in requests)
+    assert sorted(replies) == sorted(r["key"] for r in requests)
     for r in requests:
-        got = oracle._unflatten(replies[str(r["key"])], len(_expected(r)))
-        assert _same(got, _expected(r)), r["key"]
+        want = _expected(r)
+        assert _same(oracle._unflatten(replies[r["key"]], len(want)), want), r["key"]
 
 
 FAKE = """
