@@ -91,7 +91,7 @@ def prepared(origin: Path) -> Iterator[Submission]:
 #: Relative cost of one case in a child, by driver (measured on the reference: a plain call
 #: about 0.3 ms, an optimizer trajectory 2 ms, an initializer case 4 ms with its large arrays).
 CASE_COST = {"call": 1.0, "worked": 2.0, "optim": 6.0, "init": 12.0}
-#: A child runs consecutive items of one module up to about this much work: a child costs a
+#: A child runs items of one module up to about this much work: a child costs a
 #: few milliseconds (fork, setup, importing the module, exit), so a few large chunks, the
 #: costliest first, keep both cores busiest (measured: 700, about ten chunks, 12% faster than
 #: 200).  Restarts after a crash are still counted per item.
@@ -105,7 +105,7 @@ def _cost(p: Plan) -> float:
 def make_job(
     key: str, plans: list[Plan], submission: Path, unavailable: dict[str, str] | None = None
 ) -> Job:
-    """The cases of consecutive items of one module, encoded for the child (``box.wire``);
+    """The cases of items of one module, encoded for the child (``box.wire``);
     ``unavailable``: the modules the submission cannot give, and why (for the worked examples,
     which import the student's other modules)."""
     arrays: dict[str, np.ndarray] = {}
@@ -135,10 +135,12 @@ def make_job(
 def make_jobs(
     plans: list[Plan], submission: Path, unavailable: dict[str, str] | None = None
 ) -> list[Job]:
-    """Chunks of consecutive items of the same module, about CHUNK_COST of work each, the
-    costliest first (so no long chunk is left to run alone at the end)."""
+    """Chunks of items of one module (a module's worked examples with its functions: fewer
+    children), about CHUNK_COST of work each, the costliest first (so no long chunk is left to
+    run alone at the end)."""
     chunks: list[list[Plan]] = []
-    for p in plans:
+    modules = list(dict.fromkeys(p.item.module for p in plans))  # (in the plans' order)
+    for p in sorted(plans, key=lambda p: modules.index(p.item.module)):
         last = chunks[-1] if chunks else None
         if (
             last is not None
@@ -285,11 +287,14 @@ def grade(
         expected = torch_side.submit(  # 3. the expected values, meanwhile
             [(p.item, p.cases) for p in plans], (seed, hidden_seed), cache
         )
+        # While both are at work: where each function is, and the static scan (by ast).
+        locations = [_location(sub, p.item, problems) for p in plans]
+        findings = _findings(sub, items, problems, use_cache)
         results = judged(plans, runs, expected, dev, str(origin), seed)  # 4. judge
-        _annotate(results, plans, sub, box, problems)
+        _annotate(results, plans, sub, box, problems, locations)
         if efficiency or efficiency_weight:
             _timings(box, sub, plans, results, problems, efficiency_weight)
-        layers, notes, findings = _about(sub, box, runs, budget, items, problems, use_cache)
+        layers, notes = _about(sub, box, runs, budget)
     return SubmissionResult(  # 5. score (the results hold the credit rule)
         submission=str(origin),
         items=results,
@@ -329,12 +334,13 @@ def _annotate(
     sub: Submission,
     box: Sandbox,
     problems: dict[str, str | None],
+    locations: list[str],
 ) -> None:
     """What the student reads, made right: their paths (not the grader's copies), where each
-    function is defined, and which failing helper a function calls."""
-    for p, r in zip(plans, results, strict=True):
+    function is defined (``locations``, by plan), and which failing helper a function calls."""
+    for r, location in zip(results, locations, strict=True):
         _shown(r, sub, box)
-        r.location = _location(sub, p.item, problems)
+        r.location = location
     _uses_failing(sub, plans, results, problems)
 
 
@@ -343,20 +349,15 @@ def _about(
     box: Sandbox,
     runs: dict[str, Future[ItemRun]],
     budget: float | None,
-    items: list[Item],
-    problems: dict[str, str | None],
-    use_cache: bool,
-) -> tuple[dict[str, Any], list[str], list[str]]:
-    """The report's context: the sandbox's layers, notes on the submission and its run, and
-    the static scan's findings."""
+) -> tuple[dict[str, Any], list[str]]:
+    """The report's context: the sandbox's layers and notes on the submission and its run."""
     layers = dict(box.layers)
     layers["budget"] = f"{budget:g} s of wall clock per submission" if budget else "none"
     notes = [
         clean(n, one_line=True) for n in (f"{sub.form}: modules found in {sub.located}", *sub.notes)
     ]
     notes += _budget_note(runs, budget) + _guard_note(runs)
-    findings = [clean(f, one_line=True) for f in _findings(sub, items, problems, use_cache)]
-    return layers, notes, findings
+    return layers, notes
 
 
 def unusable(
@@ -482,7 +483,7 @@ def _findings(
     cache_dir = oracle.CACHE_DIR if use_cache else None
     graded = dict.fromkeys(m for item in items for m in item.modules)
     return [
-        sub.display(str(f))
+        clean(sub.display(str(f)), one_line=True)
         for m in graded
         if problems[m] is None
         for f in scan.scan_file(sub.root / sub.modules[m], cache_dir)
