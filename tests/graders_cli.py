@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,3 +26,15 @@ def run_graders(
         timeout=timeout,
         env=os.environ.copy() if env is None else env,
     )
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """Processes started inside get SIGINT's default action, as a terminal's or a CI runner's
+    do, even when this test run inherited it ignored (a run started in the background by a
+    shell without job control): Python then leaves Ctrl-C ignored in every child."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)

@@ -26,7 +26,7 @@ import pytest
 from graders import engine, registry, seeds
 from graders.batch import gradebook, record, runner, task
 from graders.batch.entries import Entry, class_entries
-from tests.graders_cli import run_graders
+from tests.graders_cli import interruptible, run_graders
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference"
@@ -362,10 +362,11 @@ def test_ctrl_c_keeps_the_gradebook_and_resume_finishes_it(tmp_path: Path) -> No
     scratch.mkdir()
     env = {**os.environ, "GRADER_SCRATCH": str(scratch)}
     args = [str(root), "--output-dir", str(out), "--only", "activations.relu", "--jobs", "1"]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "graders", "batch", *args],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    with interruptible():
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "graders", "batch", *args],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
     scores = out / "scores.csv"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and (

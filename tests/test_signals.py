@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.graders_cli import interruptible
+
 ROOT = Path(__file__).resolve().parent.parent
 SLOW = """
 import time
@@ -45,12 +47,13 @@ def test_a_signal_stops_grading_cleanly(signum: int, tmp_path: Path) -> None:
     (tmp_path / "sub" / "activations.py").write_text(SLOW)
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "graders", "grade", str(tmp_path / "sub"), "--only",
-         "activations.sigmoid", "--no-cache"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "GRADER_SCRATCH": str(scratch)}, start_new_session=True,
-    )  # fmt: skip
+    with interruptible():
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "graders", "grade", str(tmp_path / "sub"), "--only",
+             "activations.sigmoid", "--no-cache"],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "GRADER_SCRATCH": str(scratch)}, start_new_session=True,
+        )  # fmt: skip
     deadline = time.monotonic() + 60
     while not any(scratch.glob("grader-*/job*/res")) and time.monotonic() < deadline:
         time.sleep(0.05)  # (until the children are at work)
