@@ -196,3 +196,22 @@ def test_static_scan_flags_forbidden_and_suspicious_code(tmp_path: Path) -> None
     assert ("suspicious", "monkey-patches np.allclose") in found
     assert ("suspicious", "use of ._getframe") in found
     assert scan.scan_source("def f(:\n", "x.py")[0].what.startswith("syntax error")
+
+
+def test_a_module_whose_cases_fit_in_one_child_runs_in_one() -> None:
+    """The children's jobs hold one module's items each, every case once; a module whose cases
+    cost no more than a chunk (its worked examples included) is one job, not two."""
+    plans = engine.plan(list(registry.BY_NAME.values()), engine.PUBLIC_SEED, None)
+    jobs = engine.make_jobs(plans, ROOT / "reference")
+    owners = [owner for job in jobs for owner in job.owners]
+    assert sorted(owners) == sorted(p.item.name for p in plans for _ in p.cases)
+    cost: dict[str, float] = {}
+    for job in jobs:
+        assert {registry.BY_NAME[o].module for o in job.owners} == {job.module_name}
+        cost[job.module_name] = cost.get(job.module_name, 0.0) + sum(
+            engine.CASE_COST.get(case["driver"], 1.0) for case in job.cases
+        )
+    small = [m for m, c in cost.items() if c <= engine.CHUNK_COST]
+    assert small, "no module fits in one chunk: the test checks nothing"
+    for module in small:
+        assert [job.module_name for job in jobs].count(module) == 1, module
