@@ -8,7 +8,9 @@ leaves one, and on ``/dev/shm`` that is memory.  So each directory holds a lock 
 (0600), locked with ``flock`` by the process that made it: the kernel releases that lock when
 the process ends, however it ends.  :func:`sweep` removes every directory of ours whose lock it
 can take: no living process owns it.  The lock file is locked before it takes its name, so a
-directory being made is never taken for an abandoned one.
+directory being made is never taken for an abandoned one.  A process that works in the
+directory after its maker may have gone (a sandbox's zygote, winding down its children) is
+given the lock's descriptor (:func:`lock_of`): the lock is let go when the last of them ends.
 """
 
 from __future__ import annotations
@@ -47,6 +49,13 @@ def make(prefix: str) -> Path:
     with _lock:
         _held[path] = fd
     return path
+
+
+def lock_of(path: Path) -> int:
+    """The descriptor of the lock of ``path`` (made by :func:`make`, not yet removed), for a
+    process to inherit (``pass_fds``): while it lives, no sweep takes the directory."""
+    with _lock:
+        return _held[path]
 
 
 def remove(path: Path) -> None:

@@ -93,22 +93,82 @@ def _made(base: Path, kinds: set[str]) -> bool:
     return {p.name.split("-")[0] for p in made} == kinds
 
 
-def test_the_next_grading_removes_what_a_killed_grader_left(tmp_path: Path) -> None:
-    """SIGKILL the grader in the middle of a grading (its sandbox's session and the unpacked
-    submission exist); the next grading removes both and leaves nothing of its own."""
-    env = {**os.environ, "GRADER_SCRATCH": str(tmp_path)}
+def _killed_mid_grading(base: Path) -> None:
+    """A grading of the reference's optimizers, SIGKILLed once its sandbox's session and the
+    unpacked submission exist (scratch directories in ``base``)."""
+    env = {**os.environ, "GRADER_SCRATCH": str(base)}
     cmd = [sys.executable, "-m", "graders", "grade", "reference", "--only", "optimizers.*"]
     killed = subprocess.Popen(
         cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     deadline = time.monotonic() + 60
-    while not _made(tmp_path, {"grader", "dlgrade"}):
+    while not _made(base, {"grader", "dlgrade"}):
         assert time.monotonic() < deadline and killed.poll() is None, "no grading began"
         time.sleep(0.05)
     killed.send_signal(signal.SIGKILL)
     killed.wait()
+
+
+def _working_in(place: Path) -> list[int]:
+    """Processes whose command line names ``place`` (a sandbox's zygote names its session)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and str(place).encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def _open_in(place: Path) -> bool:
+    """Whether a process has a descriptor open on something in ``place`` (one that is ending
+    has no command line left, but its descriptors until it is gone)."""
+    for fd in Path("/proc").glob("[0-9]*/fd/*"):
+        try:
+            if os.readlink(fd).startswith(str(place)):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def _until_ended(place: Path) -> None:
+    deadline = time.monotonic() + 30
+    while _working_in(place) or _open_in(place):
+        assert time.monotonic() < deadline, "the killed grader's zygote did not end"
+        time.sleep(0.05)
+
+
+def test_the_next_grading_removes_what_a_killed_grader_left(tmp_path: Path) -> None:
+    """SIGKILL the grader in the middle of a grading (its sandbox's session and the unpacked
+    submission exist); once its zygote has wound down, the next grading removes both and leaves
+    nothing of its own."""
+    _killed_mid_grading(tmp_path)
     left = sorted(p.name.split("-")[0] for p in tmp_path.iterdir())
     assert left == ["dlgrade", "grader"]
+    _until_ended(tmp_path)
+    env = {**os.environ, "GRADER_SCRATCH": str(tmp_path)}
     again = run_graders("grade", "reference", "--only", "activations.relu", env=env)
     assert again.returncode == 0, again.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_a_session_stays_while_the_killed_graders_zygote_works_in_it(base: Path) -> None:
+    """The zygote holds its session's lock too: after its grader is killed outright it may
+    still start or end a child there (whose output files a sweep would race with), so no sweep
+    takes the session until the zygote has ended.  (Before: the lock died with the grader, and
+    a sweep under load could leave a half-removed session, its lock file gone, for good.)"""
+    _killed_mid_grading(base)
+    session = next(base.glob("grader-*"))
+    zygote = _working_in(session)
+    assert zygote, "no zygote at work in the session"
+    for pid in zygote:
+        os.kill(pid, signal.SIGSTOP)  # (still alive, at any point of its work)
+    try:
+        assert session not in scratch.sweep() and (session / scratch.OWNER).is_file()
+    finally:
+        for pid in zygote:
+            os.kill(pid, signal.SIGKILL)
+    _until_ended(session)
+    assert session in scratch.sweep() and not session.exists()

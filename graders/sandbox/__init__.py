@@ -241,6 +241,10 @@ class Sandbox:
                 env=env,
                 cwd=self.session,
                 start_new_session=True,
+                # The session's lock, held by the zygote too (its children close it before any
+                # student code runs): a grader killed outright leaves a zygote that may still
+                # start or end a child in the session; no sweep removes it until that is over.
+                pass_fds=(scratch.lock_of(self.session),),
             )
 
     def _ready(self) -> dict[str, Any]:
