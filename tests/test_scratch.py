@@ -4,6 +4,7 @@ nothing of another kind and nothing behind a link."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -93,20 +94,24 @@ def _made(base: Path, kinds: set[str]) -> bool:
     return {p.name.split("-")[0] for p in made} == kinds
 
 
-def _killed_mid_grading(base: Path) -> None:
-    """A grading of the reference's optimizers, SIGKILLed once its sandbox's session and the
-    unpacked submission exist (scratch directories in ``base``)."""
+def _mid_grading(base: Path) -> subprocess.Popen[bytes]:
+    """A grading of the reference's optimizers, once its sandbox's session and the unpacked
+    submission exist (scratch directories in ``base``)."""
     env = {**os.environ, "GRADER_SCRATCH": str(base)}
     cmd = [sys.executable, "-m", "graders", "grade", "reference", "--only", "optimizers.*"]
-    killed = subprocess.Popen(
+    grader = subprocess.Popen(
         cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     deadline = time.monotonic() + 60
     while not _made(base, {"grader", "dlgrade"}):
-        assert time.monotonic() < deadline and killed.poll() is None, "no grading began"
+        assert time.monotonic() < deadline and grader.poll() is None, "no grading began"
         time.sleep(0.05)
-    killed.send_signal(signal.SIGKILL)
-    killed.wait()
+    return grader
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
 
 
 def _working_in(place: Path) -> list[int]:
@@ -144,7 +149,7 @@ def test_the_next_grading_removes_what_a_killed_grader_left(tmp_path: Path) -> N
     """SIGKILL the grader in the middle of a grading (its sandbox's session and the unpacked
     submission exist); once its zygote has wound down, the next grading removes both and leaves
     nothing of its own."""
-    _killed_mid_grading(tmp_path)
+    _kill(_mid_grading(tmp_path))
     left = sorted(p.name.split("-")[0] for p in tmp_path.iterdir())
     assert left == ["dlgrade", "grader"]
     _until_ended(tmp_path)
@@ -159,16 +164,19 @@ def test_a_session_stays_while_the_killed_graders_zygote_works_in_it(base: Path)
     still start or end a child there (whose output files a sweep would race with), so no sweep
     takes the session until the zygote has ended.  (Before: the lock died with the grader, and
     a sweep under load could leave a half-removed session, its lock file gone, for good.)"""
-    _killed_mid_grading(base)
+    grader = _mid_grading(base)
     session = next(base.glob("grader-*"))
     zygote = _working_in(session)
-    assert zygote, "no zygote at work in the session"
-    for pid in zygote:
-        os.kill(pid, signal.SIGSTOP)  # (still alive, at any point of its work)
     try:
+        assert zygote, "no zygote at work in the session"
+        for pid in zygote:
+            os.kill(pid, signal.SIGSTOP)  # (alive after its grader, at any point of its work)
+        _kill(grader)
         assert session not in scratch.sweep() and (session / scratch.OWNER).is_file()
     finally:
+        _kill(grader)  # (a no-op once it is reaped)
         for pid in zygote:
-            os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
     _until_ended(session)
     assert session in scratch.sweep() and not session.exists()
