@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.processes import described, mentioning
+
 REPO = Path(__file__).resolve().parent.parent
 BANK = REPO / "tests" / "submissions" / "hostile"
 NOBODY = 65534
@@ -180,24 +182,6 @@ def cleanup_modes() -> None:
 
 
 # ----------------------------------------------------------------------------- grading
-def _mentions(needle: str) -> list[str]:
-    """Processes whose command line, environment or working directory mention ``needle``."""
-    found = []
-    me = os.getpid()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == me:
-            continue
-        texts = []
-        for name in ("cmdline", "environ"):
-            with contextlib.suppress(OSError):
-                texts.append(Path(f"/proc/{entry}/{name}").read_bytes().decode(errors="replace"))
-        with contextlib.suppress(OSError):
-            texts.append(os.readlink(f"/proc/{entry}/cwd"))
-        if any(needle in t for t in texts):
-            found.append(f"{entry}: {texts[0][:200]!r}" if texts else entry)
-    return found
-
-
 @dataclass
 class Graded:
     """One grading by the command line."""
@@ -245,7 +229,7 @@ def grade(
         f"the session did not live under the test's directory: {stderr[-500:]}"
     )
     deadline = time.monotonic() + 5
-    while (left := _mentions(str(root))) and time.monotonic() < deadline:
+    while (left := [described(p) for p in mentioning(root)]) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not left, f"processes left behind: {left}"
     assert not list(root.iterdir()), f"session files left behind: {list(root.iterdir())}"

@@ -16,6 +16,7 @@ import pytest
 
 from graders import scratch
 from tests.graders_cli import run_graders
+from tests.processes import holding, mentioning
 
 ROOT = Path(__file__).resolve().parent.parent
 OWNER = """
@@ -114,33 +115,9 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
 
 
-def _working_in(place: Path) -> list[int]:
-    """Processes whose command line names ``place`` (a sandbox's zygote names its session)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and str(place).encode() in (entry / "cmdline").read_bytes():
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
-
-
-def _open_in(place: Path) -> bool:
-    """Whether a process has a descriptor open on something in ``place`` (one that is ending
-    has no command line left, but its descriptors until it is gone)."""
-    for fd in Path("/proc").glob("[0-9]*/fd/*"):
-        try:
-            if os.readlink(fd).startswith(str(place)):
-                return True
-        except OSError:
-            continue
-    return False
-
-
 def _until_ended(place: Path) -> None:
     deadline = time.monotonic() + 30
-    while _working_in(place) or _open_in(place):
+    while mentioning(place) or holding(place):
         assert time.monotonic() < deadline, "the killed grader's zygote did not end"
         time.sleep(0.05)
 
@@ -166,7 +143,7 @@ def test_a_session_stays_while_the_killed_graders_zygote_works_in_it(base: Path)
     a sweep under load could leave a half-removed session, its lock file gone, for good.)"""
     grader = _mid_grading(base)
     session = next(base.glob("grader-*"))
-    zygote = _working_in(session)
+    zygote = mentioning(session)
     try:
         assert zygote, "no zygote at work in the session"
         for pid in zygote:

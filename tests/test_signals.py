@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.graders_cli import interruptible
+from tests.processes import mentioning
 
 ROOT = Path(__file__).resolve().parent.parent
 SLOW = """
@@ -23,22 +24,6 @@ def sigmoid(x):
     time.sleep(2.0)
     return 1.0 / (1.0 + np.exp(-x))
 """
-
-
-def _mentions(place: Path) -> list[int]:
-    """Processes whose command line, working directory or environment name ``place``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            text = (entry / "cmdline").read_bytes() + (entry / "environ").read_bytes()
-            text += os.readlink(entry / "cwd").encode()
-        except OSError:
-            continue
-        if str(place).encode() in text:
-            found.append(int(entry.name))
-    return found
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
@@ -64,8 +49,8 @@ def test_a_signal_stops_grading_cleanly(signum: int, tmp_path: Path) -> None:
     assert err.strip().splitlines() == [f"graders: stopped by {signal.Signals(signum).name}"]
     assert "Traceback" not in err
     for _ in range(100):  # (the zygote's group is killed by the grader; let the kernel reap)
-        if not _mentions(scratch) and not any(scratch.iterdir()):
+        if not mentioning(scratch) and not any(scratch.iterdir()):
             break
         time.sleep(0.05)
-    assert not _mentions(scratch), "processes left behind"
+    assert not mentioning(scratch), "processes left behind"
     assert not list(scratch.iterdir()), f"scratch left behind: {list(scratch.iterdir())}"
