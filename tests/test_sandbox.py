@@ -383,6 +383,18 @@ def test_the_budget_ends_a_submission_and_says_why(tmp_path: Path) -> None:
     assert all(c.ok or "time budget (2.5 s)" in (c.error or "") for c in runs.cases), errors
 
 
+@needs_namespaces
+def test_a_finished_job_has_left_the_session_when_its_result_is_set(tmp_path: Path) -> None:
+    """Whoever waits on an item's result wakes to a session without its job's files (they were
+    removed after the result was set, and a class's grading could see them there)."""
+    seen: list[bool] = []
+    with Sandbox(parallel=1) as box:
+        future = box.submit([_job(tmp_path, 1)])["activations.sigmoid"]
+        future.add_done_callback(lambda _: seen.append(any(box.session.glob("job*"))))
+        assert future.result().cases[0].ok
+    assert seen == [False]
+
+
 def test_case_runs_keep_only_the_forbidden_names_the_policy_knows() -> None:
     from graders.sandbox import _attempts
 

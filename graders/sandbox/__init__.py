@@ -445,24 +445,28 @@ class Sandbox:
         self._complete(job)
 
     def _complete(self, job: Job) -> None:
-        """Set the result of every item of ``job`` whose cases all have one."""
+        """Set the result of every item of ``job`` whose cases all have one.  A job whose
+        items all have one leaves the session first: whoever waits on its last future finds
+        nothing of it there."""
+        runs: dict[str, ItemRun] = {}
         for owner in dict.fromkeys(job.owners):
             positions = [i for i, o in enumerate(job.owners) if o == owner]
-            future = job.futures[owner]
-            if not future.done() and all(job.cases[i]["index"] in job.results for i in positions):
-                future.set_result(
-                    ItemRun(
-                        cases=[job.results[job.cases[i]["index"]] for i in positions],
-                        stdout_tail=job.stdout_tail,
-                        stderr_tail=job.stderr_tail,
-                        restarts=job.crashes.get(owner, 0),
-                        elapsed=job.elapsed * len(positions) / max(1, len(job.cases)),
-                    )
+            if not job.futures[owner].done() and all(
+                job.cases[i]["index"] in job.results for i in positions
+            ):
+                runs[owner] = ItemRun(
+                    cases=[job.results[job.cases[i]["index"]] for i in positions],
+                    stdout_tail=job.stdout_tail,
+                    stderr_tail=job.stderr_tail,
+                    restarts=job.crashes.get(owner, 0),
+                    elapsed=job.elapsed * len(positions) / max(1, len(job.cases)),
                 )
-        if all(f.done() for f in job.futures.values()):  # (its results are in memory now)
+        if all(f.done() or o in runs for o, f in job.futures.items()):
             self._jobs.pop(job.uid, None)
             if job.workdir is not None:
                 shutil.rmtree(job.workdir, ignore_errors=True)
+        for owner, run in runs.items():
+            job.futures[owner].set_result(run)
 
     @staticmethod
     def _spent(job: Job) -> str:
