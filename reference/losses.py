@@ -189,11 +189,18 @@ def _softplus(x: np.ndarray) -> np.ndarray:
 
 
 def _log_softmax(z: np.ndarray) -> np.ndarray:
-    """Log-softmax over the last axis with the max shift (finite for ``|z| ~ 1000``)."""
+    """Log-softmax over the last axis with the max shift (finite for ``|z| ~ 1000``):
+    ``(z - m) - log sum exp(z - m)``, ``m`` the maximum."""
     # BEGIN SOLUTION
-    shifted = z - z.max(axis=-1, keepdims=True)
-    shifted -= np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-    return shifted
+    m = z.max(axis=-1, keepdims=True)
+    # one array of z's size: the exponentials are taken and summed in it, then the shift
+    # written over them (a second array cost as much as all the arithmetic, measured)
+    out = z - m
+    np.exp(out, out=out)
+    log_norm = np.log(out.sum(axis=-1, keepdims=True))
+    np.subtract(z, m, out=out)
+    out -= log_norm
+    return out
     # END SOLUTION
 
 
@@ -235,15 +242,17 @@ def _class_targets(
     if t.dtype.kind not in "iu":
         raise TypeError(f"class-index targets must be integers, got dtype {t.dtype}")
     mask = t != ignore_index
-    bad = mask & ((t < 0) | (t >= n_classes))
-    if bad.any():
-        raise IndexError(f"Target {t[bad].flat[0]} is out of bounds.")
-    safe = np.where(mask, t, 0)
-    w = np.ones(n_classes) if weight is None else _floating(weight).astype(np.float64)
+    safe = t if mask.all() else np.where(mask, t, 0)
+    if safe.size and (safe.min() < 0 or safe.max() >= n_classes):  # (a counted one may be)
+        bad = mask & ((t < 0) | (t >= n_classes))
+        if bad.any():
+            raise IndexError(f"Target {t[bad].flat[0]} is out of bounds.")
+    if weight is None:  # every class weighs 1: w_t is the mask
+        return safe, mask, np.ones(n_classes), mask.astype(np.float64)
+    w = _floating(weight).astype(np.float64)
     if w.shape != (n_classes,):
         raise ValueError(f"weight must have shape ({n_classes},), got {w.shape}")
-    w_t = np.where(mask, np.take(w, safe), 0.0)
-    return safe, mask, w, w_t
+    return safe, mask, w, np.where(mask, np.take(w, safe), 0.0)
     # END SOLUTION
 
 

@@ -137,7 +137,8 @@ def _softplus(x: np.ndarray) -> np.ndarray:
 
 
 def _log_softmax(z: np.ndarray) -> np.ndarray:
-    """Log-softmax over the last axis with the max shift (finite for ``|z| ~ 1000``)."""
+    """Log-softmax over the last axis with the max shift (finite for ``|z| ~ 1000``):
+    ``(z - m) - log sum exp(z - m)``, ``m`` the maximum."""
     raise NotImplementedError("losses._log_softmax")
 
 

@@ -1128,6 +1128,27 @@ def close_at_printed_precision(value: Any, printed: notes.Printed) -> bool:
     )
 
 
+@pytest.mark.parametrize("fn", ["nll_loss", "cross_entropy"])
+@pytest.mark.parametrize(
+    ("target", "ignore_index"),
+    [([0, -100, 7, 2], -100), ([0, -1, 9, 2], -100), ([3, 5, 5, 9], 5), ([5, 5, 5, 5], 5)],
+)
+def test_class_targets_out_of_bounds_raise_as_torch_does(
+    fn: str, target: list[int], ignore_index: int
+) -> None:
+    """A counted target outside [0, C) raises torch's IndexError naming the first one; an
+    ignored one never does, even when ``ignore_index`` is itself out of bounds."""
+    x = -np.abs(np.random.default_rng(0).standard_normal((4, 5)))
+    try:
+        want = getattr(F, fn)(torch.from_numpy(x), torch.tensor(target), ignore_index=ignore_index)
+    except IndexError as exc:
+        with pytest.raises(IndexError, match=f"^{exc}$"):
+            getattr(L, fn)(x, np.array(target), ignore_index=ignore_index)
+    else:
+        got = getattr(L, fn)(x, np.array(target), ignore_index=ignore_index)
+        np.testing.assert_allclose(got, want.numpy(), rtol=1e-12, equal_nan=True)
+
+
 def test_seed002_cross_entropy_example() -> None:
     record = notes.example("cross-entropy-two-samples")
     logits, labels = record.data["logits"], record.data["labels"]
