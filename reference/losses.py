@@ -217,14 +217,14 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 def _classes_last(x: np.ndarray) -> np.ndarray:
     """Move the class axis (0 for an unbatched ``(C,)`` input, else 1) to the end."""
     # BEGIN SOLUTION
-    return x if x.ndim <= 1 else np.moveaxis(x, 1, -1)
+    return x if x.ndim <= 2 else np.moveaxis(x, 1, -1)  # (N, C): already last
     # END SOLUTION
 
 
 def _classes_back(x: np.ndarray) -> np.ndarray:
     """Inverse of :func:`_classes_last`."""
     # BEGIN SOLUTION
-    return x if x.ndim <= 1 else np.moveaxis(x, -1, 1)
+    return x if x.ndim <= 2 else np.moveaxis(x, -1, 1)
     # END SOLUTION
 
 
@@ -265,6 +265,16 @@ def _gather_last(a: np.ndarray, index: np.ndarray) -> np.ndarray:
     # BEGIN SOLUTION
     row_starts = np.arange(index.size).reshape(index.shape) * a.shape[-1]
     return np.take(np.ascontiguousarray(a).reshape(-1), row_starts + index)
+    # END SOLUTION
+
+
+def _target_entries(a: np.ndarray, safe: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``a[..., y_n]`` at each counted position, 0 where the target is ignored: an ignored
+    position counts for nothing whatever its row holds (nan, inf: torch skips it, where a
+    product with a zero weight would give nan)."""
+    # BEGIN SOLUTION
+    picked = _gather_last(a, safe)
+    return picked if mask.all() else np.where(mask, picked, 0.0)
     # END SOLUTION
 
 
@@ -560,7 +570,9 @@ def cross_entropy(
     ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing)``.
     Convention: the smoothing term is weighted by :math:`w_c` and masked for ignored targets,
     and its ``'mean'`` shares the :math:`\sum_n w_{y_n}` denominator (torch's definition);
-    a floating target of the input's shape is read as probabilities, as torch reads it.
+    a floating target of the input's shape is read as probabilities, as torch reads it; an
+    ignored position adds nothing whatever its row holds (a padding row of ``-inf`` logits,
+    ``nan``): torch leaves it out rather than weighting it by 0.
     """
     # BEGIN SOLUTION
     _check_reduction(reduction)
@@ -577,7 +589,7 @@ def cross_entropy(
         loss = -((logp * t) @ w)
         return _reduce(loss, reduction).astype(x.dtype, copy=False)
     safe, mask, w, w_t = _class_targets(target, n_classes, weight, ignore_index)
-    loss = -w_t * _gather_last(logp, safe)
+    loss = -w_t * _target_entries(logp, safe, mask)
     if label_smoothing > 0:
         smooth = np.where(mask, -(logp @ w), 0.0)  # -sum_c w_c log p_c
         loss = (1 - label_smoothing) * loss + label_smoothing / n_classes * smooth
@@ -651,13 +663,15 @@ def nll_loss(
     without the class axis (integers).
     Torch: ``torch.nn.functional.nll_loss(input, target, weight=weight,
     ignore_index=ignore_index, reduction=reduction)``.
+    Convention: an ignored position adds nothing whatever its row holds (``nan``, ``inf``):
+    torch leaves it out rather than weighting it by 0.
     """
     # BEGIN SOLUTION
     _check_reduction(reduction)
     x = _floating(input)
     z = _classes_last(x)
-    safe, _, _, w_t = _class_targets(target, z.shape[-1], weight, ignore_index)
-    loss = -w_t * _gather_last(z, safe)  # float64: w_t is
+    safe, mask, _, w_t = _class_targets(target, z.shape[-1], weight, ignore_index)
+    loss = -w_t * _target_entries(z, safe, mask)  # float64: w_t is
     return _reduce(loss, reduction, float(w_t.sum())).astype(x.dtype, copy=False)
     # END SOLUTION
 

@@ -178,6 +178,13 @@ def _gather_last(a: np.ndarray, index: np.ndarray) -> np.ndarray:
     raise NotImplementedError("losses._gather_last")
 
 
+def _target_entries(a: np.ndarray, safe: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``a[..., y_n]`` at each counted position, 0 where the target is ignored: an ignored
+    position counts for nothing whatever its row holds (nan, inf: torch skips it, where a
+    product with a zero weight would give nan)."""
+    raise NotImplementedError("losses._target_entries")
+
+
 def _one_hot(index: np.ndarray, n_classes: int) -> np.ndarray:
     """One-hot float array of shape ``index.shape + (n_classes,)``."""
     raise NotImplementedError("losses._one_hot")
@@ -374,7 +381,9 @@ def cross_entropy(
     ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing)``.
     Convention: the smoothing term is weighted by :math:`w_c` and masked for ignored targets,
     and its ``'mean'`` shares the :math:`\sum_n w_{y_n}` denominator (torch's definition);
-    a floating target of the input's shape is read as probabilities, as torch reads it.
+    a floating target of the input's shape is read as probabilities, as torch reads it; an
+    ignored position adds nothing whatever its row holds (a padding row of ``-inf`` logits,
+    ``nan``): torch leaves it out rather than weighting it by 0.
     """
     raise NotImplementedError("losses.cross_entropy")
 
@@ -420,6 +429,8 @@ def nll_loss(
     without the class axis (integers).
     Torch: ``torch.nn.functional.nll_loss(input, target, weight=weight,
     ignore_index=ignore_index, reduction=reduction)``.
+    Convention: an ignored position adds nothing whatever its row holds (``nan``, ``inf``):
+    torch leaves it out rather than weighting it by 0.
     """
     raise NotImplementedError("losses.nll_loss")
 

@@ -77,6 +77,13 @@ def _class_targets(target, n_classes, weight, ignore_index):
         item="cross_entropy",
     ),
     _bug(
+        "ce-ignored-row-weighted-by-zero",
+        "cross_entropy",
+        CATALOGUE,
+        "cross_entropy",
+        "ignored-row",
+    ),
+    _bug(
         "ce-grad-ignores-grad-output",
         "cross_entropy_grad",
         CATALOGUE,
@@ -89,6 +96,13 @@ def _class_targets(target, n_classes, weight, ignore_index):
         CATALOGUE,
         "nll_loss",
         "all-ignored",
+    ),
+    _bug(
+        "nll-ignored-row-weighted-by-zero",
+        "nll_loss",
+        CATALOGUE,
+        "nll_loss",
+        "ignored-row",
     ),
     _bug(
         "bce-without-minus-100-clamp",

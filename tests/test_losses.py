@@ -1150,6 +1150,29 @@ def test_class_targets_out_of_bounds_raise_as_torch_does(
         np.testing.assert_allclose(got, want.numpy(), rtol=1e-12, equal_nan=True)
 
 
+@pytest.mark.parametrize("fn", ["nll_loss", "cross_entropy"])
+@pytest.mark.parametrize("row", [[np.nan, 0.0, 1.0], [0.0, np.inf, 1.0], [-np.inf] * 3])
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_an_ignored_row_counts_for_nothing_whatever_it_holds(
+    fn: str, row: list[float], reduction: str, weighted: bool
+) -> None:
+    """A padding row (ignored target) holding nan, inf or only -inf logits: torch skips it,
+    so the loss is finite (a zero weight times its nan would not be)."""
+    x = np.array([row, [1.0, 2.0, 3.0], [0.5, -1.0, 2.0]])
+    target = np.array([-100, 1, 2])
+    w = np.array([0.5, 2.0, 1.5]) if weighted else None
+    kwargs: dict[str, Any] = {"label_smoothing": 0.2} if fn == "cross_entropy" else {}
+    want = getattr(F, fn)(
+        torch.from_numpy(x), torch.from_numpy(target), reduction=reduction,
+        weight=None if w is None else torch.from_numpy(w), **kwargs,
+    )  # fmt: skip
+    assert np.isfinite(want.numpy()).all()
+    with np.errstate(invalid="ignore"):  # (the ignored row's log-softmax is nan: no matter)
+        got = getattr(L, fn)(x, target, reduction=reduction, weight=w, **kwargs)
+    np.testing.assert_allclose(got, want.numpy(), rtol=RTOL, atol=ATOL)
+
+
 def test_seed002_cross_entropy_example() -> None:
     record = notes.example("cross-entropy-two-samples")
     logits, labels = record.data["logits"], record.data["labels"]

@@ -232,6 +232,33 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
 """,
     ),
     Mistake(
+        "ce-ignored-row-weighted-by-zero",
+        f"{L}.cross_entropy",
+        "ignored targets multiplied by a zero weight instead of left out",
+        "0 * nan is nan: a padding row (nan or -inf logits) makes the loss nan; torch skips "
+        "ignored rows (np.where(mask, ..., 0))",
+        """
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
+                  label_smoothing=0.0):
+    _check_reduction(reduction)
+    x = _floating(input)
+    z = _classes_last(x).astype(np.float64)
+    n_classes = z.shape[-1]
+    logp = _log_softmax(z)
+    if _is_probability_target(x, target):
+        w = np.ones(n_classes) if weight is None else _floating(weight).astype(np.float64)
+        t = _classes_last(_floating(target)).astype(np.float64)
+        t = (1 - label_smoothing) * t + label_smoothing / n_classes
+        return _reduce(-(logp * t * w).sum(axis=-1), reduction).astype(x.dtype)
+    safe, mask, w, w_t = _class_targets(target, n_classes, weight, ignore_index)
+    loss = -w_t * _gather_last(logp, safe)  # w_t = 0 where ignored: 0 * nan = nan
+    if label_smoothing > 0:
+        smooth = np.where(mask, -(logp * w).sum(axis=-1), 0.0)
+        loss = (1 - label_smoothing) * loss + label_smoothing / n_classes * smooth
+    return _reduce(loss, reduction, float(w_t.sum())).astype(x.dtype)
+""",
+    ),
+    Mistake(
         "ce-grad-ignores-grad-output",
         f"{L}.cross_entropy_grad",
         "a gradient that ignores grad_output",
@@ -272,6 +299,22 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     safe, _, _, w_t = _class_targets(target, z.shape[-1], weight, ignore_index)
     loss = -w_t * _gather_last(z, safe)
     return _reduce(loss, reduction, max(float(w_t.sum()), 1e-12)).astype(x.dtype)
+""",
+    ),
+    Mistake(
+        "nll-ignored-row-weighted-by-zero",
+        f"{L}.nll_loss",
+        "ignored targets multiplied by a zero weight instead of left out",
+        "0 * nan is nan: a padding row of nan makes the loss nan; torch skips ignored rows "
+        "(np.where(mask, ..., 0))",
+        """
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    _check_reduction(reduction)
+    x = _floating(input)
+    z = _classes_last(x).astype(np.float64)
+    safe, _, _, w_t = _class_targets(target, z.shape[-1], weight, ignore_index)
+    loss = -w_t * _gather_last(z, safe)  # w_t = 0 where ignored: 0 * nan = nan
+    return _reduce(loss, reduction, float(w_t.sum())).astype(x.dtype)
 """,
     ),
     Mistake(

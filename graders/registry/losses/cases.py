@@ -294,8 +294,20 @@ def cross_entropy_special(rng: Rng) -> list[Case]:
         ),
         Case("all-ignored", C.EDGE, (x[:3], np.full(3, -100))),
         Case("empty", C.EDGE, (np.zeros((0, 4)), np.zeros(0, dtype=np.int64))),
+        _padding_row("logits-all--inf", x, y, -np.inf, value_only=True),  # (torch's grad: nan)
     ]
     return cases
+
+
+def _padding_row(
+    label: str, x: np.ndarray, y: np.ndarray, fill: float, value_only: bool = False
+) -> Case:
+    """A padding row: its entries ``fill`` (nan, or -inf logits), its target ignored; torch
+    skips it, so it adds nothing to the loss (a zero weight times its nan would not)."""
+    padded, target = x.copy(), y.copy()
+    padded[0], target[0] = fill, -100
+    data = {"value_only": True} if value_only else {}
+    return Case(f"ignored-row-{label}", C.EDGE, (padded, target), data=data)
 
 
 def log_probs_targets(rng: Rng, shape: Shape) -> Args:
@@ -332,6 +344,7 @@ def nll_special(rng: Rng) -> list[Case]:
             {"weight": w, "reduction": "sum"},
         ),
         Case("empty", C.EDGE, (np.zeros((0, 4)), np.zeros(0, dtype=np.int64))),
+        _padding_row("nan", x, y, np.nan),
     ]
 
 
@@ -906,6 +919,8 @@ def _public_cases(loss: Loss, grad: bool, rng: Rng) -> list[Case]:
         if reduction != loss.default_reduction
     ]
     special = loss.special(rng)
+    if grad:  # (cases on the loss's value alone: torch's gradient there is not the point)
+        special = [c for c in special if not c.data.get("value_only")]
     cases += special
     bad = {"reduction": "average"}
     cases.append(
