@@ -15,6 +15,12 @@ axis to about :data:`TARGET` elements (an item whose array arguments do not shar
 axis, or that is not a plain call, is not measured).  Opt-in (``grade --efficiency``): it costs a
 few seconds, and timings vary between runs.  Not scored unless an instructor gives it a weight
 (``--efficiency-weight``; see :meth:`graders.score.ItemResult.speed_credit`).
+
+Speed is credited for a right answer only: what the last timed call returned is judged against
+torch's output for the timed input, as any case is, and a timed call that failed (an error, the
+time limit) or returned a wrong answer earns no speed credit.  The times themselves are measured
+inside the submission's process, so code written to tamper with the timing driver could still
+report false ones: the weight is best kept small.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ if TYPE_CHECKING:
     from graders.sandbox import CaseRun
 
 TARGET = 1 << 18  # elements of the largest array argument, about
+TIMES = ("seconds", "calibration")  # the timing driver's own outputs (the rest: the last call's)
 CALLS = 5  # timed calls (after one untimed)
 SLOW_CALL = 0.5  # seconds: a slower warm-up call is timed once more, not CALLS times
 CASE_TIMEOUT = 30.0
@@ -78,7 +85,7 @@ def timing_case(item: Item, cases: list[Case]) -> Case | None:
         name=f"timing:{case.name}",
         args=tuple(_repeat(a, times, rows) for a in case.args),
         kwargs={k: _repeat(v, times, rows) for k, v in case.kwargs.items()},
-        spec={"calls": CALLS, "slow": SLOW_CALL},
+        spec={**case.spec, "calls": CALLS, "slow": SLOW_CALL},  # (what it returns: as the case)
     )
 
 
@@ -87,10 +94,19 @@ def describe(case: Case) -> str:
     return ", ".join(f"{a.dtype} {tuple(a.shape)}" for a in _arrays(case))
 
 
-def summary(run: CaseRun, case: Case, reference: float | None) -> dict[str, Any]:
-    """What the report shows (plain numbers and text: it goes into the JSON report)."""
+def returned(run: CaseRun) -> CaseRun:
+    """The timed run as the ``call`` driver returns a case: the last timed call's outputs."""
+    kept = {k: v for k, v in run.outputs.items() if k not in TIMES}
+    return dataclasses.replace(run, outputs=kept)
+
+
+def summary(
+    run: CaseRun, case: Case, reference: float | None, wrong: str | None = None
+) -> dict[str, Any]:
+    """What the report shows (plain numbers and text: it goes into the JSON report).  A timed
+    call that failed, or whose answer was ``wrong`` (why), is ``failed``: no speed credit."""
     if not run.ok:
-        return {"measured": False, "why": run.error or "no result"}
+        return {"measured": False, "failed": True, "why": run.error or "no result"}
     seconds = float(np.median(run.outputs["seconds"]))
     calibration = float(np.median(run.outputs["calibration"]))
     ratio = seconds / calibration if calibration > 0 else float("inf")
@@ -105,6 +121,8 @@ def summary(run: CaseRun, case: Case, reference: float | None) -> dict[str, Any]
     if reference:
         out["reference"] = reference
         out["slower"] = ratio / reference
+    if wrong is not None:
+        out.update(failed=True, why=wrong)
     return out
 
 
@@ -112,6 +130,9 @@ def line(eff: dict[str, Any]) -> str:
     """One line for the feedback ("" when the item was not timed)."""
     if not eff:
         return ""
+    if eff.get("failed"):
+        what = "call's answer is not torch's" if eff.get("measured") else "call failed"
+        return f"speed: no credit, the timed {what} ({eff.get('why', '')})"
     if not eff.get("measured"):
         return f"speed: not measured ({eff.get('why', '')})"
     ms = 1000 * eff["seconds"]

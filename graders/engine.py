@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from graders import judge, oracle, policy, scan, scratch, submission
+from graders import efficiency, judge, oracle, policy, scan, scratch, submission
 from graders.registry import MODULES, Case, Item, build_cases, plan_cases
 from graders.sandbox import (
     BUDGET_SPENT,
@@ -293,7 +293,8 @@ def grade(
         results = judged(plans, runs, expected, dev, str(origin), seed)  # 4. judge
         _annotate(results, plans, sub, box, problems, locations)
         if efficiency or efficiency_weight:
-            _timings(box, sub, plans, results, problems, efficiency_weight)
+            timed = Timed(torch_side, cache, seed, dev)
+            _timings(box, sub, plans, results, problems, efficiency_weight, timed)
         layers, notes = _about(sub, box, runs, budget)
     return SubmissionResult(  # 5. score (the results hold the credit rule)
         submission=str(origin),
@@ -420,6 +421,37 @@ def _shown(result: ItemResult, sub: Submission, box: Sandbox) -> ItemResult:
     return result
 
 
+@dataclass(frozen=True)
+class Timed:
+    """Where torch's answers for the timed inputs come from: the grading's oracle, its cache,
+    the public seed, the device."""
+
+    truth: oracle.Oracle
+    cache: oracle.ExpectedCache
+    seed: int
+    device: str
+
+    def answer(self, item: Item, case: Case) -> Future[oracle.Expected]:
+        """torch's outputs for the timed input ``case`` (asked before the run: they come
+        meanwhile)."""
+        return self.truth.timing(item, case, self.seed, self.cache)
+
+    def wrong(
+        self, item: Item, case: Case, run: CaseRun, answer: Future[oracle.Expected]
+    ) -> str | None:
+        """Why the timed call's answer is not torch's; None if it is (or if it cannot be told:
+        the call failed, which is said apart, or the oracle did)."""
+        if not run.ok:
+            return None
+        try:
+            expected = answer.result()[0]
+        except Exception:  # (the grader's own failure: the speed is not withheld for it)
+            return None
+        returned = efficiency.returned(run)
+        verdict = judge.judge_case(item, case, returned, expected, self.device, repro="")
+        return None if verdict.passed else verdict.message
+
+
 def _timings(
     box: Sandbox,
     sub: Submission,
@@ -427,10 +459,11 @@ def _timings(
     results: list[ItemResult],
     problems: dict[str, str | None],
     weight: float,
+    timed: Timed,
 ) -> None:
     """Time each plain-call item against the reference (graders.efficiency), one child at a
-    time (two at once would slow each other down)."""
-    from graders import efficiency, efficiency_table
+    time (two at once would slow each other down); a timed call must answer as torch does."""
+    from graders import efficiency_table
 
     for p, result in zip(plans, results, strict=True):
         case = efficiency.timing_case(p.item, p.cases)
@@ -439,11 +472,15 @@ def _timings(
             continue
         plan_ = Plan(efficiency.timing_item(p.item), [case], 0)
         job = make_job(f"timing-{p.item.name}", [plan_], sub.root)
+        answer = timed.answer(p.item, case)
         run = box.submit([job])[p.item.name].result().cases[0]
         if run.error:
             run.error = sub.display(run.error, also=[box.copy_of(sub.root)])
+        wrong = timed.wrong(p.item, case, run, answer)
+        if wrong:
+            wrong = sub.display(wrong, also=[box.copy_of(sub.root)])
         reference = efficiency_table.REFERENCE.get(p.item.name)
-        result.efficiency = efficiency.summary(run, case, reference)
+        result.efficiency = efficiency.summary(run, case, reference, wrong)
         result.efficiency_weight = weight
 
 

@@ -193,13 +193,21 @@ class ExpectedCache:
 
 
 # --------------------------------------------------------------------------------- computing
-def compute(name: str, seed: int, hidden: bool, device: str, cache_dir: str | None) -> Expected:
-    """Item ``name``'s expected outputs for its public (or hidden) cases of ``seed``, stored in
-    the cache directory if one is given.  Runs in the oracle's process."""
-    from graders import registry
+def compute(
+    name: str, seed: int, hidden: bool, device: str, cache_dir: str | None, timing: bool = False
+) -> Expected:
+    """Item ``name``'s expected outputs for its public (or hidden) cases of ``seed``, or with
+    ``timing`` for the efficiency report's timed input made from the public ones, stored in the
+    cache directory if one is given.  Runs in the oracle's process."""
+    from graders import efficiency, registry
 
     item = registry.BY_NAME[name]
     cases = registry.build_cases(item, seed, hidden)
+    if timing:
+        timed = efficiency.timing_case(item, cases)
+        if timed is None:
+            raise ValueError(f"{name} has no timed input")
+        cases = [timed]
     expected = [item.oracle(case, device) for case in cases]
     ExpectedCache(Path(cache_dir) if cache_dir else None).store(
         cache_key(item, cases, device), expected
@@ -295,8 +303,19 @@ class Oracle:
             futures[item.name] = joined(parts)
         return futures
 
+    def timing(self, item: Item, case: Case, seed: int, cache: ExpectedCache) -> Future[Expected]:
+        """torch's outputs for ``case``, the efficiency report's timed input made from the
+        public cases of ``seed`` (``efficiency.timing_case``): a part of its own."""
+        return self._part(item, [case], seed, False, cache, timing=True)
+
     def _part(
-        self, item: Item, cases: list[Case], seed: int | None, hidden: bool, cache: ExpectedCache
+        self,
+        item: Item,
+        cases: list[Case],
+        seed: int | None,
+        hidden: bool,
+        cache: ExpectedCache,
+        timing: bool = False,
     ) -> Future[Expected]:
         """The public or hidden part of an item: kept in memory (a public part, once read from
         the cache: every student of a class has it), from the cache, else asked of the
@@ -310,6 +329,7 @@ class Oracle:
         else:
             request = {"item": item.name, "seed": seed, "hidden": hidden, "device": self.device}
             request["cache"] = None if cache.directory is None else str(cache.directory)
+            request["timing"] = timing
             self._request(request, len(cases), future)
         if not hidden and cache.directory is not None and kept is None:
             future.add_done_callback(lambda f: self._keep(key, f))
@@ -489,7 +509,12 @@ def answer(request: dict[str, Any]) -> tuple[bytes, bytes]:
     message naming where the oracle failed.  Runs in a worker of the oracle's process."""
     try:
         expected = compute(
-            request["item"], request["seed"], request["hidden"], request["device"], request["cache"]
+            request["item"],
+            request["seed"],
+            request["hidden"],
+            request["device"],
+            request["cache"],
+            request.get("timing", False),
         )
         return b"ok", wire.dumps(_flatten(expected))
     except Exception as exc:
@@ -507,9 +532,9 @@ def _error(exc: BaseException) -> tuple[bytes, bytes]:
 
 def serve(workers: int = WORKERS) -> None:
     """The oracle's process: torch imported at once, then one JSON request per line (key,
-    item, seed, hidden, device, cache directory or null), each answered by one of ``workers``
-    processes forked from this one, its reply written when it is ready (replies come in the
-    order they finish, each under its request's key)."""
+    item, seed, hidden, device, cache directory or null, timing), each answered by one of
+    ``workers`` processes forked from this one, its reply written when it is ready (replies
+    come in the order they finish, each under its request's key)."""
     import functools
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor

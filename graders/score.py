@@ -89,7 +89,10 @@ class ItemResult:
 
     @property
     def speed_credit(self) -> float:
-        """1 unless speed was measured and is SLOW_FACTOR or more times the reference's."""
+        """1 unless speed was measured and is SLOW_FACTOR or more times the reference's, or
+        the timed call failed or answered wrong (graders.efficiency)."""
+        if self.efficiency.get("failed"):
+            return 0.0
         slower = self.efficiency.get("slower")
         return 0.0 if slower is not None and slower >= SLOW_FACTOR else 1.0
 

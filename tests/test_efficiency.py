@@ -34,6 +34,17 @@ def test_the_driver_times_the_calls_and_the_calibration() -> None:
     assert slow["seconds"].shape == (1,)  # a slow warm-up: timed once more only
 
 
+def test_the_driver_returns_what_the_last_timed_call_returned() -> None:
+    answers = iter(range(10))
+    module = types.SimpleNamespace(f=lambda x: np.full(3, float(next(answers))))
+    out = DRIVERS["timing"].run(module, "f", {"args": [np.zeros(3)], "calls": 4, "slow": 60})
+    assert np.array_equal(out["out"], np.full(3, 4.0))  # the warm-up's was 0, the last call's 4
+    pair = types.SimpleNamespace(f=lambda x: (x + 1, x - 1))
+    spec = {"args": [np.zeros(2)], "returns": "tuple", "outputs": ["a", "b"], "slow": 60}
+    both = DRIVERS["timing"].run(pair, "f", spec)
+    assert np.array_equal(both["a"], np.ones(2)) and np.array_equal(both["b"], -np.ones(2))
+
+
 def _timing_case(name: str) -> object:
     item = registry.BY_NAME[name]
     return efficiency.timing_case(item, registry.build_cases(item, engine.PUBLIC_SEED, False))
@@ -84,7 +95,12 @@ def test_the_line_compares_with_the_reference_in_calibration_units() -> None:
     alone = efficiency.line(efficiency.summary(_run(0.002), case, reference=None))
     assert "(no reference time for this item)" in alone
     failed = efficiency.summary(CaseRun(ok=False, error="ValueError: no"), case, 0.1)
-    assert efficiency.line(failed) == "speed: not measured (ValueError: no)"
+    assert efficiency.line(failed) == "speed: no credit, the timed call failed (ValueError: no)"
+    wrong = efficiency.summary(_run(0.002), case, 0.1, wrong="student vs torch at [0]: 0 vs 1")
+    assert wrong["failed"] and wrong["slower"] == pytest.approx(2.0)
+    assert efficiency.line(wrong) == (
+        "speed: no credit, the timed call's answer is not torch's (student vs torch at [0]: 0 vs 1)"
+    )
 
 
 def _item(slower: float | None, weight: float) -> ItemResult:
@@ -112,6 +128,58 @@ def test_speed_counts_only_with_an_instructors_weight(
     assert item.score == pytest.approx(score)
     public, hidden = item.part(False), item.part(True)
     assert public[0] + hidden[0] == pytest.approx(item.score)
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.5])
+def test_a_failed_timed_call_earns_no_speed_credit(weight: float) -> None:
+    item = _item(None, weight)
+    item.efficiency = {"measured": True, "slower": 1.0, "failed": True, "why": "wrong"}
+    assert item.speed_credit == 0.0
+    assert item.score == pytest.approx(3.0 * (1 - weight))  # 3/4 of the cases, less the speed
+
+
+#: Relu right on every graded case; on the large timed input it cheats (fast and wrong, or a
+#: raise that would leave it unmeasured) or is a Python loop over the elements (slow).
+_RELU = {
+    "wrong": "    if x.size > 100_000:\n        return np.zeros_like(x)\n",
+    "raises": "    if x.size > 100_000:\n        raise MemoryError('too big')\n",
+    "loop": "    if x.size > 100_000:\n        return np.array([max(v, 0.0) for v in x.ravel()])"
+    ".reshape(x.shape)\n",
+}
+
+
+@pytest.mark.parametrize(("kind", "says"), [
+    ("wrong", "the timed call's answer is not torch's (student vs torch"),
+    ("raises", "the timed call failed (MemoryError: too big"),
+    ("loop", "Python loop over the elements"),
+])  # fmt: skip
+def test_speed_is_credited_only_for_a_right_answer_in_time(
+    kind: str, says: str, tmp_path: Path
+) -> None:
+    sub = tmp_path / "hw"
+    sub.mkdir()
+    (sub / "activations.py").write_text(
+        "import numpy as np\n\n\ndef relu(x):\n    x = np.asarray(x)\n"
+        f"    x = x if x.dtype.kind == 'f' else x.astype(np.float64)\n{_RELU[kind]}"
+        "    return np.asarray(np.clip(x, 0, np.inf), dtype=x.dtype)\n"
+    )
+    result = engine.grade(sub, registry.select(["activations.relu"]), efficiency_weight=0.5)
+    (relu,) = result.items
+    assert all(c.passed for c in relu.cases)  # every graded case is right
+    assert relu.speed_credit == 0.0 and relu.score == pytest.approx(relu.points / 2)
+    assert says in efficiency.line(relu.efficiency)
+    assert says in text.render(result, color=False)
+
+
+def test_the_reference_answers_every_timed_input_as_torch_does() -> None:
+    """torch's answer for each timed input (the oracle builds the same input from the public
+    cases) agrees with the reference's on every timed item, whatever it returns (an array, a
+    tuple of gradients, a pair of ints); times are not looked at."""
+    timed = [i for i in registry.ITEMS if _timing_case(i.name) is not None]
+    result = engine.grade(ROOT / "reference", timed, efficiency=True)
+    for item in result.items:
+        assert item.efficiency["measured"], (item.name, item.efficiency)
+        assert not item.efficiency.get("failed"), (item.name, item.efficiency)
 
 
 def test_grading_with_efficiency_reports_the_speed(tmp_path: Path) -> None:

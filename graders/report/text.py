@@ -41,7 +41,7 @@ def render(result: SubmissionResult, color: bool | None = None) -> str:
     _header(console, result)
     _table(console, result)
     _todo(console, result)
-    _speed(console, [i for i in result.items if i.efficiency.get("measured")])
+    _speed(console, [i for i in result.items if {"measured", "failed"} & i.efficiency.keys()])
     if result.findings:
         console.print(Text("\nstatic scan:", style="bold"))
         for finding in result.findings:
@@ -100,13 +100,14 @@ def _todo(console: Console, result: SubmissionResult) -> None:
 
 
 def _speed(console: Console, timed: list[ItemResult]) -> None:
-    """The items timed (grade --efficiency), the slowest against the reference first."""
+    """The items timed (grade --efficiency): those whose timed call failed or answered wrong
+    first, then the slowest against the reference."""
     from graders.efficiency import line
 
     if not timed:
         return
-    slow = sorted(timed, key=lambda i: -i.efficiency.get("slower", 0.0))
-    flagged = [i for i in slow if i.efficiency.get("slower", 0.0) >= SLOW_FACTOR]
+    slow = sorted(timed, key=lambda i: (i.speed_credit, -i.efficiency.get("slower", 0.0)))
+    flagged = [i for i in slow if not i.speed_credit]
     items = f"{len(timed)} item{'s' if len(timed) != 1 else ''}"
     console.print(Text(f"\nspeed ({items} timed on a large input):", style="bold"))
     for item in flagged or slow[:3]:

@@ -53,7 +53,7 @@ def run(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarra
             result = fn(*args, **kwargs)
     else:
         result = fn(*args, **kwargs)
-    return {**_returned(case, result, outputs), **sent_back(args, kwargs)}
+    return {**returned(case, result, outputs), **sent_back(args, kwargs)}
 
 
 def sent_back(args: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -63,7 +63,8 @@ def sent_back(args: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
     return back
 
 
-def _returned(case: dict[str, Any], result: Any, outputs: list[str]) -> dict[str, Any]:
+def returned(case: dict[str, Any], result: Any, outputs: list[str]) -> dict[str, Any]:
+    """What the call returned, by output name, as ``case["returns"]`` says it should be."""
     kind = case.get("returns", "array")
     if kind == "scalar":
         return {outputs[0]: _scalar(result)}

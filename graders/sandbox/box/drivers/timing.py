@@ -6,8 +6,10 @@ The calibration is ``np.exp(a)``, ``a * b + c`` and ``np.maximum(a, 0)`` on 2**2
 grader can compare the student's time with the reference's as multiples of the same workload on
 whatever machine runs it.  The student's function is called once untimed (warm-up), then
 ``case["calls"]`` times (once only when the warm-up took over ``case["slow"]`` seconds), each call
-timed alone.  Outputs, raw: ``seconds`` (each timed call) and ``calibration`` (each calibration
-run).  The clock and the workload are bound when this file is loaded, before any student code.
+timed alone.  Outputs, raw: ``seconds`` (each timed call), ``calibration`` (each calibration
+run) and what the last timed call returned, as the ``call`` driver returns it (the grader checks
+it against torch: a fast wrong answer earns no speed).  The clock and the workload are bound when
+this file is loaded, before any student code.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import time
 from typing import Any
 
 import numpy as np
+
+from .call import returned
 
 _clock = time.perf_counter
 _exp, _maximum, _median = np.exp, np.maximum, np.median
@@ -53,7 +57,8 @@ def run(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarra
     seconds = []
     for _ in range(calls):
         start = _clock()
-        fn(*args, **kwargs)
+        result = fn(*args, **kwargs)
         seconds.append(_clock() - start)
     after = calibrate()
-    return {"seconds": np.array(seconds), "calibration": np.concatenate([before, after])}
+    times = {"seconds": np.array(seconds), "calibration": np.concatenate([before, after])}
+    return {**returned(case, result, case.get("outputs", ["out"])), **times}
