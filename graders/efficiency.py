@@ -18,9 +18,11 @@ few seconds, and timings vary between runs.  Not scored unless an instructor giv
 
 Speed is credited for a right answer only: what the last timed call returned is judged against
 torch's output for the timed input, as any case is, and a timed call that failed (an error, the
-time limit) or returned a wrong answer earns no speed credit.  The times themselves are measured
-inside the submission's process, so code written to tamper with the timing driver could still
-report false ones: the weight is best kept small.
+time limit) or returned a wrong answer earns no speed credit.  What this does not stop: the
+times are measured inside the submission's process, and every timed call takes the same input,
+so code written against the timing driver (one that remembers its answers between the calls,
+answers right only on the last, or tampers with the driver's clock) could still be credited:
+the weight is best kept small.
 """
 
 from __future__ import annotations
