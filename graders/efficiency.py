@@ -16,13 +16,14 @@ axis, or that is not a plain call, is not measured).  Opt-in (``grade --efficien
 few seconds, and timings vary between runs.  Not scored unless an instructor gives it a weight
 (``--efficiency-weight``; see :meth:`graders.score.ItemResult.speed_credit`).
 
-Speed is credited for a right answer only: what the last timed call returned is judged against
-torch's output for the timed input, as any case is, and a timed call that failed (an error, the
-time limit) or returned a wrong answer earns no speed credit.  What this does not stop: the
-times are measured inside the submission's process, and every timed call takes the same input,
-so code written against the timing driver (one that remembers its answers between the calls,
-answers right only on the last, or tampers with the driver's clock) could still be credited:
-the weight is best kept small.
+Speed is credited for right answers only.  Each call gets an input of its own (the timed
+input's rows shuffled: no call can reuse another's answer), and every call's answer is checked
+against torch's: the last one whole, as any case is, and each one by its projection on a fixed
+random vector (``r . answer``; a right answer's is within the tolerance's bound of torch's, a
+wrong one's almost never is).  A call that failed (an error, the time limit) or answered wrong
+earns no speed credit.  What this does not stop: the times are measured inside the
+submission's process, so code written to tamper with the timing driver (its clock, its record
+of the answers) could still be credited: the weight is best kept small.
 """
 
 from __future__ import annotations
@@ -39,8 +40,10 @@ if TYPE_CHECKING:
     from graders.sandbox import CaseRun
 
 TARGET = 1 << 18  # elements of the largest array argument, about
-TIMES = ("seconds", "calibration")  # the timing driver's own outputs (the rest: the last call's)
+#: The timing driver's own outputs (the rest: the last call's answer).
+TIMES = ("seconds", "calibration", "projections")
 CALLS = 5  # timed calls (after one untimed)
+PROJECTION_SEED = 20261207  # the random vector the answers are projected on
 SLOW_CALL = 0.5  # seconds: a slower warm-up call is timed once more, not CALLS times
 CASE_TIMEOUT = 30.0
 
@@ -89,6 +92,76 @@ def timing_case(item: Item, cases: list[Case]) -> Case | None:
         kwargs={k: _repeat(v, times, rows) for k, v in case.kwargs.items()},
         spec={**case.spec, "calls": CALLS, "slow": SLOW_CALL},  # (what it returns: as the case)
     )
+
+
+def _reordered(value: Any, order: np.ndarray) -> Any:
+    if isinstance(value, np.ndarray) and value.ndim >= 1 and value.shape[0] == order.size:
+        return value[order]
+    return value
+
+
+def timed_inputs(case: Case) -> list[Case]:
+    """One input per call of the timing driver, the warm-up's first: ``case`` itself, then
+    ``case`` with the rows of its arrays shuffled alike (they stay aligned), a shuffle of its
+    own for each call (seeded by the call's number): no two calls get the same input."""
+    rows = _arrays(case)[0].shape[0]
+    orders = [np.arange(rows)]
+    orders += [np.random.default_rng(k).permutation(rows) for k in range(1, 1 + CALLS)]
+    return [
+        dataclasses.replace(
+            case,
+            name=f"{case.name}#{k}",
+            args=tuple(_reordered(a, order) for a in case.args),
+            kwargs={key: _reordered(v, order) for key, v in case.kwargs.items()},
+        )
+        for k, order in enumerate(orders)
+    ]
+
+
+def driver_case(case: Case, inputs: list[Case]) -> Case:
+    """What the timing driver is given: every call's input, and the projections' seed."""
+    calls = [[list(c.args), c.kwargs] for c in inputs]
+    spec = {**case.spec, "inputs": calls, "slow": SLOW_CALL, "seed": PROJECTION_SEED}
+    return dataclasses.replace(case, args=(), kwargs={}, spec=spec)
+
+
+def projection(value: Any) -> tuple[float, np.ndarray]:
+    """``(r . value, |r|)``, flattened, ``r`` the timing driver's vector (its ``projection``)."""
+    v = np.asarray(value, dtype=np.float64).reshape(-1)
+    r = np.random.Generator(np.random.PCG64(PROJECTION_SEED)).standard_normal(v.size)
+    return float(np.vdot(r, v)), np.abs(r)
+
+
+def projection_off(got: float, expected: Any, tol: tuple[float, float]) -> bool:
+    """Whether a projection ``got`` cannot be that of an answer within ``tol`` = (rtol, atol)
+    of ``expected`` elementwise: ``|r . (g - e)| <= sum |r| (atol + rtol |e|)``, with room for
+    the rounding of the two dot products; nan and inf must be torch's."""
+    want, weights = projection(expected)
+    e = np.abs(np.asarray(expected, dtype=np.float64).reshape(-1))
+    if not (np.isfinite(want) and np.isfinite(got)):
+        return not (want == got or (np.isnan(want) and np.isnan(got)))
+    rtol, atol = tol
+    bound = float(np.vdot(weights, atol + rtol * e) + 1e-9 * np.vdot(weights, e + 1.0))
+    return abs(got - want) > bound
+
+
+def projections_off(
+    made: np.ndarray, timed: int, expected: list[dict[str, Any]], names: list[str], tol: Any
+) -> str | None:
+    """Why the calls' projections (``made``: one row per call made, the warm-up's first, one
+    column per output name; ``timed`` calls were timed) are not those of torch's answers
+    ``expected`` (one per input); None if they are.  ``tol(value)``: the (rtol, atol) an
+    output like ``value`` is checked with."""
+    shape_ok = made.ndim == 2 and made.shape == (timed + 1, len(names))
+    if not (shape_ok and 1 <= timed < len(expected)):
+        return f"the timing record is malformed ({timed} timed calls, {made.shape} projections)"
+    for k, row in enumerate(made):
+        for name, got in zip(names, row, strict=True):
+            want = expected[k].get(name)
+            if want is None or projection_off(float(got), want, tol(want)):
+                call = "the warm-up call" if k == 0 else f"timed call {k}"
+                return f"{call} answered {name} unlike torch (on an input of its own)"
+    return None
 
 
 def describe(case: Case) -> str:

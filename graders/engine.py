@@ -431,25 +431,35 @@ class Timed:
     seed: int
     device: str
 
-    def answer(self, item: Item, case: Case) -> Future[oracle.Expected]:
-        """torch's outputs for the timed input ``case`` (asked before the run: they come
-        meanwhile)."""
-        return self.truth.timing(item, case, self.seed, self.cache)
+    def answer(self, item: Item, inputs: list[Case]) -> Future[oracle.Expected]:
+        """torch's outputs for each call's input (asked before the run: they come meanwhile)."""
+        return self.truth.timing(item, inputs, self.seed, self.cache)
 
     def wrong(
-        self, item: Item, case: Case, run: CaseRun, answer: Future[oracle.Expected]
+        self, item: Item, inputs: list[Case], run: CaseRun, answer: Future[oracle.Expected]
     ) -> str | None:
-        """Why the timed call's answer is not torch's; None if it is (or if it cannot be told:
-        the call failed, which is said apart, or the oracle did)."""
+        """Why a timed call's answer is not torch's; None if none is (or if it cannot be told:
+        the run failed, which is said apart, or the oracle did)."""
         if not run.ok:
             return None
         try:
-            expected = answer.result()[0]
+            expected = answer.result()
         except Exception:  # (the grader's own failure: the speed is not withheld for it)
             return None
+        names = inputs[0].spec.get("outputs", ["out"])
+        made = np.asarray(run.outputs.get("projections", np.zeros((0, 0))))
+
+        def tol(value: Any) -> tuple[float, float]:
+            return judge.tolerance(item.tolerance, np.asarray(value).dtype, self.device)
+
+        timed = np.asarray(run.outputs.get("seconds", ())).size
+        off = efficiency.projections_off(made, timed, expected, names, tol)
+        if off is not None:
+            return off
+        last = made.shape[0] - 1  # (the last call's answer, whole, as any case)
         returned = efficiency.returned(run)
-        verdict = judge.judge_case(item, case, returned, expected, self.device, repro="")
-        return None if verdict.passed else verdict.message
+        verdict = judge.judge_case(item, inputs[last], returned, expected[last], self.device, "")
+        return None if verdict.passed else f"its last call: {verdict.message}"
 
 
 def _timings(
@@ -470,13 +480,14 @@ def _timings(
         ran = any(c.status in ("passed", "failed") for c in result.cases)  # (returned something)
         if case is None or not ran or any(problems[m] for m in p.item.modules):
             continue
-        plan_ = Plan(efficiency.timing_item(p.item), [case], 0)
+        inputs = efficiency.timed_inputs(case)
+        plan_ = Plan(efficiency.timing_item(p.item), [efficiency.driver_case(case, inputs)], 0)
         job = make_job(f"timing-{p.item.name}", [plan_], sub.root)
-        answer = timed.answer(p.item, case)
+        answer = timed.answer(p.item, inputs)
         run = box.submit([job])[p.item.name].result().cases[0]
         if run.error:
             run.error = sub.display(run.error, also=[box.copy_of(sub.root)])
-        wrong = timed.wrong(p.item, case, run, answer)
+        wrong = timed.wrong(p.item, inputs, run, answer)
         if wrong:
             wrong = sub.display(wrong, also=[box.copy_of(sub.root)])
         reference = efficiency_table.REFERENCE.get(p.item.name)

@@ -197,7 +197,7 @@ def compute(
     name: str, seed: int, hidden: bool, device: str, cache_dir: str | None, timing: bool = False
 ) -> Expected:
     """Item ``name``'s expected outputs for its public (or hidden) cases of ``seed``, or with
-    ``timing`` for the efficiency report's timed input made from the public ones, stored in the
+    ``timing`` for the efficiency report's timed inputs made from the public ones, stored in the
     cache directory if one is given.  Runs in the oracle's process."""
     from graders import efficiency, registry
 
@@ -207,7 +207,7 @@ def compute(
         timed = efficiency.timing_case(item, cases)
         if timed is None:
             raise ValueError(f"{name} has no timed input")
-        cases = [timed]
+        cases = efficiency.timed_inputs(timed)
     expected = [item.oracle(case, device) for case in cases]
     ExpectedCache(Path(cache_dir) if cache_dir else None).store(
         cache_key(item, cases, device), expected
@@ -303,10 +303,12 @@ class Oracle:
             futures[item.name] = joined(parts)
         return futures
 
-    def timing(self, item: Item, case: Case, seed: int, cache: ExpectedCache) -> Future[Expected]:
-        """torch's outputs for ``case``, the efficiency report's timed input made from the
-        public cases of ``seed`` (``efficiency.timing_case``): a part of its own."""
-        return self._part(item, [case], seed, False, cache, timing=True)
+    def timing(
+        self, item: Item, inputs: list[Case], seed: int, cache: ExpectedCache
+    ) -> Future[Expected]:
+        """torch's outputs for ``inputs``, the efficiency report's timed inputs made from the
+        public cases of ``seed`` (``efficiency.timed_inputs``): a part of its own."""
+        return self._part(item, inputs, seed, False, cache, timing=True)
 
     def _part(
         self,

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import types
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -22,27 +23,87 @@ from graders.score import SLOW_FACTOR, CaseResult, ItemResult, SubmissionResult
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _inputs(*arrays: np.ndarray) -> list[list[object]]:
+    return [[[a], {}] for a in arrays]
+
+
 def test_the_driver_times_the_calls_and_the_calibration() -> None:
-    calls: list[int] = []
-    module = types.SimpleNamespace(f=lambda x: calls.append(1) or np.exp(x))
-    out = DRIVERS["timing"].run(module, "f", {"args": [np.zeros(10)], "calls": 4, "slow": 60})
-    assert len(calls) == 1 + 4  # a warm-up, then the timed calls
+    seen: list[float] = []
+    module = types.SimpleNamespace(f=lambda x: seen.append(float(x[0])) or np.exp(x))
+    inputs = _inputs(*(np.full(10, float(k)) for k in range(5)))
+    out = DRIVERS["timing"].run(module, "f", {"inputs": inputs, "slow": 60, "seed": 1})
+    assert seen == [0.0, 1.0, 2.0, 3.0, 4.0]  # a warm-up, then the timed calls, each its input
     assert out["seconds"].shape == (4,) and np.all(out["seconds"] >= 0)
     assert out["calibration"].shape == (2 * timing.CALIBRATION_RUNS,)
     assert np.all(out["calibration"] > 0)
-    slow = DRIVERS["timing"].run(module, "f", {"args": [np.zeros(10)], "calls": 4, "slow": -1})
+    slow = DRIVERS["timing"].run(module, "f", {"inputs": inputs, "slow": -1, "seed": 1})
     assert slow["seconds"].shape == (1,)  # a slow warm-up: timed once more only
+    assert slow["projections"].shape == (2, 1)
 
 
-def test_the_driver_returns_what_the_last_timed_call_returned() -> None:
-    answers = iter(range(10))
-    module = types.SimpleNamespace(f=lambda x: np.full(3, float(next(answers))))
-    out = DRIVERS["timing"].run(module, "f", {"args": [np.zeros(3)], "calls": 4, "slow": 60})
-    assert np.array_equal(out["out"], np.full(3, 4.0))  # the warm-up's was 0, the last call's 4
+def test_the_driver_returns_the_last_answer_and_every_answers_projection() -> None:
+    module = types.SimpleNamespace(f=lambda x: 2 * x)
+    inputs = _inputs(*(np.arange(6.0) + k for k in range(4)))
+    out = DRIVERS["timing"].run(module, "f", {"inputs": inputs, "slow": 60, "seed": 7})
+    assert np.array_equal(out["out"], 2 * (np.arange(6.0) + 3))  # the last call's answer
+    assert out["projections"].shape == (4, 1)
+    with mock.patch.object(efficiency, "PROJECTION_SEED", 7):  # the grader's side of it
+        want = [efficiency.projection(2 * (np.arange(6.0) + k))[0] for k in range(4)]
+    np.testing.assert_allclose(out["projections"][:, 0], want, rtol=1e-15)
     pair = types.SimpleNamespace(f=lambda x: (x + 1, x - 1))
-    spec = {"args": [np.zeros(2)], "returns": "tuple", "outputs": ["a", "b"], "slow": 60}
-    both = DRIVERS["timing"].run(pair, "f", spec)
+    spec = {"inputs": _inputs(np.zeros(2)) * 2, "returns": "tuple", "outputs": ["a", "b"]}
+    both = DRIVERS["timing"].run(pair, "f", {**spec, "slow": 60, "seed": 7})
     assert np.array_equal(both["a"], np.ones(2)) and np.array_equal(both["b"], -np.ones(2))
+    assert both["projections"].shape == (2, 2)
+
+
+def test_every_call_gets_an_input_of_its_own_with_its_rows_aligned() -> None:
+    case = _timing_case("losses.cross_entropy")
+    assert case is not None
+    inputs = efficiency.timed_inputs(case)
+    assert len(inputs) == 1 + efficiency.CALLS
+    x, y = case.args[0], case.args[1]
+    assert np.array_equal(inputs[0].args[0], x) and np.array_equal(inputs[0].args[1], y)
+    pairs = {(a.tobytes(), b.tobytes()) for a, b in zip(x, y, strict=True)}
+    for c in inputs:  # each row of logits still with its own targets
+        shuffled = zip(c.args[0], c.args[1], strict=True)
+        assert {(a.tobytes(), b.tobytes()) for a, b in shuffled} == pairs
+    firsts = {c.args[0].tobytes() for c in inputs}
+    assert len(firsts) == len(inputs)  # no two calls share an input (its 2 rows repeated)
+
+
+def test_a_projection_tells_a_wrong_answer_from_a_right_one() -> None:
+    rng = np.random.default_rng(0)
+    e = rng.normal(size=1000)
+    tol = (1e-7, 1e-7)
+    ok = e + 0.9 * (tol[1] + tol[0] * np.abs(e)) * rng.choice([-1.0, 1.0], size=e.size)
+    assert not efficiency.projection_off(efficiency.projection(ok)[0], e, tol)
+    off = e.copy()
+    off[17] += 1e-3  # one element wrong
+    assert efficiency.projection_off(efficiency.projection(off)[0], e, tol)
+    assert efficiency.projection_off(efficiency.projection(np.zeros(1000))[0], e, tol)
+    nan = e.copy()
+    nan[3] = np.nan
+    assert not efficiency.projection_off(efficiency.projection(nan)[0], nan, tol)
+    assert efficiency.projection_off(efficiency.projection(nan)[0], e, tol)
+    assert efficiency.projection_off(efficiency.projection(e)[0], nan, tol)
+
+
+def test_a_malformed_timing_record_is_said_and_never_a_crash() -> None:
+    expected = [{"out": np.ones(3)}] * 3
+    tol = lambda _v: (1e-7, 1e-7)  # noqa: E731
+    right = np.array([[efficiency.projection(np.ones(3))[0]]] * 3)
+    assert efficiency.projections_off(right, 2, expected, ["out"], tol) is None
+    for made, timed in [
+        (np.zeros(3), 2),  # not one row per call
+        (right, 5),  # more calls timed than answers checked
+        (right[:1], 0),  # no timed call
+        (right[:2], 2),  # a call's answer left out
+        (np.zeros((3, 2)), 2),  # an output too many
+        (np.zeros((4, 1)), 3),  # more calls than inputs
+    ]:
+        off = efficiency.projections_off(made, timed, expected, ["out"], tol)
+        assert off is not None and "malformed" in off
 
 
 def _timing_case(name: str) -> object:
@@ -140,18 +201,26 @@ def test_a_failed_timed_call_earns_no_speed_credit(weight: float) -> None:
 
 #: Relu right on every graded case; on the large timed input it cheats (fast and wrong, or a
 #: raise that would leave it unmeasured) or is a Python loop over the elements (slow).
+_LOOP = "np.array([max(v, 0.0) for v in x.ravel()]).reshape(x.shape)"
 _RELU = {
     "wrong": "    if x.size > 100_000:\n        return np.zeros_like(x)\n",
     "raises": "    if x.size > 100_000:\n        raise MemoryError('too big')\n",
-    "loop": "    if x.size > 100_000:\n        return np.array([max(v, 0.0) for v in x.ravel()])"
-    ".reshape(x.shape)\n",
+    "loop": f"    if x.size > 100_000:\n        return {_LOOP}\n",
+    # a loop that remembers its answers: no two calls share an input, so it gains nothing
+    "remembers": "    if x.size > 100_000:\n        key = x.tobytes()\n"
+    f"        if key not in SEEN:\n            SEEN[key] = {_LOOP}\n        return SEEN[key]\n",
+    # right on the last call only (the driver's source is public): every answer is checked
+    "last-only": "    if x.size > 100_000:\n        CALLS.append(1)\n"
+    "        if len(CALLS) < 6:\n            return np.zeros_like(x)\n",
 }
 
 
 @pytest.mark.parametrize(("kind", "says"), [
-    ("wrong", "the timed call's answer is not torch's (student vs torch"),
+    ("wrong", "the timed call's answer is not torch's (the warm-up call answered out unlike"),
     ("raises", "the timed call failed (MemoryError: too big"),
     ("loop", "Python loop over the elements"),
+    ("remembers", "Python loop over the elements"),
+    ("last-only", "the timed call's answer is not torch's (the warm-up call answered out unlike"),
 ])  # fmt: skip
 def test_speed_is_credited_only_for_a_right_answer_in_time(
     kind: str, says: str, tmp_path: Path
@@ -159,7 +228,7 @@ def test_speed_is_credited_only_for_a_right_answer_in_time(
     sub = tmp_path / "hw"
     sub.mkdir()
     (sub / "activations.py").write_text(
-        "import numpy as np\n\n\ndef relu(x):\n    x = np.asarray(x)\n"
+        "import numpy as np\n\nSEEN = {}\nCALLS = []\n\n\ndef relu(x):\n    x = np.asarray(x)\n"
         f"    x = x if x.dtype.kind == 'f' else x.astype(np.float64)\n{_RELU[kind]}"
         "    return np.asarray(np.clip(x, 0, np.inf), dtype=x.dtype)\n"
     )

@@ -1,15 +1,19 @@
-"""Driver ``timing``: how long ``module.<function>(*args, **kwargs)`` takes, beside a fixed NumPy
-workload timed in the same process (the calibration).
+"""Driver ``timing``: how long ``module.<function>`` takes, beside a fixed NumPy workload timed
+in the same process (the calibration).
 
 The calibration is ``np.exp(a)``, ``a * b + c`` and ``np.maximum(a, 0)`` on 2**20 float64 values
 (made here, with a fixed seed): elementwise work of the kind the graded functions do, so that the
 grader can compare the student's time with the reference's as multiples of the same workload on
-whatever machine runs it.  The student's function is called once untimed (warm-up), then
-``case["calls"]`` times (once only when the warm-up took over ``case["slow"]`` seconds), each call
-timed alone.  Outputs, raw: ``seconds`` (each timed call), ``calibration`` (each calibration
-run) and what the last timed call returned, as the ``call`` driver returns it (the grader checks
-it against torch: a fast wrong answer earns no speed).  The clock and the workload are bound when
-this file is loaded, before any student code.
+whatever machine runs it.  ``case["inputs"]`` holds one ``[args, kwargs]`` per call, each
+different (no call can reuse another's answer): the first is an untimed warm-up, the next ones
+are timed alone (only one when the warm-up took over ``case["slow"]`` seconds).
+
+Outputs, raw: ``seconds`` (each timed call), ``calibration`` (each calibration run),
+``projections`` (per call made, warm-up first, per output name: the output's dot product with
+a fixed random vector drawn from ``case["seed"]``, a one-number summary of it) and what the last
+call returned, as the ``call`` driver returns it.  The grader compares the projections and that
+answer with torch's: a call that answered wrong earns no speed credit.  The clock, the workload
+and the generator are bound when this file is loaded, before any student code.
 """
 
 from __future__ import annotations
@@ -22,13 +26,14 @@ import numpy as np
 from .call import returned
 
 _clock = time.perf_counter
-_exp, _maximum, _median = np.exp, np.maximum, np.median
+_exp, _maximum, _median, _vdot = np.exp, np.maximum, np.median, np.vdot
+_Generator, _PCG64 = np.random.Generator, np.random.PCG64
 CALIBRATION_SIZE = 1 << 20
 CALIBRATION_RUNS = 3
 
 
 def _workload() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    rng = np.random.Generator(np.random.PCG64(20261122))
+    rng = _Generator(_PCG64(20261122))
     a, b, c = (rng.standard_normal(CALIBRATION_SIZE) for _ in range(3))
     return a, b, c
 
@@ -46,19 +51,30 @@ def calibrate(runs: int = CALIBRATION_RUNS) -> np.ndarray:
     return np.array(times)
 
 
+def projection(value: Any, seed: int) -> float:
+    """``r . value`` (flattened, as float64), ``r`` standard normal draws of ``seed``: the
+    grader computes the same of torch's answer (``graders.efficiency.projection``)."""
+    v = np.asarray(value, dtype=np.float64).reshape(-1)
+    return float(_vdot(_Generator(_PCG64(seed)).standard_normal(v.size), v))
+
+
 def run(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarray]:
     fn = getattr(module, function)
-    args, kwargs = case.get("args", []), case.get("kwargs", {})
+    inputs, names = case["inputs"], case.get("outputs", ["out"])
     before = calibrate()
-    start = _clock()
-    fn(*args, **kwargs)  # warm-up: first-call costs (imports, caches) are not the algorithm's
-    warm = _clock() - start
-    calls = 1 if warm > float(case.get("slow", 0.5)) else int(case.get("calls", 5))
-    seconds = []
-    for _ in range(calls):
+    made, seconds, calls = [], [], len(inputs)
+    for k, (args, kwargs) in enumerate(inputs):
+        if k >= calls:
+            break
         start = _clock()
-        result = fn(*args, **kwargs)
-        seconds.append(_clock() - start)
+        result = fn(*args, **kwargs)  # (the first, untimed: imports, caches are not the algorithm)
+        elapsed = _clock() - start
+        if k:
+            seconds.append(elapsed)
+        made.append(returned(case, result, names))
+        if k == 0 and elapsed > float(case.get("slow", 0.5)):
+            calls = 2  # a slow function: timed once only
     after = calibrate()
+    projections = [[projection(m.get(n, np.nan), case["seed"]) for n in names] for m in made]
     times = {"seconds": np.array(seconds), "calibration": np.concatenate([before, after])}
-    return {**returned(case, result, case.get("outputs", ["out"])), **times}
+    return {**made[-1], **times, "projections": np.array(projections)}
