@@ -27,6 +27,7 @@ from .call import returned
 
 _clock = time.perf_counter
 _exp, _maximum, _median, _vdot = np.exp, np.maximum, np.median, np.vdot
+_asarray, _array, _concatenate = np.asarray, np.array, np.concatenate
 _Generator, _PCG64 = np.random.Generator, np.random.PCG64
 CALIBRATION_SIZE = 1 << 20
 CALIBRATION_RUNS = 3
@@ -48,13 +49,13 @@ def calibrate(runs: int = CALIBRATION_RUNS) -> np.ndarray:
         _ = a * b + c
         _maximum(a, 0.0)
         times.append(_clock() - start)
-    return np.array(times)
+    return _array(times)
 
 
 def projection(value: Any, seed: int) -> float:
     """``r . value`` (flattened, as float64), ``r`` standard normal draws of ``seed``: the
     grader computes the same of torch's answer (``graders.efficiency.projection``)."""
-    v = np.asarray(value, dtype=np.float64).reshape(-1)
+    v = _asarray(value, dtype=np.float64).reshape(-1)
     return float(_vdot(_Generator(_PCG64(seed)).standard_normal(v.size), v))
 
 
@@ -78,5 +79,5 @@ def run(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarra
         if k < calls - 1:  # (an answer goes before the next call, as in a plain loop of calls)
             del result, answer
     after = calibrate()
-    times = {"seconds": np.array(seconds), "calibration": np.concatenate([before, after])}
-    return {**answer, **times, "projections": np.array(projections)}
+    times = {"seconds": _array(seconds), "calibration": _concatenate([before, after])}
+    return {**answer, **times, "projections": _array(projections)}
