@@ -199,8 +199,9 @@ def test_a_failed_timed_call_earns_no_speed_credit(weight: float) -> None:
     assert item.score == pytest.approx(3.0 * (1 - weight))  # 3/4 of the cases, less the speed
 
 
-#: Relu right on every graded case; on the large timed input it cheats (fast and wrong, or a
-#: raise that would leave it unmeasured) or is a Python loop over the elements (slow).
+#: Relu right on every graded case; on the large timed input it cheats (fast and wrong, a raise
+#: that would leave it unmeasured, right on the last call only) or is slow (a Python loop over
+#: the elements, remembering its answers or not).
 _LOOP = "np.array([max(v, 0.0) for v in x.ravel()]).reshape(x.shape)"
 _RELU = {
     "wrong": "    if x.size > 100_000:\n        return np.zeros_like(x)\n",
