@@ -319,9 +319,9 @@ class Oracle:
         cache: ExpectedCache,
         timing: bool = False,
     ) -> Future[Expected]:
-        """The public or hidden part of an item: kept in memory (a public part, once read from
-        the cache: every student of a class has it), from the cache, else asked of the
-        process."""
+        """The public or hidden part of an item (or its ``timing`` part): kept in memory (a
+        public part, once read from the cache: every student of a class has it; not a timing
+        part, whose answers are large), from the cache, else asked of the process."""
         future: Future[Expected] = Future()
         key = cache_key(item, cases, self.device)
         kept = self._kept.get(key)
@@ -333,7 +333,7 @@ class Oracle:
             request["cache"] = None if cache.directory is None else str(cache.directory)
             request["timing"] = timing
             self._request(request, len(cases), future)
-        if not hidden and cache.directory is not None and kept is None:
+        if not (hidden or timing) and cache.directory is not None and kept is None:
             future.add_done_callback(lambda f: self._keep(key, f))
         return future
 
