@@ -29,6 +29,7 @@ of the answers) could still be credited: the weight is best kept small.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -125,10 +126,17 @@ def driver_case(case: Case, inputs: list[Case]) -> Case:
     return dataclasses.replace(case, args=(), kwargs={}, spec=spec)
 
 
+@functools.lru_cache(maxsize=4)
+def _vector(seed: int, size: int) -> np.ndarray:
+    r = np.random.Generator(np.random.PCG64(seed)).standard_normal(size)
+    r.flags.writeable = False  # (shared by the calls that use it)
+    return r
+
+
 def projection(value: Any) -> tuple[float, np.ndarray]:
     """``(r . value, |r|)``, flattened, ``r`` the timing driver's vector (its ``projection``)."""
     v = np.asarray(value, dtype=np.float64).reshape(-1)
-    r = np.random.Generator(np.random.PCG64(PROJECTION_SEED)).standard_normal(v.size)
+    r = _vector(PROJECTION_SEED, v.size)
     return float(np.vdot(r, v)), np.abs(r)
 
 
