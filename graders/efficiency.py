@@ -91,7 +91,7 @@ def timing_case(item: Item, cases: list[Case]) -> Case | None:
         name=f"timing:{case.name}",
         args=tuple(_repeat(a, times, rows) for a in case.args),
         kwargs={k: _repeat(v, times, rows) for k, v in case.kwargs.items()},
-        spec={**case.spec, "calls": CALLS, "slow": SLOW_CALL},  # (what it returns: as the case)
+        spec=dict(case.spec),  # (what it returns: as the case; the calls: driver_case)
     )
 
 
