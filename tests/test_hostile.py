@@ -55,6 +55,10 @@ print_10mb             full        prints 10 MB at import and 10 MB per call; co
 read_stdin             full        reads stdin (must be empty); correct values
 delete_files           zero        deletes/modifies its scratch, the repo, sessions, caches
 network                zero        canary: right values only if a connection succeeds
+host_services          zero        canary: right only if it opens a socket (AF_UNIX included),
+                                   connects to a Unix socket in sight (one is served in /run,
+                                   mode 0666), opens a device but the five harmless ones, or
+                                   sees anything in /run or /var but lock and tmp
 read_reference         zero        canary: reference/, .git objects, other sessions, /proc
 kill_parent            full        kill(getppid), kill(-1), pids 1..63, pidfd; correct values
 raise_rlimits          zero        canary: right values only if a limit could be raised
@@ -98,11 +102,16 @@ half_import            partial     (made here) losses.py defines everything, pat
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
 import re
 import shutil
+import socket
+import subprocess
+import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +168,7 @@ EXPECTED: dict[str, str] = {
     "inode_flood": FULL,
     "forged_report": ZERO,
     "void_init": ZERO,
+    "host_services": ZERO,
 }
 #: Each of these spends 4 x 5 s in timeouts, like loop_function, which stays in the default run.
 SLOW = {"sleep_forever", "sigterm_ignored", "exec_replace"}
@@ -173,6 +183,7 @@ CANARY = {
     "capabilities": "confined",
     "site_walk": "nothing but NumPy in reach",
     "network": "no network",
+    "host_services": "no host service in reach",
     "raise_rlimits": "no limit could be raised",
     "read_reference": "no reference in sight",
     "import_torch": "torch is out of reach",
@@ -188,6 +199,36 @@ def decoys() -> Any:
     yield paths
     for p in paths:
         shutil.rmtree(p, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def host_service() -> Any:
+    """A Unix socket anyone may connect to, served in /run while the session lasts (as root;
+    None otherwise): where the docker daemon's socket or a D-Bus bus is on a real machine."""
+    path = Path(f"/run/dlgrade-hostile-service-{os.getpid()}.sock")
+    if os.getuid() != 0 or not path.parent.is_dir():
+        yield None
+        return
+    path.unlink(missing_ok=True)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    path.chmod(0o666)
+    server.listen(64)
+    server.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                server.accept()[0].close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield path
+    stop.set()
+    thread.join()
+    server.close()
+    path.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")
@@ -247,8 +288,26 @@ def _check_named(name: str, report: dict[str, Any]) -> None:
         assert "tried to import" in text and package in text, f"{package} not named: {notes}"
 
 
+def test_the_host_services_canary_reaches_them_unconfined(host_service: Path | None) -> None:
+    """Run by a plain Python (no sandbox), the canary's routes reach what the sandbox hides -- a
+    socket, the served Unix socket, /run and /var's files -- so its 0 in the sandbox comes from
+    the sandbox holding."""
+    code = (
+        f"import sys; sys.path.insert(0, {str(h.BANK / 'host_services')!r}); import socket; "
+        "import activations as a; "
+        "print(a._ctypes_socket(), a._connected(socket), a._state_files())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    opened, connected, state = out.stdout.split()
+    assert opened == "True" and state == "True", out.stdout
+    if host_service is not None:
+        assert connected == "True", out.stdout
+
+
 @pytest.mark.parametrize("name", _params())
-def test_hostile_submission(name: str, mode: h.Mode, tmp_path: Path, decoys: Any) -> None:
+def test_hostile_submission(
+    name: str, mode: h.Mode, tmp_path: Path, decoys: Any, host_service: Path | None
+) -> None:
     assert not h.litter(), f"litter from an earlier run: {h.litter()}"
     before = h.snapshot(decoys)
     items = ITEMS.get(name, ["activations.sigmoid"])
@@ -495,6 +554,29 @@ def test_the_report_states_the_layers_measured(mode: h.Mode, tmp_path: Path) -> 
     for key in ("seccomp", "no_new_privs", "filesystem", "processes", "packages", "limits"):
         assert layers.get(key), key
     assert layers["packages"] == "only the standard library and NumPy importable"
+    assert "of /dev only full, null, random, urandom, zero" in layers["filesystem"]
+    assert "/run and /var out of sight" in layers["filesystem"]
+    assert layers["seccomp"].endswith("no sockets (not even AF_UNIX)")
+
+
+def test_a_graders_supplementary_groups_are_said_to_stay(tmp_path: Path) -> None:
+    """Graded by an ordinary user who has a supplementary group (a GitHub runner's user is in
+    ``docker``), the child keeps it -- no unprivileged user namespace can drop one -- so the report
+    says so under ``missing``, and grading works as before."""
+    m = h.mode("nonroot")
+    if isinstance(m, str) or "--clear-groups" not in m.prefix:
+        pytest.skip(m if isinstance(m, str) else "the suite is not root: no group to give")
+    if not namespaces.namespace_prefix()[0]:
+        pytest.skip("no namespaces here (unshare unavailable)")
+    prefix = tuple("--groups=100" if a == "--clear-groups" else a for a in m.prefix)
+    grouped = h.Mode(**{**vars(m), "prefix": prefix})
+    sub = m.workdir(tmp_path, "reference")
+    shutil.copytree(h.REPO / "reference", sub, dirs_exist_ok=True, ignore=_pyc)
+    m.own(sub)
+    report = h.grade(grouped, sub, ["activations.sigmoid"], tmp_path).report
+    assert report["score"] == report["max_score"]
+    missing = " ".join(report["extra_data"]["sandbox"].get("missing", []))
+    assert "no supplementary groups: the grader's (1) stay with the child" in missing, missing
 
 
 def test_without_namespaces_grading_works_and_the_report_says_what_is_missing(
@@ -511,7 +593,7 @@ def test_without_namespaces_grading_works_and_the_report_says_what_is_missing(
     layers = report["extra_data"]["sandbox"]
     assert layers["namespaces"] == "none"
     missing = " ".join(layers["missing"])
-    assert "namespaces" in missing
+    assert "namespaces" in missing and "a /dev of its own" in missing
     if mode.name == "nonroot":  # an ordinary user: no other uid, no mount namespace
         assert "another uid" in missing and "read-only view" in missing
         assert "a private /tmp and scratch" in missing and "filesystem" not in layers

@@ -279,6 +279,7 @@ attempt("pidfd_open", lambda: os.pidfd_open(os.getppid()))
 attempt("execv", lambda: os.execv("/bin/true", ["true"]))
 attempt("socket inet", lambda: socket.socket(socket.AF_INET).close())
 attempt("socket unix", lambda: socket.socket(socket.AF_UNIX).close())
+attempt("socketpair", lambda: [x.close() for x in socket.socketpair()])
 attempt("dumpable", lambda: kernel.prctl(kernel.PR_SET_DUMPABLE, 1))
 import fcntl
 r, w = os.pipe()
@@ -303,9 +304,9 @@ def test_the_filter_refuses_what_it_says_and_nothing_a_graded_function_needs() -
     )
     got = json.loads(out.stdout)
     refused = ["unshare", "mount", "kill 1", "kill parent", "kill -1", "pidfd_open", "execv"]
-    refused += ["socket inet", "dumpable", "F_SETOWN"]
+    refused += ["socket inet", "socket unix", "dumpable", "F_SETOWN"]
     assert {k: got[k] for k in refused} == dict.fromkeys(refused, "EPERM")
-    assert got["kill self"] == got["socket unix"] == "allowed"
+    assert got["kill self"] == got["socketpair"] == "allowed"
     assert got["thread"] == "ran" and got["raise"] == "handled" and got["numpy"] == 3.0
 
 
@@ -329,6 +330,27 @@ def test_the_mount_plan_builds_packages_from_an_allow_list(tmp_path: Path) -> No
     first = next(i for i, s in enumerate(steps) if s[0] != "keep")
     assert all(s[0] != "keep" for s in steps[first:])
     assert str(tmp_path) in kept and steps[-1][1] == str(tmp_path / "scratch")
+
+
+def test_the_mount_plan_covers_the_hosts_services_and_devices(tmp_path: Path) -> None:
+    """/run (the docker daemon's socket, D-Bus buses, users' runtime directories), /var (logs,
+    mail, state) and /dev are covered; only the five harmless devices are bound back, and the
+    scratch places in them (/run/lock, /var/tmp, /dev/shm) get a tmpfs of their own."""
+    from graders.sandbox.box import confine
+
+    steps = namespaces.mount_plan(tmp_path)
+    covered = {s[1] for s in steps if s[0] == "tmpfs"}
+    kept = [s[1] for s in steps if s[0] == "keep"]
+    bound = {kept[s[1]] for s in steps if s[0] == "bind"}
+    for top in ("/run", "/var", "/dev"):
+        if Path(top).is_dir() and not Path(top).is_symlink():
+            assert top in covered, top
+    assert {b for b in bound if b.startswith("/dev/")} == {
+        d for d in confine.DEVICES if Path(d).exists()
+    }
+    for scratch in namespaces.SCRATCH_DIRS:
+        if Path(scratch).is_dir():
+            assert os.path.realpath(scratch) in covered, scratch
 
 
 def test_every_tmpfs_of_a_child_caps_its_size_and_inodes() -> None:

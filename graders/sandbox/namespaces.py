@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from graders import policy
+from graders.sandbox.box.confine import DEVICES
 
 REPO = Path(__file__).resolve().parent.parent.parent
 #: World-writable places that get a fresh, private, small tmpfs inside the namespace (and each
@@ -29,11 +30,13 @@ SCRATCH_TMPFS = "size=16m,nr_inodes=1024,mode=1777"
 #: An empty cover: a few inodes (the mount points of what is bound back), no space to speak of.
 COVER_TMPFS = "size=64k,nr_inodes=64,mode=755"
 #: Top-level directories a child keeps seeing (the system's programs and libraries); every
-#: other one (/work, /home, /root, /opt, /srv, ...) is covered, so no other checkout of the
-#: course -- an instructor's reference, a classmate's submission -- is within reach.
+#: other one (/work, /home, /root, /opt, /srv, /var, /run, /dev ...) is covered, so no other
+#: checkout of the course -- an instructor's reference, a classmate's submission --, no
+#: service's socket (/run/docker.sock, a D-Bus bus), no log, mail or state file and no device
+#: but DEVICES is within reach.  (A grader run by an ordinary user keeps that user's groups in
+#: its children: what the user or one of its groups may open, they could.)
 SYSTEM_DIRS = frozenset(
-    {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "run", "sbin", "sys", "usr"}
-    | {"var", "tmp"}
+    {"bin", "etc", "lib", "lib32", "lib64", "libx32", "proc", "sbin", "sys", "usr", "tmp"}
 )
 #: Size of the session's tmpfs holding the children's out/ and scratch/ directories (memory).
 BOX_TMPFS = "size=512m,nr_inodes=16384,mode=755"
@@ -116,11 +119,12 @@ def mount_plan(session: Path) -> list[list[Any]]:
 
     * every place in SCRATCH_DIRS gets a fresh, small tmpfs (size and inodes capped);
     * every top-level directory but the system's (SYSTEM_DIRS) is covered by an empty tmpfs:
-      other checkouts of the course on the machine are out of sight too;
+      other checkouts of the course, /var, /run and /dev are out of sight too (DEVICES are bound
+      back into /dev);
     * the repository is covered by an empty read-only tmpfs (its .git, caches and any directory
       added later included), unless the interpreter itself lives inside it;
-    * the session directory and the interpreter's trees, if covered, are put back by bind
-      mounts of directories opened before covering (``["keep", path]``, then ``["bind", n,
+    * the session directory, the interpreter's trees and DEVICES, if covered, are put back by
+      bind mounts of what was opened before covering (``["keep", path]``, then ``["bind", n,
       path]`` for the n-th kept one);
     * every package directory still in sight (:func:`package_dirs`) is covered, the allowed
       packages bound back into it, and the cover made read-only; a forbidden package found
@@ -139,7 +143,8 @@ def mount_plan(session: Path) -> list[list[Any]]:
     if repo_covered:
         covers.append((repo, COVER_TMPFS))
     covers.sort(key=lambda c: c[0].count("/"))
-    wanted = list(dict.fromkeys([real(session), *_prefixes(), *allowed_dirs()]))
+    devices = [d for d in DEVICES if Path(d).exists()]
+    wanted = list(dict.fromkeys([real(session), *_prefixes(), *allowed_dirs(), *devices]))
     keeps = [
         k
         for k in wanted

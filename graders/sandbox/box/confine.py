@@ -31,6 +31,7 @@ import contextlib
 import importlib.abc
 import os
 import resource
+import stat
 import sys
 from functools import cache
 from pathlib import Path
@@ -75,6 +76,9 @@ SPAWNING = (
     "kill",
     "killpg",
 )
+#: The devices the zygote binds back into its covered /dev (nothing else is there but
+#: /dev/shm, a tmpfs): no terminal, disk, GPU, camera or other device of the host.
+DEVICES = ("/dev/full", "/dev/null", "/dev/random", "/dev/urandom", "/dev/zero")
 #: Every child's own fresh tmpfs on these (where they exist): what it writes there is seen by
 #: no other process and dies with it.
 PRIVATE_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
@@ -151,20 +155,20 @@ def set_limits(limits: dict[str, int]) -> None:
 # ----------------------------------------------------------------------------- the zygote's mounts
 def apply_mounts(steps: list[list[Any]]) -> None:
     """Carry out the grader's mount plan (``sandbox.namespaces.mount_plan``) in this process's
-    new mount namespace: directories to keep are opened first, then covered by tmpfs mounts and
-    bound back from the open descriptors.  Any failure is raised: the zygote then does not
-    start."""
+    new mount namespace: directories (and devices) to keep are opened first, then covered by
+    tmpfs mounts and bound back from the open descriptors.  Any failure is raised: the zygote
+    then does not start."""
     kept: list[int] = []
     try:
         for step in steps:
             kind = step[0]
             if kind == "keep":
-                kept.append(os.open(step[1], os.O_PATH | os.O_DIRECTORY))
+                kept.append(os.open(step[1], os.O_PATH))
             elif kind == "tmpfs":
                 Path(step[1]).mkdir(parents=True, exist_ok=True)
                 kernel.mount("tmpfs", step[1], "tmpfs", kernel.MS_RDONLY if step[2] else 0, step[3])
             elif kind == "bind":
-                Path(step[2]).mkdir(parents=True, exist_ok=True)
+                _mount_point(Path(step[2]), directory=stat.S_ISDIR(os.fstat(kept[step[1]]).st_mode))
                 kernel.mount(f"/proc/self/fd/{kept[step[1]]}", step[2], None, kernel.MS_BIND, None)
             elif kind == "remount_ro":
                 kernel.mount(None, step[1], None, kernel.MS_REMOUNT | kernel.MS_RDONLY, None)
@@ -173,6 +177,15 @@ def apply_mounts(steps: list[list[Any]]) -> None:
     finally:
         for fd in kept:
             os.close(fd)
+
+
+def _mount_point(path: Path, directory: bool) -> None:
+    """An empty directory or file at ``path`` to bind a kept directory or file (a device) on."""
+    if directory:
+        path.mkdir(parents=True, exist_ok=True)
+    elif not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
 
 
 # ----------------------------------------------------------------------------- a child's view

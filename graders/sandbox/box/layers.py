@@ -94,6 +94,13 @@ def _seen(path: str) -> bool:
     return True
 
 
+def _listing(path: str) -> list[str] | None:
+    try:
+        return sorted(p.name for p in Path(path).iterdir())
+    except OSError:
+        return None
+
+
 def facts(box: Path, hidden: list[str], session: str) -> dict[str, Any]:
     """Confine this process as a child, then measure (in the probe child)."""
     limits = json.loads(os.environ.get("GRADER_LIMITS", "{}"))
@@ -111,11 +118,14 @@ def facts(box: Path, hidden: list[str], session: str) -> dict[str, Any]:
         "done": sorted(done),
         "failed": failed,
         "uid": os.getuid(),
+        "groups": len(os.getgroups()),
         "mode": confine.identity_mode() if "identity" not in done else "nobody",
         "caps_empty": all(c.strip("0") == "" for c in caps),
         "bounding_empty": status.get("CapBnd", "?").strip("0") == "",
         "no_new_privs": status.get("NoNewPrivs") == "1",
         "seccomp": status.get("Seccomp") == "2" and unshare_refused,
+        "sockets_refused": kernel.loaded() and not kernel.socket_opens(),
+        "listings": {d: _listing(d) for d in ("/dev", "/run", "/var")},
         "read_only": _writes_refused([session, "/", "/etc", "/var", str(box.parent)]),
         "private_dirs": {d: _caps(d) for d in confine.private_dirs() if _private(d, session)},
         "scratch": _caps(str(box / "scratch")) if _private(str(box / "scratch"), "/") else None,
@@ -188,8 +198,11 @@ def statements(f: dict[str, Any]) -> dict[str, Any]:
         out["no_new_privs"] = "set (no setuid or file capability gains)"
     else:
         missing.append(f"no_new_privs: {failed.get('no_new_privs', 'not set')}")
-    if f["seccomp"]:
+    if f["seccomp"] and f.get("sockets_refused"):
         out["seccomp"] = seccomp.SUMMARY
+    elif f["seccomp"]:
+        out["seccomp"] = seccomp.SUMMARY.split("; no sockets")[0]
+        missing.append("seccomp: a socket can still be opened")
     else:
         missing.append(f"seccomp: {failed.get('seccomp', 'not in force')}")
     _filesystem(f, done, failed, out, missing)
@@ -241,6 +254,12 @@ def _identity(
         if confine.identity_mode() == "userns":
             text += " (a nested user namespace mapping only nobody to the grader's host uid)"
         out["identity"] = text
+        if f.get("groups"):
+            missing.append(
+                f"no supplementary groups: the grader's ({f['groups']}) stay with the child (a "
+                "user namespace cannot drop them: what one of them may read in sight, the child "
+                "may read); grade as a user without extra groups, or as root"
+            )
     else:
         out["identity"] = f"uid {f['uid']}, {caps}"
         missing.append(f"another uid than the grader's: {failed.get('identity', '?')}")
@@ -266,6 +285,7 @@ def _filesystem(
         parts[-1] += f"{mib} MiB and {n} inodes)"
     else:
         missing.append(f"a private /tmp and scratch: {failed.get('read_only', 'shared')}")
+    parts += _system_dirs(f.get("listings", {}), missing)
     seen = [p for p, hidden in f["hidden"].items() if not hidden]
     if seen:
         missing.append(f"hidden files: can read {', '.join(seen)}")
@@ -273,3 +293,20 @@ def _filesystem(
         parts.append("the reference solution and the oracle cache out of sight")
     if parts:
         out["filesystem"] = "; ".join(parts)
+
+
+def _system_dirs(listings: dict[str, list[str] | None], missing: list[str]) -> list[str]:
+    """What the child sees of /dev, /run and /var, in words (or missing)."""
+    dev = [d for d in listings.get("/dev") or [] if d != "shm"]
+    extra = {d: sorted(set(listings.get(d) or []) - {"lock", "tmp"}) for d in ("/run", "/var")}
+    parts = []
+    if dev and set(dev) <= {Path(p).name for p in confine.DEVICES}:
+        parts.append(f"of /dev only {', '.join(dev)}")
+    else:
+        missing.append(f"a /dev of its own: sees {', '.join(dev[:8]) or 'nothing'}")
+    if not any(extra.values()):
+        parts.append("/run and /var out of sight (no service's socket, log or state file)")
+    else:
+        shown = "; ".join(f"{d}: {', '.join(v[:6])}" for d, v in extra.items() if v)
+        missing.append(f"/run and /var covered: sees {shown}")
+    return parts
