@@ -55,6 +55,11 @@ print_10mb             full        prints 10 MB at import and 10 MB per call; co
 read_stdin             full        reads stdin (must be empty); correct values
 delete_files           zero        deletes/modifies its scratch, the repo, sessions, caches
 network                zero        canary: right values only if a connection succeeds
+harm_classmates        full        lowers the limits, priority, policy and affinity of every
+                                   pid it can name (a batch's classmates), 3 s at import;
+                                   correct values (and in a batch beside an honest student)
+fill_box               full        fills its out/, scratch and working directory at import,
+                                   holds them 3 s; correct values (and in a batch likewise)
 host_services          zero        canary: right only if it opens a socket (AF_UNIX included),
                                    connects to a Unix socket in sight (one is served in /run,
                                    mode 0666), opens a device but the five harmless ones, or
@@ -169,6 +174,8 @@ EXPECTED: dict[str, str] = {
     "forged_report": ZERO,
     "void_init": ZERO,
     "host_services": ZERO,
+    "harm_classmates": FULL,
+    "fill_box": FULL,
 }
 #: Each of these spends 4 x 5 s in timeouts, like loop_function, which stays in the default run.
 SLOW = {"sleep_forever", "sigterm_ignored", "exec_replace"}
@@ -525,6 +532,28 @@ def test_batch_records_a_failing_student_and_goes_on(mode: h.Mode, tmp_path: Pat
     assert "b_broken_grader: grader error" in graded.report  # (the progress lines)
 
 
+@pytest.mark.parametrize("name", ["harm_classmates", "fill_box"])
+def test_a_student_cannot_harm_a_classmate_in_a_batch(
+    name: str, mode: h.Mode, tmp_path: Path
+) -> None:
+    """In a batch, every student's children share the sandbox (one zygote, one pid namespace,
+    one uid, one file system under their boxes): a hostile student graded beside an honest one,
+    attacking while the honest one's children run, takes nothing from it.  (Before the seccomp
+    filter confined ``prlimit64`` and the scheduler calls to the caller, and before each child's
+    ``out/`` was a tmpfs of its own, the honest copy of the reference lost 240 of 240 points to
+    the first and 211 to the second.)"""
+    root = mode.workdir(tmp_path, "class")
+    shutil.copytree(h.BANK / name, root / f"a_{name}")
+    shutil.copytree(h.REPO / "reference", root / "b_honest", ignore=_pyc)
+    mode.own(root)
+    out = mode.workdir(tmp_path, "out") / "results"
+    args = ("--output-dir", str(out), "--jobs", "2")
+    h.grade(mode, root, [], tmp_path, args=args, command="batch")
+    rows = {r["submission"]: r for r in csv.DictReader((out / "scores.csv").open())}
+    honest = rows["b_honest"]
+    assert float(honest["score"]) == float(honest["max_score"]) > 0, honest
+
+
 #: Makes the engine raise for the student ``b_broken_grader`` (a failure of the grader's own).
 FAIL_ON_B = """
 import graders.engine as engine
@@ -556,6 +585,7 @@ def test_the_report_states_the_layers_measured(mode: h.Mode, tmp_path: Path) -> 
     assert layers["packages"] == "only the standard library and NumPy importable"
     assert "of /dev only full, null, random, urandom, zero" in layers["filesystem"]
     assert "/run and /var out of sight" in layers["filesystem"]
+    assert "its output directory a tmpfs of its own (66 MiB)" in layers["filesystem"]
     assert layers["seccomp"].endswith("no sockets (not even AF_UNIX)")
 
 

@@ -281,6 +281,20 @@ attempt("socket inet", lambda: socket.socket(socket.AF_INET).close())
 attempt("socket unix", lambda: socket.socket(socket.AF_UNIX).close())
 attempt("socketpair", lambda: [x.close() for x in socket.socketpair()])
 attempt("dumpable", lambda: kernel.prctl(kernel.PR_SET_DUMPABLE, 1))
+import resource
+parent, me, nofile = os.getppid(), os.getpid(), resource.RLIMIT_NOFILE
+attempt("prlimit parent", lambda: resource.prlimit(parent, nofile))
+attempt("prlimit self", lambda: resource.prlimit(me, nofile))
+attempt("prlimit 0", lambda: resource.prlimit(0, nofile, resource.getrlimit(nofile)))
+attempt("setpriority parent", lambda: os.setpriority(os.PRIO_PROCESS, parent, 19))
+attempt("setpriority user", lambda: os.setpriority(os.PRIO_USER, 0, 19))
+attempt("setpriority group", lambda: os.setpriority(os.PRIO_PGRP, 0, 19))
+attempt("nice", lambda: os.nice(1))
+attempt("affinity parent", lambda: os.sched_setaffinity(parent, os.sched_getaffinity(0)))
+attempt("affinity self", lambda: os.sched_setaffinity(0, os.sched_getaffinity(0)))
+idle = os.sched_param(0)
+attempt("scheduler parent", lambda: os.sched_setscheduler(parent, os.SCHED_IDLE, idle))
+attempt("scheduler self", lambda: os.sched_setscheduler(me, os.SCHED_BATCH, idle))
 import fcntl
 r, w = os.pipe()
 attempt("F_SETOWN", lambda: fcntl.fcntl(r, fcntl.F_SETOWN, os.getppid()))
@@ -304,9 +318,13 @@ def test_the_filter_refuses_what_it_says_and_nothing_a_graded_function_needs() -
     )
     got = json.loads(out.stdout)
     refused = ["unshare", "mount", "kill 1", "kill parent", "kill -1", "pidfd_open", "execv"]
-    refused += ["socket inet", "socket unix", "dumpable", "F_SETOWN"]
+    refused += ["socket inet", "socket unix", "dumpable", "F_SETOWN", "prlimit parent"]
+    refused += ["setpriority parent", "setpriority user", "setpriority group"]
+    refused += ["affinity parent", "scheduler parent"]
     assert {k: got[k] for k in refused} == dict.fromkeys(refused, "EPERM")
-    assert got["kill self"] == got["socketpair"] == "allowed"
+    allowed = ["kill self", "socketpair", "prlimit self", "prlimit 0", "nice", "affinity self"]
+    allowed += ["scheduler self"]
+    assert {k: got[k] for k in allowed} == dict.fromkeys(allowed, "allowed")
     assert got["thread"] == "ran" and got["raise"] == "handled" and got["numpy"] == 3.0
 
 

@@ -67,6 +67,11 @@ def mount(src: str | None, target: str, fstype: str | None, flags: int, data: st
     )
 
 
+def umount_detached(target: str) -> None:
+    """``umount2(target, MNT_DETACH)``: gone from the tree now, freed when no one uses it."""
+    _check(_libc.umount2(_b(target), 2), f"umount {target}")
+
+
 def socket_opens() -> bool:
     """Whether ``socket(AF_UNIX, SOCK_STREAM, 0)`` succeeds here (the socket is closed at once)."""
     fd = int(_libc.socket(1, 1, 0))

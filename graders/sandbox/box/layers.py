@@ -82,6 +82,14 @@ def _caps(d: str) -> list[int]:
     return [st.f_blocks * st.f_frsize, st.f_files]
 
 
+def _own_fs(path: Path) -> bool:
+    """Whether ``path`` is a file system of its own (not its parent's)."""
+    try:
+        return path.stat().st_dev != path.parent.stat().st_dev
+    except OSError:
+        return False
+
+
 def _seen(path: str) -> bool:
     """Whether this process can list (a directory) or open (a file) ``path``."""
     try:
@@ -129,6 +137,7 @@ def facts(box: Path, hidden: list[str], session: str) -> dict[str, Any]:
         "read_only": _writes_refused([session, "/", "/etc", "/var", str(box.parent)]),
         "private_dirs": {d: _caps(d) for d in confine.private_dirs() if _private(d, session)},
         "scratch": _caps(str(box / "scratch")) if _private(str(box / "scratch"), "/") else None,
+        "out": _caps(str(box / "out")) if _own_fs(box / "out") else None,
         "dumpable": kernel.prctl(PR_GET_DUMPABLE) if kernel.loaded() else None,
         "other_processes": len([p for p in pids if int(p) != os.getpid()]),
         "hidden": {p: not _seen(p) for p in hidden},
@@ -285,6 +294,10 @@ def _filesystem(
         parts[-1] += f"{mib} MiB and {n} inodes)"
     else:
         missing.append(f"a private /tmp and scratch: {failed.get('read_only', 'shared')}")
+    if f.get("out"):
+        parts.append(f"its output directory a tmpfs of its own ({f['out'][0] >> 20} MiB)")
+    else:
+        missing.append("an output directory of its own: the children's share one file system")
     parts += _system_dirs(f.get("listings", {}), missing)
     seen = [p for p, hidden in f["hidden"].items() if not hidden]
     if seen:

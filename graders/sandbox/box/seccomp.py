@@ -9,8 +9,13 @@ whose flags the filter can see):
   ``unshare``, ``setns``, ``clone`` with a namespace flag;
 * reaching other processes: ``ptrace``, ``process_vm_readv``/``writev``, ``kcmp``,
   ``pidfd_open``/``getfd``/``send_signal``; ``kill``, ``tkill``, ``tgkill`` and
-  ``rt_(tg)sigqueueinfo`` unless aimed at the child itself; ``fcntl(F_SETOWN[_EX])`` and the
-  ``ioctl`` equivalents (a SIGIO aimed elsewhere), ``TIOCSTI``; ``prctl(PR_SET_DUMPABLE)``;
+  ``rt_(tg)sigqueueinfo`` unless aimed at the child itself; ``prlimit64``,
+  ``sched_setaffinity``, ``sched_setscheduler``, ``sched_setparam`` and ``sched_setattr``
+  unless aimed at itself (pid 0 or its own), ``setpriority`` and ``ioprio_set`` unless aimed at
+  this one process -- every child has the same uid, so without this a child could lower the
+  limits or the priority of another (in a batch, another student's) until it fails or times
+  out; ``fcntl(F_SETOWN[_EX])`` and the ``ioctl`` equivalents (a SIGIO aimed elsewhere),
+  ``TIOCSTI``; ``prctl(PR_SET_DUMPABLE)``;
 * running another program (``execve``, ``execveat``); ``socket`` of any family, ``AF_UNIX``
   included: a socket's file on the host (the docker daemon's, a D-Bus bus, an agent's) is
   reached by its path whatever the network namespace, and a grader run by an ordinary user
@@ -59,6 +64,12 @@ class Arch:
     x32_bit: int | None  # numbers from here on belong to another ABI (x32)
     deny: tuple[int, ...]
     self_signal: tuple[int, ...]  # kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo
+    #: prlimit64 sched_setaffinity sched_setscheduler sched_setparam sched_setattr: first
+    #: argument a pid, 0 meaning the caller
+    self_or_zero: tuple[int, ...]
+    #: setpriority, ioprio_set: (which, who); "this process" is which = PRIO_PROCESS (0) or
+    #: IOPRIO_WHO_PROCESS (1)
+    priority: tuple[tuple[int, int], ...]
     checked: dict[str, int]  # clone, fcntl, ioctl, prctl
 
 
@@ -78,6 +89,8 @@ ARCHES = {
               248, 249, 175, 313, 176, 246, 320, 169, 167, 168, 163, 304, 303, 179, 164, 227,
               305, 159, 170, 171, 103, 153, 135, 300, 256, 279, 212, 41, 172, 173, 154, 134),
         self_signal=(62, 200, 234, 129, 297),
+        self_or_zero=(302, 203, 144, 142, 314),
+        priority=((141, 0), (251, 1)),
         checked={"clone": 56, "fcntl": 72, "ioctl": 16, "prctl": 157},
     ),
     "aarch64": Arch(
@@ -87,6 +100,8 @@ ARCHES = {
               218, 105, 273, 106, 104, 294, 142, 224, 225, 89, 265, 264, 60, 170, 112, 266,
               171, 161, 162, 116, 58, 92, 262, 238, 239, 18, 198),
         self_signal=(129, 130, 131, 138, 240),
+        self_or_zero=(261, 122, 119, 118, 274),
+        priority=((140, 0), (30, 1)),
         checked={"clone": 220, "fcntl": 25, "ioctl": 29, "prctl": 167},
     ),
 }
@@ -104,8 +119,8 @@ PR_SET_DUMPABLE = 4
 #: What the report says the filter refuses.
 SUMMARY = (
     "seccomp filter: no mount, umount, unshare, setns, chroot, ptrace, process_vm_readv/writev, "
-    "pidfd, execve, io_uring, BPF, kernel keys or modules; signals only to itself; no "
-    "sockets (not even AF_UNIX)"
+    "pidfd, execve, io_uring, BPF, kernel keys or modules; signals, prlimit, priorities, "
+    "scheduling and CPU affinity only for itself; no sockets (not even AF_UNIX)"
 )
 
 
@@ -120,6 +135,13 @@ def _checks(pid: int) -> dict[str, list[Instruction]]:
     """The blocks a jump may go to, by label."""
     return {
         "self": [_ins(LD_W_ABS, _arg(0)), _ins(JEQ, pid, "allow", "deny")],
+        "self_or_zero": [
+            _ins(LD_W_ABS, _arg(0)),
+            _ins(JEQ, 0, "allow", 0),
+            _ins(JEQ, pid, "allow", "deny"),
+        ],
+        # (which, who): which is checked at the jump here; who must be 0 or this process
+        "who": [_ins(LD_W_ABS, _arg(1)), _ins(JEQ, 0, "allow", 0), _ins(JEQ, pid, "allow", "deny")],
         "clone": [_ins(LD_W_ABS, _arg(0)), _ins(JSET, CLONE_NAMESPACES, "deny", "allow")],
         "fcntl": [
             _ins(LD_W_ABS, _arg(1)),
@@ -146,6 +168,10 @@ def _instructions(arch: Arch, pid: int) -> list[Instruction]:
     prog += [_ins(JEQ, nr, "deny", 0) for nr in sorted({*arch.deny, *COMMON_DENY})]
     prog.append(_ins(JEQ, CLONE3, "nosys", 0))
     prog += [_ins(JEQ, nr, "self", 0) for nr in arch.self_signal]
+    prog += [_ins(JEQ, nr, "self_or_zero", 0) for nr in arch.self_or_zero]
+    for nr, this_process in arch.priority:  # which must say "one process" (then who is checked)
+        prog += [_ins(JEQ, nr, 0, 2), _ins(LD_W_ABS, _arg(0))]
+        prog.append(_ins(JEQ, this_process, "who", "deny"))
     prog += [_ins(JEQ, nr, name, 0) for name, nr in arch.checked.items()]
     prog.append(_ins(RET, RET_ALLOW))
     starts: dict[str, int] = {}

@@ -87,6 +87,9 @@ MAX_SOURCE_BYTES = 2 << 20
 _CODE: dict[bytes, Any] = {}
 #: The confinement steps the probe found to hold: every child must reach them all.
 REQUIRED: frozenset[str] = frozenset()
+#: Whether each child's ``out/`` is a tmpfs of its own (the zygote mounts in its namespaces).
+OWN_OUT = False
+DEFAULT_CASE_BYTES = 65 << 20  # (the probe's box; a request says its own)
 
 
 def compiled(path: str) -> Any:
@@ -284,7 +287,11 @@ def sweep(active: set[int]) -> None:
 
 
 def make_box(req: dict[str, Any], n: int) -> Path:
-    """The child's writable directories, ``box/N/out`` and ``box/N/scratch``."""
+    """The child's writable directories, ``box/N/out`` and ``box/N/scratch``.  Inside the
+    namespaces ``out/`` is a tmpfs of the child's own, just large enough for one case's result
+    (the boxes of all children, of every submission of a class, share one file system: a child
+    that filled it would leave no room for another's results); if it cannot be had, there is no
+    ``out/`` and the child fails its setup."""
     box = Path(req["box"]) / str(n)
     for sub in ("out", "scratch"):
         try:
@@ -293,7 +300,30 @@ def make_box(req: dict[str, Any], n: int) -> Path:
                 os.chown(box / sub, confine.NOBODY, confine.NOBODY)
         except OSError:
             pass  # the child fails its setup and says so
+    if OWN_OUT:
+        _own_out(box / "out", int(req.get("max_case_bytes", DEFAULT_CASE_BYTES)))
     return box
+
+
+def _own_out(out: Path, case_bytes: int) -> None:
+    """Mount ``out`` as a tmpfs holding one case's result (``nobody``'s when the zygote is
+    root); where that fails, remove ``out`` so the child fails its setup."""
+    owner = (
+        f",uid={confine.NOBODY},gid={confine.NOBODY}" if confine.identity_mode() == "root" else ""
+    )
+    options = f"size={case_bytes + (1 << 20)},nr_inodes=1024,mode=755{owner}"
+    try:
+        kernel.mount("tmpfs", str(out), "tmpfs", kernel.MS_NOSUID | kernel.MS_NODEV, options)
+    except OSError:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def drop_box(box: Path) -> None:
+    """Remove a finished child's box (its ``out/`` tmpfs first)."""
+    if OWN_OUT:
+        with contextlib.suppress(OSError):
+            kernel.umount_detached(str(box / "out"))
+    shutil.rmtree(box, ignore_errors=True)
 
 
 class Zygote:
@@ -349,7 +379,7 @@ class Zygote:
                 os.close(fd)
         del self.running[run.fd]
         sweep({r.pid for r in self.running.values()})
-        shutil.rmtree(run.box, ignore_errors=True)
+        drop_box(run.box)
         sys.stdout.write(json.dumps(run.reply(status)) + "\n")
         sys.stdout.flush()
 
@@ -415,19 +445,20 @@ def _probe() -> dict[str, Any]:
         hidden = json.loads(os.environ.get("GRADER_PROBE_HIDDEN", "[]"))
         return layers.probe(box, [str(p) for p in hidden], str(Path.cwd()))
     finally:
-        shutil.rmtree(box, ignore_errors=True)
+        drop_box(box)
 
 
 def main(mount_plan: str | None = None) -> None:
     """Apply the mount plan (inside the namespaces), load what every child needs, probe what
     confinement holds, say ready (with the layers, as the report states them), then serve the
     grader's requests until its input ends."""
-    global REQUIRED
+    global REQUIRED, OWN_OUT
     kernel.load()  # (ctypes: only the zygote and the trusted setup of its children use it)
     if mount_plan is not None:
         try:
             with open(mount_plan, encoding="utf-8") as f:
                 confine.apply_mounts(json.load(f))
+            OWN_OUT = True
         except (OSError, ValueError) as exc:
             sys.stderr.write(f"the mount plan failed: {exc}\n")
             sys.stderr.flush()
