@@ -14,8 +14,9 @@ grader standing:
 * nothing is left running, and the grading's scratch directory is empty;
 * nothing outside the sandbox changed: the repository's reference/, graders/ and
   student_template/, this bank, the oracle cache, decoy sessions planted in /tmp and /dev/shm and
-  decoy files owned by the children's uid in /var/lib (all world-writable); no marker or litter
-  file appeared in /tmp, /var/tmp, /dev/shm or /run/lock.
+  decoy files owned by the children's uid in /var/lib (all world-writable; /var is now covered
+  too, so these stay as a second line); no marker or litter file appeared in /tmp, /var/tmp,
+  /dev/shm or /run/lock.
 
 The bank (``full`` = full marks, ``zero`` = 0):
 
