@@ -121,6 +121,37 @@ def test_every_entry_is_a_row_with_its_status(klass: Path, graded: Path) -> None
             assert (graded / "students" / f"{name}.{suffix}").is_file(), (name, suffix)
 
 
+#: Entry names a spreadsheet would run as formulas ("CSV injection"), and one with a quote.
+FORMULAS = ('=HYPERLINK("x","y")', "+1+1", "-2+3", "@SUM(1)", "'quoted")
+
+
+def test_no_gradebook_cell_is_a_formula_and_resume_reads_the_names_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entries named like formulas: each text cell of ``scores.csv`` is written behind a quote
+    (so LibreOffice or Excel shows the text, never runs it), and a resumed run reads the names
+    back as they are (nothing is graded again)."""
+    root = tmp_path / "class"
+    for name in FORMULAS:
+        _copy(REFERENCE, root / name, ("activations",))
+    out = tmp_path / "out"
+    one = settings(items=("activations.relu",))
+    grade_class(root, out, jobs=1, settings=one)
+    with open(out / "scores.csv", newline="", encoding="utf-8") as f:
+        written = list(csv.DictReader(f))
+    assert sorted(r["submission"] for r in written) == sorted(f"'{n}" for n in FORMULAS)
+    assert all(r["student"] == r["submission"] for r in written)
+    for r in written:
+        for column in gradebook.TEXT_COLUMNS:
+            assert not r[column].startswith(("=", "+", "-", "@", "\t", "\r")), (column, r)
+    before = (out / "scores.csv").read_text(encoding="utf-8")
+    seen: list[str] = []
+    monkeypatch.setattr(runner, "grade_student", lambda t, s: seen.append(t.entry.name))
+    grade_class(root, out, jobs=1, settings=one, resume=True)
+    assert seen == []  # every name was read back: nothing to grade again
+    assert (out / "scores.csv").read_text(encoding="utf-8") == before
+
+
 def test_scores_match_the_engine_grading_each_entry_alone(klass: Path, graded: Path) -> None:
     items = [registry.BY_NAME[n] for n in ITEMS]
     got = rows(graded)

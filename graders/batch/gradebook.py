@@ -16,7 +16,10 @@ and per item (its score; the maxima are in ``batch.json``), and the error.  Each
 and flushed as its student finishes, after the student's files, so an interrupted run keeps
 every finished student; a row cut short (the run was killed while writing it) is dropped when
 the gradebook is opened again, and the last row of an entry wins (a regrade appends).  At the
-end of a run the file is rewritten in the entries' order.
+end of a run the file is rewritten in the entries' order.  A text cell that a spreadsheet would
+take for a formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return: an
+entry named ``=HYPERLINK(...)``) is written behind a quote, ``'``, as OWASP advises against CSV
+injection; so is one that starts with a quote, and reading takes one off again.
 """
 
 from __future__ import annotations
@@ -46,6 +49,24 @@ SAME_FOR_RESUME = {
     "hidden_check": "another course secret or hidden seed",
     "device": "another device",
 }
+
+
+#: The gradebook's text columns (the others hold numbers), and what makes a cell a formula.
+TEXT_COLUMNS = frozenset({"student", "submission", "status", "error"})
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def _guarded(r: dict[str, str]) -> dict[str, str]:
+    """``r`` as written: a text cell a spreadsheet would run (or one starting with ``'``) behind
+    a quote."""
+    return {
+        k: "'" + v if k in TEXT_COLUMNS and v.startswith(FORMULA_START) else v for k, v in r.items()
+    }
+
+
+def _unguarded(r: dict[str, str]) -> dict[str, str]:
+    """``r`` as it was before :func:`_guarded`."""
+    return {k: v[1:] if k in TEXT_COLUMNS and v.startswith("'") else v for k, v in r.items()}
 
 
 def columns(items: list[Item]) -> list[str]:
@@ -154,10 +175,12 @@ class Gradebook:
                 "or use a new --output-dir"
             )
         rows = {}
-        for r in reader:
-            if None in r or None in r.values() or r["status"] not in STATUSES:
+        for written in reader:
+            if None in written or None in written.values():
                 continue
-            rows[r["submission"]] = r
+            r = _unguarded(written)
+            if r["status"] in STATUSES:
+                rows[r["submission"]] = r
         return rows
 
     def finished(self) -> set[str]:
@@ -191,7 +214,7 @@ class Gradebook:
         buf = io.StringIO(newline="")
         writer = csv.DictWriter(buf, fieldnames=self.header, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(map(_guarded, rows))
         return buf.getvalue()
 
     def add(self, graded: Graded) -> None:
@@ -205,7 +228,8 @@ class Gradebook:
             similarity.save(self.file_of(name, "fingerprints.npz"), graded.fingerprints)
         new = row(graded.record, self.items)
         assert self._file is not None
-        csv.DictWriter(self._file, fieldnames=self.header, lineterminator="\n").writerow(new)
+        writer = csv.DictWriter(self._file, fieldnames=self.header, lineterminator="\n")
+        writer.writerow(_guarded(new))
         self._file.flush()
         self.rows[name] = new
 
