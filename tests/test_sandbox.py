@@ -371,6 +371,18 @@ def test_the_mount_plan_covers_the_hosts_services_and_devices(tmp_path: Path) ->
             assert os.path.realpath(scratch) in covered, scratch
 
 
+def test_the_probe_leaves_the_way_to_the_session_out_of_what_it_reports(tmp_path: Path) -> None:
+    """A session under /run (``GRADER_SCRATCH=/run/user/1000``) is in sight by design: the way to
+    it is not reported as something /run shows."""
+    from graders.sandbox.box import layers
+
+    for name in ("user", "other"):
+        (tmp_path / name).mkdir()
+    session = tmp_path / "user" / "1000" / "grader-x"
+    assert layers._listing(str(tmp_path), str(session)) == ["other"]
+    assert layers._listing(str(tmp_path / "missing"), str(session)) is None
+
+
 def test_every_tmpfs_of_a_child_caps_its_size_and_inodes() -> None:
     from graders.sandbox.box import confine
 

@@ -102,11 +102,13 @@ def _seen(path: str) -> bool:
     return True
 
 
-def _listing(path: str) -> list[str] | None:
+def _listing(path: str, session: str) -> list[str] | None:
+    """What ``path`` holds, less the way to the session (which may live under it)."""
     try:
-        return sorted(p.name for p in Path(path).iterdir())
+        names = sorted(p.name for p in Path(path).iterdir())
     except OSError:
         return None
+    return [n for n in names if not session.startswith(f"{path}/{n}/")]
 
 
 def facts(box: Path, hidden: list[str], session: str) -> dict[str, Any]:
@@ -133,7 +135,7 @@ def facts(box: Path, hidden: list[str], session: str) -> dict[str, Any]:
         "no_new_privs": status.get("NoNewPrivs") == "1",
         "seccomp": status.get("Seccomp") == "2" and unshare_refused,
         "sockets_refused": kernel.loaded() and not kernel.socket_opens(),
-        "listings": {d: _listing(d) for d in ("/dev", "/run", "/var")},
+        "listings": {d: _listing(d, session) for d in ("/dev", "/run", "/var")},
         "read_only": _writes_refused([session, "/", "/etc", "/var", str(box.parent)]),
         "private_dirs": {d: _caps(d) for d in confine.private_dirs() if _private(d, session)},
         "scratch": _caps(str(box / "scratch")) if _private(str(box / "scratch"), "/") else None,
