@@ -567,9 +567,15 @@ _AST_LOCK = threading.Lock()
 
 
 def parse(source: str, filename: str = "<unknown>") -> ast.Module:
-    """``ast.parse`` that is safe from several threads at once (see :data:`_AST_LOCK`)."""
+    """``ast.parse`` that is safe from several threads at once (see :data:`_AST_LOCK`).  Code
+    nested deeper than CPython's parser or compiler can follow (``-`` repeated 10^5 times, ten
+    thousand brackets) raises ``MemoryError`` ("parser stack overflow") or ``RecursionError``
+    there: it is a ``SyntaxError`` here, as it is for the student's interpreter."""
     with _AST_LOCK:
-        return ast.parse(source, filename=filename)
+        try:
+            return ast.parse(source, filename=filename)
+        except (MemoryError, RecursionError) as exc:
+            raise SyntaxError(f"too deeply nested to parse ({type(exc).__name__})") from None
 
 
 def _calls_ipython(stmt: ast.stmt) -> bool:

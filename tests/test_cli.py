@@ -124,6 +124,25 @@ def test_a_grader_error_is_said_on_stderr_whatever_the_format(tmp_path: Path) ->
     assert run("grade", "reference", *items, *strict).returncode == 0
 
 
+@pytest.mark.parametrize(
+    "code",
+    ["x = " + "-" * 200_000 + "1\n", "x = " + "not " * 100_000 + "True\n"],
+    ids=["unary-minus", "not"],
+)
+def test_code_too_deep_for_the_parser_is_a_syntax_error_not_a_crash(
+    code: str, tmp_path: Path
+) -> None:
+    """Code nested deeper than CPython's parser can follow makes ``ast.parse`` raise
+    ``MemoryError`` (or ``RecursionError``): the grader, which parses the student's code for
+    its scan, reports it as the syntax error it is and grades on (it ended in a traceback)."""
+    (tmp_path / "activations.py").write_text(code, encoding="utf-8")
+    proc = run("grade", str(tmp_path), "--only", "activations.sigmoid")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert "syntax error: too deeply nested to parse" in proc.stdout
+    assert "Score 0/2" in proc.stdout
+
+
 def test_bad_hidden_seed_environment_variable() -> None:
     out = run(
         "grade",
