@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graders import policy
-from graders.submission import parse
+from graders.submission import parse, source_text
 
 #: The modules the import guard refuses as shortcuts: the one list (``graders.policy``).
 FORBIDDEN_MODULES = policy.SHORTCUTS
@@ -147,8 +147,8 @@ def scan_source(source: str, filename: str) -> list[Finding]:
 def scan_file(path: Path, cache: Path | None = None) -> list[Finding]:
     """Findings for a submission file (kept in ``cache``, by content, when given)."""
     try:
-        source = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        source = source_text(path)
+    except (OSError, UnicodeDecodeError, SyntaxError) as exc:
         return [Finding(path.name, 0, "forbidden", f"unreadable: {exc}")]
     if cache is None:
         return scan_source(source, path.name)
@@ -186,8 +186,8 @@ def _tree(source: str, name: str) -> ast.Module | None:
 
 def _parsed(path: Path) -> ast.Module | None:
     try:
-        return _tree(path.read_text(encoding="utf-8"), path.name)
-    except (OSError, UnicodeDecodeError):
+        return _tree(source_text(path), path.name)
+    except (OSError, UnicodeDecodeError, SyntaxError):
         return None
 
 

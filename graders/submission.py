@@ -44,6 +44,7 @@ import os
 import re
 import stat
 import threading
+import tokenize
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -564,6 +565,14 @@ def _parses(text: str) -> ast.Module | None:
 #: threads parsing at once can fail with "SystemError: AST constructor recursion depth
 #: mismatch".  A class graded on threads (``graders batch``) parses a student's code under this.
 _AST_LOCK = threading.Lock()
+
+
+def source_text(path: Path) -> str:
+    """A ``.py`` file's text decoded as Python decodes it (``tokenize.open``: a UTF-8 byte order
+    mark, as Windows editors write, or a PEP 263 ``coding`` line; UTF-8 otherwise).  Raises
+    ``OSError``, ``UnicodeDecodeError`` or ``SyntaxError`` (an unknown encoding)."""
+    with tokenize.open(path) as f:
+        return f.read()
 
 
 def parse(source: str, filename: str = "<unknown>") -> ast.Module:

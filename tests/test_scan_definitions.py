@@ -49,3 +49,24 @@ def test_a_file_that_does_not_parse_has_no_lines(tmp_path: Path) -> None:
     path.write_text("def relu(x:\n")
     assert scan.function_line(path, "relu") == 0
     assert scan.function_line(tmp_path / "absent.py", "relu") == 0
+
+
+def test_a_source_is_read_as_python_reads_it(tmp_path: Path) -> None:
+    """A UTF-8 byte order mark (Notepad writes one) or a PEP 263 ``coding`` line is how Python
+    decodes a file: the scan reads it the same way -- no "syntax error" or "unreadable" finding
+    for a file Python imports, and its definitions are found."""
+    text = "def relu(x):\n    '''caf\u00e9'''\n    return x\n"
+    files = {
+        "bom.py": b"\xef\xbb\xbf" + text.encode("utf-8"),
+        "latin.py": ("# -*- coding: latin-1 -*-\n" + text).encode("latin-1"),
+    }
+    for name, data in files.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        compile(data, name, "exec")  # (Python itself reads both)
+        assert scan.scan_file(path) == [], name
+        assert scan.function_line(path, "relu") == (2 if name == "latin.py" else 1), name
+    bad = tmp_path / "bad.py"
+    bad.write_bytes(text.encode("utf-8") + b"# \xff\n")
+    (finding,) = scan.scan_file(bad)
+    assert finding.what.startswith("unreadable:")

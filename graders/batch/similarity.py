@@ -70,12 +70,20 @@ def graded_code(path: Path) -> dict[str, str]:
 
     try:
         with engine.prepared(path) as sub:
-            return {
-                m: (sub.root / rel).read_text(encoding="utf-8", errors="replace")
-                for m, rel in sub.modules.items()
-            }
+            return {m: _text(sub.root / rel) for m, rel in sub.modules.items()}
     except (engine.SubmissionError, OSError):
         return {}
+
+
+def _text(path: Path) -> str:
+    """The module's text as Python reads it (a byte order mark, a ``coding`` line), else its
+    UTF-8 with what does not decode replaced."""
+    from graders.submission import source_text
+
+    try:
+        return source_text(path)
+    except (UnicodeDecodeError, SyntaxError):
+        return path.read_text(encoding="utf-8", errors="replace")
 
 
 class _Text:
