@@ -217,10 +217,15 @@ def host_service() -> Any:
     if os.getuid() != 0 or not path.parent.is_dir():
         yield None
         return
-    path.unlink(missing_ok=True)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(str(path))
-    path.chmod(0o666)
+    try:
+        path.unlink(missing_ok=True)
+        server.bind(str(path))
+        path.chmod(0o666)
+    except OSError:  # (a read-only /run: the canary still tries every other route)
+        server.close()
+        yield None
+        return
     server.listen(64)
     server.settimeout(0.2)
     stop = threading.Event()
