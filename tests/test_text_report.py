@@ -70,6 +70,16 @@ def test_a_file_gets_no_escape_code(colour_env: pytest.MonkeyPatch) -> None:
     assert ESC not in out and "\x1b" not in out and "Score 1/2" in out
 
 
+def test_a_submission_named_with_escapes_is_shown_without_them() -> None:
+    """In a class the submission's name is its student's (a drop-box file): the feedback's
+    header shows it without escape sequences, so ``cat`` of the feedback sets no title."""
+    named = result()
+    named.submission = "class/evil\x1b]0;pwned\x07\x1b[31mRED\nx"
+    out = text.render(named, color=False)
+    assert "\x1b" not in out and "\x07" not in out
+    assert out.splitlines()[0] == "Grading class/evilRED\\nx"
+
+
 _RENDER = (
     "import sys; from tests.test_text_report import result; from graders.report import text; "
     "sys.stdout.write(text.render(result()))"

@@ -26,19 +26,23 @@ from rich.text import Text
 
 from graders.batch.record import GRADED
 from graders.batch.task import Graded
+from graders.text import clean
 
 
 def line(graded: Graded) -> str:
-    """One student's outcome in a line: 'alice: 180/206 (hidden 40/52) in 4.1 s'."""
+    """One student's outcome in a line: 'alice: 180/206 (hidden 40/52) in 4.1 s'.  Entry names
+    and errors are the students' (a file in a drop-box folder is named by its student): escape
+    sequences and control characters are taken out (``graders.text.clean``), so none reaches
+    the instructor's terminal (a window title, a clipboard write) and a line stays one line."""
     rec = graded.record
     if graded.status != GRADED:
         error = rec["error"]
         said = error if error.startswith(graded.status) else f"{graded.status}: {error}"
-        return f"{graded.entry.name}: {said}"
+        return clean(f"{graded.entry.name}: {said}", one_line=True)
     text = f"{graded.entry.name}: {rec['score']:g}/{rec['max_score']:g}"
     if rec["hidden"] is not None:
         text += f" (hidden {rec['hidden'][0]:g}/{rec['hidden'][1]:g})"
-    return f"{text} in {graded.elapsed:.1f} s"
+    return clean(f"{text} in {graded.elapsed:.1f} s", one_line=True)
 
 
 class RateColumn(ProgressColumn):
@@ -66,7 +70,7 @@ class Lines:
         print(f"[{self.done:{self.width}d}/{self.total}] {line(graded)}", flush=True)
 
     def note(self, text: str) -> None:
-        print(text, flush=True)
+        print(clean(text), flush=True)
 
 
 class Bar:
@@ -82,7 +86,7 @@ class Bar:
             RateColumn(),
             TextColumn("eta"),
             TimeRemainingColumn(),
-            TextColumn("{task.fields[failures]}", style="red"),
+            TextColumn("{task.fields[failures]}", style="red", markup=False),  # (names)
             console=self.console,
             speed_estimate_period=300,
         )
@@ -99,14 +103,14 @@ class Bar:
     def update(self, graded: Graded) -> None:
         fields: dict[str, Any] = {}
         if graded.status != GRADED:
-            self.failures.append(graded.entry.name)
+            self.failures.append(clean(graded.entry.name, one_line=True))
             self.progress.console.print(Text(line(graded), style="red"))
             shown = ", ".join(self.failures[-3:])
             fields["failures"] = f"{len(self.failures)} failed ({shown})"
         self.progress.update(self.task, advance=1, **fields)
 
     def note(self, text: str) -> None:
-        self.progress.console.print(text)
+        self.progress.console.print(Text(clean(text)))
 
 
 def reporter(total: int, done: int = 0, terminal: bool | None = None) -> Lines | Bar:

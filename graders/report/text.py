@@ -53,7 +53,8 @@ def render(result: SubmissionResult, color: bool | None = None) -> str:
 def _header(console: Console, result: SubmissionResult) -> None:
     """What was graded, against what, in which sandbox."""
     env = result.environment
-    console.print(Text(f"Grading {result.submission}", style="bold"))
+    # (in a class, the submission's name is its student's: no escape sequence reaches a terminal)
+    console.print(Text(f"Grading {clean(str(result.submission), one_line=True)}", style="bold"))
     console.print(
         f"oracle: torch {env.get('torch')} float64 on {env.get('device')}"
         + (f" ({env['gpu']}, CUDA {env.get('cuda')}, TF32 off)" if "gpu" in env else "")
