@@ -456,3 +456,50 @@ def test_case_runs_keep_only_the_forbidden_names_the_policy_knows() -> None:
         "import-guard-removed",
     ]
     assert CaseRun(ok=True).forbidden == []
+
+
+def _facts(**changed: object) -> dict[str, object]:
+    """What a probe child measures where every layer holds (``layers.facts``' keys)."""
+    facts: dict[str, object] = {
+        "done": ["identity", "mount_ns", "read_only"], "failed": {}, "uid": 65534, "groups": 0,
+        "mode": "nobody", "caps_empty": True, "bounding_empty": True, "no_new_privs": True,
+        "seccomp": True, "sockets_refused": True,
+        "listings": {"/dev": ["full", "null", "random", "shm", "urandom", "zero"],
+                     "/run": ["lock"], "/var": ["tmp"]},
+        "read_only": True, "private_dirs": {"/tmp": [16 << 20, 1024]},
+        "scratch": [64 << 20, 4096], "out": [66 << 20, 1024], "dumpable": 0,
+        "other_processes": 0, "hidden": {"/repo/reference": True}, "forbidden_reachable": [],
+        "unexpected_modules": [], "limits": {},
+    }  # fmt: skip
+    return {**facts, **changed}
+
+
+def test_the_report_states_each_new_layer_only_where_it_was_measured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The sandbox section from the probe's facts: sockets, /dev, /run and /var, the output
+    directory and the grader's groups are claimed where measured, else listed as missing."""
+    from graders.sandbox.box import layers
+
+    monkeypatch.setenv("GRADER_NAMESPACES", "net, pid, mount, ipc, uts")
+    held = layers.statements(_facts())
+    assert "missing" not in held, held
+    assert held["seccomp"] == seccomp.SUMMARY
+    for words in ("of /dev only full, null, random, urandom, zero", "/run and /var out of sight",
+                  "its output directory a tmpfs of its own (66 MiB)"):  # fmt: skip
+        assert words in held["filesystem"]
+    listings = {"/dev": ["null", "tty"], "/run": ["docker.sock", "lock"], "/var": ["tmp"]}
+    lost = layers.statements(_facts(sockets_refused=False, groups=2, listings=listings, out=None))
+    assert lost["seccomp"] == seccomp.SUMMARY_WITHOUT_SOCKETS
+    assert "socket" not in lost["seccomp"].split(";")[-1]
+    assert "of /dev only" not in lost["filesystem"] and "tmpfs of its own" not in lost["filesystem"]
+    missing = " | ".join(lost["missing"])
+    expected = [
+        "seccomp: a socket can still be opened",
+        "a /dev of its own: sees null, tty",
+        "/run and /var covered: sees /run: docker.sock",
+        "an output directory of its own",
+        "the grader's (2) stay with the child",
+    ]
+    for words in expected:
+        assert words in missing, missing

@@ -212,7 +212,7 @@ def statements(f: dict[str, Any]) -> dict[str, Any]:
     if f["seccomp"] and f.get("sockets_refused"):
         out["seccomp"] = seccomp.SUMMARY
     elif f["seccomp"]:
-        out["seccomp"] = seccomp.SUMMARY.split("; no sockets")[0]
+        out["seccomp"] = seccomp.SUMMARY_WITHOUT_SOCKETS
         missing.append("seccomp: a socket can still be opened")
     else:
         missing.append(f"seccomp: {failed.get('seccomp', 'not in force')}")
