@@ -78,6 +78,25 @@ class ItemResult:
         deciding = [c for c in correctness if not c.gated] or correctness
         return all(c.passed for c in deciding)
 
+    @property
+    def public_only(self) -> bool:
+        """Whether the item passed every public correctness case and no hidden one (but those a
+        stub passes too, when there are others: gated ones), every such hidden one having run
+        and given a wrong answer or raised (not run out of time or budget).  The hidden cases
+        draw the same kinds of input from another seed, so this is what code that depends on
+        the public inputs themselves looks like (answers written in for them, a branch on their
+        shapes).  A flag for the student and the instructor; it never changes a score: the
+        hidden cases' share is what such code loses."""
+        cases = [c for c in self.cases if c.category == "correctness"]
+        public = [c for c in cases if not c.hidden]
+        hidden = [c for c in cases if c.hidden]
+        deciding = [c for c in hidden if not c.gated] or hidden
+        return (
+            bool(public and hidden)
+            and all(c.passed for c in public)
+            and all(_answered_wrong(c) for c in deciding)
+        )
+
     def counts(self, case: CaseResult) -> bool:
         """Whether ``case`` earns its weight (see the module's docstring)."""
         return case.passed and (not case.gated or self.correct)
@@ -178,6 +197,15 @@ class SubmissionResult:
         """The items the grader itself failed on (no verdict: their points are lost through no
         fault of the submission's; the engine's note says why)."""
         return [i for i in self.items if i.note.startswith("grader error")]
+
+
+#: The start of the message of a case that did not run to the end through no answer of its own.
+NOT_ANSWERED = ("not run", "stopped:", "the worker process")
+
+
+def _answered_wrong(case: CaseResult) -> bool:
+    """Whether the case ran to the end and its answer was wrong, or the code raised."""
+    return case.status in ("failed", "error") and not case.message.startswith(NOT_ANSWERED)
 
 
 def classify(error: str | None, own: tuple[str, ...] = ()) -> str:

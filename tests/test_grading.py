@@ -33,6 +33,7 @@ def test_reference_scores_full_marks_public_and_hidden(reference_result: Any) ->
     assert reference_result.score == reference_result.max_score
     assert any(c.hidden for i in reference_result.items for c in i.cases)
     assert reference_result.hidden_not_run == 0
+    assert not [i.name for i in reference_result.items if i.public_only]
 
 
 def test_the_total_is_the_sum_of_the_items(reference_result: Any) -> None:

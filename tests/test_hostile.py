@@ -103,6 +103,8 @@ no_new_tasks           full        (made here) canary: right only if no thread o
 half_import            partial     (made here) losses.py defines everything, patches the import
                                    system to serve itself, then raises: the worked items' values
                                    that need it fail
+memorised              public      (made here) answers from a table for the public inputs, zeros
+                                   elsewhere: the public share only, each item flagged
 =====================  ==========  ===========================================================
 """
 
@@ -480,6 +482,113 @@ def test_a_module_that_failed_to_import_is_never_reused(mode: h.Mode, tmp_path: 
     honest = dict(files, **{"losses.py": (h.REPO / "reference" / "losses.py").read_text()})
     control = h.grade(mode, h.made(mode, tmp_path, "control", honest), items, tmp_path).report
     assert control["score"] == control["max_score"]
+
+
+#: The key of a call in the memorising submission's table: the function, then each argument's
+#: dtype, shape and bytes (its repr if not an array), keyword arguments by name.
+MEMO_KEY = """
+import hashlib
+import numpy as np
+
+
+def _part(h, value):
+    if isinstance(value, np.ndarray):
+        h.update(f"{value.dtype.str}{value.shape}".encode())
+        h.update(np.ascontiguousarray(value).tobytes())
+    else:
+        h.update(repr(value).encode())
+
+
+def _key(name, args, kwargs):
+    h = hashlib.sha256(name.encode())
+    for value in args:
+        _part(h, value)
+    for k in sorted(kwargs):
+        h.update(k.encode())
+        _part(h, kwargs[k])
+    return h.hexdigest()
+"""
+
+MEMORISED = """
+import pathlib, pickle
+
+_TABLE = pickle.loads(pathlib.Path(__file__).with_name("answers.pkl").read_bytes())
+
+
+def _answering(name):
+    def answer(*args, **kwargs):
+        kind, value = _TABLE.get(_key(name, args, kwargs), ("zeros", None))
+        if kind == "raise":
+            raise value
+        if kind == "zeros":  # an input it has no answer for
+            first = next((a for a in args if isinstance(a, np.ndarray)), np.zeros(1))
+            return np.zeros_like(first)
+        return value
+    return answer
+
+
+for _name in {names!r}:
+    globals()[_name] = _answering(_name)
+"""
+
+
+def _memorised_answers(items: list[Any]) -> dict[str, tuple[str, Any]]:
+    """What a student can build beside torch: every public case's inputs (the grader's own case
+    builders and public seed, as the sandbox hands them over) and the right outputs for them
+    (here a friend's: the reference's), or the error they raise."""
+    import importlib
+
+    from graders.engine import PUBLIC_SEED
+    from graders.registry import build_cases
+    from graders.sandbox.box import wire
+
+    space: dict[str, Any] = {}
+    exec(MEMO_KEY, space)  # (the submission's own key)
+    reference = importlib.import_module("reference.activations")
+    table = {}
+    for item in items:
+        for case in build_cases(item, PUBLIC_SEED, hidden=False):
+            arrays: dict[str, Any] = {}
+            fields = {"a": case.args, "k": case.kwargs}
+            sent = {n: wire.encode(v, arrays, "c0") for n, v in fields.items()}
+            args, kwargs = (wire.decode(sent, arrays)[n] for n in fields)
+            key = space["_key"](item.attr, args, kwargs)
+            try:
+                table[key] = ("value", getattr(reference, item.attr)(*args, **kwargs))
+            except Exception as exc:
+                table[key] = ("raise", exc)
+    return table
+
+
+def test_answers_written_in_for_the_public_cases_are_flagged(mode: h.Mode, tmp_path: Path) -> None:
+    """activations.py answers each of its functions' public cases from a table (made with the
+    public inputs, which anyone can build) and returns zeros for any other input: it earns the
+    public correctness cases' share (its edge and convention cases do not count: the gate of
+    [1/7] sees the hidden correctness cases fail), nothing of the hidden ones, and every item
+    is flagged as passing the public cases only, in the report's data and in its feedback."""
+    import pickle
+
+    from graders import registry
+
+    items = [i for i in registry.select(["activations"]) if i.driver == "call"]
+    source = MEMO_KEY + MEMORISED.format(names=sorted({i.attr for i in items}))
+    sub = h.made(mode, tmp_path, "memorised", {"activations.py": source})
+    (sub / "answers.pkl").write_bytes(pickle.dumps(_memorised_answers(items)))
+    (sub / "answers.pkl").chmod(0o644)
+    mode.own(sub)
+    args = ("--format", "json", "--hidden-seed", "424242")
+    report = h.grade(mode, sub, [i.name for i in items], tmp_path, args).report
+    tests = {(t["name"].removesuffix(" (hidden cases)"), "hidden" in t["name"]): t
+             for t in report["tests"]}  # fmt: skip
+    for item in items:
+        public, hidden = tests[(item.name, False)], tests[(item.name, True)]
+        assert all(c["passed"] for c in public["extra_data"]["cases"]), item.name
+        assert public["score"] <= public["max_score"], item.name  # (gated ones: not counted)
+        assert hidden["score"] == 0 < hidden["max_score"], item.name
+        assert hidden["extra_data"]["public_only"], (item.name, hidden["output"][:300])
+        assert "It passes every public case and none of the hidden ones" in hidden["output"]
+    publics = sum(t["score"] for (_, is_hidden), t in tests.items() if not is_hidden)
+    assert report["score"] == pytest.approx(publics)
 
 
 SLEEPY = """

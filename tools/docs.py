@@ -1221,7 +1221,12 @@ def grading_page(site: Site) -> None:
         "convention case, one where torch raises an error, one whose expected output is all "
         "zeros, one repeated value or an input unchanged): it counts only once every other "
         "correctness case of the item passed, so returning zeros, a constant or the input, or "
-        "raising everywhere, earns nothing. Hidden cases run only with `--hidden-seed`.",
+        "raising everywhere, earns nothing. Hidden cases run only with `--hidden-seed` (or a "
+        "course secret); they draw the same kinds of input as the public cases from another "
+        "seed. The public inputs are no secret (anyone can build them with this grader), so "
+        "code with answers written in for them earns at most the public cases' share: an item "
+        "that passes every public correctness case and none of the hidden ones is flagged in "
+        "the feedback, the reports' data and the class report (it never changes a score).",
         "",
         *table(("module", "points", "items"), [*modules, ("**total**", f"**{total:g}**",
                                                           str(len(registry.ITEMS)))]),

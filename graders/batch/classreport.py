@@ -5,8 +5,9 @@ the distribution of the total scores and of each module's; per item the mean, th
 the discrimination index and the point-biserial correlation (:mod:`graders.batch.stats`); the
 cases that fail most, with their category and most common message; the errors students hit
 most (timeouts, import errors, forbidden imports, ...); the entries that could not be graded;
-and the pairs of submissions whose code is alike (:mod:`graders.batch.similarity`), with the
-matching regions.  The same records give the same page.
+the students whose items pass the public cases and none of the hidden ones; and the pairs of
+submissions whose code is alike (:mod:`graders.batch.similarity`), with the matching regions.
+The same records give the same page.
 """
 
 from __future__ import annotations
@@ -170,6 +171,29 @@ def _not_graded(records: list[dict[str, Any]]) -> str:
     return _table(["entry", "status", "why"], rows)
 
 
+def _public_only(records: list[dict[str, Any]]) -> str:
+    found = stats.public_only(records)
+    if not found:
+        hidden_run = any(r.get("hidden") is not None for r in stats.graded(records))
+        return (
+            "<p>No student passed an item's public cases and failed all its hidden ones.</p>"
+            if hidden_run
+            else "<p>No hidden cases were run (no course secret): nothing to compare.</p>"
+        )
+    rows = [
+        [f"<code>{_e(student)}</code>", f"<td class=num>{len(names)}</td>",
+         ", ".join(f"<code>{_e(n)}</code>" for n in names)]
+        for student, names in found
+    ]  # fmt: skip
+    return (
+        "<p>These students' items pass every public case and none of the hidden ones, which "
+        "draw the same kinds of input from another seed: code that depends on the public "
+        "inputs (answers written in for them, a branch on their shapes), or a bug only the "
+        "hidden inputs show.  It flags; the hidden cases' share is what such an item "
+        "loses.</p>" + _table(["student", "items", "which"], rows, {1})
+    )
+
+
 def _pair_details(pair: Pair) -> str:
     blocks = []
     for region in pair.regions:
@@ -221,6 +245,7 @@ def render(records: list[dict[str, Any]], items: list[Item], pairs: list[Pair], 
         ("Cases that fail most", _cases(records)),
         ("Errors students hit most", _errors(records)),
         ("Entries not graded", _not_graded(records)),
+        ("Passing the public cases only", _public_only(records)),
         ("Code alike", _similarity(pairs)),
     ]
     body = "\n".join(f"<section><h2>{h}</h2>\n{s}\n</section>" for h, s in sections)

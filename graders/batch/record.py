@@ -84,6 +84,8 @@ def _item(item: ItemResult, hidden_run: bool) -> dict[str, Any]:
     }
     if item.note:
         out["note"] = _first_line(item.note)
+    if item.public_only:  # (every public case passed and no hidden one: ItemResult.public_only)
+        out["public_only"] = True
     if item.status != "not implemented":
         out["failed"] = [_case(c) for c in item.failures]
     return out

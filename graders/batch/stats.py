@@ -157,3 +157,13 @@ def errors(records: list[dict[str, Any]]) -> list[ErrorStats]:
     return [
         ErrorStats(k, len(students[k]), cases[k], messages[k].most_common(1)[0][0]) for k in ranked
     ]
+
+
+def public_only(records: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
+    """The graded students with items that passed every public case and no hidden one
+    (``ItemResult.public_only``), each with those items, in the records' order."""
+    found = [
+        (r["student"], [name for name, item in r["items"].items() if item.get("public_only")])
+        for r in graded(records)
+    ]
+    return [(student, names) for student, names in found if names]

@@ -6,6 +6,12 @@ from graders.score import CaseResult, ItemResult
 from graders.text import clean, indented
 
 MAX_CASES_SHOWN = 3
+#: The line of an item that passed every public case and no hidden one (ItemResult.public_only).
+PUBLIC_ONLY = (
+    "It passes every public case and none of the hidden ones, which draw the same kinds of "
+    "input from another seed: the code depends on something only the public inputs have "
+    "(their shapes, their values, ties, answers written in for them)"
+)
 
 
 def case_lines(case: CaseResult) -> list[str]:
@@ -42,6 +48,19 @@ def uses_failing_line(item: ItemResult) -> str:
     return f"Your {function} calls {names}, which {verb} points too: fix {names} first"
 
 
+def _hints(item: ItemResult, hidden: bool | None, diagnosis: bool, failing: bool) -> list[str]:
+    """The lines on what the failures point to: the known mistake, the other functions at
+    fault, answers that hold for the public inputs only."""
+    out = []
+    if diagnosis and item.diagnosis:
+        out.append(item.diagnosis[0].upper() + item.diagnosis[1:])
+    if item.uses_failing and failing:
+        out.append(uses_failing_line(item))
+    if item.public_only and hidden is not False:
+        out.append(PUBLIC_ONLY)
+    return out
+
+
 def item_text(item: ItemResult, hidden: bool | None = None, diagnosis: bool = True) -> str:
     """Feedback for an item (or only its public / hidden part); ``diagnosis``: with the line
     naming the known mistake the failures match, if any."""
@@ -52,10 +71,7 @@ def item_text(item: ItemResult, hidden: bool | None = None, diagnosis: bool = Tr
     if item.note:
         return clean(item.note, one_line=True)
     out = [f"{len(cases) - len(failing)}/{len(cases)} cases passed"]
-    if diagnosis and item.diagnosis and failing:
-        out.append(item.diagnosis[0].upper() + item.diagnosis[1:])
-    if item.uses_failing and failing:
-        out.append(uses_failing_line(item))
+    out += _hints(item, hidden, diagnosis and bool(failing), bool(failing))
     for case in failing[:MAX_CASES_SHOWN]:
         out.extend(case_lines(case))
     if len(failing) > MAX_CASES_SHOWN:

@@ -129,6 +129,7 @@ def _test(
         "execution_time": item.elapsed,
         "location": item.location,
         "mistake": item.mistake,
+        "public_only": item.public_only,
     }
     if item.efficiency and not hidden:
         test["extra_data"]["efficiency"] = item.efficiency

@@ -280,6 +280,8 @@ def _item(item: ItemResult, number: int) -> str:
     body = []
     if item.diagnosis and item.failures:
         body.append(f"<p class='diag'>{_e(item.diagnosis[0].upper() + item.diagnosis[1:])}</p>")
+    if item.public_only:
+        body.append(f"<p class='diag'>{_e(feedback.PUBLIC_ONLY)}</p>")
     if item.status == "not implemented":
         body.append(f"<p class='note'>{_e(feedback.item_text(item))}</p>")
     body += _notes(item)
