@@ -66,6 +66,9 @@ host_services          zero        canary: right only if it opens a socket (AF_U
                                    mode 0666), opens a device but the five harmless ones, or
                                    sees anything in /run or /var but lock and tmp
 read_reference         zero        canary: reference/, .git objects, other sessions, /proc
+copy_classmate         zero        canary: walks everything in sight (and /proc's roots) for
+                                   another working sigmoid, alone and in a batch beside an
+                                   honest classmate graded at the same time
 kill_parent            full        kill(getppid), kill(-1), pids 1..63, pidfd; correct values
 raise_rlimits          zero        canary: right values only if a limit could be raised
 threads_after_return   full        background threads spinning after return; correct values
@@ -157,6 +160,7 @@ EXPECTED: dict[str, str] = {
     "delete_files": ZERO,
     "network": ZERO,
     "read_reference": ZERO,
+    "copy_classmate": ZERO,
     "kill_parent": FULL,
     "raise_rlimits": ZERO,
     "threads_after_return": FULL,
@@ -196,6 +200,7 @@ CANARY = {
     "host_services": "no host service in reach",
     "raise_rlimits": "no limit could be raised",
     "read_reference": "no reference in sight",
+    "copy_classmate": "no classmate's sigmoid in sight",
     "import_torch": "torch is out of reach",
     "import_sympy": "out of reach",
 }
@@ -647,16 +652,17 @@ def test_batch_records_a_failing_student_and_goes_on(mode: h.Mode, tmp_path: Pat
     assert "b_broken_grader: grader error" in graded.report  # (the progress lines)
 
 
-@pytest.mark.parametrize("name", ["harm_classmates", "fill_box"])
+@pytest.mark.parametrize("name", ["harm_classmates", "fill_box", "copy_classmate"])
 def test_a_student_cannot_harm_a_classmate_in_a_batch(
     name: str, mode: h.Mode, tmp_path: Path
 ) -> None:
     """In a batch, every student's children share the sandbox (one zygote, one pid namespace,
     one uid, one file system under their boxes): a hostile student graded beside an honest one,
-    attacking while the honest one's children run, takes nothing from it.  (Before the seccomp
-    filter confined ``prlimit64`` and the scheduler calls to the caller, and before each child's
-    ``out/`` was a tmpfs of its own, the honest copy of the reference lost 240 of 240 points to
-    the first and 211 to the second.)"""
+    attacking while the honest one's children run, takes nothing from it, and a canary gets
+    nothing of it (the copier scores what it scores alone).  (Before the seccomp filter confined
+    ``prlimit64`` and the scheduler calls to the caller, and before each child's ``out/`` was a
+    tmpfs of its own, the honest copy of the reference lost 240 of 240 points to the first and
+    211 to the second.)"""
     root = mode.workdir(tmp_path, "class")
     shutil.copytree(h.BANK / name, root / f"a_{name}")
     shutil.copytree(h.REPO / "reference", root / "b_honest", ignore=_pyc)
@@ -667,6 +673,9 @@ def test_a_student_cannot_harm_a_classmate_in_a_batch(
     rows = {r["submission"]: r for r in csv.DictReader((out / "scores.csv").open())}
     honest = rows["b_honest"]
     assert float(honest["score"]) == float(honest["max_score"]) > 0, honest
+    if name in CANARY:
+        hostile = rows[f"a_{name}"]
+        assert float(hostile["score"]) == 0, hostile
 
 
 #: Makes the engine raise for the student ``b_broken_grader`` (a failure of the grader's own).
