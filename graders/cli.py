@@ -338,7 +338,7 @@ def cmd_repro(args: argparse.Namespace) -> int:
     p = engine.Plan(item, [case], 0)
     with engine.prepared(args.submission) as sub, Sandbox(parallel=1) as box:
         problems = engine.modules_of(sub, [item])
-        got = engine.run(box, [p], sub.root, problems)[item.name].result().cases[0]
+        got = engine.run(box, [p], sub.root, problems)[item.name][0].run.result().cases[0]
         copies = [box.copy_of(sub.root)]
         got.error = sub.display(got.error, also=copies) if got.error else None
         got.stdout, got.stderr = (sub.display(t, also=copies) for t in (got.stdout, got.stderr))

@@ -96,6 +96,8 @@ CASE_COST = {"call": 1.0, "worked": 2.0, "optim": 6.0, "init": 12.0}
 #: costliest first, keep both cores busiest (measured: 700, about ten chunks, 12% faster than
 #: 200).  Restarts after a crash are still counted per item.
 CHUNK_COST = 700.0
+#: What follows an item's name as the owner of its hidden cases' part in the sandbox.
+HIDDEN_PART = " (hidden part)"
 
 
 def _cost(p: Plan) -> float:
@@ -103,11 +105,16 @@ def _cost(p: Plan) -> float:
 
 
 def make_job(
-    key: str, plans: list[Plan], submission: Path, unavailable: dict[str, str] | None = None
+    key: str,
+    plans: list[Plan],
+    submission: Path,
+    unavailable: dict[str, str] | None = None,
+    hidden: bool = False,
 ) -> Job:
     """The cases of items of one module, encoded for the child (``box.wire``);
     ``unavailable``: the modules the submission cannot give, and why (for the worked examples,
-    which import the student's other modules)."""
+    which import the student's other modules).  ``hidden``: the plans hold hidden cases only;
+    each case's owner is then its item's name with :data:`HIDDEN_PART`."""
     arrays: dict[str, np.ndarray] = {}
     cases: list[dict[str, Any]] = []
     owners = []
@@ -120,7 +127,7 @@ def make_job(
             if unavailable:
                 encoded["unavailable"] = unavailable
             cases.append(encoded)
-            owners.append(p.item.name)
+            owners.append(p.item.name + (HIDDEN_PART if hidden else ""))
     return Job(
         key=key,
         submission=submission,
@@ -129,11 +136,32 @@ def make_job(
         arrays=arrays,
         owners=owners,
         case_timeout=max(p.item.case_timeout for p in plans),
+        hidden=hidden,
     )
 
 
 def make_jobs(
     plans: list[Plan], submission: Path, unavailable: dict[str, str] | None = None
+) -> list[Job]:
+    """The public cases' jobs, then the hidden cases' (:func:`chunked` each): no child runs
+    both, and the sandbox starts no hidden job before every public one of the submission has
+    ended (``Job.hidden``), so nothing a hidden case's call does (what it raises, prints or
+    leaves behind, whether it passes) can reach a public case's result: a student sees the
+    public results at once, the hidden inputs never through them."""
+    public = [Plan(p.item, [c for c in p.cases if not c.hidden], p.hidden_not_run) for p in plans]
+    hidden = [Plan(p.item, [c for c in p.cases if c.hidden], 0) for p in plans]
+    return [
+        *chunked("job", [p for p in public if p.cases], submission, unavailable),
+        *chunked("hidden", [p for p in hidden if p.cases], submission, unavailable, hidden=True),
+    ]
+
+
+def chunked(
+    key: str,
+    plans: list[Plan],
+    submission: Path,
+    unavailable: dict[str, str] | None = None,
+    hidden: bool = False,
 ) -> list[Job]:
     """Chunks of items of one module (a module's worked examples with its functions: fewer
     children), about CHUNK_COST of work each, the costliest first (so no long chunk is left to
@@ -151,7 +179,10 @@ def make_jobs(
         else:
             chunks.append([p])
     chunks.sort(key=lambda chunk: -sum(_cost(p) for p in chunk))  # (stable: ties keep order)
-    return [make_job(f"job{n}", chunk, submission, unavailable) for n, chunk in enumerate(chunks)]
+    return [
+        make_job(f"{key}{n}", chunk, submission, unavailable, hidden)
+        for n, chunk in enumerate(chunks)
+    ]
 
 
 def _not_run(p: Plan, why: str) -> Future[ItemRun]:
@@ -161,24 +192,41 @@ def _not_run(p: Plan, why: str) -> Future[ItemRun]:
     return future
 
 
+@dataclass
+class Part:
+    """Some of an item's cases, its public or its hidden ones (their positions in the plan's
+    cases), and their run."""
+
+    positions: list[int]
+    run: Future[ItemRun]
+
+
 def run(
     box: Sandbox,
     plans: list[Plan],
     submission: Path,
     problems: dict[str, str | None],
     budget: float | None = DEFAULT_BUDGET,
-) -> dict[str, Future[ItemRun]]:
+) -> dict[str, list[Part]]:
     """Submit the plans whose modules the submission has (all within ``budget`` seconds of wall
-    clock); the others fail with the reason."""
+    clock); the others fail with the reason.  Per item, its public part, then its hidden part
+    (if it has hidden cases): they run in different children (:func:`make_jobs`)."""
     runnable = [p for p in plans if not any(problems[m] for m in p.item.modules)]
     unavailable = {m: why for m, why in problems.items() if why}
     jobs = make_jobs(runnable, submission, unavailable)
     futures = box.submit(jobs, budget=budget) if runnable else {}
+    parts: dict[str, list[Part]] = {}
     for p in plans:
         why = next((problems[m] for m in p.item.modules if problems[m]), None)
         if why is not None:
-            futures[p.item.name] = _not_run(p, why)
-    return futures
+            parts[p.item.name] = [Part(list(range(len(p.cases))), _not_run(p, why))]
+            continue
+        parts[p.item.name] = [
+            Part([k for k, c in enumerate(p.cases) if c.hidden == hidden], futures[owner])
+            for hidden, owner in ((False, p.item.name), (True, p.item.name + HIDDEN_PART))
+            if owner in futures
+        ]
+    return parts
 
 
 # ----------------------------------------------------------------------------- feedback
@@ -195,38 +243,64 @@ def repro_command(submission: str, item: Item, case: Case, seed: int) -> str:
 
 def _judged(
     p: Plan,
-    run: Future[ItemRun],
+    part: Part,
     expected: Future[oracle.Expected],
     device: str,
     shown: str,
     seed: int,
 ) -> ItemResult:
-    """Judge one item; a failure of the grader itself (an oracle's error, a check's) fails
-    this item alone, and says so."""
+    """Judge a part of an item's cases; a failure of the grader itself (an oracle's error, a
+    check's) fails this item alone, and says so."""
     try:
-        result = judge.judge_item(
+        values = expected.result()
+        return judge.judge_item(
             p.item,
-            p.cases,
-            run.result(),
-            expected.result(),
+            [p.cases[k] for k in part.positions],
+            part.run.result(),
+            [values[k] for k in part.positions],
             device,
             lambda case: repro_command(shown, p.item, case, seed),
         )
     except Exception as exc:
         result = ItemResult(name=p.item.name, points=p.item.points, cases=[])
         result.note = f"grader error: {type(exc).__name__}: {exc}"
+        return result
+
+
+def _whole(
+    p: Plan,
+    parts: list[ItemResult],
+    runs: list[Part],
+    expected: Future[oracle.Expected],
+    device: str,
+) -> ItemResult:
+    """The item's result from its parts' (the first grader error, if any, is the item's)."""
+    failed = next((r for r in parts if r.note.startswith("grader error")), None)
+    if failed is not None:
+        result = failed
     else:
-        _forbidden(result, run.result())
+        first = parts[0]
+        result = ItemResult(
+            name=p.item.name,
+            points=p.item.points,
+            cases=[c for r in parts for c in r.cases],
+            stdout_tail=first.stdout_tail,  # (the public part's: the hidden part's could
+            # carry the hidden inputs to the public feedback)
+            stderr_tail=first.stderr_tail,
+            note=next((r.note for r in parts if r.note), ""),
+            elapsed=round(sum(r.elapsed for r in parts), 3),
+        )
+        _forbidden(result, [c for part in runs for c in part.run.result().cases])
     result.hidden_not_run = p.hidden_not_run
     _diagnose(p, result, expected, device)
     return result
 
 
-def _forbidden(result: ItemResult, run: ItemRun) -> None:
+def _forbidden(result: ItemResult, runs: list[CaseRun]) -> None:
     """An item during which the submission tried to import a forbidden package (the guard
     refused it, or it was found loaded) gets no points, and its note names the attempt (a
     removed guard alone is named in the submission's notes, ``_guard_note``)."""
-    tried = sorted({n for case in run.cases for n in case.forbidden if n != policy.GUARD_REMOVED})
+    tried = sorted({n for case in runs for n in case.forbidden if n != policy.GUARD_REMOVED})
     if not tried:
         return
     what = ", ".join(tried)
@@ -311,21 +385,26 @@ def grade(
 
 def judged(
     plans: list[Plan],
-    runs: dict[str, Future[ItemRun]],
+    runs: dict[str, list[Part]],
     expected: dict[str, Future[oracle.Expected]],
     device: str,
     shown: str,
     seed: int,
 ) -> list[ItemResult]:
-    """Every item judged, in the order its run finishes (the expected values wait for none);
-    the results in the plans' order."""
-    by_future = {runs[p.item.name]: p for p in plans}
-    done = {
-        by_future[f].item.name: _judged(
-            by_future[f], f, expected[by_future[f].item.name], device, shown, seed
-        )
-        for f in as_completed(by_future)
-    }
+    """Every item judged part by part, each part in the order its run finishes (the expected
+    values wait for none; the public parts are judged while the hidden ones run); the
+    results in the plans' order."""
+    owner = {part.run: (p, part) for p in plans for part in runs[p.item.name]}
+    parts: dict[str, dict[int, ItemResult]] = {p.item.name: {} for p in plans}
+    done = {}
+    for f in as_completed(owner):
+        p, part = owner[f]
+        name = p.item.name
+        mine = runs[name]
+        parts[name][mine.index(part)] = _judged(p, part, expected[name], device, shown, seed)
+        if len(parts[name]) == len(mine):
+            ordered = [parts[name][k] for k in range(len(mine))]
+            done[name] = _whole(p, ordered, mine, expected[name], device)
     return [done[p.item.name] for p in plans]
 
 
@@ -348,7 +427,7 @@ def _annotate(
 def _about(
     sub: Submission,
     box: Sandbox,
-    runs: dict[str, Future[ItemRun]],
+    runs: dict[str, list[Part]],
     budget: float | None,
 ) -> tuple[dict[str, Any], list[str]]:
     """The report's context: the sandbox's layers and notes on the submission and its run."""
@@ -377,12 +456,13 @@ def unusable(
     )
 
 
-def _budget_note(runs: dict[str, Future[ItemRun]], budget: float | None) -> list[str]:
+def _budget_note(runs: dict[str, list[Part]], budget: float | None) -> list[str]:
     """A note when the time budget was spent: how many cases it left unrun."""
     left = sum(
         1
-        for f in runs.values()
-        for case in f.result().cases
+        for parts in runs.values()
+        for part in parts
+        for case in part.run.result().cases
         if (case.error or "").startswith((BUDGET_SPENT, "stopped: the submission used up"))
     )
     if not left:
@@ -390,12 +470,16 @@ def _budget_note(runs: dict[str, Future[ItemRun]], budget: float | None) -> list
     return [f"time budget: the submission used up its {budget:g} s; {left} cases were not run"]
 
 
-def _guard_note(runs: dict[str, Future[ItemRun]]) -> list[str]:
+def _guard_note(runs: dict[str, list[Part]]) -> list[str]:
     """A note naming the items during which the submission removed the import guard."""
     items = [
         name
-        for name, f in runs.items()
-        if any(policy.GUARD_REMOVED in case.forbidden for case in f.result().cases)
+        for name, parts in runs.items()
+        if any(
+            policy.GUARD_REMOVED in case.forbidden
+            for part in parts
+            for case in part.run.result().cases
+        )
     ]
     if not items:
         return []

@@ -216,3 +216,49 @@ def test_a_module_whose_cases_fit_in_one_child_runs_in_one() -> None:
     assert small, "no module fits in one chunk: the test checks nothing"
     for module in small:
         assert [job.module_name for job in jobs].count(module) == 1, module
+
+
+TIMED = """
+import time
+import numpy as np
+
+
+def sigmoid(x):
+    start = time.time()
+    time.sleep(0.01)
+    return np.array([start, time.time()])
+
+
+tanh = relu = sigmoid
+"""
+
+
+def test_hidden_cases_run_in_children_of_their_own_after_the_public_ones(tmp_path: Path) -> None:
+    """No job holds public and hidden cases, and no hidden case starts before every public case
+    of the submission has ended (two children at a time): nothing a hidden case's call does can
+    reach a public result (tests/test_hostile.py grades a submission that tries)."""
+    from graders.sandbox import Sandbox
+
+    items = [registry.BY_NAME[f"activations.{f}"] for f in ("sigmoid", "tanh", "relu")]
+    plans = engine.plan(items, engine.PUBLIC_SEED, HIDDEN_SEED)
+    jobs = engine.make_jobs(plans, ROOT / "reference")
+    for job in jobs:
+        assert {o.endswith(engine.HIDDEN_PART) for o in job.owners} == {job.hidden}, job.key
+    owners = [o for job in jobs for o in job.owners]
+    for p in plans:
+        assert owners.count(p.item.name) == sum(not c.hidden for c in p.cases)
+        assert owners.count(p.item.name + engine.HIDDEN_PART) == sum(c.hidden for c in p.cases) > 0
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "activations.py").write_text(TIMED)
+    with Sandbox(parallel=2) as box:
+        runs = engine.run(box, plans, sub, {"activations": None})
+        spans: dict[bool, list[Any]] = {False: [], True: []}
+        for p in plans:
+            for part in runs[p.item.name]:
+                for k, got in zip(part.positions, part.run.result().cases, strict=True):
+                    spans[p.cases[k].hidden].append(got.outputs["out"])
+    assert all(len(s) > 5 for s in spans.values()), spans
+    last_public_end = max(float(s[1]) for s in spans[False])
+    first_hidden_start = min(float(s[0]) for s in spans[True])
+    assert first_hidden_start >= last_public_end

@@ -69,6 +69,9 @@ read_reference         zero        canary: reference/, .git objects, other sessi
 copy_classmate         zero        canary: walks everything in sight (and /proc's roots) for
                                    another working sigmoid, alone and in a batch beside an
                                    honest classmate graded at the same time
+carry_hidden_inputs    zero        remembers every input (memory, files in every writable
+                                   place), prints and raises with the others' first values:
+                                   with hidden cases, no public result may carry a hidden one
 kill_parent            full        kill(getppid), kill(-1), pids 1..63, pidfd; correct values
 raise_rlimits          zero        canary: right values only if a limit could be raised
 threads_after_return   full        background threads spinning after return; correct values
@@ -161,6 +164,7 @@ EXPECTED: dict[str, str] = {
     "network": ZERO,
     "read_reference": ZERO,
     "copy_classmate": ZERO,
+    "carry_hidden_inputs": ZERO,
     "kill_parent": FULL,
     "raise_rlimits": ZERO,
     "threads_after_return": FULL,
@@ -594,6 +598,36 @@ def test_answers_written_in_for_the_public_cases_are_flagged(mode: h.Mode, tmp_p
         assert "It passes every public case and none of the hidden ones" in hidden["output"]
     publics = sum(t["score"] for (_, is_hidden), t in tests.items() if not is_hidden)
     assert report["score"] == pytest.approx(publics)
+
+
+def test_no_public_result_carries_a_hidden_input(mode: h.Mode, tmp_path: Path) -> None:
+    """carry_hidden_inputs graded with hidden cases on three functions and the worked example
+    that calls two of them: the hidden cases run in children of their own, after the public
+    ones, so no public case's message, printed output or test output names a hidden input.
+    (Before, a module's items shared children, public and hidden cases in turn: the worked
+    example's public case listed sigmoid's hidden inputs.)"""
+    sub = mode.workdir(tmp_path, "carry")
+    shutil.copytree(h.BANK / "carry_hidden_inputs", sub, dirs_exist_ok=True, ignore=_pyc)
+    mode.own(sub)
+    items = ["activations.sigmoid", "activations.tanh", "activations.relu",
+             "activations.worked_derivatives"]  # fmt: skip
+    args = ("--format", "json", "--hidden-seed", "5")
+    report = h.grade(mode, sub, items, tmp_path, args).report
+    cases = [c for t in report["tests"] for c in t["extra_data"]["cases"]]
+    hidden = {
+        m.group(1)
+        for c in cases
+        if c["hidden"]
+        for m in [re.search(r"now (<\S+>)", c["message"])]
+        if m
+    }
+    assert len(hidden) >= 9, [c["message"][:80] for c in cases if c["hidden"]]
+    public = [json.dumps(c) for c in cases if not c["hidden"]]
+    public += [t["output"] for t in report["tests"] if "(hidden cases)" not in t["name"]]
+    public.append(report["output"])
+    carried = [tag for tag in hidden if any(tag in text for text in public)]
+    assert not carried, carried
+    assert any("remembered <" in text for text in public), "it remembered nothing: no test"
 
 
 SLEEPY = """

@@ -119,6 +119,10 @@ class Job:
     arrays: dict[str, np.ndarray]
     owners: list[str]  # the item of each case
     case_timeout: float = 5.0
+    #: Hidden cases: the job starts only when no job submitted with it that is not hidden is
+    #: pending or running (their children never overlap: nothing of a hidden case's child can
+    #: reach a public case's result).
+    hidden: bool = False
     results: dict[int, CaseRun] = field(default_factory=dict)
     crashes: dict[str, int] = field(default_factory=dict)
     elapsed: float = 0.0
@@ -399,8 +403,8 @@ class Sandbox:
     def _pump(self) -> None:
         """Start pending jobs while fewer than ``parallel`` children run (lock held)."""
         assert self.proc.stdin is not None
-        while self._pending and len(self._inflight) < self.parallel:
-            job, start = self._pending.popleft()
+        while len(self._inflight) < self.parallel and (found := self._startable()):
+            job, start = found
             if self._spent(job):
                 self._give_up(job, start, self._spent(job))
                 self._complete(job)
@@ -411,6 +415,19 @@ class Sandbox:
                 self.proc.stdin.flush()
             except OSError:
                 raise SandboxError(f"the sandbox worker died: {self._log()}") from None
+
+    def _startable(self) -> tuple[Job, int] | None:
+        """The first pending job that may start, taken from the queue: a hidden job waits
+        while a job submitted with it (the same allowance) that is not hidden is pending or
+        running (lock held)."""
+        waiting = [j for j, _ in self._pending] + [j for j, _ in self._inflight.values()]
+        for k, (job, start) in enumerate(self._pending):
+            if not job.hidden or not any(
+                j.allowance is job.allowance and not j.hidden for j in waiting
+            ):
+                del self._pending[k]
+                return job, start
+        return None
 
     def _read(self) -> None:
         """The dispatcher thread: the zygote's replies, until it ends."""
