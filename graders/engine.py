@@ -274,16 +274,22 @@ def _whole(
     expected: Future[oracle.Expected],
     device: str,
 ) -> ItemResult:
-    """The item's result from its parts' (the first grader error, if any, is the item's)."""
+    """The item's result from its parts' (the first grader error, if any, is the item's), the
+    cases in the plan's order."""
     failed = next((r for r in parts if r.note.startswith("grader error")), None)
     if failed is not None:
         result = failed
     else:
         first = parts[0]
+        placed = {
+            k: c
+            for part, r in zip(runs, parts, strict=True)
+            for k, c in zip(part.positions, r.cases, strict=True)
+        }
         result = ItemResult(
             name=p.item.name,
             points=p.item.points,
-            cases=[c for r in parts for c in r.cases],
+            cases=[placed[k] for k in sorted(placed)],
             stdout_tail=first.stdout_tail,  # (the public part's: the hidden part's could
             # carry the hidden inputs to the public feedback)
             stderr_tail=first.stderr_tail,
@@ -401,7 +407,8 @@ def judged(
         p, part = owner[f]
         name = p.item.name
         mine = runs[name]
-        parts[name][mine.index(part)] = _judged(p, part, expected[name], device, shown, seed)
+        k = next(k for k, other in enumerate(mine) if other is part)
+        parts[name][k] = _judged(p, part, expected[name], device, shown, seed)
         if len(parts[name]) == len(mine):
             ordered = [parts[name][k] for k in range(len(mine))]
             done[name] = _whole(p, ordered, mine, expected[name], device)
