@@ -106,6 +106,8 @@ void_init              zero        (initializers.uniform_) turns the filled tens
                                    V8, S8, M8, U2 in place
 symlink_to_reference   refused     (made here) activations.py is a symlink to the reference
 no_new_tasks           full        (made here) canary: right only if no thread or fork starts
+oom_first              full        (made here) right only if its oom_score_adj is 1000 and it
+                                   cannot lower it to -1000
 half_import            partial     (made here) losses.py defines everything, patches the import
                                    system to serve itself, then raises: the worked items' values
                                    that need it fail
@@ -434,16 +436,40 @@ def sigmoid(x):  # right only below the grader's priority
 """
 
 
-@pytest.mark.parametrize("name", ["no_new_tasks", "leaks_descriptors", "lower_priority"], ids=str)
+OOM_FIRST = """
+import numpy as np
+
+def sigmoid(x):
+    with open("/proc/self/oom_score_adj") as f:
+        score = int(f.read())
+    if score != 1000:
+        raise RuntimeError(f"oom_score_adj is {score}: the child is not the first to go")
+    try:
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("-1000")
+    except OSError:
+        pass
+    else:
+        raise RuntimeError("the child lowered its oom_score_adj to -1000")
+    return _good(x)
+"""
+
+MADE_HERE_FULL = ["no_new_tasks", "leaks_descriptors", "lower_priority", "oom_first"]
+
+
+@pytest.mark.parametrize("name", MADE_HERE_FULL, ids=str)
 def test_made_here_full_marks(name: str, mode: h.Mode, tmp_path: Path) -> None:
     """no_new_tasks: the process limit leaves a child no new task at all (a fork bomb's copies
     would each get their own address-space allowance); leaks_descriptors: what a case leaves
     open is closed, so later cases (and the saving of their results) still have descriptors;
-    lower_priority: student code, however busy, does not starve the grader."""
+    lower_priority: student code, however busy, does not starve the grader; oom_first: when
+    memory runs out, the kernel's OOM killer takes a child before the grader (its
+    oom_score_adj is 1000, and it cannot lower it to -1000)."""
     source = {
         "no_new_tasks": NO_NEW_TASKS,
         "leaks_descriptors": LEAKS_DESCRIPTORS,
         "lower_priority": _lower_priority(),
+        "oom_first": OOM_FIRST,
     }[name]
     sub = h.made(mode, tmp_path, name, {"activations.py": source + GOOD_SIGMOID})
     report = h.grade(mode, sub, ["activations.sigmoid"], tmp_path).report

@@ -469,7 +469,7 @@ def _facts(**changed: object) -> dict[str, object]:
         "read_only": True, "private_dirs": {"/tmp": [16 << 20, 1024]},
         "scratch": [64 << 20, 4096], "out": [66 << 20, 1024], "dumpable": 0,
         "other_processes": 0, "hidden": {"/repo/reference": True}, "forbidden_reachable": [],
-        "unexpected_modules": [], "limits": {},
+        "unexpected_modules": [], "limits": {}, "oom_score_adj": 1000,
     }  # fmt: skip
     return {**facts, **changed}
 
@@ -488,8 +488,12 @@ def test_the_report_states_each_new_layer_only_where_it_was_measured(
     for words in ("of /dev only full, null, random, urandom, zero", "/run and /var out of sight",
                   "its output directory a tmpfs of its own (66 MiB)"):  # fmt: skip
         assert words in held["filesystem"]
+    assert held["limits"].endswith("the first process the kernel kills when memory runs out")
     listings = {"/dev": ["null", "tty"], "/run": ["docker.sock", "lock"], "/var": ["tmp"]}
-    lost = layers.statements(_facts(sockets_refused=False, groups=2, listings=listings, out=None))
+    lost = layers.statements(
+        _facts(sockets_refused=False, groups=2, listings=listings, out=None, oom_score_adj=0)
+    )
+    assert "kills" not in lost["limits"]
     assert lost["seccomp"] == seccomp.SUMMARY_WITHOUT_SOCKETS
     assert "socket" not in lost["seccomp"].split(";")[-1]
     assert "of /dev only" not in lost["filesystem"] and "tmpfs of its own" not in lost["filesystem"]
@@ -500,6 +504,7 @@ def test_the_report_states_each_new_layer_only_where_it_was_measured(
         "/run and /var covered: sees /run: docker.sock",
         "an output directory of its own",
         "the grader's (2) stay with the child",
+        "the first to go when memory runs out: oom_score_adj 0",
     ]
     for words in expected:
         assert words in missing, missing

@@ -169,6 +169,7 @@ def _setup(
     os.closerange(ACK + 1, 1 << 16)
     sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
     confine.set_limits(req["limits"])
+    confine.first_to_go()
     confine.enter(box, [str(work), req["submission"]], required)
     out_fd = os.open(box / "out", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     os.chdir(box / "scratch")

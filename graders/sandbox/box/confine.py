@@ -152,6 +152,16 @@ def set_limits(limits: dict[str, int]) -> None:
             resource.setrlimit(lim, (value, value))
 
 
+def first_to_go() -> None:
+    """When the machine runs out of memory, the kernel's OOM killer takes a child before any
+    process of the grader's: the child's ``oom_score_adj`` set to the highest value, 1000.
+    Raising it needs no privilege; as root (before the capabilities are dropped) it also
+    becomes the lowest value the child may set later, so student code cannot lower it.  Best
+    effort: a kernel without the file leaves the score as it is."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/oom_score_adj").write_text("1000")
+
+
 # ----------------------------------------------------------------------------- the zygote's mounts
 def apply_mounts(steps: list[list[Any]]) -> None:
     """Carry out the grader's mount plan (``sandbox.namespaces.mount_plan``) in this process's

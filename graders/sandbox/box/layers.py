@@ -115,6 +115,7 @@ def facts(box: Path, hidden: list[str], session: str) -> dict[str, Any]:
     """Confine this process as a child, then measure (in the probe child)."""
     limits = json.loads(os.environ.get("GRADER_LIMITS", "{}"))
     confine.set_limits(limits)
+    confine.first_to_go()
     done, failed = confine.enter(box, [])
     status = _status()
     caps = [status.get(k, "?") for k in ("CapInh", "CapPrm", "CapEff", "CapAmb")]
@@ -148,7 +149,15 @@ def facts(box: Path, hidden: list[str], session: str) -> dict[str, Any]:
         ),
         "unexpected_modules": _unexpected_modules(),
         "limits": {k: resource.getrlimit(confine.LIMITS[k])[0] for k in limits},
+        "oom_score_adj": _oom_score_adj(),
     }
+
+
+def _oom_score_adj() -> int | None:
+    try:
+        return int(Path("/proc/self/oom_score_adj").read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def _spec_found(name: str) -> bool:
@@ -224,7 +233,7 @@ def statements(f: dict[str, Any]) -> dict[str, Any]:
     else:
         missing.append(f"processes: /proc shows {f['other_processes']} other processes")
     _packages(f, out, missing)
-    out["limits"] = _limits(f["limits"])
+    out["limits"] = _limits_line(f, missing)
     out["import_guard"] = "forbidden imports refused and named in the report (advisory)"
     if missing:
         out["missing"] = missing
@@ -240,6 +249,17 @@ def _packages(f: dict[str, Any], out: dict[str, Any], missing: list[str]) -> Non
         out["packages"] += f"library and NumPy: {names}"
     else:
         out["packages"] = "only the standard library and NumPy importable"
+
+
+def _limits_line(f: dict[str, Any], missing: list[str]) -> str:
+    """The limits, and whether the child is the first the OOM killer takes (``missing`` if
+    not)."""
+    line = _limits(f["limits"])
+    score = f.get("oom_score_adj")
+    if score == 1000:
+        return line + "; the first process the kernel kills when memory runs out"
+    missing.append(f"the first to go when memory runs out: oom_score_adj {score}")
+    return line
 
 
 def _limits(limits: dict[str, int]) -> str:
