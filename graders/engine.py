@@ -73,7 +73,9 @@ def modules_of(sub: Submission, items: list[Item]) -> dict[str, str | None]:
             problems[m] = f"{m}.py not found in the submission"
     if all(problems[m] for m in needed):
         names = ", ".join(f"{m}.py" for m in needed)
-        raise SubmissionError(f"'{sub.origin}' holds none of {names}")
+        found = [why for m in needed if m in sub.problems for why in [problems[m]] if why]
+        why = f" that can be graded ({'; '.join(found)})" if found else ""
+        raise SubmissionError(f"'{sub.origin}' holds none of {names}{why}")
     return problems
 
 

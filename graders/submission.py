@@ -81,6 +81,12 @@ class Limits:
 
 DEFAULT_LIMITS = Limits()
 
+#: Bytes of one graded module (a ``.py``, or the code cells of a notebook).  The grader parses
+#: each module in its own process (the static scan, where each function is, which others it
+#: calls), and parsing takes about 750 times the source in memory (512 KiB of ``a = b`` lines:
+#: 380 MB): a 21 MB module took 7 GB.  The reference's largest module is 83 kB.
+MAX_MODULE_BYTES = 512 << 10
+
 #: Line map of a generated module: for each of its lines, (cell, line in cell), 1-based; (0, 0)
 #: for a line the grader wrote.
 LineMap = tuple[tuple[int, int], ...]
@@ -199,7 +205,20 @@ class _Budget:
 
 
 def _size(n: int) -> str:
-    return f"{n >> 20} MiB" if n >= 1 << 20 and n % (1 << 20) == 0 else f"{n} bytes"
+    if n >= 1 << 20 and n % (1 << 20) == 0:
+        return f"{n >> 20} MiB"
+    return f"{n >> 10} KiB" if n >= 1 << 10 and n % (1 << 10) == 0 else f"{n} bytes"
+
+
+def too_large(shown: str, size: int) -> str | None:
+    """Why a module of ``size`` bytes is not graded, or None (:data:`MAX_MODULE_BYTES`)."""
+    if size <= MAX_MODULE_BYTES:
+        return None
+    held = f"{size / (1 << 20):.1f} MiB" if size >= 1 << 20 else f"{size >> 10} KiB"
+    return (
+        f"{shown} holds {held} of code, more than the {_size(MAX_MODULE_BYTES)} a module may "
+        "have: not graded (a module of this course is a few tens of kB)"
+    )
 
 
 def _reason(exc: OSError) -> str:
@@ -613,6 +632,11 @@ def notebook_module(text: str, shown: str, notes: list[str]) -> tuple[str, LineM
     except Exception as exc:  # nbformat raises many kinds for a malformed file
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise ValueError(f"{shown} is not a valid notebook: {first[:160]}") from None
+    why = too_large(
+        f"{shown} (its code cells)", sum(len(t.encode()) for k, t in sources if k == "code")
+    )
+    if why is not None:
+        raise ValueError(why)
     body: list[str] = []
     lines: list[tuple[int, int]] = []
     features: list[str] = []
@@ -915,6 +939,14 @@ class _Modules:
         target = self.root / f"{m}.py"
         if not (self.root / name).is_file() or (name != target.name and target.exists()):
             self.problems[m] = f"{rel}{m}.py is not a regular file"
+            return
+        big = (
+            None
+            if name.endswith(".ipynb")
+            else too_large(rel + name, (self.root / name).stat().st_size)
+        )
+        if big is not None:
+            self.problems[m] = big
             return
         if name.endswith(".ipynb"):
             made = self._notebook(name)

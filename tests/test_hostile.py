@@ -111,6 +111,7 @@ oom_first              full        (made here) right only if its oom_score_adj i
 half_import            partial     (made here) losses.py defines everything, patches the import
                                    system to serve itself, then raises: the worked items' values
                                    that need it fail
+huge_module            zero        (made here) activations.py of 8 MiB: not graded, with why
 memorised              public      (made here) answers from a table for the public inputs, zeros
                                    elsewhere: the public share only, each item flagged
 =====================  ==========  ===========================================================
@@ -654,6 +655,26 @@ def test_no_public_result_carries_a_hidden_input(mode: h.Mode, tmp_path: Path) -
     carried = [tag for tag in hidden if any(tag in text for text in public)]
     assert not carried, carried
     assert any("remembered <" in text for text in public), "it remembered nothing: no test"
+
+
+def test_a_module_too_large_to_parse_is_not_graded(mode: h.Mode, tmp_path: Path) -> None:
+    """activations.py padded to 8 MiB of ``a = b`` lines beside a sound losses.py (the
+    grader's own parses of a module take about 750 times its size: 21 MB took 7 GB, and a
+    submission may hold 64 MiB): not graded, with why, in both modes."""
+    padding = "".join(f"a{k} = {k}\n" for k in range(4 << 17))
+    files = {
+        "activations.py": (h.REPO / "reference" / "activations.py").read_text() + padding,
+        "losses.py": (h.REPO / "reference" / "losses.py").read_text(),
+    }
+    sub = h.made(mode, tmp_path, "huge_module", files)
+    graded = h.grade(mode, sub, ["activations.sigmoid", "losses.mse_loss"], tmp_path)
+    tests = {t["name"]: t for t in graded.report["tests"]}
+    assert tests["losses.mse_loss"]["score"] == tests["losses.mse_loss"]["max_score"] > 0
+    failing = h.failing_messages({"tests": [tests["activations.sigmoid"]]})
+    assert failing and all("a module may have: not graded" in m for m in failing), failing
+    assert graded.report["score"] == tests["losses.mse_loss"]["score"]
+    alone = h.grade(mode, sub, ["activations.sigmoid"], tmp_path, expect_rc=2)
+    assert "holds 8.3 MiB of code, more than the 512 KiB" in alone.stderr
 
 
 SLEEPY = """

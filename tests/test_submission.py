@@ -23,7 +23,7 @@ import pytest
 from nbformat import v4
 
 from graders.registry import MODULES
-from graders.submission import Limits, Submission, SubmissionError, prepare
+from graders.submission import MAX_MODULE_BYTES, Limits, Submission, SubmissionError, prepare
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference"
@@ -344,6 +344,28 @@ def test_an_invalid_notebook_is_its_modules_problem(tmp_path: Path) -> None:
     assert list(sub.problems) == [MODULES[0]]
     assert sub.problems[MODULES[0]].startswith(f"{MODULES[0]}.ipynb is not a valid notebook: ")
     assert set(sub.modules) == set(MODULES[1:])
+
+
+def test_a_module_too_large_to_parse_safely_is_that_modules_problem(tmp_path: Path) -> None:
+    """The grader parses each module in its own process (about 750 times the source in
+    memory): a module over MAX_MODULE_BYTES, a ``.py`` or a notebook's code cells, is not
+    graded, with why; one just under it is; the other modules are graded either way."""
+    src = write_modules(tmp_path / "sub", MODULES[2:])
+    padding = "\n".join(f"a{k} = {k}" for k in range(MAX_MODULE_BYTES // 8))
+    (src / f"{MODULES[0]}.py").write_text(module_source(MODULES[0]) + padding)
+    notebook(src / f"{MODULES[1]}.ipynb", [("code", module_source(MODULES[1])), ("code", padding)])
+    sub = prep(src, tmp_path)
+    assert set(sub.problems) == set(MODULES[:2]) and set(sub.modules) == set(MODULES[2:])
+    size = (src / f"{MODULES[0]}.py").stat().st_size
+    assert sub.problems[MODULES[0]] == (
+        f"{MODULES[0]}.py holds {size >> 10} KiB of code, more than the 512 KiB a module may "
+        "have: not graded (a module of this course is a few tens of kB)"
+    )
+    assert sub.problems[MODULES[1]].startswith(f"{MODULES[1]}.ipynb (its code cells) holds ")
+    fits = MAX_MODULE_BYTES - len(module_source(MODULES[0]).encode()) - 1
+    (src / f"{MODULES[0]}.py").write_text(module_source(MODULES[0]) + "#" * fits + "\n")
+    assert (src / f"{MODULES[0]}.py").stat().st_size == MAX_MODULE_BYTES
+    assert MODULES[0] in prep(src, tmp_path).modules
 
 
 def test_a_zip_inside_is_not_unpacked(tmp_path: Path) -> None:
