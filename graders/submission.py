@@ -86,6 +86,9 @@ DEFAULT_LIMITS = Limits()
 #: calls), and parsing takes about 750 times the source in memory (512 KiB of ``a = b`` lines:
 #: 380 MB): a 21 MB module took 7 GB.  The reference's largest module is 83 kB.
 MAX_MODULE_BYTES = 512 << 10
+#: Bytes of a notebook file (its outputs included: plots make a few MB).  Reading one takes about
+#: 20 times its size in memory (35 MB of small cells: 740 MB).
+MAX_NOTEBOOK_BYTES = 16 << 20
 
 #: Line map of a generated module: for each of its lines, (cell, line in cell), 1-based; (0, 0)
 #: for a line the grader wrote.
@@ -964,6 +967,14 @@ class _Modules:
         """The module a notebook makes (once, however many modules it serves), or why not."""
         if name not in self._notebooks:
             shown = self.folder.rel + name
+            size = (self.root / name).stat().st_size
+            if size > MAX_NOTEBOOK_BYTES:
+                self._notebooks[name] = (
+                    f"{shown} is {size / (1 << 20):.1f} MiB, more than the "
+                    f"{_size(MAX_NOTEBOOK_BYTES)} a notebook may have: not graded (clear its "
+                    "outputs: Kernel > Restart & Clear Output, then save)"
+                )
+                return self._notebooks[name]
             try:
                 text = _decode((self.root / name).read_bytes(), shown)
                 source, line_map = notebook_module(text, shown, self.notes)

@@ -23,7 +23,14 @@ import pytest
 from nbformat import v4
 
 from graders.registry import MODULES
-from graders.submission import MAX_MODULE_BYTES, Limits, Submission, SubmissionError, prepare
+from graders.submission import (
+    MAX_MODULE_BYTES,
+    MAX_NOTEBOOK_BYTES,
+    Limits,
+    Submission,
+    SubmissionError,
+    prepare,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference"
@@ -366,6 +373,23 @@ def test_a_module_too_large_to_parse_safely_is_that_modules_problem(tmp_path: Pa
     (src / f"{MODULES[0]}.py").write_text(module_source(MODULES[0]) + "#" * fits + "\n")
     assert (src / f"{MODULES[0]}.py").stat().st_size == MAX_MODULE_BYTES
     assert MODULES[0] in prep(src, tmp_path).modules
+
+
+def test_a_notebook_too_large_to_read_safely_is_its_modules_problem(tmp_path: Path) -> None:
+    """A notebook over MAX_NOTEBOOK_BYTES (its outputs: reading one takes about 20 times its
+    size) is not graded, and the student is told how to make it smaller."""
+    src = write_modules(tmp_path / "sub", MODULES[1:])
+    nb = notebook(src / f"{MODULES[0]}.ipynb", [("code", module_source(MODULES[0]))])
+    data = json.loads(nb.read_text())
+    data["cells"][0]["outputs"] = [{"output_type": "stream", "name": "stdout",
+                                    "text": "x" * MAX_NOTEBOOK_BYTES}]  # fmt: skip
+    nb.write_text(json.dumps(data))
+    sub = prep(src, tmp_path)
+    assert set(sub.problems) == {MODULES[0]} and set(sub.modules) == set(MODULES[1:])
+    assert sub.problems[MODULES[0]].startswith(f"{MODULES[0]}.ipynb is 16.0 MiB, more than the ")
+    assert sub.problems[MODULES[0]].endswith(
+        "(clear its outputs: Kernel > Restart & Clear Output, then save)"
+    )
 
 
 def test_a_zip_inside_is_not_unpacked(tmp_path: Path) -> None:
