@@ -7,9 +7,11 @@ changed meanwhile).  :func:`output_dir` does the same for ``batch --output-dir``
 What ``--output`` may name, and how it is written:
 
 - ``-``: standard output.
-- a regular file, or a new name in an existing folder: replaced atomically (a temporary file in
-  the same folder, then ``rename``), keeping an existing file's permissions (and owner, when
-  this process may set it); a new file gets ``0666`` less the umask, as ``open`` would give.
+- a new name in an existing folder, or a regular file that is empty or an earlier report of this
+  grader (in any format, :func:`is_report`): replaced atomically (a temporary file in the same
+  folder, then ``rename``), keeping an existing file's permissions (and owner, when this process
+  may set it); a new file gets ``0666`` less the umask, as ``open`` would give.  Any other file
+  is the user's, and is never replaced.
 - a link to a regular file: that file is written (as above); the link stays.
 - a character device (``/dev/null``, a terminal) or a FIFO: written *through*, never replaced:
   opened write-only, without creating or truncating.  A FIFO with no reader is an error, not a
@@ -18,8 +20,9 @@ What ``--output`` may name, and how it is written:
   ``/dev/fd/3``): written through too, appending (what the shell's redirection opened).
 
 Refused with one line (:class:`OutputError`): a folder, a socket, a block device, a broken
-link, a missing or unwritable folder, a read-only file system, a ``.py`` or ``.ipynb`` file,
-and anything inside the paths to protect (the submission being graded).
+link, a missing or unwritable folder, a read-only file system, a ``.py`` or ``.ipynb`` file, a
+file that is not a report of this grader, and anything inside the paths to protect (the
+submission being graded).
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import json
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -196,6 +201,11 @@ def _writable_file(real: Path, path: Path, protect: tuple[Path, ...], what: str)
         raise OutputError(
             f"{what}: cannot write in its folder {real.parent} ({_access_reason(real.parent)})"
         )
+    if not is_report(real):
+        raise OutputError(
+            f"{what} is a file that is not a report of this grader: not replaced (remove it, "
+            "or choose another name)"
+        )
 
 
 #: Paths naming a file this process has open (``/dev/stdout`` -> ``/proc/self/fd/1``).
@@ -226,6 +236,35 @@ def _new_file(path: Path, protect: tuple[Path, ...], what: str) -> Path:
     if not os.access(parent, os.W_OK | os.X_OK):
         raise OutputError(f"{what}: cannot write in folder {parent} ({_access_reason(parent)})")
     return real
+
+
+#: How a report of each format begins: text, GitHub, JUnit, HTML (JSON is read whole).
+REPORT_STARTS = (
+    re.compile(rb"Grading "),
+    re.compile(rb"Score [0-9.]+/[0-9.]+ "),
+    re.compile(rb'<\?xml version="1\.0" encoding="utf-8"\?>\s*<testsuite name="graders" '),
+    re.compile(rb"<!doctype html>\s*<html lang='en'><head>.{0,400}?<title>dlgrade: ", re.S),
+)
+#: A JSON report larger than this is no report of this grader's (a large one is a few MB).
+MAX_JSON_REPORT = 64 << 20
+
+
+def is_report(path: Path) -> bool:
+    """Whether the regular file ``path`` may be replaced by a report: it is empty, or it is a
+    report of this grader in one of its formats (for JSON, an object with ``tests`` and
+    ``score``: Gradescope's ``results.json`` too).  Unreadable: not a report."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(1024)
+            if not head:
+                return True
+            if head.lstrip().startswith(b"{") and os.fstat(f.fileno()).st_size <= MAX_JSON_REPORT:
+                f.seek(0)
+                data = json.loads(f.read())
+                return isinstance(data, dict) and {"tests", "score"} <= data.keys()
+    except (OSError, ValueError, RecursionError):
+        return False
+    return any(start.match(head) for start in REPORT_STARTS)
 
 
 def _code_or_guarded(real: Path, given: Path, protect: Iterable[Path], what: str) -> None:

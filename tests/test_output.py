@@ -136,7 +136,7 @@ def test_a_new_file_gets_the_umask_permissions_and_no_temporary_is_left(tmp_path
 
 def test_an_existing_file_is_replaced_atomically_keeping_its_permissions(tmp_path: Path) -> None:
     target = tmp_path / "report.txt"
-    target.write_text("old\n")
+    target.write_text("Grading an earlier submission\n")
     target.chmod(0o640)
     inode = target.stat().st_ino
     dest = destination(target)
@@ -147,11 +147,31 @@ def test_an_existing_file_is_replaced_atomically_keeping_its_permissions(tmp_pat
 
 
 def test_a_link_to_a_file_writes_the_file_and_keeps_the_link(tmp_path: Path) -> None:
-    (tmp_path / "real.txt").write_text("old")
+    (tmp_path / "real.txt").write_text("")
     (tmp_path / "link.txt").symlink_to("real.txt")
     destination(tmp_path / "link.txt").write(TEXT)
     assert (tmp_path / "link.txt").is_symlink()
     assert (tmp_path / "real.txt").read_text(encoding="utf-8") == TEXT
+
+
+def test_a_file_that_is_no_report_of_the_grader_is_never_replaced(tmp_path: Path) -> None:
+    """A user's file is refused and left as it was, through a link too; an empty file and a
+    JSON object with ``tests`` and ``score`` (Gradescope's results.json) may be replaced."""
+    mine = tmp_path / "notes.md"
+    mine.write_text("# my notes\nScore of the game: 3-1\n")
+    (tmp_path / "link.txt").symlink_to("notes.md")
+    for given in (mine, tmp_path / "link.txt"):
+        text = refusal(destination, given)
+        assert text.endswith("is a file that is not a report of this grader: not replaced "
+                             "(remove it, or choose another name)"), text  # fmt: skip
+    assert mine.read_text() == "# my notes\nScore of the game: 3-1\n"
+    for content in ("", json.dumps({"score": 0, "tests": []}), "Grading x\n"):
+        (tmp_path / "r.json").write_text(content)
+        destination(tmp_path / "r.json").write(TEXT)
+        assert (tmp_path / "r.json").read_text(encoding="utf-8") == TEXT
+    for content in ('{"score": 1}', "[1, 2]", "{" * 100_000, "not json {"):
+        (tmp_path / "r.json").write_text(content)
+        assert "not a report of this grader" in refusal(destination, tmp_path / "r.json")
 
 
 # ----------------------------------------------------------------------------- refusals
