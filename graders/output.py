@@ -241,7 +241,7 @@ def _new_file(path: Path, protect: tuple[Path, ...], what: str) -> Path:
 #: How a report of each format begins: text, GitHub, JUnit, HTML (JSON is read whole).
 REPORT_STARTS = (
     re.compile(rb"Grading "),
-    re.compile(rb"Score [0-9.]+/[0-9.]+ "),
+    re.compile(rb"Score [0-9.]+/[0-9.]+\s|::(?:error|warning|notice)[ :]"),
     re.compile(rb'<\?xml version="1\.0" encoding="utf-8"\?>\s*<testsuite name="graders" '),
     re.compile(rb"<!doctype html>\s*<html lang='en'><head>.{0,400}?<title>dlgrade: ", re.S),
 )

@@ -380,3 +380,20 @@ def test_output_dir_is_created_or_refused(tmp_path: Path) -> None:
     subs.mkdir()
     assert "inside the submission" in refusal(output_dir, subs / "results", protect=[subs])
     assert not (subs / "results").exists()
+
+
+def test_every_format_of_the_grader_is_recognised_as_its_report(tmp_path: Path) -> None:
+    """A report the grader wrote, in any format (a graded submission's or an unusable one's),
+    may be replaced by the next: ``is_report`` checked on what the renderers write."""
+    from graders import engine, registry
+    from graders.output import is_report
+    from graders.report import FORMATS, renderer
+
+    items = [registry.BY_NAME["activations.relu"]]
+    graded = engine.grade(ROOT / "reference", items)
+    unusable = engine.unusable(tmp_path, items, "holds none of activations.py")
+    for result in (graded, unusable):
+        for fmt in FORMATS:
+            target = tmp_path / f"report.{fmt}"
+            target.write_text(renderer(fmt)(result), encoding="utf-8")
+            assert is_report(target), (fmt, target.read_text()[:200])
