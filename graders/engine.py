@@ -73,7 +73,7 @@ def modules_of(sub: Submission, items: list[Item]) -> dict[str, str | None]:
             problems[m] = f"{m}.py not found in the submission"
     if all(problems[m] for m in needed):
         names = ", ".join(f"{m}.py" for m in needed)
-        found = [why for m in needed if m in sub.problems for why in [problems[m]] if why]
+        found = [sub.problems[m] for m in needed if m in sub.problems]  # (not "not found")
         why = f" that can be graded ({'; '.join(found)})" if found else ""
         raise SubmissionError(f"'{sub.origin}' holds none of {names}{why}")
     return problems
@@ -402,14 +402,13 @@ def judged(
     """Every item judged part by part, each part in the order its run finishes (the expected
     values wait for none; the public parts are judged while the hidden ones run); the
     results in the plans' order."""
-    owner = {part.run: (p, part) for p in plans for part in runs[p.item.name]}
+    owner = {part.run: (p, k, part) for p in plans for k, part in enumerate(runs[p.item.name])}
     parts: dict[str, dict[int, ItemResult]] = {p.item.name: {} for p in plans}
     done = {}
     for f in as_completed(owner):
-        p, part = owner[f]
+        p, k, part = owner[f]
         name = p.item.name
         mine = runs[name]
-        k = next(k for k, other in enumerate(mine) if other is part)
         parts[name][k] = _judged(p, part, expected[name], device, shown, seed)
         if len(parts[name]) == len(mine):
             ordered = [parts[name][k] for k in range(len(mine))]

@@ -213,14 +213,18 @@ def _size(n: int) -> str:
     return f"{n >> 10} KiB" if n >= 1 << 10 and n % (1 << 10) == 0 else f"{n} bytes"
 
 
+def _about(n: int) -> str:
+    """A size in words, rounded: '20.2 MiB', '586 KiB'."""
+    return f"{n / (1 << 20):.1f} MiB" if n >= 1 << 20 else f"{n >> 10} KiB"
+
+
 def too_large(shown: str, size: int) -> str | None:
     """Why a module of ``size`` bytes is not graded, or None (:data:`MAX_MODULE_BYTES`)."""
     if size <= MAX_MODULE_BYTES:
         return None
-    held = f"{size / (1 << 20):.1f} MiB" if size >= 1 << 20 else f"{size >> 10} KiB"
     return (
-        f"{shown} holds {held} of code, more than the {_size(MAX_MODULE_BYTES)} a module may "
-        "have: not graded (a module of this course is a few tens of kB)"
+        f"{shown} holds {_about(size)} of code, more than the {_size(MAX_MODULE_BYTES)} a module "
+        "may have: not graded (a module of this course is a few tens of kB)"
     )
 
 
@@ -970,7 +974,7 @@ class _Modules:
             size = (self.root / name).stat().st_size
             if size > MAX_NOTEBOOK_BYTES:
                 self._notebooks[name] = (
-                    f"{shown} is {size / (1 << 20):.1f} MiB, more than the "
+                    f"{shown} is {_about(size)}, more than the "
                     f"{_size(MAX_NOTEBOOK_BYTES)} a notebook may have: not graded (clear its "
                     "outputs: Kernel > Restart & Clear Output, then save)"
                 )
