@@ -6,7 +6,11 @@
   65534 with ``setpriv`` (no groups, no capabilities) and a Python that user can run (a venv,
   made once, of a base interpreter it can read, whose ``.pth`` adds this project's packages);
   when the suite itself is not root, as the suite's own user.  The sandbox then takes the
-  ``unshare --user --map-root-user`` path and each child a nested user namespace.
+  ``unshare --user --map-root-user`` path and each child a nested user namespace
+  (``GRADER_SUBORDINATE_IDS=0``: not the subordinate ids the next mode uses);
+* ``nonroot-subids``: the same user, where it has subordinate ids (``/etc/subuid``,
+  ``/etc/subgid``: ``.ci/run`` gives ``nobody`` a range) and ``newuidmap``/``newgidmap`` exist:
+  the namespace maps ``nobody`` to one of them and each child becomes it, with no group.
 
 Each grading's session directory is put under a directory of the test's own
 (``$GRADER_SCRATCH``), the oracle cache is a copy the mode's user may write, and afterwards no
@@ -41,7 +45,7 @@ REPO = Path(__file__).resolve().parent.parent
 BANK = REPO / "tests" / "submissions" / "hostile"
 NOBODY = 65534
 HANG_GUARD_S = 150
-MODES = ("root", "nonroot")
+MODES = ("root", "nonroot", "nonroot-subids")
 #: Files a submission might leave behind on the host if the sandbox let it.
 MARKERS = ["/tmp/hostile-pickle-payload-ran", "/tmp/hostile-header-eval-ran"]
 LITTER_DIRS = ["/tmp", "/var/tmp", "/dev/shm", "/run/lock"]
@@ -115,6 +119,7 @@ def _base_pythons() -> list[str]:
     return list(dict.fromkeys(p for p in found if os.path.exists(p)))
 
 
+@functools.cache
 def _nobody_mode() -> Mode | str:
     """The ``nonroot`` mode as uid 65534 (when the suite runs as root), or why it cannot be."""
     if shutil.which("setpriv") is None:
@@ -151,7 +156,7 @@ def _nobody_mode() -> Mode | str:
         "nonroot",
         prefix=("setpriv", *SETPRIV),
         python=str(venv / "bin" / "python"),
-        env={"GRADER_CACHE_DIR": str(cache), "HOME": str(home)},
+        env={"GRADER_CACHE_DIR": str(cache), "HOME": str(home), "GRADER_SUBORDINATE_IDS": "0"},
         owner=NOBODY,
         home=home / "work",
     )
@@ -164,14 +169,34 @@ def _nobody_mode() -> Mode | str:
     return mode
 
 
+def _subids_mode(plain: Mode) -> Mode | str:
+    """The ``nonroot-subids`` mode: ``plain`` (the ``nonroot`` mode) letting the sandbox use
+    the user's subordinate ids, or why it cannot."""
+    env = {k: v for k, v in plain.env.items() if k != "GRADER_SUBORDINATE_IDS"}
+    m = Mode(**{**vars(plain), "name": "nonroot-subids", "env": env})
+    code = "from graders.sandbox import namespaces as n; print(n.namespace_prefix()[1])"
+    argv = [m.python, "-c", code]
+    said = _run_as_nobody(argv) if m.owner is not None else subprocess.run(argv, **_TEXT)
+    if "subordinate uid" not in said.stdout:
+        return (
+            f"uid {m.owner or os.getuid()} has no subordinate ids the sandbox can map (uidmap's "
+            "newuidmap/newgidmap and a range in /etc/subuid and /etc/subgid: see .ci/run)"
+        )
+    return m
+
+
+_TEXT: dict[str, Any] = {"capture_output": True, "text": True, "check": False}
+
+
 @functools.cache
 def mode(name: str) -> Mode | str:
     """The mode ``name``, or why this machine cannot run it (a skip reason)."""
     if name == "root":
         return Mode("root") if os.getuid() == 0 else "the suite does not run as root"
-    if os.getuid() != 0:
-        return Mode("nonroot")
-    return _nobody_mode()
+    plain = Mode("nonroot", env={"GRADER_SUBORDINATE_IDS": "0"}) if os.getuid() else _nobody_mode()
+    if name == "nonroot" or isinstance(plain, str):
+        return plain
+    return _subids_mode(plain)
 
 
 def cleanup_modes() -> None:

@@ -69,6 +69,11 @@ read_reference         zero        canary: reference/, .git objects, other sessi
 copy_classmate         zero        canary: walks everything in sight (and /proc's roots) for
                                    another working sigmoid, alone and in a batch beside an
                                    honest classmate graded at the same time
+signal_classmates      zero        canary: right only if it can lock, lease or watch a file
+                                   every child sees (flock, fcntl and OFD locks, F_GETLK,
+                                   F_NOTIFY, inotify) or read its folder's file-system usage
+                                   (statvfs): channels to a classmate's children, alone and in
+                                   a batch
 carry_hidden_inputs    zero        remembers every input (memory, files in every writable
                                    place), prints and raises with the others' first values:
                                    with hidden cases, no public result may carry a hidden one
@@ -190,6 +195,7 @@ EXPECTED: dict[str, str] = {
     "host_services": ZERO,
     "harm_classmates": FULL,
     "fill_box": FULL,
+    "signal_classmates": ZERO,
 }
 #: Each of these spends 4 x 5 s in timeouts, like loop_function, which stays in the default run.
 SLOW = {"sleep_forever", "sigterm_ignored", "exec_replace"}
@@ -208,6 +214,7 @@ CANARY = {
     "raise_rlimits": "no limit could be raised",
     "read_reference": "no reference in sight",
     "copy_classmate": "no classmate's sigmoid in sight",
+    "signal_classmates": "no shared file can be locked or watched",
     "import_torch": "torch is out of reach",
     "import_sympy": "out of reach",
 }
@@ -265,16 +272,28 @@ def _modes() -> Any:
     h.cleanup_modes()
 
 
-@pytest.fixture(params=h.MODES)
-def mode(request: pytest.FixtureRequest, _modes: None) -> h.Mode:
-    """The sandbox mode (skipped where this machine cannot run it, or without namespaces: the
-    hostile code would then run unconfined and could really damage this working tree)."""
-    m = h.mode(request.param)
+def _mode(name: str) -> h.Mode:
+    """The sandbox mode ``name`` (skipped where this machine cannot run it, or without
+    namespaces: the hostile code would then run unconfined and could really damage this working
+    tree)."""
+    m = h.mode(name)
     if isinstance(m, str):
         pytest.skip(m)
     if not namespaces.namespace_prefix()[0]:
         pytest.skip("no namespaces here (unshare unavailable): hostile code would run unconfined")
     return m
+
+
+#: The modes every test of the bank runs in: the subordinate ids' mode in ``make test-slow``
+#: (in ``make test``, the submissions of SUBIDS_FAST only).
+MODE_PARAMS = [*h.MODES[:2], pytest.param(h.MODES[2], marks=pytest.mark.slow)]
+#: What the subordinate ids change: the child's uid on the host, its groups, whom it may reach.
+SUBIDS_FAST = ["capabilities", "own_files", "read_memory", "signal_raw", "harm_classmates"]
+
+
+@pytest.fixture(params=MODE_PARAMS)
+def mode(request: pytest.FixtureRequest, _modes: None) -> h.Mode:
+    return _mode(request.param)
 
 
 # ----------------------------------------------------------------------------- the bank
@@ -329,6 +348,19 @@ def test_the_host_services_canary_reaches_them_unconfined(host_service: Path | N
     assert opened == "True" and state == "True", out.stdout
     if host_service is not None:
         assert connected == "True", out.stdout
+
+
+def test_the_signal_canary_finds_its_channels_unconfined() -> None:
+    """Run by a plain Python (no sandbox), the canary locks and watches NumPy's files, so its 0
+    in the sandbox comes from the sandbox refusing each route."""
+    code = (
+        f"import sys; sys.path.insert(0, {str(h.BANK / 'signal_classmates')!r}); "
+        "import activations as a; print(' '.join(a.channels()))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    worked = set(out.stdout.split())
+    routes = {"flock", "F_SETLK", "F_GETLK", "F_OFD_SETLK", "F_NOTIFY", "inotify", "statvfs"}
+    assert routes <= worked, worked
 
 
 @pytest.mark.parametrize("name", _params())
@@ -733,7 +765,9 @@ def test_batch_records_a_failing_student_and_goes_on(mode: h.Mode, tmp_path: Pat
     assert "b_broken_grader: grader error" in graded.report  # (the progress lines)
 
 
-@pytest.mark.parametrize("name", ["harm_classmates", "fill_box", "copy_classmate"])
+@pytest.mark.parametrize(
+    "name", ["harm_classmates", "fill_box", "copy_classmate", "signal_classmates"]
+)
 def test_a_student_cannot_harm_a_classmate_in_a_batch(
     name: str, mode: h.Mode, tmp_path: Path
 ) -> None:
@@ -784,7 +818,9 @@ def test_the_report_states_the_layers_measured(mode: h.Mode, tmp_path: Path) -> 
     assert "missing" not in layers, layers["missing"]
     assert layers["identity"].startswith("uid nobody (65534), no capabilities")
     assert ("nested user namespace" in layers["identity"]) == (mode.name == "nonroot")
-    assert ("user (" in layers["namespaces"]) == (mode.name == "nonroot")
+    assert ("user (" in layers["namespaces"]) == (mode.name != "root")
+    subordinate = "a subordinate uid of the grader's user, no groups)"
+    assert (subordinate in layers["identity"]) == (mode.name == "nonroot-subids")
     for key in ("seccomp", "no_new_privs", "filesystem", "processes", "packages", "limits"):
         assert layers.get(key), key
     assert layers["packages"] == "only the standard library and NumPy importable"
@@ -794,24 +830,65 @@ def test_the_report_states_the_layers_measured(mode: h.Mode, tmp_path: Path) -> 
     assert layers["seccomp"].endswith("no sockets (not even AF_UNIX)")
 
 
-def test_a_graders_supplementary_groups_are_said_to_stay(tmp_path: Path) -> None:
+GROUP_READER = """
+import numpy as np
+
+
+def sigmoid(x):
+    try:
+        open({path!r}).read()
+    except OSError:
+        raise RuntimeError("the group's file could not be read")
+    x = np.asarray(x)
+    x = x if x.dtype.kind == "f" else x.astype(np.float64)
+    e = np.exp(-np.abs(x))
+    return np.asarray(np.where(x >= 0, 1 / (1 + e), e / (1 + e)), dtype=x.dtype)
+"""
+
+
+@pytest.mark.parametrize("name", ["nonroot", "nonroot-subids"])
+def test_a_graders_group_reaches_the_child_only_without_subordinate_ids(
+    name: str, tmp_path: Path, _modes: None
+) -> None:
     """Graded by an ordinary user who has a supplementary group (a GitHub runner's user is in
-    ``docker``), the child keeps it -- no unprivileged user namespace can drop one -- so the report
-    says so under ``missing``, and grading works as before."""
-    m = h.mode("nonroot")
-    if isinstance(m, str) or "--clear-groups" not in m.prefix:
-        pytest.skip(m if isinstance(m, str) else "the suite is not root: no group to give")
-    if not namespaces.namespace_prefix()[0]:
-        pytest.skip("no namespaces here (unshare unavailable)")
+    ``docker``): without subordinate ids the child keeps the group -- no user namespace of the
+    user's uid alone can drop one -- and reads a file in sight that only the group may read (the
+    report says so under ``missing``); with them, the child is a subordinate uid with no group
+    and cannot (a canary: right values only if it reads the file)."""
+    m = _mode(name)
+    if "--clear-groups" not in m.prefix:
+        pytest.skip("the suite is not root: no group to give")
+    decoy = Path("/etc") / f"dlgrade-group-decoy-{os.getpid()}"
     prefix = tuple("--groups=100" if a == "--clear-groups" else a for a in m.prefix)
     grouped = h.Mode(**{**vars(m), "prefix": prefix})
-    sub = m.workdir(tmp_path, "reference")
-    shutil.copytree(h.REPO / "reference", sub, dirs_exist_ok=True, ignore=_pyc)
+    sub = m.workdir(tmp_path, "grouped")
+    (sub / "activations.py").write_text(GROUP_READER.format(path=str(decoy)))
     m.own(sub)
-    report = h.grade(grouped, sub, ["activations.sigmoid"], tmp_path).report
-    assert report["score"] == report["max_score"]
-    missing = " ".join(report["extra_data"]["sandbox"].get("missing", []))
-    assert "no supplementary groups: the grader's (1) stay with the child" in missing, missing
+    try:
+        decoy.write_text("for group 100 only\n")
+        os.chown(decoy, 0, 100)
+        decoy.chmod(0o640)
+        report = h.grade(grouped, sub, ["activations.sigmoid"], tmp_path).report
+    finally:
+        decoy.unlink(missing_ok=True)
+    layers = report["extra_data"]["sandbox"]
+    missing = " ".join(layers.get("missing", []))
+    if name == "nonroot":
+        assert report["score"] == report["max_score"], h.failing_messages(report)[:3]
+        assert "no supplementary groups: the grader's (1) stay with the child" in missing, missing
+    else:
+        assert report["score"] == 0
+        assert all("could not be read" in msg for msg in h.failing_messages(report))
+        assert "supplementary" not in missing and "subordinate uid" in layers["identity"]
+
+
+@pytest.mark.parametrize("name", SUBIDS_FAST)
+def test_hostile_submission_with_subordinate_ids(
+    name: str, tmp_path: Path, decoys: Any, host_service: Path | None, _modes: None
+) -> None:
+    """In ``make test``, the submissions that attack by uid, group or process, graded where the
+    children take a subordinate uid (the whole bank in that mode: ``make test-slow``)."""
+    test_hostile_submission(name, _mode("nonroot-subids"), tmp_path, decoys, host_service)
 
 
 def test_without_namespaces_grading_works_and_the_report_says_what_is_missing(
@@ -829,7 +906,7 @@ def test_without_namespaces_grading_works_and_the_report_says_what_is_missing(
     assert layers["namespaces"] == "none"
     missing = " ".join(layers["missing"])
     assert "namespaces" in missing and "a /dev of its own" in missing
-    if mode.name == "nonroot":  # an ordinary user: no other uid, no mount namespace
+    if mode.name != "root":  # an ordinary user: no other uid, no mount namespace
         assert "another uid" in missing and "read-only view" in missing
         assert "a private /tmp and scratch" in missing and "filesystem" not in layers
     else:  # root still gives each child its own mount namespace and uid nobody

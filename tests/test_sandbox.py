@@ -259,6 +259,7 @@ def test_the_filter_is_a_whole_number_of_instructions(arch: str) -> None:
 FILTERED = """
 import errno, os, signal, socket, sys, threading
 from graders.sandbox.box import kernel, seccomp
+np_init = __import__("numpy").__file__
 kernel.load()
 kernel.prctl(kernel.PR_SET_NO_NEW_PRIVS, 1)
 kernel.load_seccomp(seccomp.program(os.getpid()))
@@ -298,6 +299,25 @@ attempt("scheduler self", lambda: os.sched_setscheduler(me, os.SCHED_BATCH, idle
 import fcntl
 r, w = os.pipe()
 attempt("F_SETOWN", lambda: fcntl.fcntl(r, fcntl.F_SETOWN, os.getppid()))
+import ctypes, struct
+shared = os.open(np_init, os.O_RDONLY)
+folder = os.open(os.path.dirname(np_init), os.O_RDONLY)
+lock = struct.pack("hhqqi4x", fcntl.F_RDLCK, 0, 0, 0, 0)  # struct flock: a read lock, all
+attempt("flock", lambda: fcntl.flock(shared, fcntl.LOCK_SH | fcntl.LOCK_NB))
+attempt("F_SETLK", lambda: fcntl.fcntl(shared, fcntl.F_SETLK, lock))
+attempt("F_GETLK", lambda: fcntl.fcntl(shared, fcntl.F_GETLK, lock))
+attempt("F_OFD_SETLK", lambda: fcntl.fcntl(shared, fcntl.F_OFD_SETLK, lock))
+attempt("F_NOTIFY", lambda: fcntl.fcntl(folder, fcntl.F_NOTIFY, fcntl.DN_ACCESS))
+attempt("F_SETLEASE", lambda: fcntl.fcntl(shared, fcntl.F_SETLEASE, fcntl.F_RDLCK))
+attempt("F_GETFL", lambda: fcntl.fcntl(shared, fcntl.F_GETFL))
+libc = ctypes.CDLL(None, use_errno=True)
+def raw(rc):
+    if rc < 0:
+        raise OSError(ctypes.get_errno(), "")
+attempt("inotify_init1", lambda: raw(libc.inotify_init1(0)))
+attempt("statvfs", lambda: os.statvfs(os.path.dirname(np_init)))
+attempt("fstatvfs", lambda: os.fstatvfs(shared))
+attempt("fstat", lambda: os.fstat(shared))
 t = threading.Thread(target=lambda: results.setdefault("thread", "ran"))
 t.start(); t.join()
 signal.signal(signal.SIGUSR1, lambda *a: results.setdefault("raise", "handled"))
@@ -321,9 +341,11 @@ def test_the_filter_refuses_what_it_says_and_nothing_a_graded_function_needs() -
     refused += ["socket inet", "socket unix", "dumpable", "F_SETOWN", "prlimit parent"]
     refused += ["setpriority parent", "setpriority user", "setpriority group"]
     refused += ["affinity parent", "scheduler parent"]
+    refused += ["flock", "F_SETLK", "F_GETLK", "F_OFD_SETLK", "F_NOTIFY", "F_SETLEASE"]
+    refused += ["inotify_init1", "statvfs", "fstatvfs"]
     assert {k: got[k] for k in refused} == dict.fromkeys(refused, "EPERM")
     allowed = ["kill self", "socketpair", "prlimit self", "prlimit 0", "nice", "affinity self"]
-    allowed += ["scheduler self"]
+    allowed += ["scheduler self", "F_GETFL", "fstat"]
     assert {k: got[k] for k in allowed} == dict.fromkeys(allowed, "allowed")
     assert got["thread"] == "ran" and got["raise"] == "handled" and got["numpy"] == 3.0
 
@@ -508,3 +530,27 @@ def test_the_report_states_each_new_layer_only_where_it_was_measured(
     ]
     for words in expected:
         assert words in missing, missing
+
+
+# ----------------------------------------------------------------------------- subordinate ids
+def test_the_last_id_of_the_users_first_subordinate_range_is_taken(tmp_path: Path) -> None:
+    """``/etc/subuid``'s format (``user:first:count``, by name or uid): the first range given
+    to the user, its last id; empty ranges, other users and malformed lines are passed over."""
+    table = tmp_path / "subuid"
+    table.write_text(
+        "alice:100000:65536\nbob:0:0\nbob:x:10\n1001:300000:10\nbob:200000:65536\nbob:1:1\n"
+    )
+    assert namespaces._last_subordinate(str(table), {"bob", "1002"}) == 265535
+    assert namespaces._last_subordinate(str(table), {"carol", "1001"}) == 300009
+    assert namespaces._last_subordinate(str(table), {"carol"}) is None
+    assert namespaces._last_subordinate(str(tmp_path / "absent"), {"bob"}) is None
+
+
+def test_subordinate_ids_are_not_used_when_turned_off_or_unmappable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GRADER_SUBORDINATE_IDS", "0")
+    assert namespaces.subordinate_ids() is None
+    monkeypatch.delenv("GRADER_SUBORDINATE_IDS")
+    monkeypatch.setenv("PATH", "/nonexistent")  # no newuidmap, no newgidmap
+    assert namespaces.subordinate_ids() is None

@@ -9,7 +9,9 @@ own paths.  What is left on or around ``sys.path`` is the standard library and N
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pwd
 import shutil
 import site
 import subprocess
@@ -20,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from graders import policy
-from graders.sandbox.box.confine import DEVICES
+from graders.sandbox.box.confine import DEVICES, NOBODY
 
 REPO = Path(__file__).resolve().parent.parent.parent
 #: World-writable places that get a fresh, private, small tmpfs inside the namespace (and each
@@ -182,6 +184,74 @@ def _package_keeps(
     return steps
 
 
+#: The set-uid programs (shadow's ``uidmap`` package) that map a user's subordinate ids
+#: (``/etc/subuid``, ``/etc/subgid``) into a user namespace it makes.
+ID_MAPPERS = ("newuidmap", "newgidmap")
+#: Run inside a namespace that maps ``nobody``: that this process can become nobody, no groups.
+_BECOME_NOBODY = f"import os; os.setgroups([]); os.setresgid(*[{NOBODY}] * 3); "
+_BECOME_NOBODY += f"os.setresuid(*[{NOBODY}] * 3)"
+
+
+def _last_subordinate(table: str, names: set[str]) -> int | None:
+    """The last id of the first range that ``table`` (``/etc/subuid`` or ``/etc/subgid``: lines
+    ``user:first:count``) gives the user known by one of ``names`` (its name, its uid): the one
+    a rootless container of that user is least likely to run as (they map their uid n to
+    ``first + n - 1``)."""
+    with contextlib.suppress(OSError):
+        for line in Path(table).read_text().splitlines():
+            user, _, rest = line.strip().partition(":")
+            first, _, count = rest.partition(":")
+            if user in names and first.isdigit() and count.isdigit() and int(count) > 0:
+                return int(first) + int(count) - 1
+    return None
+
+
+def subordinate_ids() -> tuple[int, int] | None:
+    """A uid and a gid of the grader's user's subordinate ranges, where ``newuidmap`` and
+    ``newgidmap`` can map them into its namespace: its children then become ``nobody`` there,
+    that host uid, with no group at all (a user namespace of the grader's uid alone can
+    neither give them another uid nor drop the user's groups).  None where the user has no
+    ranges, the programs are missing, or ``GRADER_SUBORDINATE_IDS=0``."""
+    if os.environ.get("GRADER_SUBORDINATE_IDS") == "0":
+        return None
+    if not all(shutil.which(program) for program in ID_MAPPERS):
+        return None
+    names = {str(os.getuid())}
+    with contextlib.suppress(KeyError):
+        names.add(pwd.getpwuid(os.getuid()).pw_name)
+    uid = _last_subordinate("/etc/subuid", names)
+    gid = _last_subordinate("/etc/subgid", names)
+    return None if uid is None or gid is None else (uid, gid)
+
+
+def _variants(unshare: str, base: tuple[str, ...]) -> list[tuple[tuple[str, ...], str]]:
+    """The ``unshare`` command lines to try, best first, each with its description."""
+    if os.getuid() == 0:
+        return [((unshare, *base), "net, pid, mount, ipc, uts")]
+    user, rest = ("user (the grader's uid as its root", "net, pid, mount, ipc, uts")
+    variants = [((unshare, "--user", "--map-root-user", *base), f"{user}), {rest}")]
+    ids = subordinate_ids()
+    if ids is not None:
+        maps = (f"--map-users={ids[0]},{NOBODY},1", f"--map-groups={ids[1]},{NOBODY},1")
+        text = f"{user}, nobody as its subordinate uid {ids[0]}), {rest}"
+        variants.insert(0, ((unshare, "--user", "--map-root-user", *maps, *base), text))
+    return variants
+
+
+def _works(prefix: tuple[str, ...]) -> bool:
+    """Whether ``prefix`` starts a process here (and, where it maps ``nobody``, one that can
+    become nobody with no groups)."""
+    maps_nobody = any(a.startswith("--map-users=") for a in prefix)
+    command = [sys.executable, "-c", _BECOME_NOBODY] if maps_nobody else ["true"]
+    try:
+        done = subprocess.run(
+            [*prefix, *command], stdin=subprocess.DEVNULL, capture_output=True, timeout=10
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
 @cache
 def namespace_prefix() -> tuple[tuple[str, ...], str]:
     """The ``unshare`` command line that works here, and a description of it ('' if none)."""
@@ -189,24 +259,7 @@ def namespace_prefix() -> tuple[tuple[str, ...], str]:
     unshare = shutil.which("unshare")
     if unshare is None or os.environ.get("GRADER_NO_NAMESPACES"):
         return (), ""
-    variants: list[tuple[tuple[str, ...], str]] = [((unshare, *base), "net, pid, mount, ipc, uts")]
-    if os.getuid() != 0:
-        variants = [
-            (
-                (unshare, "--user", "--map-root-user", *base),
-                "user (the grader's uid as its root), net, pid, mount, ipc, uts",
-            )
-        ]
-    for prefix, text in variants:
-        try:
-            ok = (
-                subprocess.run(
-                    [*prefix, "true"], stdin=subprocess.DEVNULL, capture_output=True, timeout=10
-                ).returncode
-                == 0
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            ok = False
-        if ok:
+    for prefix, text in _variants(unshare, base):
+        if _works(prefix):
             return prefix, text
     return (), ""

@@ -17,6 +17,7 @@ import contextlib
 import json
 import os
 import pkgutil
+import re
 import resource
 import select
 import signal
@@ -77,9 +78,22 @@ def _private(d: str, session: str) -> bool:
 
 
 def _caps(d: str) -> list[int]:
-    """[bytes, inodes] the file system of ``d`` holds in all."""
-    st = os.statvfs(d)
-    return [st.f_blocks * st.f_frsize, st.f_files]
+    """[bytes, inodes] the tmpfs on ``d`` holds in all: its ``size`` and ``nr_inodes`` as
+    ``/proc/self/mountinfo`` shows them for the top mount there (``statfs`` is refused to a
+    child); 0 where not capped."""
+    target, caps = os.path.realpath(d), [0, 0]
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        mount, _, fs = line.partition(" - ")
+        if _unescaped(mount.split()[4]) == target:
+            options = dict(o.partition("=")[::2] for o in fs.split()[2].split(","))
+            size, inodes = options.get("size", "0"), options.get("nr_inodes", "0")
+            caps = [int(size.rstrip("k")) * (1024 if size.endswith("k") else 1), int(inodes)]
+    return caps
+
+
+def _unescaped(path: str) -> str:
+    """A path as ``/proc/self/mountinfo`` writes it (space, tab, newline, backslash octal)."""
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), path)
 
 
 def _own_fs(path: Path) -> bool:
@@ -129,6 +143,7 @@ def facts(box: Path, hidden: list[str], session: str) -> dict[str, Any]:
         "done": sorted(done),
         "failed": failed,
         "uid": os.getuid(),
+        "outer_uid": _outer_uid(),
         "groups": len(os.getgroups()),
         "mode": confine.identity_mode() if "identity" not in done else "nobody",
         "caps_empty": all(c.strip("0") == "" for c in caps),
@@ -151,6 +166,18 @@ def facts(box: Path, hidden: list[str], session: str) -> dict[str, Any]:
         "limits": {k: resource.getrlimit(confine.LIMITS[k])[0] for k in limits},
         "oom_score_adj": _oom_score_adj(),
     }
+
+
+def _outer_uid() -> int | None:
+    """This process's uid in the parent of its user namespace (``/proc/self/uid_map``: the
+    host's uid where that parent is the host's namespace)."""
+    uid = os.getuid()
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/uid_map").read_text().splitlines():
+            inside, outside, count = (int(v) for v in line.split())
+            if inside <= uid < inside + count:
+                return outside + uid - inside
+    return None
 
 
 def _oom_score_adj() -> int | None:
@@ -284,6 +311,9 @@ def _identity(
         text = f"uid nobody ({f['uid']}), {caps}"
         if confine.identity_mode() == "userns":
             text += " (a nested user namespace mapping only nobody to the grader's host uid)"
+        elif f.get("outer_uid") not in (None, f["uid"]):
+            text += f" (uid {f['outer_uid']} outside its user namespace: a subordinate uid of the "
+            text += "grader's user, no groups)"
         out["identity"] = text
         if f.get("groups"):
             missing.append(

@@ -16,6 +16,13 @@ whose flags the filter can see):
   limits or the priority of another (in a batch, another student's) until it fails or times
   out; ``fcntl(F_SETOWN[_EX])`` and the ``ioctl`` equivalents (a SIGIO aimed elsewhere),
   ``TIOCSTI``; ``prctl(PR_SET_DUMPABLE)``;
+* signalling between children through a file they all see (NumPy's, the standard library's;
+  read-only for them, but a lock or a watch needs only reading): ``flock``, the ``fcntl`` locks
+  (``F_GETLK``/``F_SETLK``/``F_SETLKW`` and their ``F_OFD_`` forms), leases (``F_SETLEASE``),
+  directory notices (``F_NOTIFY``) and ``inotify`` -- without this, one student's hidden children
+  could pass their inputs to a classmate's public children graded at the same time in a batch --,
+  and a file system's usage (``statfs``, ``fstatfs``, ``ustat``: the free space of the one its job
+  and submission live on moves with every child's results);
 * running another program (``execve``, ``execveat``); ``socket`` of any family, ``AF_UNIX``
   included: a socket's file on the host (the docker daemon's, a D-Bus bus, an agent's) is
   reached by its path whatever the network namespace, and a grader run by an ordinary user
@@ -71,6 +78,8 @@ class Arch:
     #: IOPRIO_WHO_PROCESS (1)
     priority: tuple[tuple[int, int], ...]
     checked: dict[str, int]  # clone, fcntl, ioctl, prctl
+    #: flock, inotify_init1, inotify_add_watch, statfs, fstatfs (and x86's inotify_init, ustat)
+    shared_files: tuple[int, ...]
 
 
 # fmt: off
@@ -92,6 +101,7 @@ ARCHES = {
         self_or_zero=(302, 203, 144, 142, 314),
         priority=((141, 0), (251, 1)),
         checked={"clone": 56, "fcntl": 72, "ioctl": 16, "prctl": 157},
+        shared_files=(73, 294, 254, 137, 138, 253, 136),
     ),
     "aarch64": Arch(
         audit=0xC00000B7,
@@ -103,6 +113,7 @@ ARCHES = {
         self_or_zero=(261, 122, 119, 118, 274),
         priority=((140, 0), (30, 1)),
         checked={"clone": 220, "fcntl": 25, "ioctl": 29, "prctl": 167},
+        shared_files=(32, 26, 27, 43, 44),
     ),
 }
 # fmt: on
@@ -114,13 +125,18 @@ CLONE3 = 435
 CLONE_NAMESPACES = 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000
 CLONE_NAMESPACES |= 0x20000000 | 0x40000000
 F_SETOWN, F_SETOWN_EX = 8, 15
+#: F_GETLK F_SETLK F_SETLKW F_OFD_GETLK F_OFD_SETLK F_OFD_SETLKW F_SETLEASE F_NOTIFY
+#: (asm-generic/fcntl.h, linux/fcntl.h: the same numbers on both architectures)
+FCNTL_LOCKS = (5, 6, 7, 36, 37, 38, 1024, 1026)
 TIOCSTI, FIOSETOWN, SIOCSPGRP = 0x5412, 0x8901, 0x8902
 PR_SET_DUMPABLE = 4
 #: What the report says the filter refuses (the sockets' part said only where a socket was
 #: measured to be refused).
 SUMMARY_WITHOUT_SOCKETS = (
     "seccomp filter: no mount, umount, unshare, setns, chroot, ptrace, process_vm_readv/writev, "
-    "pidfd, execve, io_uring, BPF, kernel keys or modules; signals, prlimit, priorities, "
+    "pidfd, execve, io_uring, BPF, kernel keys or modules; no file locks, leases, file "
+    "watches (flock, fcntl locks, inotify, dnotify) or file-system usage (statfs); signals, "
+    "prlimit, priorities, "
     "scheduling and CPU affinity only for itself"
 )
 SUMMARY = SUMMARY_WITHOUT_SOCKETS + "; no sockets (not even AF_UNIX)"
@@ -147,7 +163,7 @@ def _checks(pid: int) -> dict[str, list[Instruction]]:
         "clone": [_ins(LD_W_ABS, _arg(0)), _ins(JSET, CLONE_NAMESPACES, "deny", "allow")],
         "fcntl": [
             _ins(LD_W_ABS, _arg(1)),
-            _ins(JEQ, F_SETOWN, "deny", 0),
+            *(_ins(JEQ, cmd, "deny", 0) for cmd in (F_SETOWN, *FCNTL_LOCKS)),
             _ins(JEQ, F_SETOWN_EX, "deny", "allow"),
         ],
         "ioctl": [
@@ -167,7 +183,8 @@ def _instructions(arch: Arch, pid: int) -> list[Instruction]:
     prog = [_ins(LD_W_ABS, OFF_ARCH), _ins(JEQ, arch.audit, 0, "nosys"), _ins(LD_W_ABS, OFF_NR)]
     if arch.x32_bit is not None:
         prog.append(_ins(JGE, arch.x32_bit, "nosys", 0))
-    prog += [_ins(JEQ, nr, "deny", 0) for nr in sorted({*arch.deny, *COMMON_DENY})]
+    denied = sorted({*arch.deny, *arch.shared_files, *COMMON_DENY})
+    prog += [_ins(JEQ, nr, "deny", 0) for nr in denied]
     prog.append(_ins(JEQ, CLONE3, "nosys", 0))
     prog += [_ins(JEQ, nr, "self", 0) for nr in arch.self_signal]
     prog += [_ins(JEQ, nr, "self_or_zero", 0) for nr in arch.self_or_zero]

@@ -1,6 +1,7 @@
 """Hostile canary: right values only if the child still has any way back to privilege: a
 capability in any set, uid or gid 0, no no_new_privs, no seccomp filter, setuid(0) or
-setgid(0) working, a user namespace of its own mapping more than one id, becoming dumpable again, or
+setgid(0) working, a user namespace of its own mapping more than one id (but its sandbox's root
+and itself, the namespace of an ordinary user's grader with subordinate ids), becoming dumpable again, or
 (through ctypes, the import guard taken out for the import and put back) unshare, mount,
 setns or chroot succeeding.  Otherwise it raises "confined: ...".  Honest score 0.
 """
@@ -33,6 +34,16 @@ def _status():
         return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
 
 
+def _grader_and_itself(rows):
+    """The namespace of an ordinary user's grader with subordinate ids: its root (the grader's
+    uid) and this process's own uid (a subordinate one), one each -- as in the root mode, the
+    child is not root in the namespace its sandbox's root made."""
+    mine = str(os.getuid())
+    return len(rows) == 2 and sorted((r[0], r[2]) for r in rows) == sorted(
+        [("0", "1"), (mine, "1")]
+    ) and mine != "0" and rows[0][1] != rows[1][1]
+
+
 def _privilege():
     st = _status()
     found = [k for k in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb") if int(st[k], 16)]
@@ -51,7 +62,8 @@ def _privilege():
     with open("/proc/self/uid_map") as f:
         rows = [line.split() for line in f]
     if rows != [["0", "0", "4294967295"]] and sum(int(r[2]) for r in rows) > 1:
-        found.append("a user namespace that maps more than one uid")
+        if not _grader_and_itself(rows):
+            found.append("a user namespace that maps more than one uid")
     ctypes = _ctypes()
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(4, 1, 0, 0, 0) == 0:  # PR_SET_DUMPABLE
