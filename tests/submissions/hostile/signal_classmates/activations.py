@@ -11,6 +11,7 @@ results: one child writing moves it for another).  Honest score 0.
 """
 import fcntl
 import os
+import signal
 import struct
 import sys
 
@@ -46,6 +47,9 @@ def _inotify(path):
 
 def channels():
     """The names of the routes that worked."""
+    # A directory notice arrives as SIGIO (whose default ends the process) each time another
+    # process opens a file in NumPy's folder: the signal is the message.
+    signal.signal(signal.SIGIO, signal.SIG_IGN)
     shared = np.__file__
     fd = os.open(shared, os.O_RDONLY)
     folder = os.open(os.path.dirname(shared), os.O_RDONLY)
