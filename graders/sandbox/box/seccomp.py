@@ -136,8 +136,7 @@ SUMMARY_WITHOUT_SOCKETS = (
     "seccomp filter: no mount, umount, unshare, setns, chroot, ptrace, process_vm_readv/writev, "
     "pidfd, execve, io_uring, BPF, kernel keys or modules; no file locks, leases, file "
     "watches (flock, fcntl locks, inotify, dnotify) or file-system usage (statfs); signals, "
-    "prlimit, priorities, "
-    "scheduling and CPU affinity only for itself"
+    "prlimit, priorities, scheduling and CPU affinity only for itself"
 )
 SUMMARY = SUMMARY_WITHOUT_SOCKETS + "; no sockets (not even AF_UNIX)"
 
