@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -262,3 +263,28 @@ def test_hidden_cases_run_in_children_of_their_own_after_the_public_ones(tmp_pat
     last_public_end = max(float(s[1]) for s in spans[False])
     first_hidden_start = min(float(s[0]) for s in spans[True])
     assert first_hidden_start >= last_public_end
+
+
+GRADE = [sys.executable, "-m", "graders", "grade", "--format", "json"]
+
+
+def test_a_restrictive_umask_and_private_files_still_grade_in_full(tmp_path: Path) -> None:
+    """A hardened machine's grader (umask 077, or 027) and a student's private files (0600 in a
+    0700 folder) change nothing: every child runs as ``nobody`` and must still read its job,
+    its submission's copy and the sandbox's code.  (Before, as root, the reference scored 0:
+    each child failed its setup with "Permission denied".)"""
+    sub = tmp_path / "private"
+    sub.mkdir(mode=0o700)
+    (sub / "activations.py").write_bytes((ROOT / "reference" / "activations.py").read_bytes())
+    (sub / "activations.py").chmod(0o600)
+    for umask in (0o077, 0o027):
+        out = subprocess.run(
+            [*GRADE, str(sub), "--only", "activations.sigmoid", "--hidden-seed", "3"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=600,
+            preexec_fn=lambda mask=umask: os.umask(mask),  # type: ignore[misc]
+        )
+        report = json.loads(out.stdout)
+        assert report["score"] == report["max_score"] > 0, (oct(umask), out.stderr[-2000:])

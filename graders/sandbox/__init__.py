@@ -177,6 +177,19 @@ def _died(reply: dict[str, Any], when: str) -> str:
     return f"the worker process ended (exit status {code}) {when}"
 
 
+def readable(*tops: Path) -> None:
+    """Each of ``tops`` and all it holds readable, its folders searchable, by every uid (and
+    writable by the grader only): a child runs as ``nobody`` and reads its job, its submission's
+    copy and the sandbox's code, whatever the grader's umask (027 or 077 on a hardened machine)
+    or the modes of the checkout they were copied from.  Links are left as they are (never
+    followed)."""
+    for top in tops:
+        paths = [top, *top.rglob("*")] if top.is_dir() and not top.is_symlink() else [top]
+        for path in paths:  # (rglob does not enter linked folders)
+            if not path.is_symlink():
+                path.chmod(0o755 if path.is_dir() else 0o644)
+
+
 class Sandbox:
     """A running zygote, and the jobs it works on."""
 
@@ -209,6 +222,7 @@ class Sandbox:
         (self.session / "box" / "__pycache__").mkdir(exist_ok=True)
         for pyc in (HERE / "box" / "__pycache__").glob(f"*.{sys.implementation.cache_tag}.pyc"):
             shutil.copy2(pyc, self.session / "box" / "__pycache__" / pyc.name)
+        readable(self.session / "box", *(self.session / name for name in SHARED))
         prefix, ns = namespaces.namespace_prefix()
         threads = ("OMP", "OPENBLAS", "MKL", "NUMEXPR")
         env = {
@@ -231,6 +245,7 @@ class Sandbox:
         packages = os.path.realpath(Path(np.__file__).parent.parent)
         cmd: list[str] = [exe, "-I", "-S", "-c", BOOT, str(self.session), packages]
         (self.session / "scratch").mkdir()  # children's out/ and scratch/ (a tmpfs if namespaced)
+        readable(self.session / "scratch")
         if prefix:
             plan = self.session / "mounts.json"
             steps = namespaces.mount_plan(self.session)
@@ -354,6 +369,7 @@ class Sandbox:
         (work / "res").mkdir(parents=True)
         (work / "cases.json").write_text(json.dumps(job.cases), encoding="utf-8")
         (work / "inputs").write_bytes(wire.dumps(job.arrays))
+        readable(work)
         job.workdir = work
 
     def copy_of(self, directory: Path) -> Path:
@@ -365,6 +381,7 @@ class Sandbox:
                 self._seq_copies += 1
                 copy = self.session / f"submission{self._seq_copies}"
                 shutil.copytree(directory, copy, symlinks=True)
+                readable(copy)
                 self._copies[directory] = copy
             return self._copies[directory]
 

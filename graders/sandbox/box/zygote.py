@@ -453,6 +453,9 @@ def main(mount_plan: str | None = None) -> None:
     confinement holds, say ready (with the layers, as the report states them), then serve the
     grader's requests until its input ends."""
     global REQUIRED, OWN_OUT
+    # What it makes for a child (its box) a child running as nobody must reach, whatever the
+    # grader's umask (027 or 077 on a hardened machine).
+    os.umask(0o022)
     kernel.load()  # (ctypes: only the zygote and the trusted setup of its children use it)
     if mount_plan is not None:
         try:
