@@ -178,11 +178,14 @@ def _died(reply: dict[str, Any], when: str) -> str:
 
 
 def readable(*tops: Path) -> None:
-    """Each of ``tops`` and all it holds readable, its folders searchable, by every uid (and
-    writable by the grader only): a child runs as ``nobody`` and reads its job, its submission's
-    copy and the sandbox's code, whatever the grader's umask (027 or 077 on a hardened machine)
-    or the modes of the checkout they were copied from.  Links are left as they are (never
-    followed)."""
+    """Where the children run as another uid than the grader's (:func:`namespaces.
+    children_apart`), each of ``tops`` and all it holds readable, its folders searchable, by
+    every uid (and writable by the grader only): a child reads its job, its submission's copy
+    and the sandbox's code whatever the grader's umask (027 or 077 on a hardened machine) or the
+    modes of the checkout they were copied from.  Elsewhere (the children are the grader's own
+    uid) the user's umask stands.  Links are left as they are (never followed)."""
+    if not namespaces.children_apart():
+        return
     for top in tops:
         paths = [top, *top.rglob("*")] if top.is_dir() and not top.is_symlink() else [top]
         for path in paths:  # (rglob does not enter linked folders)
