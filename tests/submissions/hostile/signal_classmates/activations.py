@@ -2,7 +2,8 @@
 the same NumPy and standard-library files (read-only, but a lock or a watch needs only reading),
 so one student's hidden children could signal their inputs, bit by bit, to another student's
 public children through them: holding a lock another child tests, or opening a file another
-child watches.  Right values only if one of these works on NumPy's ``__init__.py`` or its folder:
+child watches.  Right values only if one of these works on NumPy's ``__init__.py`` or its folder
+(or the standard library's ``os.py``, or ``/etc/passwd``, whichever it sees first):
 ``flock``, an ``fcntl`` read lock (``F_SETLK``), asking for a conflicting lock (``F_GETLK``),
 an open-file-description lock (``F_OFD_SETLK``), a lease, a directory notice (``F_NOTIFY``),
 an ``inotify`` watch (through ctypes, the import guard removed); or if it can read the free
@@ -45,12 +46,26 @@ def _inotify(path):
         os.close(fd)
 
 
+def _first_seen(paths):
+    """The first of ``paths`` this process can open (NumPy's own file may be out of its sight
+    where the interpreter lives under /tmp: each child has a /tmp of its own)."""
+    for path in paths:
+        try:
+            os.close(os.open(path, os.O_RDONLY))
+            return path
+        except OSError:
+            pass
+    return None
+
+
 def channels():
     """The names of the routes that worked."""
     # A directory notice arrives as SIGIO (whose default ends the process) each time another
     # process opens a file in NumPy's folder: the signal is the message.
     signal.signal(signal.SIGIO, signal.SIG_IGN)
-    shared = np.__file__
+    shared = _first_seen([np.__file__, os.__file__, "/etc/passwd"])
+    if shared is None:
+        return []
     fd = os.open(shared, os.O_RDONLY)
     folder = os.open(os.path.dirname(shared), os.O_RDONLY)
     routes = {
