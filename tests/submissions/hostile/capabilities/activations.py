@@ -1,7 +1,7 @@
 """Hostile canary: right values only if the child still has any way back to privilege: a
 capability in any set, uid or gid 0, no no_new_privs, no seccomp filter, setuid(0) or
-setgid(0) working, a user namespace of its own mapping more than one id (but its sandbox's root
-and itself, the namespace of an ordinary user's grader with subordinate ids), becoming dumpable again, or
+setgid(0) working, a user namespace of its own mapping more than one id (but its sandbox's
+root and itself: an ordinary user's grader with subordinate ids), becoming dumpable again, or
 (through ctypes, the import guard taken out for the import and put back) unshare, mount,
 setns or chroot succeeding.  Otherwise it raises "confined: ...".  Honest score 0.
 """
@@ -39,9 +39,7 @@ def _grader_and_itself(rows):
     uid) and this process's own uid (a subordinate one), one each -- as in the root mode, the
     child is not root in the namespace its sandbox's root made."""
     mine = str(os.getuid())
-    return len(rows) == 2 and sorted((r[0], r[2]) for r in rows) == sorted(
-        [("0", "1"), (mine, "1")]
-    ) and mine != "0" and rows[0][1] != rows[1][1]
+    return mine != "0" and sorted((r[0], r[2]) for r in rows) == sorted([("0", "1"), (mine, "1")])
 
 
 def _privilege():
@@ -61,9 +59,9 @@ def _privilege():
             pass
     with open("/proc/self/uid_map") as f:
         rows = [line.split() for line in f]
-    if rows != [["0", "0", "4294967295"]] and sum(int(r[2]) for r in rows) > 1:
-        if not _grader_and_itself(rows):
-            found.append("a user namespace that maps more than one uid")
+    whole = rows == [["0", "0", "4294967295"]]
+    if not whole and sum(int(r[2]) for r in rows) > 1 and not _grader_and_itself(rows):
+        found.append("a user namespace that maps more than one uid")
     ctypes = _ctypes()
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(4, 1, 0, 0, 0) == 0:  # PR_SET_DUMPABLE
