@@ -11,6 +11,7 @@ in the order their runs finish.
 from __future__ import annotations
 
 import contextlib
+import math
 import shlex
 import sys
 import time
@@ -112,19 +113,23 @@ def make_job(
     submission: Path,
     unavailable: dict[str, str] | None = None,
     hidden: bool = False,
+    slow: float | None = None,
 ) -> Job:
     """The cases of items of one module, encoded for the child (``box.wire``);
     ``unavailable``: the modules the submission cannot give, and why (for the worked examples,
     which import the student's other modules).  ``hidden``: the plans hold hidden cases only;
-    each case's owner is then its item's name with :data:`HIDDEN_PART`."""
+    each case's owner is then its item's name with :data:`HIDDEN_PART`.  ``slow``: a timed
+    job (``Job.sealed``), each case's arrays apart."""
     arrays: dict[str, np.ndarray] = {}
+    sealed: dict[int, dict[str, np.ndarray]] = {}
     cases: list[dict[str, Any]] = []
     owners = []
     for p in plans:
         for case in p.cases:
             k = len(cases)
+            into = arrays if slow is None else sealed.setdefault(k, {})
             fields = {"args": case.args, "kwargs": case.kwargs, **case.spec}
-            encoded = {name: wire.encode(v, arrays, f"c{k}") for name, v in fields.items()}
+            encoded = {name: wire.encode(v, into, f"c{k}") for name, v in fields.items()}
             encoded.update(index=k, function=p.item.attr, driver=p.item.driver)
             if unavailable:
                 encoded["unavailable"] = unavailable
@@ -139,6 +144,8 @@ def make_job(
         owners=owners,
         case_timeout=max(p.item.case_timeout for p in plans),
         hidden=hidden,
+        sealed=None if slow is None else sealed,
+        slow=math.inf if slow is None else slow,
     )
 
 
@@ -528,30 +535,21 @@ class Timed:
         return self.truth.timing(item, inputs, self.seed, self.cache)
 
     def wrong(
-        self, item: Item, inputs: list[Case], run: CaseRun, answer: Future[oracle.Expected]
+        self, item: Item, inputs: list[Case], run: ItemRun, answer: Future[oracle.Expected]
     ) -> str | None:
-        """Why a timed call's answer is not torch's; None if none is (or if it cannot be told:
-        the run failed, which is said apart, or the oracle did)."""
-        if not run.ok:
-            return None
+        """Why a call's answer is not torch's (each call's whole answer, as any case's); None
+        if none is (or if it cannot be told: the oracle failed, the grader's own fault)."""
         try:
             expected = answer.result()
         except Exception:  # (the grader's own failure: the speed is not withheld for it)
             return None
-        names = inputs[0].spec.get("outputs", ["out"])
-        made = np.asarray(run.outputs.get("projections", np.zeros((0, 0))))
-
-        def tol(value: Any) -> tuple[float, float]:
-            return judge.tolerance(item.tolerance, np.asarray(value).dtype, self.device)
-
-        timed = np.asarray(run.outputs.get("seconds", ())).size
-        off = efficiency.projections_off(made, timed, expected, names, tol)
-        if off is not None:
-            return off
-        last = made.shape[0] - 1  # (the last call's answer, whole, as any case)
-        returned = efficiency.returned(run)
-        verdict = judge.judge_case(item, inputs[last], returned, expected[last], self.device, "")
-        return None if verdict.passed else f"its last call: {verdict.message}"
+        for k, (case, made) in enumerate(zip(inputs, run.cases, strict=True)):
+            if made.ok and made.seconds is not None:
+                verdict = judge.judge_case(item, case, made, expected[k], self.device, "")
+                if not verdict.passed:
+                    call = "the warm-up call" if k == 0 else f"timed call {k}"
+                    return f"{call}: {verdict.message}"
+        return None
 
 
 def _timings(
@@ -573,12 +571,13 @@ def _timings(
         if case is None or not ran or any(problems[m] for m in p.item.modules):
             continue
         inputs = efficiency.timed_inputs(case)
-        plan_ = Plan(efficiency.timing_item(p.item), [efficiency.driver_case(case, inputs)], 0)
-        job = make_job(f"timing-{p.item.name}", [plan_], sub.root)
+        plan_ = Plan(efficiency.timing_item(p.item), inputs, 0)
+        job = make_job(f"timing-{p.item.name}", [plan_], sub.root, slow=efficiency.SLOW_CALL)
         answer = timed.answer(p.item, inputs)
-        run = box.submit([job])[p.item.name].result().cases[0]
-        if run.error:
-            run.error = sub.display(run.error, also=[box.copy_of(sub.root)])
+        run = box.submit([job])[p.item.name].result()
+        for made in run.cases:
+            if made.error:
+                made.error = sub.display(made.error, also=[box.copy_of(sub.root)])
         wrong = timed.wrong(p.item, inputs, run, answer)
         if wrong:
             wrong = sub.display(wrong, also=[box.copy_of(sub.root)])

@@ -1,60 +1,71 @@
-"""Efficiency, reported: the timing driver, the timed input, the report's line and the optional
-speed weight.  No test asserts on a time: the numbers are checked for their shape and the rules
-on made-up numbers."""
+"""Efficiency, reported: the timed calls (timed by the sandbox's zygote), the timed inputs, the
+report's line and the optional speed weight.  No test asserts on a time: the numbers are
+checked for their shape and the rules on made-up numbers."""
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
-import types
 from pathlib import Path
-from unittest import mock
 
 import numpy as np
 import pytest
 
-from graders import efficiency, efficiency_table, engine, registry
+from graders import efficiency, efficiency_table, engine, judge, oracle, registry
 from graders.registry import Category
 from graders.report import gradescope, text
-from graders.sandbox import CaseRun
-from graders.sandbox.box.drivers import DRIVERS, timing
+from graders.sandbox import SKIPPED, CaseRun, ItemRun, Sandbox
+from graders.sandbox.box import calibration
 from graders.score import SLOW_FACTOR, CaseResult, ItemResult, SubmissionResult
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _inputs(*arrays: np.ndarray) -> list[list[object]]:
-    return [[[a], {}] for a in arrays]
+def _timed_run(box: Sandbox, sub: Path, slow: float = 60.0) -> ItemRun:
+    """The timed job of relu's timed input, as the engine makes it, run in ``box``."""
+    item = registry.BY_NAME["activations.relu"]
+    case = _timing_case(item.name)
+    assert case is not None
+    plan = engine.Plan(efficiency.timing_item(item), efficiency.timed_inputs(case), 0)
+    job = engine.make_job("timing", [plan], sub, slow=slow)
+    return box.submit([job])[item.name].result()
 
 
-def test_the_driver_times_the_calls_and_the_calibration() -> None:
-    seen: list[float] = []
-    module = types.SimpleNamespace(f=lambda x: seen.append(float(x[0])) or np.exp(x))
-    inputs = _inputs(*(np.full(10, float(k)) for k in range(5)))
-    out = DRIVERS["timing"].run(module, "f", {"inputs": inputs, "slow": 60, "seed": 1})
-    assert seen == [0.0, 1.0, 2.0, 3.0, 4.0]  # a warm-up, then the timed calls, each its input
-    assert out["seconds"].shape == (4,) and np.all(out["seconds"] >= 0)
-    assert out["calibration"].shape == (2 * timing.CALIBRATION_RUNS,)
-    assert np.all(out["calibration"] > 0)
-    slow = DRIVERS["timing"].run(module, "f", {"inputs": inputs, "slow": -1, "seed": 1})
-    assert slow["seconds"].shape == (1,)  # a slow warm-up: timed once more only
-    assert slow["projections"].shape == (2, 1)
+def test_the_zygote_times_each_call_on_an_input_given_only_when_it_starts(tmp_path: Path) -> None:
+    """Each call sees the inputs given so far (its own and the earlier ones), never a later one
+    nor where they wait; each is timed, and the calibration runs around the child."""
+    sub = tmp_path / "hw"
+    sub.mkdir()
+    (sub / "activations.py").write_text(
+        "from pathlib import Path\nimport numpy as np\n\n\ndef relu(x):\n"
+        "    session = Path.cwd().parents[2]\n"
+        "    given = len(list(session.rglob('input-*')))\n"
+        "    waiting = len(list(session.rglob('sealed/*/*')))\n"
+        "    return np.array([given, waiting], dtype=np.float64)\n"
+    )
+    with Sandbox() as box:
+        run = _timed_run(box, sub)
+        confined = "mount_ns" in box.facts.get("done", ())
+    seen = [c.outputs["out"] for c in run.cases]
+    assert [int(s[0]) for s in seen] == list(range(1, 2 + efficiency.CALLS))
+    if confined:  # (without namespaces the sealed inputs are only the grader's uid's)
+        assert all(s[1] == 0 for s in seen), seen
+    assert all(c.seconds is not None and c.seconds > 0 for c in run.cases)
+    assert len(run.calibration) == 2 * calibration.RUNS and min(run.calibration) > 0
 
 
-def test_the_driver_returns_the_last_answer_and_every_answers_projection() -> None:
-    module = types.SimpleNamespace(f=lambda x: 2 * x)
-    inputs = _inputs(*(np.arange(6.0) + k for k in range(4)))
-    out = DRIVERS["timing"].run(module, "f", {"inputs": inputs, "slow": 60, "seed": 7})
-    assert np.array_equal(out["out"], 2 * (np.arange(6.0) + 3))  # the last call's answer
-    assert out["projections"].shape == (4, 1)
-    with mock.patch.object(efficiency, "PROJECTION_SEED", 7):  # the grader's side of it
-        want = [efficiency.projection(2 * (np.arange(6.0) + k))[0] for k in range(4)]
-    np.testing.assert_allclose(out["projections"][:, 0], want, rtol=1e-15)
-    pair = types.SimpleNamespace(f=lambda x: (x + 1, x - 1))
-    spec = {"inputs": _inputs(np.zeros(2)) * 2, "returns": "tuple", "outputs": ["a", "b"]}
-    both = DRIVERS["timing"].run(pair, "f", {**spec, "slow": 60, "seed": 7})
-    assert np.array_equal(both["a"], np.ones(2)) and np.array_equal(both["b"], -np.ones(2))
-    assert both["projections"].shape == (2, 2)
+def test_after_a_slow_first_call_one_more_is_timed(tmp_path: Path) -> None:
+    sub = tmp_path / "hw"
+    sub.mkdir()
+    (sub / "activations.py").write_text("import numpy as np\n\n\ndef relu(x):\n    return x\n")
+    with Sandbox() as box:
+        run = _timed_run(box, sub, slow=0.0)
+    assert [c.seconds is not None for c in run.cases] == [True, True] + [False] * (
+        efficiency.CALLS - 1
+    )
+    assert all(c.error == SKIPPED for c in run.cases[2:])
+    assert efficiency.summary(run, _timing_case("activations.relu"), 0.1)["calls"] == 1
 
 
 def test_every_call_gets_an_input_of_its_own_with_its_rows_aligned() -> None:
@@ -72,38 +83,26 @@ def test_every_call_gets_an_input_of_its_own_with_its_rows_aligned() -> None:
     assert len(firsts) == len(inputs)  # no two calls share an input (its 2 rows repeated)
 
 
-def test_a_projection_tells_a_wrong_answer_from_a_right_one() -> None:
-    rng = np.random.default_rng(0)
-    e = rng.normal(size=1000)
-    tol = (1e-7, 1e-7)
-    ok = e + 0.9 * (tol[1] + tol[0] * np.abs(e)) * rng.choice([-1.0, 1.0], size=e.size)
-    assert not efficiency.projection_off(efficiency.projection(ok)[0], e, tol)
-    off = e.copy()
-    off[17] += 1e-3  # one element wrong
-    assert efficiency.projection_off(efficiency.projection(off)[0], e, tol)
-    assert efficiency.projection_off(efficiency.projection(np.zeros(1000))[0], e, tol)
-    nan = e.copy()
-    nan[3] = np.nan
-    assert not efficiency.projection_off(efficiency.projection(nan)[0], nan, tol)
-    assert efficiency.projection_off(efficiency.projection(nan)[0], e, tol)
-    assert efficiency.projection_off(efficiency.projection(e)[0], nan, tol)
+#: Timed items whose answer depends on the input's shape only: the same for every call, and as
+#: quick to compute as to remember.
+SHAPE_ONLY = {"activations.identity_grad", "initializers.calculate_fan_in_and_fan_out"}
 
 
-def test_a_malformed_timing_record_is_said_and_never_a_crash() -> None:
-    expected = [{"out": np.ones(3)}] * 3
-    tol = lambda _v: (1e-7, 1e-7)  # noqa: E731
-    right = np.array([[efficiency.projection(np.ones(3))[0]]] * 3)
-    assert efficiency.projections_off(right, 2, expected, ["out"], tol) is None
-    for made, timed in [
-        (np.zeros(3), 2),  # not one row per call
-        (right, 5),  # more calls timed than answers checked
-        (right[:1], 0),  # no timed call
-        (right[:2], 2),  # a call's answer left out
-        (np.zeros((3, 2)), 2),  # an output too many
-        (np.zeros((4, 1)), 3),  # more calls than inputs
-    ]:
-        off = efficiency.projections_off(made, timed, expected, ["out"], tol)
-        assert off is not None and "malformed" in off
+def test_no_two_timed_calls_share_torchs_answer() -> None:
+    """A remembered answer never passes for another call's, not even a mean's: torch's answers
+    for the timed inputs of every timed item differ from call to call beyond the tolerance."""
+    for item in registry.ITEMS:
+        if _timing_case(item.name) is None or item.name in SHAPE_ONLY:
+            continue
+        answers = oracle.compute(item.name, engine.PUBLIC_SEED, False, "cpu", None, timing=True)
+        for i, j in itertools.combinations(range(len(answers)), 2):
+            same = [
+                judge.compare_array(
+                    name, e, answers[j][name], *judge.tolerance(item.tolerance, e.dtype, "cpu")
+                ).passed
+                for name, e in answers[i].items()
+            ]
+            assert not all(same), (item.name, i, j)
 
 
 def _timing_case(name: str) -> object:
@@ -138,9 +137,9 @@ def test_every_timed_item_has_a_reference_time() -> None:
     assert timed and timed <= set(efficiency_table.REFERENCE)
 
 
-def _run(seconds: float, calibration: float = 0.01) -> CaseRun:
-    outputs = {"seconds": np.full(5, seconds), "calibration": np.full(6, calibration)}
-    return CaseRun(ok=True, outputs=outputs)
+def _run(seconds: float, calibration: float = 0.01) -> ItemRun:
+    cases = [CaseRun(ok=True, seconds=seconds) for _ in range(1 + efficiency.CALLS)]
+    return ItemRun(cases=cases, calibration=[calibration] * 4)
 
 
 def test_the_line_compares_with_the_reference_in_calibration_units() -> None:
@@ -155,7 +154,9 @@ def test_the_line_compares_with_the_reference_in_calibration_units() -> None:
     assert "Python loop over the elements" in efficiency.line(slow)
     alone = efficiency.line(efficiency.summary(_run(0.002), case, reference=None))
     assert "(no reference time for this item)" in alone
-    failed = efficiency.summary(CaseRun(ok=False, error="ValueError: no"), case, 0.1)
+    failed_run = _run(0.002)
+    failed_run.cases[3] = CaseRun(ok=False, error="ValueError: no")
+    failed = efficiency.summary(failed_run, case, 0.1)
     assert efficiency.line(failed) == "speed: no credit, the timed call failed (ValueError: no)"
     wrong = efficiency.summary(_run(0.002), case, 0.1, wrong="student vs torch at [0]: 0 vs 1")
     assert wrong["failed"] and wrong["slower"] == pytest.approx(2.0)
@@ -202,7 +203,7 @@ def test_a_failed_timed_call_earns_no_speed_credit(weight: float) -> None:
 #: Relu right on every graded case; on the large timed input it cheats (fast and wrong, a raise
 #: that would leave it unmeasured, right on the last call only) or is slow (a Python loop over
 #: the elements, remembering its answers or not).
-_LOOP = "np.array([max(v, 0.0) for v in x.ravel()]).reshape(x.shape)"
+_LOOP = "np.array([np.maximum(v, 0.0) for v in x.ravel()]).reshape(x.shape)"
 _RELU = {
     "wrong": "    if x.size > 100_000:\n        return np.zeros_like(x)\n",
     "raises": "    if x.size > 100_000:\n        raise MemoryError('too big')\n",
@@ -210,18 +211,18 @@ _RELU = {
     # a loop that remembers its answers: no two calls share an input, so it gains nothing
     "remembers": "    if x.size > 100_000:\n        key = x.tobytes()\n"
     f"        if key not in SEEN:\n            SEEN[key] = {_LOOP}\n        return SEEN[key]\n",
-    # right on the last call only (the driver's source is public): every answer is checked
+    # right on the last call only: every answer is checked
     "last-only": "    if x.size > 100_000:\n        CALLS.append(1)\n"
     "        if len(CALLS) < 6:\n            return np.zeros_like(x)\n",
 }
 
 
 @pytest.mark.parametrize(("kind", "says"), [
-    ("wrong", "the timed call's answer is not torch's (the warm-up call answered out unlike"),
+    ("wrong", "the timed call's answer is not torch's (the warm-up call: student vs torch"),
     ("raises", "the timed call failed (MemoryError: too big"),
     ("loop", "Python loop over the elements"),
     ("remembers", "Python loop over the elements"),
-    ("last-only", "the timed call's answer is not torch's (the warm-up call answered out unlike"),
+    ("last-only", "the timed call's answer is not torch's (the warm-up call: student vs torch"),
 ])  # fmt: skip
 def test_speed_is_credited_only_for_a_right_answer_in_time(
     kind: str, says: str, tmp_path: Path

@@ -109,6 +109,10 @@ forged_report          zero        prints and raises ANSI escapes, carriage retu
                                    HTML, lone surrogates (tests/test_report_safety.py too)
 void_init              zero        (initializers.uniform_) turns the filled tensor's dtype into
                                    V8, S8, M8, U2 in place
+forge_timing           full        (activations.relu) right, a Python loop on large inputs;
+                                   rebinds every clock it can reach to leave its own calls out,
+                                   computes ahead every large input it finds (frames, gc,
+                                   files): with a speed weight, no speed credit
 symlink_to_reference   refused     (made here) activations.py is a symlink to the reference
 no_new_tasks           full        (made here) canary: right only if no thread or fork starts
 oom_first              full        (made here) right only if its oom_score_adj is 1000 and it
@@ -140,6 +144,7 @@ from typing import Any
 import pytest
 
 from graders.sandbox import MAX_RESTARTS, namespaces
+from graders.score import SLOW_FACTOR
 from tests import hostile_harness as h
 
 FULL, ZERO = "full", "zero"
@@ -167,6 +172,7 @@ EXPECTED: dict[str, str] = {
     "weird_dtypes": ZERO,
     "import_torch": ZERO,
     "print_10mb": FULL,
+    "forge_timing": FULL,
     "read_stdin": FULL,
     "delete_files": ZERO,
     "network": ZERO,
@@ -202,6 +208,7 @@ SLOW = {"sleep_forever", "sigterm_ignored", "exec_replace"}
 ITEMS = {
     "simultaneous_exit": ["activations.sigmoid", "activations.tanh"],
     "void_init": ["initializers.uniform_"],
+    "forge_timing": ["activations.relu"],
 }
 #: Canaries whose every failing case must say that the attack failed (their own message).
 CANARY = {
@@ -389,6 +396,20 @@ def test_hostile_submission(
     if name == "void_init":  # refused as a plain-number bundle, never a crash of the check
         messages = h.failing_messages(report)
         assert messages and all("dtype" in m or "grader error" in m for m in messages), messages
+
+
+def test_a_timed_call_cannot_be_forged(mode: h.Mode, tmp_path: Path) -> None:
+    """Graded with a speed weight, a loop that stops the clocks and works ahead gets its right
+    answers' points and no speed credit: the zygote times each call on an input the child sees
+    only when the call starts (with the timing driver of the old design, inside the child, it
+    was credited in full)."""
+    args = ("--format", "json", "--efficiency-weight", "0.5")
+    report = h.grade(mode, h.BANK / "forge_timing", ["activations.relu"], tmp_path, args).report
+    (relu,) = report["tests"]
+    speed = relu["extra_data"]["efficiency"]
+    assert speed["measured"] and not speed.get("failed"), speed
+    assert speed["slower"] >= SLOW_FACTOR, speed
+    assert relu["score"] == pytest.approx(relu["max_score"] / 2), relu
 
 
 def _pyc(_dir: str, names: list[str]) -> list[str]:

@@ -57,6 +57,7 @@ MAX_RESTARTS = 3
 #: Wall-clock seconds one submission's children may take in all (``submit(budget=...)``).
 DEFAULT_BUDGET = 120.0
 BUDGET_SPENT = "not run: the submission used up its time budget"
+SKIPPED = "not run: the first timed call was slow, one more is timed only"
 MAX_OUTPUTS = 40  # arrays one case may return (an optimizer trajectory records a few dozen)
 MAX_CASE_BYTES = 64 << 20  # bytes one case may return
 #: Bytes the cases of one ``submit`` (one submission) may return in all (kept in memory until
@@ -88,6 +89,7 @@ class CaseRun:
     stdout: str = ""  # what the case printed (Python level), and its warnings
     stderr: str = ""
     forbidden: list[str] = field(default_factory=list)  # forbidden imports it attempted
+    seconds: float | None = None  # a timed job's case: from its input given to its result
 
 
 @dataclass
@@ -99,6 +101,7 @@ class ItemRun:
     stderr_tail: str = ""
     restarts: int = 0
     elapsed: float = 0.0
+    calibration: list[float] = field(default_factory=list)  # a timed job's (box/calibration.py)
 
 
 @dataclass
@@ -123,6 +126,12 @@ class Job:
     #: pending or running (their children never overlap: nothing of a hidden case's child can
     #: reach a public case's result).
     hidden: bool = False
+    #: A timed job (the efficiency report's calls): each case's arrays apart, by index, given
+    #: to the child one case at a time and timed by the zygote (box/zygote.py); ``slow``: the
+    #: seconds of a first case after which one more case only is run.
+    sealed: dict[int, dict[str, np.ndarray]] | None = None
+    slow: float = math.inf
+    calibration: list[float] = field(default_factory=list)
     results: dict[int, CaseRun] = field(default_factory=dict)
     crashes: dict[str, int] = field(default_factory=dict)
     elapsed: float = 0.0
@@ -374,6 +383,19 @@ class Sandbox:
         (work / "inputs").write_bytes(wire.dumps(job.arrays))
         readable(work)
         job.workdir = work
+        if job.sealed is not None:  # (the grader's only: 0700, never made readable)
+            sealed = self._sealed(job)
+            sealed.mkdir(parents=True, mode=0o700)
+            for index, arrays in job.sealed.items():
+                fd = os.open(sealed / str(index), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                with os.fdopen(fd, "wb") as f:
+                    os.fchmod(f.fileno(), 0o644)  # (whatever the umask: the child reads it)
+                    f.write(wire.dumps(arrays))
+
+    def _sealed(self, job: Job) -> Path:
+        """Where a timed job's inputs wait, out of every child's sight, until the zygote
+        gives each to the child."""
+        return self.session / "sealed" / job.uid
 
     def copy_of(self, directory: Path) -> Path:
         """The session's copy of a submission directory (made on first use): the grader's own,
@@ -418,6 +440,9 @@ class Sandbox:
             "box": str(self.session / "scratch"),
             "max_case_bytes": MAX_CASE_BYTES + wire.MAX_HEADER,
             "max_bytes": max(0, job.allowance.left),
+            "timed": None
+            if job.sealed is None
+            else {"sealed": str(self._sealed(job)), "slow": min(job.slow, 1e9)},
         }
 
     def _pump(self) -> None:
@@ -497,11 +522,14 @@ class Sandbox:
                     stderr_tail=job.stderr_tail,
                     restarts=job.crashes.get(owner, 0),
                     elapsed=job.elapsed * len(positions) / max(1, len(job.cases)),
+                    calibration=job.calibration,
                 )
         if all(f.done() or o in runs for o, f in job.futures.items()):
             self._jobs.pop(job.uid, None)
             if job.workdir is not None:
                 shutil.rmtree(job.workdir, ignore_errors=True)
+            if job.sealed is not None:
+                shutil.rmtree(self._sealed(job), ignore_errors=True)
         for owner, run in runs.items():
             job.futures[owner].set_result(run)
 
@@ -534,24 +562,38 @@ class Sandbox:
                 job.results[case["index"]] = CaseRun(ok=False, error=why, forbidden=run.forbidden)
             return None
         done = set(reply.get("done", []))
+        seconds = self._timed(job, reply)
         for position in range(first, len(job.cases)):
             k = job.cases[position]["index"]
+            if k in job.results and k not in done:
+                continue  # (skipped)
             if k not in done:
                 break
             job.results[k] = self._read_case(job, str(k))
+            job.results[k].seconds = seconds.get(k)
         else:
             return None
-        # Case k never finished: it timed out or took the child down.
-        if self._spent(job) and reply.get("timed_out") == k:
-            why = f"stopped: the submission used up its time budget ({job.budget:g} s)"
-        elif reply.get("timed_out") == k:
-            why = f"timed out after {job.case_timeout:g} s (wall clock)"
-        elif k in reply.get("started", []):
-            why = _died(reply, "while running this case")
-        else:
-            why = _died(reply, "before this case started")
-        job.results[k] = CaseRun(ok=False, error=why)
+        job.results[k] = CaseRun(ok=False, error=self._unfinished(job, reply, k))
         return position + 1
+
+    def _unfinished(self, job: Job, reply: dict[str, Any], k: int) -> str:
+        """Why case ``k`` never finished: it timed out or took the child down."""
+        if self._spent(job) and reply.get("timed_out") == k:
+            return f"stopped: the submission used up its time budget ({job.budget:g} s)"
+        if reply.get("timed_out") == k:
+            return f"timed out after {job.case_timeout:g} s (wall clock)"
+        if k in reply.get("started", []):
+            return _died(reply, "while running this case")
+        return _died(reply, "before this case started")
+
+    @staticmethod
+    def _timed(job: Job, reply: dict[str, Any]) -> dict[int, float]:
+        """A timed job's record (the zygote's): its calibration and skipped cases kept; the
+        seconds of each case that ran."""
+        job.calibration += reply.get("calibration", [])
+        for k in reply.get("skipped", []):
+            job.results[k] = CaseRun(ok=False, error=SKIPPED)
+        return {int(k): float(s) for k, s in reply.get("seconds", {}).items()}
 
     def _read_case(self, job: Job, key: str) -> CaseRun:
         """A case's result as the zygote recorded it, read strictly (``wire.load``)."""

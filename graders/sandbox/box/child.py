@@ -7,7 +7,9 @@ confines itself (``confine.py``), imports the module, and for each case calls it
 zygote ``D k`` on the progress pipe (fd 3) and waits for the acknowledgement (fd 4) that the
 zygote has taken the result out of its reach before any student code runs again.  ``I`` (the
 module imported) and ``E`` (it failed to import) come first.  Python-level printing and warnings
-are captured per case (the result's ``stdout`` and ``stderr``).
+are captured per case (the result's ``stdout`` and ``stderr``).  A timed job's child reads each
+case's input from ``input-k`` once the zygote has put it there and acknowledged (after ``I``
+too), and ends where there is none.
 """
 
 from __future__ import annotations
@@ -234,9 +236,17 @@ def main(
         write_result(out_fd, {}, meta)
         exit_now("E")
     tell("I")
+    timed = req.get("timed") is not None
+    if timed and not _acked():
+        os._exit(0)
     top = max(_open_fds(), default=ACK)  # the child's own descriptors: up to here
     at_import = list(confine.ATTEMPTS)
     for case in cases[req["start"] :]:
+        if timed:  # (its input, only now in the job's directory)
+            try:
+                inputs, _ = wire.load((job / f"input-{case['index']}").read_bytes())
+            except FileNotFoundError:
+                exit_now()
         mark = len(confine.ATTEMPTS)
         arrays, meta = _run_case(module, case, inputs)
         # Until the zygote has the result no student code may run: no signal handler, no
@@ -252,17 +262,21 @@ def main(
         meta.update(tried(at_import, mark))
         write_result(out_fd, arrays, meta)
         tell(f"D {case['index']}")
-        try:
-            acked = os.read(ACK, 1)
-        except OSError:
-            acked = b""
-        if not acked:
+        if not _acked():
             os._exit(0)
         if collecting:
             gc.enable()
         _sigmask(signal.SIG_SETMASK, saved)
         del arrays, meta
     exit_now()
+
+
+def _acked() -> bool:
+    """Wait for the zygote's acknowledgement (False: it closed the pipe)."""
+    try:
+        return bool(os.read(ACK, 1))
+    except OSError:
+        return False
 
 
 def _open_fds() -> set[int]:

@@ -8,9 +8,10 @@ ready with the layers, then serves requests, one JSON object per line:
 * zygote -> grader, once:  ``{"ready": true, "layers": {...}, "facts": {...}}``
 * grader -> zygote:        ``{"id", "job": dir with cases.json and inputs (a bundle), "workdir",
   "submission", "module", "module_name", "start", "indices", "case_timeout", "item_timeout",
-  "limits", "box", "max_case_bytes", "max_bytes"}``
+  "limits", "box", "max_case_bytes", "max_bytes", "timed"}``
 * zygote -> grader:        ``{"id", "status": exit status, "imported", "import_error",
-  "started": [...], "done": [...], "timed_out": case or null, "elapsed": s}``
+  "started": [...], "done": [...], "timed_out": case or null, "elapsed": s}``, and for a timed
+  job ``"seconds": {case: s}``, ``"skipped": [...]``, ``"calibration": [s, ...]``
 
 A child (``child.py``) reports ``I`` once the module is imported (``E`` if that failed) and
 ``D k`` after case ``k``; case ``k`` starts when the previous one is acknowledged.  On ``D k``
@@ -19,6 +20,14 @@ job's ``res/k``, which the child cannot write, and only then acknowledges: no la
 code can rewrite a finished case.  The zygote never parses what a child wrote (the grader does,
 strictly), so no result can stop it.  It enforces the per-case and per-job wall-clock limits with
 SIGKILL of the child's process group and reaps whatever is left (it is their subreaper).
+
+A *timed* job (``"timed": {"sealed": dir, "slow": s}``, the efficiency report's calls) is timed
+here, where no student code runs: each case's input waits in ``sealed/``, out of the child's
+sight, until the zygote moves it into the job's directory (``input-k``) and acknowledges (after
+``I`` too); the case's time is from then until ``D k``, so nothing the child does before can
+shorten it.  A first case slower than ``slow`` seconds leaves one more case to run (the rest are
+``skipped``).  The calibration workload (``calibration.py``) runs before the child is forked and
+after it is reaped.
 """
 
 from __future__ import annotations
@@ -38,7 +47,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import child, confine, kernel, layers, wire
+from . import calibration, child, confine, kernel, layers, wire
 
 #: Imported here so a child that cannot read the interpreter's files (it runs as nobody, and
 #: Python may live under a private home) still has the usual modules.
@@ -150,8 +159,14 @@ def _refusal(why: str) -> bytes:
 class Running:
     """One child at work: its request, pipes, progress and deadlines."""
 
-    def __init__(self, req: dict[str, Any], pid: int, fd: int, ack_w: int, box: Path) -> None:
+    def __init__(
+        self, req: dict[str, Any], pid: int, fd: int, ack_w: int, box: Path, before: list[float]
+    ) -> None:
         self.req, self.pid, self.fd, self.ack_w, self.box = req, pid, fd, ack_w, box
+        self.timed: dict[str, Any] | None = req.get("timed")
+        self.seconds: dict[int, float] = {}  # a timed job's cases, from input given to result
+        self.skipped: list[int] = []
+        self.calibration = before
         self.t0 = self.case_t0 = time.monotonic()
         self.buf = b""
         self.imported = self.import_error = self.killed = False
@@ -183,6 +198,8 @@ class Running:
             if line == b"I":
                 self.imported = True
                 self._next_case()
+                if self.timed is not None:  # (its child waits for its first input)
+                    self._ack()
             elif line == b"E":
                 self.import_error = True
                 self.freeze("import")
@@ -191,18 +208,41 @@ class Running:
             return
         k = self.expected[len(self.done)]
         if line == f"D {k}".encode():
+            if self.timed is not None:
+                self._timed(k, time.monotonic() - self.case_t0)
             self.freeze(str(k))
             self.in_case = False
             self.done.append(k)
-            with contextlib.suppress(OSError):
-                os.write(self.ack_w, b"k")
             self._next_case()
+            self._ack()
+
+    def _timed(self, k: int, seconds: float) -> None:
+        """Record a timed case's time; after a slow first case, only one more is run."""
+        self.seconds[k] = seconds
+        assert self.timed is not None
+        if not self.done and self.req["start"] == 0 and seconds > float(self.timed["slow"]):
+            self.skipped = self.expected[2:]
+            del self.expected[2:]
 
     def _next_case(self) -> None:
-        self.case_t0 = time.monotonic()
         if len(self.done) < len(self.expected):
+            k = self.expected[len(self.done)]
+            if self.timed is not None:
+                self._reveal(k)
             self.in_case = True
-            self.started.append(self.expected[len(self.done)])
+            self.started.append(k)
+        self.case_t0 = time.monotonic()
+
+    def _reveal(self, k: int) -> None:
+        """Put a timed case's input where its child can read it (where that fails, the child
+        finds no input and ends: the case has no result)."""
+        assert self.timed is not None
+        with contextlib.suppress(OSError):
+            (Path(self.timed["sealed"]) / str(k)).rename(Path(self.req["workdir"]) / f"input-{k}")
+
+    def _ack(self) -> None:
+        with contextlib.suppress(OSError):
+            os.write(self.ack_w, b"k")
 
     def freeze(self, key: str) -> None:
         """Copy the child's ``out/result`` to ``res/KEY`` (root's, or at least not the
@@ -220,6 +260,8 @@ class Running:
                 return
             except ValueError as exc:
                 data = _refusal(str(exc))
+            with contextlib.suppress(OSError):  # (no result is ever taken twice)
+                os.unlink("result", dir_fd=self.out_fd)
             if self.bytes_out + len(data) > int(self.req["max_bytes"]):
                 data = _refusal("the outputs exceed what one grading may return")
             self.bytes_out += len(data)
@@ -237,7 +279,7 @@ class Running:
         self.killed = True
 
     def reply(self, status: int) -> dict[str, Any]:
-        return {
+        out = {
             "id": self.req["id"],
             "status": os.waitstatus_to_exitcode(status),
             "imported": self.imported,
@@ -247,6 +289,9 @@ class Running:
             "timed_out": self.timed_out,
             "elapsed": time.monotonic() - self.t0,
         }
+        if self.timed is not None:
+            out.update(seconds=self.seconds, skipped=self.skipped, calibration=self.calibration)
+        return out
 
 
 def _children_of(pid: int) -> list[int]:
@@ -343,6 +388,7 @@ class Zygote:
         self.seq += 1
         box = make_box(req, self.seq)
         code = compiled(req["module"])
+        before = calibration.calibrate() if req.get("timed") else []
         pid = os.fork()
         if pid == 0:
             try:  # the child never returns into this loop
@@ -354,7 +400,7 @@ class Zygote:
         os.close(w)
         os.close(ack_r)
         os.set_blocking(ack_w, False)
-        self.running[r] = Running(req, pid, r, ack_w, box)
+        self.running[r] = Running(req, pid, r, ack_w, box, before)
 
     def read_requests(self, stdin_fd: int) -> None:
         chunk = os.read(stdin_fd, 1 << 16)
@@ -380,6 +426,8 @@ class Zygote:
         del self.running[run.fd]
         sweep({r.pid for r in self.running.values()})
         drop_box(run.box)
+        if run.timed is not None:  # (its child and whatever it left are gone)
+            run.calibration += calibration.calibrate()
         sys.stdout.write(json.dumps(run.reply(status)) + "\n")
         sys.stdout.flush()
 

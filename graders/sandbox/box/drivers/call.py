@@ -7,7 +7,9 @@ it crosses the wire as no output of that name, and the grader decides whether th
 With ``case["errstate"] == "raise"`` overflow, invalid operations and division by zero raise
 ``FloatingPointError`` (stability cases).  With ``case["expect_raise"]`` the output is the MRO
 names of the exception the call raised.  The array arguments come back too, as they are after
-the call (``__arg0``, ``__kw_weight`` ...): the grader compares them with what it sent.
+the call (``__arg0``, ``__kw_weight`` ...): the grader compares them with what it sent (not
+with ``case["send_back"]`` false: the efficiency report's timed calls, where writing them would
+be timed too).
 """
 
 from __future__ import annotations
@@ -53,7 +55,8 @@ def run(module: Any, function: str, case: dict[str, Any]) -> dict[str, np.ndarra
             result = fn(*args, **kwargs)
     else:
         result = fn(*args, **kwargs)
-    return {**returned(case, result, outputs), **sent_back(args, kwargs)}
+    back = sent_back(args, kwargs) if case.get("send_back", True) else {}
+    return {**returned(case, result, outputs), **back}
 
 
 def sent_back(args: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
