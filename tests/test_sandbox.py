@@ -248,6 +248,41 @@ def test_freeze_caps_what_one_grading_may_return(tmp_path: Path) -> None:
         os.close(fd)
 
 
+def test_a_timed_job_gets_its_inputs_one_at_a_time_and_is_timed_here(tmp_path: Path) -> None:
+    """A timed job's input k leaves ``sealed/`` for the job's directory only when case k
+    starts (after ``I``, or the previous case's ``D``), with an acknowledgement each time; each
+    case's seconds are recorded; the result is taken once; after a slow first case only one
+    more runs (the rest are skipped)."""
+    for slow, ran in ((60.0, [0, 1, 2]), (-1.0, [0, 1])):
+        case_dir = tmp_path / f"slow{slow}"
+        sealed = case_dir / "sealed"
+        sealed.mkdir(parents=True)
+        for k in range(3):
+            (sealed / str(k)).write_bytes(wire.dumps({"x": np.full(2, float(k))}))
+        run, acks = _running(case_dir, [0, 1, 2])
+        run.req.update(start=0, timed={"sealed": str(sealed), "slow": slow})
+        run.timed = run.req["timed"]
+        work, out = Path(run.req["workdir"]), run.box / "out"
+        run.feed(b"I\n")
+        assert os.read(acks, 16) == b"k" and sorted(p.name for p in work.glob("input-*")) == [
+            "input-0"
+        ]
+        for k in ran:
+            (out / "result").write_bytes(wire.dumps({"out": np.zeros(1)}))
+            run.feed(f"D {k}\n".encode())
+            assert not (out / "result").exists()  # (taken once)
+            given = sorted(p.name for p in work.glob("input-*"))
+            assert given == [f"input-{j}" for j in ran[: ran.index(k) + 2]], given
+        assert os.read(acks, 16) == b"k" * len(ran)
+        assert sorted(run.seconds) == ran and all(s >= 0 for s in run.seconds.values())
+        assert run.skipped == [k for k in range(3) if k not in ran]
+        reply = run.reply(0)
+        assert reply["seconds"] == run.seconds and reply["skipped"] == run.skipped
+        os.close(acks)
+        for fd in (run.ack_w, run.out_fd):
+            os.close(fd)
+
+
 # ----------------------------------------------------------------------------- seccomp
 @pytest.mark.parametrize("arch", sorted(seccomp.ARCHES))
 def test_the_filter_is_a_whole_number_of_instructions(arch: str) -> None:

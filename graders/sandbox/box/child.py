@@ -28,7 +28,7 @@ import signal
 import sys
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -145,7 +145,7 @@ def tell(msg: str) -> None:
         os.write(PROGRESS, msg.encode() + b"\n")
 
 
-def exit_now(last: str | None = None) -> None:
+def exit_now(last: str | None = None) -> NoReturn:
     """End the child without running anything of the student's (no atexit, no finalizers)."""
     _sigmask(signal.SIG_BLOCK, BLOCKED)
     if last is not None:
@@ -242,11 +242,8 @@ def main(
     top = max(_open_fds(), default=ACK)  # the child's own descriptors: up to here
     at_import = list(confine.ATTEMPTS)
     for case in cases[req["start"] :]:
-        if timed:  # (its input, only now in the job's directory)
-            try:
-                inputs, _ = wire.load((job / f"input-{case['index']}").read_bytes())
-            except FileNotFoundError:
-                exit_now()
+        if timed:
+            inputs = _given(job, case["index"])
         mark = len(confine.ATTEMPTS)
         arrays, meta = _run_case(module, case, inputs)
         # Until the zygote has the result no student code may run: no signal handler, no
@@ -269,6 +266,15 @@ def main(
         _sigmask(signal.SIG_SETMASK, saved)
         del arrays, meta
     exit_now()
+
+
+def _given(job: Path, index: int) -> dict[str, np.ndarray]:
+    """A timed case's input, only now in the job's directory (none: the zygote ended the job
+    there, and the child ends)."""
+    try:
+        return wire.load((job / f"input-{index}").read_bytes())[0]
+    except FileNotFoundError:
+        exit_now()
 
 
 def _acked() -> bool:

@@ -160,13 +160,19 @@ class Running:
     """One child at work: its request, pipes, progress and deadlines."""
 
     def __init__(
-        self, req: dict[str, Any], pid: int, fd: int, ack_w: int, box: Path, before: list[float]
+        self,
+        req: dict[str, Any],
+        pid: int,
+        fd: int,
+        ack_w: int,
+        box: Path,
+        before: list[float] | None = None,
     ) -> None:
         self.req, self.pid, self.fd, self.ack_w, self.box = req, pid, fd, ack_w, box
         self.timed: dict[str, Any] | None = req.get("timed")
         self.seconds: dict[int, float] = {}  # a timed job's cases, from input given to result
         self.skipped: list[int] = []
-        self.calibration = before
+        self.calibration = before or []  # (a timed job's)
         self.t0 = self.case_t0 = time.monotonic()
         self.buf = b""
         self.imported = self.import_error = self.killed = False
