@@ -129,7 +129,7 @@ def summary(
 ) -> dict[str, Any]:
     """What the report shows (plain numbers and text: it goes into the JSON report).  A call
     that failed, or whose answer was ``wrong`` (why), makes it ``failed``: no speed credit."""
-    from graders.sandbox import SKIPPED
+    from graders.sandbox import SKIPPED  # (here: the oracle's process imports this module)
 
     failed = next((c for c in run.cases if not c.ok and c.error != SKIPPED), None)
     timed = [c.seconds for c in run.cases[1:] if c.ok and c.seconds is not None]

@@ -163,7 +163,9 @@ def test_read_plain_refuses(kind: str, tmp_path: Path) -> None:
 
 
 # ----------------------------------------------------------------------------- zygote protocol
-def _running(tmp_path: Path, indices: list[int], max_bytes: int = 1 << 30) -> tuple[Any, int]:
+def _running(
+    tmp_path: Path, indices: list[int], max_bytes: int = 1 << 30, timed: Any = None
+) -> tuple[Any, int]:
     work = tmp_path / "job"
     (work / "res").mkdir(parents=True)
     box = tmp_path / "box"
@@ -176,6 +178,8 @@ def _running(tmp_path: Path, indices: list[int], max_bytes: int = 1 << 30) -> tu
         "max_bytes": max_bytes,
         "item_timeout": 60,
         "case_timeout": 5,
+        "start": 0,
+        "timed": timed,
     }
     r, w = os.pipe()
     return zygote.Running(req, pid=0, fd=-1, ack_w=w, box=box), r
@@ -259,9 +263,7 @@ def test_a_timed_job_gets_its_inputs_one_at_a_time_and_is_timed_here(tmp_path: P
         sealed.mkdir(parents=True)
         for k in range(3):
             (sealed / str(k)).write_bytes(wire.dumps({"x": np.full(2, float(k))}))
-        run, acks = _running(case_dir, [0, 1, 2])
-        run.req.update(start=0, timed={"sealed": str(sealed), "slow": slow})
-        run.timed = run.req["timed"]
+        run, acks = _running(case_dir, [0, 1, 2], timed={"sealed": str(sealed), "slow": slow})
         work, out = Path(run.req["workdir"]), run.box / "out"
         run.feed(b"I\n")
         assert os.read(acks, 16) == b"k" and sorted(p.name for p in work.glob("input-*")) == [
