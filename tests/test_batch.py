@@ -387,6 +387,7 @@ def _slow_class(root: Path) -> None:
         (d / "activations.py").write_text(code + slow + "    return _relu(x)\n")
 
 
+@pytest.mark.slow  # (a class under load, stopped, then resumed: about 25 s)
 def test_ctrl_c_keeps_the_gradebook_and_resume_finishes_it(tmp_path: Path) -> None:
     root, out, scratch = tmp_path / "class", tmp_path / "out", tmp_path / "scratch"
     _slow_class(root)

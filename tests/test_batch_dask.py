@@ -20,6 +20,7 @@ def cluster() -> object:
         yield local
 
 
+@pytest.mark.slow  # (a LocalCluster started, the class graded twice: about 16 s)
 def test_a_dask_cluster_grades_the_same_as_here(cluster: object, tmp_path: Path) -> None:
     root = tmp_path / "class"
     make_class(root)

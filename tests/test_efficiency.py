@@ -242,6 +242,7 @@ def test_speed_is_credited_only_for_a_right_answer_in_time(
     assert says in text.render(result, color=False)
 
 
+@pytest.mark.slow  # (every timed item, 2^18 values a call: about 50 s)
 def test_the_reference_answers_every_timed_input_as_torch_does() -> None:
     """torch's answer for each timed input (the oracle builds the same input from the public
     cases) agrees with the reference's on every timed item, whatever it returns (an array, a

@@ -80,7 +80,7 @@ carry_hidden_inputs    zero        remembers every input (memory, files in every
 kill_parent            full        kill(getppid), kill(-1), pids 1..63, pidfd; correct values
 raise_rlimits          zero        canary: right values only if a limit could be raised
 threads_after_return   full        background threads spinning after return; correct values
-progress_forgery       zero        forges progress lines on the zygote's pipe, floods it
+progress_forgery       zero        forges progress lines on the zygote's pipe, floods it (slow)
 exec_replace           zero        execv of a shell / an unguarded Python (slow)
 litter_tmp             full        leaves files in /tmp, /var/tmp, /dev/shm, /run/lock; correct
 simultaneous_exit      full        sigmoid + tanh children (and grandchildren) end together
@@ -203,8 +203,9 @@ EXPECTED: dict[str, str] = {
     "fill_box": FULL,
     "signal_classmates": ZERO,
 }
-#: Each of these spends 4 x 5 s in timeouts, like loop_function, which stays in the default run.
-SLOW = {"sleep_forever", "sigterm_ignored", "exec_replace"}
+#: Each of these spends 4 x 5 s in timeouts, like loop_function, which stays in the default run
+#: (``make test`` under 10 minutes: these run in ``make test-slow``, in every mode).
+SLOW = {"sleep_forever", "sigterm_ignored", "exec_replace", "progress_forgery"}
 ITEMS = {
     "simultaneous_exit": ["activations.sigmoid", "activations.tanh"],
     "void_init": ["initializers.uniform_"],
@@ -300,6 +301,16 @@ SUBIDS_FAST = ["capabilities", "own_files", "read_memory", "signal_raw", "harm_c
 
 @pytest.fixture(params=MODE_PARAMS)
 def mode(request: pytest.FixtureRequest, _modes: None) -> h.Mode:
+    return _mode(request.param)
+
+
+#: A class graded together (about 15 s a test): as root in ``make test``, the other modes in
+#: ``make test-slow``.
+BATCH_MODE_PARAMS = [h.MODES[0], *(pytest.param(m, marks=pytest.mark.slow) for m in h.MODES[1:])]
+
+
+@pytest.fixture(params=BATCH_MODE_PARAMS)
+def batch_mode(request: pytest.FixtureRequest, _modes: None) -> h.Mode:
     return _mode(request.param)
 
 
@@ -790,7 +801,7 @@ def test_batch_records_a_failing_student_and_goes_on(mode: h.Mode, tmp_path: Pat
     "name", ["harm_classmates", "fill_box", "copy_classmate", "signal_classmates"]
 )
 def test_a_student_cannot_harm_a_classmate_in_a_batch(
-    name: str, mode: h.Mode, tmp_path: Path
+    name: str, batch_mode: h.Mode, tmp_path: Path
 ) -> None:
     """In a batch, every student's children share the sandbox (one zygote, one pid namespace,
     one uid, one file system under their boxes): a hostile student graded beside an honest one,
@@ -799,13 +810,13 @@ def test_a_student_cannot_harm_a_classmate_in_a_batch(
     ``prlimit64`` and the scheduler calls to the caller, and before each child's ``out/`` was a
     tmpfs of its own, the honest copy of the reference lost 240 of 240 points to the first and
     211 to the second.)"""
-    root = mode.workdir(tmp_path, "class")
+    root = batch_mode.workdir(tmp_path, "class")
     shutil.copytree(h.BANK / name, root / f"a_{name}")
     shutil.copytree(h.REPO / "reference", root / "b_honest", ignore=_pyc)
-    mode.own(root)
-    out = mode.workdir(tmp_path, "out") / "results"
+    batch_mode.own(root)
+    out = batch_mode.workdir(tmp_path, "out") / "results"
     args = ("--output-dir", str(out), "--jobs", "2")
-    h.grade(mode, root, [], tmp_path, args=args, command="batch")
+    h.grade(batch_mode, root, [], tmp_path, args=args, command="batch")
     rows = {r["submission"]: r for r in csv.DictReader((out / "scores.csv").open())}
     honest = rows["b_honest"]
     assert float(honest["score"]) == float(honest["max_score"]) > 0, honest

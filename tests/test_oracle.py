@@ -280,6 +280,7 @@ def _same(got: oracle.Expected, want: list[dict[str, np.ndarray]]) -> bool:
     )
 
 
+@pytest.mark.slow  # (the oracle stopped and continued while it replies: about 19 s)
 def test_replies_are_whole_when_the_process_is_stopped_and_continued() -> None:
     """Stopped and continued while it writes into a full pipe (Ctrl-Z and fg, a debugger, a
     paused container), an unbuffered Python (``PYTHONUNBUFFERED``, as many images set) writes
@@ -377,6 +378,7 @@ def test_what_an_oracle_prints_never_enters_a_reply(
             assert _same(_hidden_part(truth, r).result(timeout=120), _expected(r))
 
 
+@pytest.mark.slow  # (two gradings of the reference with hidden cases: about 19 s)
 def test_a_new_hidden_seed_computes_only_the_hidden_part(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
