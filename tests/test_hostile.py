@@ -204,7 +204,7 @@ EXPECTED: dict[str, str] = {
     "signal_classmates": ZERO,
 }
 #: Each of these spends 4 x 5 s in timeouts, like loop_function, which stays in the default run
-#: (``make test`` under 10 minutes: these run in ``make test-slow``, in every mode).
+#: (``make test`` near 10 minutes: these run in ``make test-slow``, in every mode).
 SLOW = {"sleep_forever", "sigterm_ignored", "exec_replace", "progress_forgery"}
 ITEMS = {
     "simultaneous_exit": ["activations.sigmoid", "activations.tanh"],
