@@ -3,14 +3,14 @@
 An item's score is its points times the weighted fraction of its cases that count (weights by
 category, see ``registry.WEIGHTS``).  A case counts when it passed, except a *gated* one: an
 edge or convention case, one where torch raises an error, or one whose expected output a stub
-would give too (all zeros, one repeated value, an input unchanged: ``judge.trivial``).  A gated
-case counts only once every other correctness case of the item passed: a stub (returning zeros,
-a constant, its input, or raising everywhere) gets those right without the algorithm, and so
-earns nothing.  Hidden cases count only when a hidden seed
-was given; otherwise the report says how many exist and were not run.  Speed counts only when
-an instructor gives it a weight w (``grade --efficiency-weight``): the fraction is then multiplied
-by 1 - w + w * speed_credit (see :attr:`ItemResult.speed_credit`).  Renderers
-(``graders.report``) only read these dataclasses.
+would give too (all zeros, one repeated value, a single 0, ±1 or ±½, an input unchanged, its
+sign or its step: ``judge.trivial``).  A gated case counts only once every other correctness
+case of the item passed: a stub (returning zeros, a constant, its input, its sign, or raising
+everywhere) gets those right without the algorithm, and so earns nothing.  Hidden cases count
+only when a hidden seed was given; otherwise the report says how many exist and were not run.
+Speed counts only when an instructor gives it a weight w (``grade --efficiency-weight``): the
+fraction is then multiplied by 1 - w + w * speed_credit (see :attr:`ItemResult.speed_credit`).
+Renderers (``graders.report``) only read these dataclasses.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import scipy.fft
 import scipy.stats
 import torch
 
@@ -223,6 +224,111 @@ def test_haar_entries_follow_the_beta_law_the_bound_uses() -> None:
     assert scipy.stats.binomtest(negative, 20000, 0.5).pvalue > 1e-4
 
 
+@pytest.mark.parametrize("m", [2, 3, 10, 160])
+def test_haar_entry_cdf_is_the_law_of_a_point_on_the_sphere(m: int) -> None:
+    """A column of a Haar matrix is a uniform point of the unit sphere: a Gaussian vector over
+    its norm; the first coordinates of 10^5 of them against the CDF, and scipy's beta law."""
+    v = np.random.default_rng(m).standard_normal((100_000, m))
+    first = v[:, 0] / np.linalg.norm(v, axis=1)
+    cdf = checks.haar_entry_cdf(m)
+    assert scipy.stats.kstest(first, cdf).pvalue > 1e-4
+    u = np.linspace(-0.99, 0.99, 41)
+    beta = scipy.stats.beta(0.5, (m - 1) / 2)
+    np.testing.assert_allclose(cdf(u), 0.5 + 0.5 * np.sign(u) * beta.cdf(u**2), rtol=1e-12)
+
+
+def _legendre_by_hand(z: np.ndarray) -> list[np.ndarray]:
+    """P_1 .. P_4 as printed in any table (Abramowitz & Stegun 22.3.8)."""
+    return [z, (3 * z**2 - 1) / 2, (5 * z**3 - 3 * z) / 2, (35 * z**4 - 30 * z**2 + 3) / 8]
+
+
+def test_smooth_test_is_neymans_and_calibrated() -> None:
+    """The components from the textbook formula and the p-value from scipy's chi-square;
+    under the law the components are N(0, 1) (200 samples of torch's normal_)."""
+    cdf = checks._normal_cdf(0.0, 1.0)
+    x = np.random.default_rng(7).standard_normal(5000) * 1.05
+    u, p = checks.smooth_test(x, cdf)
+    z = 2 * scipy.stats.norm.cdf(x) - 1
+    by_hand = [math.sqrt(2 * j + 3) * q.sum() / math.sqrt(x.size) for j, q in
+               enumerate(_legendre_by_hand(z))]  # fmt: skip
+    np.testing.assert_allclose(u, by_hand, rtol=1e-9)
+    assert p == pytest.approx(scipy.stats.chi2.sf(np.sum(np.square(by_hand)), 4), rel=1e-9)
+    g = torch.Generator().manual_seed(8)
+    comps = np.array([checks.smooth_test(torch.randn(10_000, dtype=torch.float64,
+                      generator=g).numpy(), cdf)[0] for _ in range(200)])  # fmt: skip
+    for c in comps.T:
+        assert scipy.stats.kstest(c, "norm").pvalue > 1e-4
+
+
+def test_too_close_keeps_the_exact_false_failure_under_the_structure_alpha() -> None:
+    """P(sqrt(n) D < TOO_CLOSE) for random draws, from the exact law of D (scipy.stats.kstwo),
+    for every n up to 400 and a few larger ones."""
+    sizes = [*range(1, 401), 1000, 10**4, 10**5, 10**6]
+    worst = max(scipy.stats.kstwo.cdf(checks.TOO_CLOSE / math.sqrt(n), n) for n in sizes)
+    assert worst < checks.STRUCTURE_ALPHA
+
+
+def _irwin_hall(rng: np.random.Generator, size: tuple[int, ...], k: int) -> np.ndarray:
+    """The sum of k uniforms, centred and scaled to variance 1 (a normal look-alike)."""
+    return (rng.random((*size, k)).sum(axis=-1) - k / 2) * math.sqrt(12 / k)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda rng, size: _irwin_hall(rng, size, 6),
+        lambda rng, size: rng.standard_t(30, size) * math.sqrt(28 / 30),
+        lambda rng, size: rng.standard_normal(size) * 1.02,
+    ],
+    ids=["sum-of-6-uniforms", "student-t30", "std-2pc-off"],
+)
+def test_a_law_with_the_right_moments_and_another_shape_fails(make: Callable[..., Any]) -> None:
+    """KS passes these at 10^5 draws (checked); the smooth test does not; torch's draws pass."""
+    exp, _ = _expected("default", "normal_")  # N(0, 1), 2000 x 50
+    rng = np.random.default_rng(11)
+    wrong = make(rng, (2000, 50))
+    assert checks.ks_test(wrong, checks._normal_cdf(0.0, 1.0))[1] > checks.ALPHA
+    verdict = _check(exp, wrong)
+    assert not verdict.passed and "Neyman's smooth test does not" in verdict.message
+    right = torch.randn(2000, 50, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
+    assert _check(exp, right.numpy()).passed
+
+
+def test_kaiming_ignoring_its_negative_slope_fails() -> None:
+    """The gain of leaky_relu with a = 0.2 left at sqrt(2): a std 2% too large."""
+    exp, case = _expected("leaky-a", "kaiming_normal_")
+    fan_in = exp["fan_in"]
+    wrong = np.random.default_rng(12).normal(0, math.sqrt(2 / fan_in), case.spec["shape"])
+    assert not _check(exp, wrong).passed
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda rng, n: np.modf(rng.random() + np.arange(n) * 0.6180339887498949)[0],
+        lambda rng, n: rng.permutation((np.arange(n) + 0.5) / n),
+    ],
+    ids=["golden-ratio-sequence", "shuffled-quantiles"],
+)
+def test_values_computed_to_fit_the_law_fail(make: Callable[..., Any]) -> None:
+    """Uniform-looking fills that use the generator (so another seed gives another array) but
+    draw nothing: they fit U(0, 1) closer than random draws ever do."""
+    exp, case = _expected("default", "uniform_")
+    shape = tuple(case.spec["shape"])
+    fill = make(np.random.default_rng(9), math.prod(shape)).reshape(shape)
+    verdict = _check(exp, fill)
+    assert not verdict.passed and "closer than random draws can" in verdict.message
+    assert _check(exp, np.random.default_rng(9).random(shape)).passed
+
+
+def test_an_output_of_another_float_dtype_fails_and_is_not_a_grader_error() -> None:
+    exp, _ = _expected("default", "normal_")
+    good = np.random.default_rng(1).standard_normal((2000, 50))
+    for dtype in (np.longdouble, np.float32, np.float16):
+        verdict = _check(exp, good.astype(dtype))
+        assert not verdict.passed and "dtype changed" in verdict.message
+
+
 @pytest.mark.parametrize("negative", [0, 3, 10, 17, 20])
 def test_diagonal_sign_p_is_the_binomial_test(negative: int) -> None:
     tall = np.eye(30, 20)
@@ -299,8 +405,15 @@ def _check(exp: dict[str, Any], tensor: np.ndarray, **over: Any) -> Any:
         (lambda g, m, k: np.eye(m)[g.permutation(m)][:, :k], "permutation or identity"),
         (lambda g, m, k: -np.eye(m, k), "permutation or identity"),
         (lambda g, m, k: np.linalg.qr(g.standard_normal((m, k)))[0], "sign(diag(R))"),
+        (
+            lambda g, m, k: (
+                scipy.fft.dct(np.eye(m), norm="ortho", axis=0)[:, g.permutation(m)[:k]]
+                * g.choice([-1.0, 1.0], k)
+            ),
+            "structured orthogonal matrix",
+        ),
     ],
-    ids=["permutation", "minus-identity", "no-sign-fix"],
+    ids=["permutation", "minus-identity", "no-sign-fix", "cosine-basis"],
 )
 def test_orthogonal_cheats_fail(make: Callable[..., np.ndarray], phrase: str) -> None:
     exp, _ = _expected("tall", "orthogonal_")

@@ -52,3 +52,32 @@ def test_tolerances_follow_torch_testing_defaults() -> None:
         with pytest.raises(AssertionError):
             torch.testing.assert_close(x + (atol + rtol) * 1.5, x)
     assert judge.tolerance("default", np.dtype("float64"), "cuda")[0] > 1e-7
+
+
+X = np.array([[-2.0, 0.0], [0.5, 3.0]])
+
+
+@pytest.mark.parametrize(
+    ("expected", "args", "stub_gives_it"),
+    [
+        ({"out": np.zeros((2, 2))}, (X,), True),  # np.zeros_like
+        ({"out": np.full((2, 2), 0.37)}, (X,), True),  # a constant array
+        ({"out": np.array(1.0)}, (X,), True),  # np.ones_like of a 0-d input
+        ({"out": np.array([-0.5])}, (X,), True),  # a round constant of one element
+        ({"out": np.array(0.37)}, (X,), False),  # one number no stub guesses
+        ({"out": X.copy()}, (X,), True),  # the input
+        ({"out": np.array([[-1.0, 0.0], [1.0, 1.0]])}, (X,), True),  # np.sign(x)
+        ({"out": np.array([[0.0, 0.0], [1.0, 1.0]])}, (X,), True),  # x > 0
+        ({"out": np.array([[0.0, 0.0], [1.0, 1.0]])}, (X * 0,), False),  # not from this input
+        ({"out": np.array([[0.1, 0.5], [0.6, 0.9]])}, (X,), False),  # real work
+        ({"a": np.zeros(3), "b": np.array([0.2, 0.1, 0.4])}, (X,), False),  # one output is not
+        ({"out": np.array([[1.0, 0.0], [0.0, 1.0]])}, (X > 0,), False),  # a boolean input
+        ({"out": np.array([True, False])}, (np.array([True, False]),), True),  # ... unchanged
+    ],
+)
+def test_trivial_is_what_a_stub_gives(
+    expected: dict[str, np.ndarray], args: tuple[np.ndarray, ...], stub_gives_it: bool
+) -> None:
+    """Zeros, a constant (any, for an array; a round one, 0, +-1 or +-1/2, for one number),
+    the input, its sign or its step: a stub's answers, which gate the case."""
+    assert judge.trivial(expected, args) is stub_gives_it

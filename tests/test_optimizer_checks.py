@@ -188,6 +188,35 @@ def test_the_minimiser_note_says_when_the_run_missed_it_too() -> None:
     assert v.message.endswith("(and the last iterate is not the minimiser A^-1 b)")
 
 
+MALFORMED = {
+    "t-per-call-a-pair": lambda got: {**got, "p0__t": np.stack([got["p0__t"]] * 2, axis=1)},
+    "t-as-text": lambda got: {**got, "p0__t": got["p0__t"].astype(str)},
+    "d-missing": lambda got: {k: v for k, v in got.items() if k != "p0__d"},
+    "p-one-more-axis": lambda got: {**got, "p0": got["p0"][..., None]},
+    "p-a-scalar": lambda got: {**got, "p0": np.array(1.0)},
+}
+
+
+@pytest.mark.parametrize("form", MALFORMED)
+@pytest.mark.parametrize("name", ["strong-wolfe-quadratic", "converges-fixed-step"])
+def test_an_explanation_never_turns_malformed_outputs_into_a_grader_error(
+    name: str, form: str
+) -> None:
+    """The notes explain a failing L-BFGS case from the student's outputs: outputs of another
+    shape or type (a submission can rewrite what its child returns) fail the case with no
+    note, and never raise (an exception in a check is the grader's error, not the student's)."""
+    it = item("LBFGS")
+    case = next(c for c in all_cases(it) if c.name == name)
+    expected = it.oracle(case, "cpu")
+    got = {k: np.asarray(v).copy() for k, v in expected.items()}
+    got["p0"][1:] += 0.1
+    v = it.check(expected, MALFORMED[form](got), it.tolerance, "cpu", case.data)
+    assert not v.passed
+    assert "Wolfe" not in v.message
+    if form.startswith("p-"):
+        assert "minimiser" not in v.message
+
+
 # ---------------------------------------------------------------------------------------------
 # the Optimizer API: torch's semantics
 # ---------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
-"""Stubs earn nothing: a submission whose every function returns zeros, its input, a constant,
-or raises ValueError scores 0 on every item (edge, convention and error-raising cases count
-only once an item's correctness cases pass).  The stubs are made from the student template, so
-every graded function, present and future, is covered."""
+"""Stubs earn nothing: a submission whose every function returns zeros, ones, minus ones, a
+constant, its input, its sign or its step, or raises ValueError scores 0 on every item (edge,
+convention and error-raising cases, and those whose answer a stub gives, count only once an
+item's correctness cases pass).  The stubs are made from the student template, so every graded
+function, present and future, is covered."""
 
 from __future__ import annotations
 
@@ -19,10 +20,19 @@ STUBS = {
     "zeros": "return np.zeros_like(np.asarray({arg}, dtype=float))",
     "identity": "return {arg}",
     "constant": "return np.full_like(np.asarray({arg}, dtype=float), 0.5)",
+    "ones": "return np.ones_like(np.asarray({arg}, dtype=float))",
+    "minus-ones": "return -np.ones_like(np.asarray({arg}, dtype=float))",
+    "sign": "return np.sign(np.asarray({arg}, dtype=float))",
+    "step": "return (np.asarray({arg}, dtype=float) > 0).astype(float)",
     "raise": "raise ValueError('stub')",
 }
-#: A stub that is the right answer: the identity activation is the identity.
-RIGHT_BY_CONSTRUCTION = {("identity", "activations.identity")}
+#: Stubs that are the right answer: the identity activation is the identity, its gradient is
+#: ones, and relu's gradient is the step.
+RIGHT_BY_CONSTRUCTION = {
+    ("identity", "activations.identity"),
+    ("ones", "activations.identity_grad"),
+    ("step", "activations.relu_grad"),
+}
 
 
 class _Stub(ast.NodeTransformer):

@@ -81,7 +81,7 @@ def item_text(item: ItemResult, hidden: bool | None = None, diagnosis: bool = Tr
     if uncounted:
         out.append(
             f"{len(uncounted)} case(s) passed that a stub would pass too (edge, convention, "
-            "an expected error or an all-zero output): they count once every other "
+            "an expected error, an output a stub gives): they count once every other "
             "correctness case passes"
         )
     if item.hidden_not_run and hidden is not True:

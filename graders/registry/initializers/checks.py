@@ -6,7 +6,7 @@ array with seeds s, s, s + 1) and ``global_draw`` (NumPy's global generator's ne
 the calls).  :func:`check_initializer` decides, in this order (the first failure is the message):
 
 1. the contract of an in-place fill: an array came back, same shape, the very array given,
-   floating, every element written;
+   still float64, every element written;
 2. the randomness: NumPy's global generator untouched, the same seed the same draw, another seed
    another draw (a generator ignored, or one seeded inside the function, gives the same);
 3. the values:
@@ -15,20 +15,25 @@ the calls).  :func:`check_initializer` decides, in this order (the first failure
    * random laws (uniform_, normal_, trunc_normal_, xavier_*, kaiming_*): no two identical
      lines (:func:`repeated_line`), the support, then the one-sample Kolmogorov-Smirnov test
      (:func:`ks_test`) at :data:`ALPHA`, with a hint when the scale is off by a fan ratio, the
-     gain, sqrt(3) or a square;
-   * orthogonal_: :math:`Q^\top Q = \text{gain}^2 I`, then two statistics of a random
-     (Haar) orthogonal matrix: its largest entry (:func:`haar_largest_entry`) and the signs of
-     its diagonal (:func:`haar_diagonal_signs`);
+     gain, sqrt(3) or a square; a fit closer than random draws give (:data:`TOO_CLOSE`: values
+     computed, not drawn); Neyman's smooth test (:func:`smooth_test`) at :data:`ALPHA`, which
+     sees a scale a few percent off, or a law with the right mean and variance but other
+     tails, where KS does not;
+   * orthogonal_: :math:`Q^\top Q = \text{gain}^2 I`, then three statistics of a random
+     (Haar) orthogonal matrix: its largest entry (:func:`haar_largest_entry`), the signs of
+     its diagonal (:func:`haar_diagonal_signs`) and the law of its entries (KS against
+     :func:`haar_entry_cdf` at ALPHA: a structured basis with random signs fails);
    * sparse_: ``ceil(sparsity * rows)`` zeros in every column, zero rows drawn independently
-     per column (:func:`zero_rows_spread`), no identical lines, KS on the non-zeros.
+     per column (:func:`zero_rows_spread`), no identical lines, the law of the non-zeros.
 
-False failures: the KS test rejects a correct sample with probability :data:`ALPHA` = 1e-6 per
-case (its sample sizes, 10^4 to 10^5, make a fan or gain mistake give p-values far below that).
-Every structural test rejects a correct initializer with probability at most
-:data:`STRUCTURE_ALPHA` = 1e-9 per case: each computes an exact tail probability (or a bound on
-it) and a union bound over what it looks at, and fails only below 1e-9.  scipy gives the normal
-CDF, the Kolmogorov distribution and the beta and binomial tails (``scipy.special``, imported
-when a check first needs it: the grader starts without it).
+False failures: the KS and smooth tests reject a correct sample with probability :data:`ALPHA`
+= 1e-6 each per case (its sample sizes, 10^4 to 10^5, make a fan or gain mistake give p-values
+far below that; the entries of an orthogonal matrix are not independent, and their KS p-values
+were checked uniform on 3000 of torch's matrices).  Every structural test rejects a correct
+initializer with probability at most :data:`STRUCTURE_ALPHA` = 1e-9 per case: each computes an
+exact tail probability (or a bound on it) and a union bound over what it looks at, and fails
+only below 1e-9.  scipy gives the normal CDF, the Kolmogorov, beta, binomial and chi-square
+tails (``scipy.special``, imported when a check first needs it: the grader starts without it).
 """
 
 from __future__ import annotations
@@ -61,6 +66,39 @@ def ks_test(sample: np.ndarray, cdf: Cdf) -> tuple[float, float]:
     f = cdf(x)
     d = max(float(np.max(np.arange(1, n + 1) / n - f)), float(np.max(f - np.arange(n) / n)))
     return d, float(kolmogorov(math.sqrt(n) * d))
+
+
+#: A sample whose KS statistic has ``sqrt(n) D`` below this fits its law closer than random
+#: draws do with probability at most 6.4e-10 for every n (the most at n = 11; 5e-13 for large
+#: n: the exact law of D, ``scipy.stats.kstwo``), under STRUCTURE_ALPHA.  A grid of quantiles
+#: or a low-discrepancy sequence has ``D`` near ``1 / n``: ``sqrt(n) D`` near ``1 / sqrt(n)``.
+TOO_CLOSE = 0.2
+
+
+#: The components of the smooth test, in order (each answers mostly to one of these).
+SMOOTH_COMPONENTS = ("centre", "spread", "skew", "tails")
+
+
+def smooth_test(sample: np.ndarray, cdf: Cdf) -> tuple[np.ndarray, float]:
+    r"""Neyman's smooth test of order 4 (Neyman 1937; Rayner & Best, *Smooth Tests of Goodness
+    of Fit*): with :math:`u_i = F(x_i)`, uniform under the law, the components
+
+    .. math:: U_j = n^{-1/2} \sum_i \sqrt{2j + 1}\, P_j(2 u_i - 1), \qquad j = 1..4,
+
+    (:math:`P_j` Legendre's polynomials, ``numpy.polynomial.legendre``) are independent and
+    N(0, 1) under the law, and answer to a shift, a scale, a skew and tails heavier or lighter
+    than the law's; ``(U, p)`` with p the chi-square tail of :math:`\sum_j U_j^2` on 4 degrees
+    of freedom (``scipy.special.chdtrc``).  Where KS sees the largest gap between the CDFs,
+    this sees the moments: a std 2% off, or a law with the right mean and variance but other
+    tails (a sum of a few uniforms, a Student t), fails it at 10^5 draws where KS passes."""
+    from numpy.polynomial import legendre
+    from scipy.special import chdtrc
+
+    z = 2.0 * cdf(np.ravel(sample)) - 1.0
+    order = len(SMOOTH_COMPONENTS)
+    norms = np.sqrt(2.0 * np.arange(1, order + 1) + 1.0)
+    u = norms * legendre.legvander(z, order)[:, 1:].sum(axis=0) / math.sqrt(z.size)
+    return u, float(chdtrc(order, float(u @ u)))
 
 
 def _probability(p: float) -> str:
@@ -126,6 +164,16 @@ def haar_largest_entry(tall: np.ndarray) -> tuple[float, float]:
         return x, 1.0
     s = min(1.0, max(0.0, x - ROUNDING))
     return x, min(1.0, m * k * float(betainc((m - 1) / 2, 0.5, 1.0 - s * s)))
+
+
+def haar_entry_cdf(m: int) -> Cdf:
+    r"""The CDF of one entry of a random (Haar) orthogonal matrix with columns of length m:
+    :math:`u^2 \sim \text{Beta}(1/2, (m-1)/2)` (see :func:`haar_largest_entry`) and u is
+    symmetric, so :math:`F(u) = (1 + \operatorname{sign}(u)\, I_{u^2}(1/2, (m-1)/2)) / 2`
+    (``scipy.special.betainc``); about N(0, 1/m) for large m."""
+    from scipy.special import betainc
+
+    return lambda u: 0.5 + 0.5 * np.sign(u) * betainc(0.5, (m - 1) / 2, np.minimum(u * u, 1.0))
 
 
 def haar_diagonal_signs(tall: np.ndarray) -> tuple[int, int, float]:
@@ -251,21 +299,43 @@ def _independent(t: np.ndarray) -> Verdict | None:
 
 
 def check_law(t: np.ndarray, exp: dict[str, Any]) -> Verdict:
-    """No identical lines, the support, then KS at ALPHA against the law of ``exp``."""
+    """No identical lines, the support, then the law: KS at ALPHA, a fit too close to be drawn
+    at random (:data:`TOO_CLOSE`), Neyman's smooth test at ALPHA."""
     cdf, label, want, support = _law(exp)
     bad = _independent(t) or (_outside(t, exp, support) if support else None)
     if bad:
         return bad
     d, p = ks_test(t, cdf)
     scale = float(t.std())
-    details = {"ks_statistic": d, "p_value": p, "alpha": ALPHA, "sample_std": scale,
-               "expected_std": want, "n": int(t.size)}  # fmt: skip
-    if p >= ALPHA:
+    law = f"{exp.get('what', '')}{label}"
+    details: dict[str, Any] = dict(
+        ks_statistic=d, p_value=p, alpha=ALPHA, sample_std=scale, expected_std=want, n=t.size
+    )
+    if p < ALPHA:
+        return Verdict(
+            False,
+            f"sample does not follow {law}: KS D={d:.4g}, p={p:.3g} < {ALPHA:g} (sample std "
+            f"{scale:.6g}, expected {want:.6g})" + _scale_hint(scale, want, exp),
+            details,
+        )
+    if math.sqrt(t.size) * d < TOO_CLOSE:
+        return Verdict(
+            False,
+            f"the sample fits {law} closer than random draws can (KS D={d:.4g}: sqrt(n) D below "
+            f"{TOO_CLOSE}, probability under {STRUCTURE_ALPHA:g}): its values look computed (a "
+            "grid of quantiles, a low-discrepancy sequence), not drawn from the `generator`",
+            details,
+        )
+    u, p_smooth = smooth_test(t, cdf)
+    details |= {"smooth_components": [round(float(c), 4) for c in u], "smooth_p_value": p_smooth}
+    if p_smooth >= ALPHA:
         return Verdict(True, details=details)
+    parts = ", ".join(f"{name} {c:.3g}" for name, c in zip(SMOOTH_COMPONENTS, u, strict=True))
     return Verdict(
         False,
-        f"sample does not follow {exp.get('what', '')}{label}: KS D={d:.4g}, p={p:.3g} "
-        f"< {ALPHA:g} (sample std {scale:.6g}, expected {want:.6g})"
+        f"sample does not follow {law}: KS passes (p={p:.3g}) but Neyman's smooth test does "
+        f"not (p={p_smooth:.3g} < {ALPHA:g}; its components, each about N(0, 1) for draws of "
+        f"the law: {parts}); sample std {scale:.6g}, expected {want:.6g}"
         + _scale_hint(scale, want, exp),
         details,
     )
@@ -274,7 +344,7 @@ def check_law(t: np.ndarray, exp: dict[str, Any]) -> Verdict:
 # --------------------------------------------------------------------------- structured fills
 def check_orthogonal(t: np.ndarray, exp: dict[str, Any]) -> Verdict:
     """Q^T Q = gain^2 I (on the flattened matrix, transposed when wide), then the Haar
-    matrix's largest entry and diagonal signs."""
+    matrix's largest entry, diagonal signs and the law of its entries."""
     gain = abs(float(exp["gain"]))
     flat = t.reshape(t.shape[0], -1)
     tall = flat if flat.shape[0] >= flat.shape[1] else flat.T
@@ -297,6 +367,17 @@ def check_orthogonal(t: np.ndarray, exp: dict[str, Any]) -> Verdict:
             f"{negative} of the {k} diagonal entries are negative (probability {p:.1e} for a "
             "random orthogonal matrix, whose signs are fair coins): multiply Q by "
             "sign(diag(R)) after the QR, as torch does",
+        )
+    if tall.shape[0] < 2:
+        return Verdict(True)
+    d, p = ks_test(tall / gain, haar_entry_cdf(tall.shape[0]))
+    if p < ALPHA:
+        return Verdict(
+            False,
+            f"the entries of Q / gain do not follow a random orthogonal matrix's (KS D={d:.4g}, "
+            f"p={p:.3g} < {ALPHA:g}; each entry of one has u^2 ~ Beta(1/2, (m-1)/2)): a "
+            "structured orthogonal matrix (a cosine or Hadamard basis, a few rotations of the "
+            "identity) with random signs or columns is not the Q of a Gaussian matrix's QR",
         )
     return Verdict(True)
 
@@ -329,7 +410,8 @@ def _flag(got: dict[str, np.ndarray], name: str) -> bool:
 
 
 def _contract(t: Any, exp: dict[str, Any], got: dict[str, np.ndarray]) -> Verdict | None:
-    """An array came back, same shape, the very array given, floating, every element written."""
+    """An array came back, same shape, the very array given, still float64, every element
+    written."""
     if type(t) is not np.ndarray or "returned_is_input" not in got:
         return Verdict(False, "no array came back")
     if t.shape != tuple(np.asarray(exp["shape"]).tolist()):
@@ -337,7 +419,7 @@ def _contract(t: Any, exp: dict[str, Any], got: dict[str, np.ndarray]) -> Verdic
     if not _flag(got, "returned_is_input"):
         return Verdict(False, "did not return the array it was given (fill `tensor` in place "
                        "and return it, as torch.nn.init does)")  # fmt: skip
-    if t.dtype.kind != "f":
+    if t.dtype != np.float64:  # (the array given is float64, as torch's is in the oracle)
         return Verdict(False, f"the array's dtype changed to {t.dtype}")
     if np.isnan(t).any() and exp["dist"] != "exact":
         return Verdict(False, f"{int(np.isnan(t).sum())} of {t.size} elements were not written")

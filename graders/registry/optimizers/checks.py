@@ -188,12 +188,22 @@ def check_trajectory(
 
 
 # ================================================================================ L-BFGS
+def _per_call(got: Got, name: str, shape: tuple[int, ...]) -> np.ndarray | None:
+    """``got[name]`` if it holds one real array of ``shape`` per call (else None): the notes
+    below explain a failing case, and an output of any other form gets no explanation, never a
+    grader error."""
+    value = got.get(name)
+    if type(value) is not np.ndarray or value.dtype.kind not in "biuf":
+        return None
+    return value if value.ndim == len(shape) + 1 and value.shape[1:] == shape else None
+
+
 def _minimiser_note(got: Got, data: dict[str, Any]) -> str:
     """Whether the last iterate is the quadratic's minimiser A^{-1} b (NumPy's solve)."""
     a, b = data["objective_data"]["a"], data["objective_data"]["b"]
     x = np.linalg.solve(a, b)
-    last = got.get("p0")
-    if last is None or last.ndim != 2 or last.shape[1:] != x.shape:
+    last = _per_call(got, "p0", x.shape)
+    if last is None or not len(last):
         return ""
     if np.allclose(last[-1], x, rtol=1e-5, atol=1e-6):
         return " (the last iterate is the minimiser A^-1 b, but not by torch's iterates)"
@@ -226,14 +236,13 @@ def _wolfe_note(got: Got, data: dict[str, Any]) -> str:
             objective, [x], 0, odata
         )[0]
 
-    if any(n not in got or got[n].ndim < 1 for n in ("p0", "p0__d", "p0__t")):
-        return ""
     x = np.asarray(data["init"][0], dtype=np.float64)
-    for k in range(got["p0"].shape[0]):
-        new, d, t = got["p0"][k], got["p0__d"][k], float(got["p0__t"][k])
-        if new.shape != x.shape or d.shape != x.shape:
-            return ""
-        why = _wolfe_failure(x, new, d, t, fn)
+    ps, ds = _per_call(got, "p0", x.shape), _per_call(got, "p0__d", x.shape)
+    ts = _per_call(got, "p0__t", ())
+    if ps is None or ds is None or ts is None or not len(ps) == len(ds) == len(ts):
+        return ""
+    for k, (new, d, t) in enumerate(zip(ps, ds, ts.astype(np.float64), strict=True)):
+        why = _wolfe_failure(x, new, d, float(t), fn)
         if why:
             return f" (and call {k + 1}'s step is not a strong-Wolfe step: {why})"
         x = new
