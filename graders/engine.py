@@ -459,7 +459,10 @@ def unusable(
     origin: Path, items: list[Item], why: str, seed: int = PUBLIC_SEED
 ) -> SubmissionResult:
     """The report of a submission that could not be graded at all: every item 0, with why (a
-    platform shows this rather than "the autograder failed")."""
+    platform shows this rather than "the autograder failed").  ``why`` may quote the
+    submission's file and folder names: it is cleaned (``graders.text``) and put on one line,
+    as every note is."""
+    why = clean(why, one_line=True)
     return SubmissionResult(
         submission=str(origin),
         items=[ItemResult(name=i.name, points=i.points, cases=[], note=why) for i in items],

@@ -15,7 +15,8 @@ Forms (``Submission.form``, the container the user gave):
     two subfolders tied is refused) and a note names the others.  The chosen folder is copied
     whole (helper modules, packages), less hidden entries, ``__MACOSX`` and ``__pycache__``.
 ``zip``
-    Checked before anything is extracted (member count, total size, compression ratio, no
+    Checked before anything is extracted (the zip file's own size and its central directory's,
+    before :mod:`zipfile` reads it; then member count, total size, compression ratio, no
     absolute path or ``..``, no encryption), extracted, then located as a folder.  Links among
     the members are skipped with a note; a zip inside is not unpacked (a note says so).
 ``notebook``
@@ -24,6 +25,10 @@ Forms (``Submission.form``, the container the user gave):
     module (``losses.ipynb``) it is that module; otherwise it serves as every module.
 ``single file``
     A ``.py``: named after a module it is that module; otherwise it serves as every module.
+
+A notebook or ``.py`` given alone is held to the limits it would meet in a folder
+(:data:`MAX_NOTEBOOK_BYTES`, :data:`MAX_MODULE_BYTES`), checked before it is read, with the same
+message.
 
 Inside a folder, a module is ``<module>.py``, else ``<module>.ipynb``, else the folder's one
 notebook named after no module (it serves every module not found otherwise); a folder holding
@@ -43,6 +48,7 @@ import contextlib
 import os
 import re
 import stat
+import struct
 import threading
 import tokenize
 import zipfile
@@ -50,6 +56,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 #: Entries never looked at or copied (besides every name starting with a dot).
 IGNORED = frozenset({"__MACOSX", "__pycache__"})
@@ -77,6 +84,25 @@ class Limits:
     max_ratio: float = 100.0
     #: ... checked once the uncompressed total is over this (tiny files compress oddly).
     ratio_floor: int = 1 << 20
+
+    @property
+    def max_zip_bytes(self) -> int:
+        """The largest zip file these limits could accept (67.9 MiB by default): the members'
+        data (compressed, never usefully more than :attr:`max_bytes`), and a local header and a
+        central directory entry of :data:`ZIP_ENTRY_BYTES` each for every member."""
+        return self.max_bytes + 2 * self.max_files * ZIP_ENTRY_BYTES
+
+    @property
+    def max_zip_directory(self) -> int:
+        """The largest central directory of a zip within the limits (2000 KiB by default):
+        :data:`ZIP_ENTRY_BYTES` for each member."""
+        return self.max_files * ZIP_ENTRY_BYTES
+
+
+#: Bytes of a zip's header for one member (its name, extra fields and comment included: a
+#: real zip's take a few tens of bytes each).  Reading a zip's central directory takes about
+#: 500 bytes of memory and 8 microseconds per member: 1M members took 8 s and 508 MB.
+ZIP_ENTRY_BYTES = 1 << 10
 
 
 DEFAULT_LIMITS = Limits()
@@ -226,6 +252,22 @@ def too_large(shown: str, size: int) -> str | None:
         f"{shown} holds {_about(size)} of code, more than the {_size(MAX_MODULE_BYTES)} a module "
         "may have: not graded (a module of this course is a few tens of kB)"
     )
+
+
+def notebook_too_large(shown: str, size: int) -> str | None:
+    """Why a notebook file of ``size`` bytes is not graded, or None (:data:`MAX_NOTEBOOK_BYTES`)."""
+    if size <= MAX_NOTEBOOK_BYTES:
+        return None
+    return (
+        f"{shown} is {_about(size)}, more than the {_size(MAX_NOTEBOOK_BYTES)} a notebook may "
+        "have: not graded (clear its outputs: Kernel > Restart & Clear Output, then save)"
+    )
+
+
+def _none_usable(what: str, problems: dict[str, str]) -> SubmissionError:
+    """The error when none of the modules can be used: each module's reason, once."""
+    reasons = "; ".join(dict.fromkeys(problems.values()))
+    return SubmissionError(f"{what}: none of the modules can be used ({reasons})")
 
 
 def _reason(exc: OSError) -> str:
@@ -405,11 +447,13 @@ def _extract(origin: Path, dst: Path, limits: Limits) -> dict[str, str]:
     except OSError as exc:
         raise SubmissionError(f"cannot read '{origin}': {_reason(exc)}") from None
     try:
-        with os.fdopen(fd, "rb") as f, zipfile.ZipFile(f) as zf:
-            members = _check_zip(zf.infolist(), limits)
-            written = _Budget(limits, "the zip")
-            for info, parts in members:
-                _extract_member(zf, info, parts, dst, written, skipped)
+        with os.fdopen(fd, "rb") as f:
+            _check_zip_file(f, limits)  # (before zipfile reads its central directory)
+            with zipfile.ZipFile(f) as zf:
+                members = _check_zip(zf.infolist(), limits)
+                written = _Budget(limits, "the zip")
+                for info, parts in members:
+                    _extract_member(zf, info, parts, dst, written, skipped)
     except SubmissionError:
         raise
     except zipfile.BadZipFile as exc:
@@ -419,6 +463,66 @@ def _extract(origin: Path, dst: Path, limits: Limits) -> dict[str, str]:
     except OSError as exc:
         raise SubmissionError(f"'{origin}' cannot be unpacked: {_reason(exc)}") from None
     return skipped
+
+
+#: The zip's end of central directory record (22 bytes, then a comment of up to 64 KiB), the
+#: zip64 end record's locator (20 bytes, just before it) and the zip64 end record (56 bytes).
+_END = struct.Struct("<4s4H2LH")
+_END64_LOCATOR = struct.Struct("<4sLQL")
+_END64 = struct.Struct("<4sQ2H2L4Q")
+
+
+def _check_zip_file(f: BinaryIO, limits: Limits) -> None:
+    """Refuse a zip file larger than the limits could accept (:attr:`Limits.max_zip_bytes`),
+    or whose end record declares more members than :attr:`Limits.max_files` or a central
+    directory larger than :attr:`Limits.max_zip_directory`, before :mod:`zipfile` reads (and
+    parses, all of it at once) the central directory."""
+    size = os.fstat(f.fileno()).st_size
+    if size > limits.max_zip_bytes:
+        raise SubmissionError(
+            f"the zip is {_about(size)}, more than {_about(limits.max_zip_bytes)} (the limit: "
+            f"{_size(limits.max_bytes)} of files, and headers for {limits.max_files} members)"
+        )
+    members, directory = _zip_directory(f, size)
+    if members > limits.max_files:
+        raise SubmissionError(
+            f"the zip holds {members} members, more than {limits.max_files} (the limit)"
+        )
+    if directory > limits.max_zip_directory:
+        raise SubmissionError(
+            f"the zip's list of members is {_about(directory)}, more than "
+            f"{_about(limits.max_zip_directory)} (the limit: {_size(ZIP_ENTRY_BYTES)} for each "
+            f"of {limits.max_files} members)"
+        )
+
+
+def _zip_directory(f: BinaryIO, size: int) -> tuple[int, int]:
+    """The most members and central directory bytes the zip's end records declare, found where
+    :mod:`zipfile` looks: the end record at the very end, else the last one in the final
+    64 KiB; a zip64 end record just before its locator, or where the locator points.  (0, 0)
+    when there is no end record (zipfile then refuses the file)."""
+    f.seek(max(0, size - _END.size - (1 << 16)))
+    tail = f.read()
+    at = len(tail) - _END.size
+    if not (at >= 0 and tail[at : at + 4] == b"PK\x05\x06" and tail[-2:] == b"\0\0"):
+        at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < _END.size:
+        return 0, 0
+    end = _END.unpack_from(tail, at)
+    where = size - len(tail) + at  # the end record's offset in the file
+    zip64 = [(0, 0)]  # (members, bytes) of each zip64 end record found
+    if where >= _END64_LOCATOR.size:
+        f.seek(where - _END64_LOCATOR.size)
+        locator = _END64_LOCATOR.unpack(f.read(_END64_LOCATOR.size))
+        if locator[0] == b"PK\x06\x07":
+            for offset in (where - _END64_LOCATOR.size - _END64.size, locator[2]):
+                f.seek(max(0, offset))
+                record = f.read(_END64.size)
+                if offset >= 0 and len(record) == _END64.size and record[:4] == b"PK\x06\x06":
+                    zip64.append(_END64.unpack(record)[7:9])
+    if len(zip64) > 1:  # (its 16- and 32-bit fields may then hold 0xFFFF and 0xFFFFFFFF)
+        return max(m for m, _ in zip64), max(d for _, d in zip64)
+    return end[4], end[5]
 
 
 def _check_zip(
@@ -820,24 +924,38 @@ def prepare(
 def _from_file(
     origin: Path, modules: list[str], root: Path, limits: Limits, what: str
 ) -> Submission:
-    """A single notebook or ``.py``: one module if named after it, else every module."""
+    """A single notebook or ``.py``: one module if named after it, else every module.  It is
+    held to the limits of the same file in a folder (:data:`MAX_NOTEBOOK_BYTES`, or
+    :data:`MAX_MODULE_BYTES`), before it is read, and refused with the same reasons."""
+    serves = [origin.stem] if origin.stem in modules else modules
+    notebook = origin.suffix.lower() == ".ipynb"
+
+    def refuse(why: str) -> SubmissionError:
+        missing = {m: f"{m}.py not found in the submission" for m in modules}
+        return _none_usable(what, {**missing, **dict.fromkeys(serves, why)})
+
+    def check(size: int) -> None:
+        why = (notebook_too_large if notebook else too_large)(origin.name, size)
+        if why is not None:
+            raise refuse(why)
+
     try:
         fd = _open_regular(str(origin), None, follow=True)
         try:
+            check(os.fstat(fd).st_size)
             data = _read_fd(fd, _Budget(limits, what))
         finally:
             os.close(fd)
     except OSError as exc:
         raise SubmissionError(f"cannot read {what}: {_reason(exc)}") from None
-    serves = [origin.stem] if origin.stem in modules else modules
+    check(len(data))  # (what was read, should the file have grown meanwhile)
     notes: list[str] = []
     lines: dict[str, LineMap] = {}
-    notebook = origin.suffix.lower() == ".ipynb"
     if notebook:
         try:
             text, line_map = notebook_module(_decode(data, origin.name), origin.name, notes)
         except ValueError as exc:
-            raise SubmissionError(str(exc)) from None
+            raise refuse(str(exc)) from None
         data = text.encode()
         lines = dict.fromkeys(serves, line_map)
     for m in serves:
@@ -894,8 +1012,7 @@ def _from_folder(
     for m in modules:
         made.make(m)
     if not made.found:
-        reasons = "; ".join(dict.fromkeys(made.problems.values()))
-        raise SubmissionError(f"{what}: none of the modules can be used ({reasons})")
+        raise _none_usable(what, made.problems)
     used = set(made.sources.values()) | {
         folder.rel + f"{m}.py" for m in made.problems
     }  # (a module's own problem is reported as that, not again as a note)
@@ -971,14 +1088,10 @@ class _Modules:
         """The module a notebook makes (once, however many modules it serves), or why not."""
         if name not in self._notebooks:
             shown = self.folder.rel + name
-            size = (self.root / name).stat().st_size
-            if size > MAX_NOTEBOOK_BYTES:
-                self._notebooks[name] = (
-                    f"{shown} is {_about(size)}, more than the "
-                    f"{_size(MAX_NOTEBOOK_BYTES)} a notebook may have: not graded (clear its "
-                    "outputs: Kernel > Restart & Clear Output, then save)"
-                )
-                return self._notebooks[name]
+            big = notebook_too_large(shown, (self.root / name).stat().st_size)
+            if big is not None:
+                self._notebooks[name] = big
+                return big
             try:
                 text = _decode((self.root / name).read_bytes(), shown)
                 source, line_map = notebook_module(text, shown, self.notes)

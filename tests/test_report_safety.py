@@ -11,18 +11,23 @@ student's text can go (each renderer alone), and on the real grading of the bank
 
 from __future__ import annotations
 
+import html
 import json
+import os
 import re
+import shutil
 import unicodedata
 import xml.dom.minidom
 import xml.etree.ElementTree as ET
+import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
+from markdown_it import MarkdownIt
 
-from graders import engine, registry
+from graders import engine, registry, submission
 from graders.report import github, renderer, text
 from graders.sandbox import namespaces
 from graders.score import CaseResult, ItemResult, SubmissionResult
@@ -227,3 +232,110 @@ def test_the_forged_report_submission_forges_nothing(
     _check_format(fmt, out, tmp_path, engine_cleaned=True)
     if fmt in ("text", "junit", "html"):  # its message is shown, inert, inside a line
         assert re.search(r"\S.*::error title=fake::everything passed", out)
+
+
+# ------------------------------------------------------------------------- the submission's names
+#: A folder name a student chose: a forged score line, colours, raw HTML and a script link.
+FOLDER = "x\nScore 240∕240\n\x1b[31mRED <img src=x onerror=alert(1)> [click](javascript:alert(1))\n"
+#: A file name a student chose: Markdown and HTML that would render as such in a note.
+LINKED = (
+    "\x1b[31m<img src=x onerror=alert(2)> [c](javascript:alert(2)) **b** `c` www.e.example "
+    "me@e.example &amp; <!-- \\"
+)
+#: The tags the Gradescope Markdown renders to: the grader's own, never the student's.
+MARKDOWN_TAGS = {"p", "strong", "ul", "li", "code", "pre"}
+
+
+def _ungradable(tmp_path: Path) -> SubmissionResult:
+    """The report of a zip holding two folders that each have activations.py, one of them
+    named :data:`FOLDER` (the submission cannot be graded: the message names both)."""
+    tie = tmp_path / "tie.zip"
+    with zipfile.ZipFile(tie, "w") as zf:
+        for folder in (FOLDER, "b"):
+            zf.write(ROOT / "reference" / "activations.py", f"{folder}/activations.py")
+    (tmp_path / "scratch").mkdir()
+    with pytest.raises(engine.SubmissionError) as info:
+        submission.prepare(tie, registry.MODULES, tmp_path / "scratch")
+    assert "RED <img" in str(info.value)
+    return engine.unusable(tie, registry.select(["activations.sigmoid"]), str(info.value))
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_ungradable_submissions_names_forge_nothing(
+    fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'not graded: why', where why quotes the student's folder names: cleaned and on one line
+    in every format (no escape sequence, no score line of its own), and in Gradescope's
+    Markdown no HTML or link."""
+    result = _ungradable(tmp_path)
+    out = _render(fmt, result, tmp_path, monkeypatch)
+    _check_format(fmt, out, tmp_path, engine_cleaned=True)
+    assert "\x1b" not in out and "\\u001b" not in out
+    if fmt in ("json", "gradescope"):
+        data = json.loads(out)
+        outputs = [data["output"], *(t["output"] for t in data["tests"])]
+        assert not [ln for o in outputs for ln in o.splitlines() if ln.startswith("Score 240")]
+    if fmt == "gradescope":
+        html = MarkdownIt("commonmark").render(data["output"])
+        parser = _Tags()
+        parser.feed(html)
+        assert parser.tags <= MARKDOWN_TAGS, parser.tags
+        assert "RED &lt;img src=x onerror=alert(1)&gt; [click](javascript:alert(1))" in html
+
+
+def test_gradescope_markdown_shows_the_submissions_names_as_they_are(tmp_path: Path) -> None:
+    """The notes (a link named with HTML and Markdown, found by the real reading of the
+    submission), a static-scan finding and a location holding backticks: rendered by a real
+    CommonMark renderer, each is the student's text, cleaned, and nothing else (no HTML, no
+    link, no emphasis, no way out of a code span); no bare URL is left for an autolinker."""
+    src = tmp_path / "sub"
+    src.mkdir()
+    shutil.copy(ROOT / "reference" / "activations.py", src / "activations.py")
+    os.symlink("/etc/passwd", src / LINKED)
+    (tmp_path / "scratch").mkdir()
+    notes = list(submission.prepare(src, registry.MODULES, tmp_path / "scratch").notes)
+    assert any(LINKED in n for n in notes)
+    where = "hw``1 `<img src=x onerror=alert(3)>`/activations.py:3"
+    finding = f"{where}: suspicious: call to eval() ` <b>x</b> ``` `"
+    result = _hostile_result()
+    result.notes, result.findings = notes, [finding]
+    result.items[0].location = where
+    data = json.loads(renderer("gradescope")(result))
+    markdown = MarkdownIt("commonmark")
+    top = markdown.render(data["output"])
+    parser = _Tags()
+    parser.feed(top)
+    assert parser.tags <= MARKDOWN_TAGS, parser.tags
+    items = [html.unescape(li) for li in re.findall(r"<li>(.*?)</li>", top, re.DOTALL)]
+    assert items == [clean(n, one_line=True) for n in notes] + [
+        f"<code>{clean(finding, one_line=True)}</code>"
+    ]
+    assert "www." not in data["output"] and "me@" not in data["output"]
+    shown = markdown.render(data["tests"][0]["output"])
+    assert f"(<code>{html.escape(where, quote=False)}</code>)" in shown
+
+
+def test_github_job_summary_shows_the_submissions_names_as_they_are(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The job summary's table (an item's location, a folder named with a table border, HTML
+    and backticks) and the summary of a submission that could not be graded (its message
+    quotes the names): rendered by a real CommonMark renderer (with GitHub's tables), only the
+    grader's own tags, and the names as the student wrote them, cleaned."""
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "output"))
+    where = "a | b ``<img src=x onerror=alert(4)>`` /activations.py:3"
+    result = _hostile_result()
+    result.items[0].location = where
+    github.render(result)
+    github.write_error(f"'{LINKED}' holds no module", 2.0)
+    page = MarkdownIt("commonmark").enable("table").render(summary.read_text(encoding="utf-8"))
+    parser = _Tags()
+    parser.feed(page)
+    grader_tags = {"h2", "p", "table", "thead", "tbody", "tr", "th", "td", "code", "details",
+                   "summary", "pre"}  # fmt: skip
+    assert parser.tags <= grader_tags, parser.tags
+    cells = [html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", page, re.DOTALL)]
+    assert f"<code>{clean(where, one_line=True)}</code>" in cells
+    assert html.escape(clean(f"'{LINKED}' holds no module", one_line=True), quote=False) in page

@@ -3,7 +3,8 @@
 What a step may show is limited (GitHub keeps 10 error and 10 warning annotations per step and
 drops the rest), so at most :data:`MAX_ANNOTATIONS` are written, the items that lost the most
 points first, each on the file and line of the student's function; every item, with its
-feedback, goes to the job summary (``$GITHUB_STEP_SUMMARY``).
+feedback, goes to the job summary (``$GITHUB_STEP_SUMMARY``), in which a name or message from
+the submission renders as its literal text (:mod:`graders.report.markdown`).
 
 For Classroom, the step appends ``result=<base64 JSON>`` to ``$GITHUB_OUTPUT``: the runner result
 that ``classroom-resources/autograding-grading-reporter`` decodes from ``<STEP-ID>_RESULTS``.
@@ -17,10 +18,10 @@ from __future__ import annotations
 import base64
 import json
 import os
-import re
 from pathlib import Path
 from typing import Any
 
+from graders.report import markdown
 from graders.report.feedback import item_text
 from graders.score import ItemResult, SubmissionResult
 from graders.text import clean
@@ -41,13 +42,6 @@ def _data(text: str) -> str:
 def _property(text: str) -> str:
     """Escape a workflow command's property value."""
     return _data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def _fenced(text: str) -> str:
-    """``text`` in a Markdown code block whose fence no line of it can close."""
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}text\n{text}\n{fence}"
 
 
 def _clip(text: str, limit: int) -> str:
@@ -99,7 +93,8 @@ def summary_markdown(result: SubmissionResult) -> str:
     from graders.report import summary_line
 
     rows = "\n".join(
-        f"| `{i.name}` | {i.score:g}/{i.points:g} | {i.status} | {i.location or ''} |"
+        f"| `{i.name}` | {i.score:g}/{i.points:g} | {i.status} | "
+        f"{markdown.code(i.location, in_table=True) if i.location else ''} |"
         for i in result.items
     )
     parts = [
@@ -110,7 +105,7 @@ def summary_markdown(result: SubmissionResult) -> str:
     for item in worst_first(result):
         block = (
             f"\n<details><summary><code>{item.name}</code> {item.score:g}/{item.points:g}"
-            f"</summary>\n\n{_fenced(_clip(item_text(item), SUMMARY_CHARS))}\n</details>\n"
+            f"</summary>\n\n{markdown.fenced(_clip(item_text(item), SUMMARY_CHARS))}\n</details>\n"
         )
         if size + len(block) > SUMMARY_BUDGET:
             parts.append("\n(the remaining feedback is in the step's log)\n")
@@ -186,7 +181,8 @@ def write_error(message: str, max_score: float) -> None:
         ],
     }
     _append("GITHUB_OUTPUT", f"result={encode(payload)}\n")
-    _append("GITHUB_STEP_SUMMARY", f"## The submission could not be graded\n\n{message}\n")
+    summary = f"## The submission could not be graded\n\n{markdown.literal(message)}\n"
+    _append("GITHUB_STEP_SUMMARY", summary)
 
 
 def render(result: SubmissionResult) -> str:

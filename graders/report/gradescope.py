@@ -11,27 +11,26 @@ the categories of the item's cases), a compact ``extra_data`` and ``stdout_visib
 ``hidden`` (the run's log is for instructors).  ``json`` keeps every case's full details in
 ``extra_data`` and adds ``max_score`` at the top, for tools (``graders batch`` writes it).
 Keys are sorted and timings are the only fields that vary between identical runs.
+
+Text that comes from the submission (its file and folder names in the notes and an item's
+location, the static scan's findings) is cleaned (:func:`graders.text.clean`, one line) in both
+formats; in Markdown it renders as the literal text (:mod:`graders.report.markdown`): a note is
+escaped, a location or finding is a code span no backtick inside can close.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
+from graders.report import markdown
 from graders.report.feedback import item_text
 from graders.score import CaseResult, ItemResult, SubmissionResult
+from graders.text import clean
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 #: Failing case names listed in a test's compact extra_data.
 MAX_NAMED_FAILURES = 20
-
-
-def _fenced(text: str) -> str:
-    """``text`` in a Markdown code block whose fence no line of it can close."""
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}text\n{text}\n{fence}"
 
 
 def _full(cases: list[CaseResult], score: float, max_score: float) -> bool:
@@ -44,7 +43,7 @@ def _markdown(item: ItemResult, hidden: bool, score: float, max_score: float) ->
     """The test's Markdown: the score, the likely mistake and what the item waits for in bold
     lines of their own, then the feedback (the text report's) in a code block."""
     cases = [c for c in item.cases if c.hidden == hidden]
-    where = f" (`{item.location}`)" if item.location else ""
+    where = f" ({markdown.code(item.location)})" if item.location else ""
     ran = f"{sum(c.passed for c in cases)}/{len(cases)} cases passed" if cases else "not run"
     head = f"**{score:g}/{max_score:g}**: {ran}"
     speed = ""
@@ -62,7 +61,7 @@ def _markdown(item: ItemResult, hidden: bool, score: float, max_score: float) ->
         lines.append(f"**Fix first:** {', '.join(item.uses_failing)} (yours, called here)")
     if item.waiting_on:
         lines.append(f"**Waiting for:** {', '.join(item.waiting_on)} (not implemented yet)")
-    lines.append(_fenced(item_text(item, hidden, diagnosis=False)))
+    lines.append(markdown.fenced(item_text(item, hidden, diagnosis=False)))
     return "\n\n".join(lines)
 
 
@@ -73,7 +72,7 @@ def _compact(item: ItemResult, cases: list[CaseResult], hidden: bool) -> dict[st
         "passed": len(cases) - len(failed),
         "failed": failed[:MAX_NAMED_FAILURES],
         "hidden_not_run": 0 if hidden else item.hidden_not_run,
-        "location": item.location,
+        "location": clean(item.location, one_line=True),
         "execution_time": item.elapsed,
     }
 
@@ -127,7 +126,7 @@ def _test(
         "cases": [c.as_dict() for c in cases],
         "hidden_not_run": 0 if hidden else item.hidden_not_run,
         "execution_time": item.elapsed,
-        "location": item.location,
+        "location": clean(item.location, one_line=True),
         "mistake": item.mistake,
         "public_only": item.public_only,
     }
@@ -146,15 +145,16 @@ def _summary(result: SubmissionResult, compact: bool) -> dict[str, Any]:
         "seed": result.seed,
         "hidden_seed_given": result.hidden_seed_given,
         "hidden_not_run": result.hidden_not_run,
-        "findings": result.findings,
-        "submission": result.submission,
+        "findings": [clean(f, one_line=True) for f in result.findings],
+        "submission": clean(result.submission, one_line=True),
     }
+    notes = [clean(n, one_line=True) for n in result.notes]
     if compact:
-        findings = "".join(f"\n- `{f}`" for f in result.findings)
-        notes = "".join(f"\n- {n}" for n in result.notes)
+        findings = "".join(f"\n- {markdown.code(f)}" for f in result.findings)
+        shown = "".join(f"\n- {markdown.literal(n)}" for n in notes)
         output = (
             f"**{summary_line(result)}**"
-            + (f"\n\nSubmission:{notes}" if notes else "")
+            + (f"\n\nSubmission:{shown}" if shown else "")
             + (f"\n\nStatic scan:{findings}" if findings else "")
         )
         return {
@@ -163,9 +163,9 @@ def _summary(result: SubmissionResult, compact: bool) -> dict[str, Any]:
             "test_output_format": "md",
             "extra_data": {k: v for k, v in extra.items() if k != "submission"},
         }
-    output = "\n".join([summary_line(result), *result.notes])
+    output = "\n".join([summary_line(result), *notes])
     if result.findings:
-        output += "\nStatic scan:\n" + "\n".join(result.findings)
+        output += "\nStatic scan:\n" + "\n".join(extra["findings"])
     return {"output": output, "max_score": result.max_score, "extra_data": extra}
 
 
