@@ -7,7 +7,12 @@ an entry, and its row says why it could not be graded.  Only names starting with
 
 Convention: the student's id is the entry's name, less a file's suffix (``alice/`` and
 ``alice.zip`` are both ``alice``); it is what the per-student hidden seed is derived from
-(``graders.seeds``).
+(``graders.seeds``), as :func:`shown` shows it.
+
+The name is the student's too (an LMS puts the upload's name into it): any bytes but ``/`` and
+NUL.  Every file a run writes shows it as :func:`shown` gives it, printable and on one line, and
+still one name per entry: the gradebook's key (``scores.csv``, the records, the students' files)
+is the shown name, so a resumed run finds each entry again, exactly.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graders.batch import BatchError
+from graders.text import clean
 
 #: Entries that are never a student's: an archiver's folder (names starting with a dot, such as
 #: ``.DS_Store``, are set aside too).
@@ -27,12 +33,36 @@ NOT_STUDENTS = frozenset({"__MACOSX"})
 class Entry:
     """One entry of the class folder."""
 
-    #: The entry's name in the folder (``alice.zip``): unique, the gradebook's key.
+    #: The entry's name in the folder (``alice.zip``), exactly: unique (the gradebook's key is
+    #: its :func:`shown` form).
     name: str
     #: Its path, as the grader opens it.
     path: Path
     #: The student's id (``alice``): the name, less a file's suffix.
     student: str
+
+
+def shown(name: str) -> str:
+    """``name`` as the run's files show it: a byte that is not UTF-8 (``os.fsdecode`` gave it as
+    a surrogate) as ``\\xff``, a character that ``graders.text.clean`` would take out or change
+    (an escape sequence's ESC, a control character, a line break, an invisible one) as its code,
+    ``\\x1b`` or ``\\u200b``, and a backslash doubled, so that ``clean`` leaves the shown name
+    as it is and no two names are shown alike (every backslash starts an escape, and ``\\xNN``
+    is a character below 80, a byte from 80 on)."""
+    return "".join(map(_shown_char, name))
+
+
+def _shown_char(ch: str) -> str:
+    code = ord(ch)
+    if ch == "\\":
+        return "\\\\"
+    if 0xDC80 <= code <= 0xDCFF:  # (os.fsdecode's surrogateescape: the byte code - 0xDC00)
+        return f"\\x{code - 0xDC00:02x}"
+    if clean(ch, one_line=True) == ch:
+        return ch
+    if code < 0x80:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def student_id(path: Path) -> str:
@@ -61,11 +91,11 @@ def shared_ids(entries: list[Entry]) -> dict[str, list[str]]:
 
 
 def pick(entries: list[Entry], wanted: list[str]) -> list[Entry]:
-    """The entries named in ``wanted`` (by entry name or student id); BatchError naming the
-    first one that matches none."""
+    """The entries named in ``wanted`` (by entry name or student id, as they are or as
+    :func:`shown` shows them); BatchError naming the first one that matches none."""
     chosen = []
     for name in wanted:
-        found = [e for e in entries if name in (e.name, e.student)]
+        found = [e for e in entries if name in (e.name, e.student, shown(e.name), shown(e.student))]
         if not found:
             raise BatchError(f"--student {name}: no such entry in the class folder")
         chosen += [e for e in found if e not in chosen]

@@ -10,6 +10,14 @@ Layout::
     students/NAME.fingerprints.npz   the code's fingerprints (graders.batch.similarity)
     class-report.html     the class report, once every student is graded
 
+An entry is known by its name as the run's files show it (``graders.batch.entries.shown``:
+printable, one line, one name per entry): the ``submission`` cell of its row and the ``NAME`` of
+its files.  A file name may have at most 255 bytes (the file system's limit, ``.fingerprints.npz``
+included): a shown name whose UTF-8 is longer than :data:`STEM_MAX` bytes, or one that ends like
+a shortened one, is cut to fit and ends in ``~`` and 16 hexadecimal digits of its SHA-256
+(:func:`stem`), the same in every run, so ``--resume`` and ``--student`` find its files again;
+temporary files have short names of their own.
+
 ``scores.csv`` has, per entry: the student's id, the entry's name, the status (graded, not
 graded, grader error), the score and its maximum, the public and hidden parts, a column per module
 and per item (its score; the maxima are in ``batch.json``), and the error.  Each row is appended
@@ -19,7 +27,9 @@ the gradebook is opened again, and the last row of an entry wins (a regrade appe
 end of a run the file is rewritten in the entries' order.  A text cell that a spreadsheet would
 take for a formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return: an
 entry named ``=HYPERLINK(...)``) is written behind a quote, ``'``, as OWASP advises against CSV
-injection; so is one that starts with a quote, and reading takes one off again.
+injection; so is one that starts with a quote, and reading takes one off again.  No cell holds
+a line break (the names are shown, the error cleaned to one line: ``graders.batch.record``), so
+each row is one line, read back as written.
 """
 
 from __future__ import annotations
@@ -30,10 +40,12 @@ import hashlib
 import io
 import json
 import os
+import re
 from pathlib import Path
 from typing import IO, Any
 
 from graders.batch import similarity
+from graders.batch.entries import shown
 from graders.batch.record import GRADER_ERROR, STATUSES
 from graders.batch.task import Graded
 from graders.output import OutputError
@@ -54,6 +66,10 @@ SAME_FOR_RESUME = {
 #: The gradebook's text columns (the others hold numbers), and what makes a cell a formula.
 TEXT_COLUMNS = frozenset({"student", "submission", "status", "error"})
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+#: The longest stem of a student's file name, in bytes (255, the file system's limit, less the
+#: longest suffix), and how a shortened one ends.
+STEM_MAX = 255 - len(".fingerprints.npz")
+_SHORTENED = re.compile(r"~[0-9a-f]{16}\Z")
 
 
 def _guarded(r: dict[str, str]) -> dict[str, str]:
@@ -122,9 +138,23 @@ def manifest(
     }
 
 
+def stem(key: str) -> str:
+    """The name of an entry's files, less their suffix, for the entry shown as ``key``: ``key``
+    itself, or, when its UTF-8 is longer than :data:`STEM_MAX` bytes or it ends like a shortened
+    one, its first bytes and ``~`` and 16 hexadecimal digits of its SHA-256 (so two entries never
+    share a file)."""
+    data = key.encode("utf-8")
+    if len(data) <= STEM_MAX and not _SHORTENED.search(key):
+        return key
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    return data[: STEM_MAX - 17].decode("utf-8", "ignore") + "~" + digest
+
+
 def _atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    """``text`` into ``path`` through a temporary file of a short name (a surrogate, which no
+    text of the run should hold, written as its escape rather than stopping the class)."""
+    tmp = path.with_name(f".{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8", errors="backslashreplace")
     tmp.replace(path)
 
 
@@ -141,7 +171,9 @@ class Gradebook:
         self.students.mkdir(exist_ok=True)
         self.rows = self._read_rows()
         _atomic(self.scores, self._csv(self.rows.values()))  # (rows cut short dropped)
-        self._file: IO[str] | None = open(self.scores, "a", newline="", encoding="utf-8")  # noqa: SIM115
+        self._file: IO[str] | None = open(  # noqa: SIM115
+            self.scores, "a", newline="", encoding="utf-8", errors="backslashreplace"
+        )
 
     # -- reading --------------------------------------------------------------------------------
     def _check_manifest(self, settings: dict[str, Any]) -> None:
@@ -161,11 +193,16 @@ class Gradebook:
         _atomic(path, json.dumps(settings, indent=1) + "\n")
 
     def _read_rows(self) -> dict[str, dict[str, str]]:
-        """The complete rows of an existing gradebook, by entry (the last one of each)."""
+        """The complete rows of an existing gradebook, by entry (its shown name, as written; the
+        last row of each)."""
         try:
             text = self.scores.read_text(encoding="utf-8")
         except FileNotFoundError:
             return {}
+        except (OSError, ValueError) as exc:
+            raise OutputError(
+                f"{self.scores} cannot be read ({exc}): use a new --output-dir"
+            ) from None
         if not text.endswith("\n"):  # the last row was cut short
             text = text[: text.rfind("\n") + 1]
         reader = csv.DictReader(io.StringIO(text, newline=""))
@@ -184,24 +221,25 @@ class Gradebook:
         return rows
 
     def finished(self) -> set[str]:
-        """Entries a resumed run need not grade again: a complete row that is not a grader
-        error, and the student's record on disk."""
+        """Entries (shown names) a resumed run need not grade again: a complete row that is not
+        a grader error, and the student's record on disk."""
         return {
-            name
-            for name, r in self.rows.items()
-            if r["status"] != GRADER_ERROR and self.file_of(name, "json").is_file()
+            key
+            for key, r in self.rows.items()
+            if r["status"] != GRADER_ERROR and self.file_of(key, "json").is_file()
         }
 
-    def file_of(self, entry: str, suffix: str) -> Path:
-        return self.students / f"{entry}.{suffix}"
+    def file_of(self, key: str, suffix: str) -> Path:
+        """The entry's file (``key``: its shown name) of this suffix."""
+        return self.students / f"{stem(key)}.{suffix}"
 
     def fingerprints(self, entries: list[str]) -> dict[str, similarity.Fingerprints]:
-        """The fingerprints kept for these entries (those graded)."""
+        """The fingerprints kept for these entries (shown names; those graded)."""
         found = {name: similarity.load(self.file_of(name, "fingerprints.npz")) for name in entries}
         return {name: fp for name, fp in found.items() if fp}
 
     def records(self, entries: list[str]) -> list[dict[str, Any]]:
-        """The records of these entries that have a row, in this order."""
+        """The records of these entries (shown names) that have a row, in this order."""
         out = []
         for name in entries:
             if name in self.rows:
@@ -218,23 +256,30 @@ class Gradebook:
         return buf.getvalue()
 
     def add(self, graded: Graded) -> None:
-        """A student's files, then its row, appended and flushed."""
-        name = graded.entry.name
-        _atomic(self.file_of(name, "json"), json.dumps(graded.record, indent=1) + "\n")
-        _atomic(self.file_of(name, "txt"), graded.feedback)
-        if graded.page:
-            _atomic(self.file_of(name, "html"), graded.page)
-        if graded.fingerprints:
-            similarity.save(self.file_of(name, "fingerprints.npz"), graded.fingerprints)
+        """A student's files, then its row, appended and flushed (OutputError, one line, when
+        they cannot be written)."""
+        key = shown(graded.entry.name)
         new = row(graded.record, self.items)
         assert self._file is not None
-        writer = csv.DictWriter(self._file, fieldnames=self.header, lineterminator="\n")
-        writer.writerow(_guarded(new))
-        self._file.flush()
-        self.rows[name] = new
+        try:
+            _atomic(self.file_of(key, "json"), json.dumps(graded.record, indent=1) + "\n")
+            _atomic(self.file_of(key, "txt"), graded.feedback)
+            if graded.page:
+                _atomic(self.file_of(key, "html"), graded.page)
+            if graded.fingerprints:
+                similarity.save(self.file_of(key, "fingerprints.npz"), graded.fingerprints)
+            writer = csv.DictWriter(self._file, fieldnames=self.header, lineterminator="\n")
+            writer.writerow(_guarded(new))
+            self._file.flush()
+        except OSError as exc:
+            raise OutputError(
+                f"cannot write {exc.filename or self.scores}: {exc.strerror or exc}"
+            ) from None
+        self.rows[key] = new
 
     def finish(self, order: list[str]) -> None:
-        """The gradebook rewritten in the class folder's order, one row per entry."""
+        """The gradebook rewritten in the class folder's order (shown names), one row per
+        entry."""
         ranked = {name: k for k, name in enumerate(order)}
         rows = sorted(self.rows.values(), key=lambda r: ranked.get(r["submission"], len(ranked)))
         self.close()

@@ -4,6 +4,11 @@ The full report (``report/gradescope.py``) keeps every case's inputs and feedbac
 student.  A record keeps, per item, the score, its public and hidden parts and the failing cases
 (name, category, status, the kind of error and the first line of the message); an item not
 implemented is one flag, not a list of cases.  About 5-30 kB a student.
+
+The entry's name and the student's id are the student's own: the record holds them as the run's
+files show them (``graders.batch.entries.shown``: printable, one name per entry), and the error
+cleaned to one line (``graders.text.clean``), so the gradebook and the class report, which are
+made from records, never write a student's escape sequence, line break or undecodable byte.
 """
 
 from __future__ import annotations
@@ -11,7 +16,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from graders.batch.entries import shown
 from graders.score import CaseResult, ItemResult, SubmissionResult
+from graders.text import clean
 
 #: The statuses of a row: graded; not graded (the entry is no submission it can read: the
 #: student's mistake, with why); grader error (the grader failed: ours, graded again by --resume).
@@ -94,16 +101,17 @@ def _item(item: ItemResult, hidden_run: bool) -> dict[str, Any]:
 def record(
     result: SubmissionResult, entry: str, student: str, status: str, error: str = ""
 ) -> dict[str, Any]:
-    """The compact record of one entry (``status`` one of :data:`STATUSES`)."""
+    """The compact record of one entry (``status`` one of :data:`STATUSES`); ``entry`` and
+    ``student`` are given exactly, and kept shown (see the module's doc)."""
     hidden_run = result.hidden_seed_given
     items = {i.name: _item(i, hidden_run) for i in result.items}
     public = [sum(i["public"][k] for i in items.values()) for k in (0, 1)]
     hidden = [sum(i["hidden"][k] for i in items.values()) for k in (0, 1)] if hidden_run else None
     return {
-        "submission": entry,
-        "student": student,
+        "submission": shown(entry),
+        "student": shown(student),
         "status": status,
-        "error": error,
+        "error": clean(error, one_line=True),
         "score": result.score,
         "max_score": result.max_score,
         "public": [round(x, 4) for x in public],

@@ -3,9 +3,12 @@ Dask cluster, and write each result as it completes.
 
 :func:`run_class` is the whole run: the entries of the class folder, the ones a resumed run still
 needs, the hidden seed of each student (derived here: the course secret never leaves this
-process), then the results, in the order they complete, into the gradebook and the progress
-display; at the end the class report.  An interruption (Ctrl-C, SIGTERM) stops the work at once
-(the workbench is closed under it) and keeps every row written so far.
+process; from the student's id as the gradebook shows it, ``graders.batch.entries.shown``, so
+``python -m graders seed ID`` gives it for the id in ``scores.csv``; an entry whose id gives no
+seed, a blank one, is a row not graded, with why), then the results, in the order they
+complete, into the gradebook and the progress display; at the end the class report.  An
+interruption (Ctrl-C, SIGTERM) stops the work at once (the workbench is closed under it) and
+keeps every row written so far.
 """
 
 from __future__ import annotations
@@ -19,9 +22,19 @@ from pathlib import Path
 
 from graders import seeds
 from graders.batch import BatchError, classreport, entries, similarity
+from graders.batch.entries import shown
 from graders.batch.gradebook import REPORT, Gradebook, manifest
 from graders.batch.progress import reporter
-from graders.batch.task import Graded, Settings, Task, close_workbench, failed, grade_student
+from graders.batch.record import NOT_GRADED
+from graders.batch.task import (
+    Graded,
+    Settings,
+    Task,
+    close_workbench,
+    failed,
+    grade_student,
+    ungraded,
+)
 
 Consume = Callable[[Graded], None]
 #: Groups of alike entries whose matching regions the class report shows.
@@ -38,8 +51,9 @@ class Hidden:
     seed: int | None = None
 
     def seed_of(self, student: str) -> int | None:
+        """The seed of ``student`` (its id as the gradebook shows it; SeedError if blank)."""
         if self.mode == "per student":
-            return seeds.student_seed(self.secret, student)
+            return seeds.student_seed(self.secret, shown(student))
         return self.seed
 
     @property
@@ -91,7 +105,7 @@ def _todo(run: Run, book: Gradebook, chosen: list[entries.Entry]) -> list[entrie
     if run.students or not run.resume:
         return chosen
     done = book.finished()
-    return [e for e in chosen if e.name not in done]
+    return [e for e in chosen if shown(e.name) not in done]
 
 
 def _notes(run: Run, aside: list[str], chosen: list[entries.Entry], todo: int) -> list[str]:
@@ -119,17 +133,25 @@ def run_class(run: Run) -> int:
     )  # fmt: skip
     book = Gradebook(run.out, items, settings)
     todo = _todo(run, book, chosen)
-    tasks = [Task(e, run.hidden.seed_of(e.student)) for e in todo]
+    tasks, unseeded = [], []
+    for e in todo:
+        try:
+            tasks.append(Task(e, run.hidden.seed_of(e.student)))
+        except seeds.SeedError as exc:
+            why = f"no hidden seed for this entry: {exc} (rename the entry)"
+            unseeded.append(ungraded(e, run.settings, NOT_GRADED, why))
     t0 = time.monotonic()
     try:
-        with reporter(len(chosen), len(chosen) - len(todo)) as shown:
+        with reporter(len(chosen), len(chosen) - len(todo)) as progress:
             for note in _notes(run, aside, chosen, len(todo)):
-                shown.note(note)
+                progress.note(note)
 
             def consume(graded: Graded) -> None:
                 book.add(graded)
-                shown.update(graded)
+                progress.update(graded)
 
+            for graded in unseeded:
+                consume(graded)
             if run.dask:
                 from graders.batch import cluster
 
@@ -144,21 +166,22 @@ def run_class(run: Run) -> int:
             file=sys.stderr,
         )
         raise
-    book.finish([e.name for e in everyone])
+    book.finish([shown(e.name) for e in everyone])
     graded_in = time.monotonic() - t0
     _report(run, book, everyone)
-    _summary(book, everyone, len(tasks), graded_in, time.monotonic() - t0 - graded_in)
-    return len(tasks)
+    _summary(book, everyone, len(todo), graded_in, time.monotonic() - t0 - graded_in)
+    return len(todo)
 
 
 def _report(run: Run, book: Gradebook, everyone: list[entries.Entry]) -> None:
-    """The class report over every entry graded so far, with the similar pairs."""
-    names = [e.name for e in everyone if e.name in book.rows]
+    """The class report over every entry graded so far (by shown name), with the similar
+    pairs."""
+    paths = {shown(e.name): e.path for e in everyone}
+    names = [key for key in paths if key in book.rows]
     pairs = similarity.similar_pairs(book.fingerprints(names))
-    paths = {e.name: e.path for e in everyone}
     similarity.shown(pairs, paths, run.settings.template, SHOWN_GROUPS)
     page = classreport.render(book.records(names), run.settings.item_list(), pairs, str(run.root))
-    (run.out / REPORT).write_text(page, encoding="utf-8")
+    (run.out / REPORT).write_text(page, encoding="utf-8", errors="backslashreplace")
 
 
 def _summary(

@@ -125,9 +125,11 @@ def fingerprints(path: Path, template: str | None) -> Fingerprints:
 
 
 def save(path: Path, prints: Fingerprints) -> None:
-    """Fingerprints on disk (``.npz``: a student's file beside its record)."""
-    tmp = path.with_name(f".{path.name}.tmp.npz")
-    np.savez_compressed(tmp, allow_pickle=False, **prints)
+    """Fingerprints on disk (``.npz``: a student's file beside its record), through a temporary
+    file of a short name (the student's file name may be as long as a name can be)."""
+    tmp = path.with_name(f".{os.getpid()}.npz.tmp")
+    with open(tmp, "wb") as f:
+        np.savez_compressed(f, allow_pickle=False, **prints)
     tmp.replace(path)
 
 

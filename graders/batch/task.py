@@ -208,10 +208,14 @@ def grader_error(exc: BaseException) -> str:
 
 def failed(task: Task, settings: Settings, exc: BaseException) -> Graded:
     """The result of a student whose task itself failed (its worker lost, say)."""
-    error = grader_error(exc)
-    result = engine.unusable(task.entry.path, settings.item_list(), error, settings.seed)
-    rec = record(result, task.entry.name, task.entry.student, GRADER_ERROR, error)
-    return Graded(task.entry, GRADER_ERROR, rec, error + "\n", "", 0.0)
+    return ungraded(task.entry, settings, GRADER_ERROR, grader_error(exc))
+
+
+def ungraded(entry: Entry, settings: Settings, status: str, error: str) -> Graded:
+    """The result of an entry that was not graded at all: its ``status``, and why."""
+    result = engine.unusable(entry.path, settings.item_list(), error, settings.seed)
+    rec = record(result, entry.name, entry.student, status, error)
+    return Graded(entry, status, rec, error + "\n", "", 0.0)
 
 
 def _fingerprints(task: Task, settings: Settings) -> dict[str, np.ndarray]:
