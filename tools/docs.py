@@ -1219,9 +1219,10 @@ def grading_page(site: Site) -> None:
         + ", ".join(f"{c} {w:g}" for c, w in WEIGHTS.items())
         + ". A case counts when it passed, except a case a stub would pass too (an edge or "
         "convention case, one where torch raises an error, one whose expected output is all "
-        "zeros, one repeated value or an input unchanged): it counts only once every other "
-        "correctness case of the item passed, so returning zeros, a constant or the input, or "
-        "raising everywhere, earns nothing. Hidden cases run only with `--hidden-seed` (or a "
+        "zeros, one repeated value, a single 0, ±1 or ±½, or an input unchanged, its sign or "
+        "its step x > 0): it counts only once every other correctness case of the item passed, "
+        "so returning zeros, ones, a constant, the input, its sign or its step, or raising "
+        "everywhere, earns nothing. Hidden cases run only with `--hidden-seed` (or a "
         "course secret); they draw the same kinds of input as the public cases from another "
         "seed. The public inputs are no secret (anyone can build them with this grader), so "
         "code with answers written in for them earns at most the public cases' share: an item "
