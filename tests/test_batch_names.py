@@ -186,3 +186,27 @@ def test_hidden_seeds_for_any_name(tmp_path: Path) -> None:
     assert got[" "]["status"] == "not graded" and "student id is empty" in got[" "]["error"]
     assert all(got[k]["hidden_max"] not in ("", "0") for k in ("honest", "bad\\xff\\xfe"))
     assert hidden.seed_of(BAD) == seeds.student_seed("a course secret", "bad\\xff\\xfe")
+
+
+@pytest.mark.parametrize("failing", ["class-report.html", "scores.csv"])
+def test_a_full_disk_at_the_end_is_one_line_and_keeps_the_rows(
+    failing: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The class report or the final rewrite of the gradebook cannot be written (a full disk):
+    the run stops with one line (OutputError, exit 2 from the command line), and every row
+    appended while grading is kept."""
+    root = _class(tmp_path / "class")
+    out = tmp_path / "out"
+    real = Path.replace
+
+    def replace(self: Path, target: str | os.PathLike[str]) -> Path:
+        if Path(target).name == failing and (out / "students" / "honest.json").is_file():
+            raise OSError(28, "No space left on device")
+        return real(self, target)
+
+    monkeypatch.setattr(Path, "replace", replace)
+    with pytest.raises(gradebook.OutputError) as err:
+        grade_class(root, out, jobs=1, settings=ONE)
+    assert str(err.value) == f"cannot write {out / failing}: No space left on device"
+    monkeypatch.undo()
+    assert rows(out)["honest"]["status"] == "graded"

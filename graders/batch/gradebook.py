@@ -150,12 +150,16 @@ def stem(key: str) -> str:
     return data[: STEM_MAX - 17].decode("utf-8", "ignore") + "~" + digest
 
 
-def _atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
     """``text`` into ``path`` through a temporary file of a short name (a surrogate, which no
-    text of the run should hold, written as its escape rather than stopping the class)."""
+    text of the run should hold, written as its escape rather than stopping the class);
+    OutputError, one line, when it cannot be written (a full disk, a read-only folder)."""
     tmp = path.with_name(f".{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8", errors="backslashreplace")
-    tmp.replace(path)
+    try:
+        tmp.write_text(text, encoding="utf-8", errors="backslashreplace")
+        tmp.replace(path)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 class Gradebook:
@@ -170,7 +174,7 @@ class Gradebook:
         self._check_manifest(settings)
         self.students.mkdir(exist_ok=True)
         self.rows = self._read_rows()
-        _atomic(self.scores, self._csv(self.rows.values()))  # (rows cut short dropped)
+        write_atomic(self.scores, self._csv(self.rows.values()))  # (rows cut short dropped)
         self._file: IO[str] | None = open(  # noqa: SIM115
             self.scores, "a", newline="", encoding="utf-8", errors="backslashreplace"
         )
@@ -190,7 +194,7 @@ class Gradebook:
                         f"{self.directory} was graded with {what} ({MANIFEST}): grade it the "
                         "same way, or use a new --output-dir"
                     )
-        _atomic(path, json.dumps(settings, indent=1) + "\n")
+        write_atomic(path, json.dumps(settings, indent=1) + "\n")
 
     def _read_rows(self) -> dict[str, dict[str, str]]:
         """The complete rows of an existing gradebook, by entry (its shown name, as written; the
@@ -262,10 +266,10 @@ class Gradebook:
         new = row(graded.record, self.items)
         assert self._file is not None
         try:
-            _atomic(self.file_of(key, "json"), json.dumps(graded.record, indent=1) + "\n")
-            _atomic(self.file_of(key, "txt"), graded.feedback)
+            write_atomic(self.file_of(key, "json"), json.dumps(graded.record, indent=1) + "\n")
+            write_atomic(self.file_of(key, "txt"), graded.feedback)
             if graded.page:
-                _atomic(self.file_of(key, "html"), graded.page)
+                write_atomic(self.file_of(key, "html"), graded.page)
             if graded.fingerprints:
                 similarity.save(self.file_of(key, "fingerprints.npz"), graded.fingerprints)
             writer = csv.DictWriter(self._file, fieldnames=self.header, lineterminator="\n")
@@ -283,7 +287,7 @@ class Gradebook:
         ranked = {name: k for k, name in enumerate(order)}
         rows = sorted(self.rows.values(), key=lambda r: ranked.get(r["submission"], len(ranked)))
         self.close()
-        _atomic(self.scores, self._csv(rows))
+        write_atomic(self.scores, self._csv(rows))
 
     def close(self) -> None:
         if self._file is not None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from graders import seeds
 from graders.batch import BatchError, classreport, entries, similarity
 from graders.batch.entries import shown
-from graders.batch.gradebook import REPORT, Gradebook, manifest
+from graders.batch.gradebook import REPORT, Gradebook, manifest, write_atomic
 from graders.batch.progress import reporter
 from graders.batch.record import NOT_GRADED
 from graders.batch.task import (
@@ -181,7 +181,7 @@ def _report(run: Run, book: Gradebook, everyone: list[entries.Entry]) -> None:
     pairs = similarity.similar_pairs(book.fingerprints(names))
     similarity.shown(pairs, paths, run.settings.template, SHOWN_GROUPS)
     page = classreport.render(book.records(names), run.settings.item_list(), pairs, str(run.root))
-    (run.out / REPORT).write_text(page, encoding="utf-8", errors="backslashreplace")
+    write_atomic(run.out / REPORT, page)
 
 
 def _summary(
