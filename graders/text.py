@@ -47,3 +47,27 @@ def indented(text: str, prefix: str = "  | ") -> str:
     """Every line of ``text`` behind ``prefix``: what a submission printed never starts a line
     of a report (so it cannot pass for one of the grader's lines, a score line included)."""
     return "\n".join(prefix + line for line in text.split("\n"))
+
+
+def printable(name: str) -> str:
+    """A name the submission chose (a file's, a folder's), printable, on one line and still
+    telling every name apart: a byte that is not UTF-8 (``os.fsdecode`` gave it as a
+    surrogate) as ``\\xff``, a character that :func:`clean` would take out or change (an
+    escape sequence's ESC, a control character, a line break, an invisible one) as its code,
+    ``\\x1b`` or ``\\u200b``, and a backslash doubled; so :func:`clean` leaves it as it is, and
+    no two names are shown alike (every backslash starts an escape; ``\\xNN`` is a character
+    below 80, a byte from 80 on)."""
+    return "".join(map(_printable_char, name))
+
+
+def _printable_char(ch: str) -> str:
+    code = ord(ch)
+    if ch == "\\":
+        return "\\\\"
+    if 0xDC80 <= code <= 0xDCFF:  # (os.fsdecode's surrogateescape: the byte code - 0xDC00)
+        return f"\\x{code - 0xDC00:02x}"
+    if clean(ch, one_line=True) == ch:
+        return ch
+    if code < 0x80:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"

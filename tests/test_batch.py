@@ -87,6 +87,21 @@ def grade_class(root: Path, out: Path, **kw: object) -> int:
     return runner.run_class(run)
 
 
+def graded_again(monkeypatch: pytest.MonkeyPatch, root: Path, out: Path, **kw: object) -> list[str]:
+    """The entries a further run of the class grades (by name, in the order they start)."""
+    seen: list[str] = []
+    real = task.grade_student
+
+    def spy(t: task.Task, s: task.Settings) -> task.Graded:
+        seen.append(t.entry.name)
+        return real(t, s)
+
+    monkeypatch.setattr(runner, "grade_student", spy)
+    grade_class(root, out, jobs=2, **kw)
+    monkeypatch.undo()
+    return seen
+
+
 def rows(out: Path) -> dict[str, dict[str, str]]:
     with open(out / "scores.csv", newline="", encoding="utf-8") as f:
         return {r["submission"]: r for r in csv.DictReader(f)}
@@ -211,15 +226,7 @@ def test_resume_grades_only_what_is_missing(
     torn = next(line for line in body if line.startswith("frank,"))[:25]  # killed mid-row
     (out / "scores.csv").write_text(header + "".join(kept) + torn)
     (out / "students" / "dave.py.json").unlink()  # a row without its record is graded again
-    seen: list[str] = []
-    real = task.grade_student
-
-    def spy(t: task.Task, s: task.Settings) -> task.Graded:
-        seen.append(t.entry.name)
-        return real(t, s)
-
-    monkeypatch.setattr(runner, "grade_student", spy)
-    grade_class(klass, out, jobs=2, resume=True)
+    seen = graded_again(monkeypatch, klass, out, resume=True)
     assert sorted(seen) == sorted(set(STATUSES) - {"alice", "erin"})
     assert (out / "scores.csv").read_text() == (graded / "scores.csv").read_text()
     assert records(out) == records(graded)

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from graders import seeds
-from graders.batch import gradebook, runner, task
+from graders.batch import gradebook, runner
 from graders.batch.entries import shown
 from graders.text import clean
 from tests.graders_cli import run_graders
-from tests.test_batch import REFERENCE, _copy, grade_class, rows, settings
+from tests.test_batch import REFERENCE, _copy, grade_class, graded_again, rows, settings
 
 ONE = settings(items=("activations.relu",))
 #: A name as long as a file name can be (235 bytes; its files' names fit in 255 bytes).
@@ -42,18 +42,8 @@ def _class(root: Path, *names: str) -> Path:
 
 
 def _graded_again(monkeypatch: pytest.MonkeyPatch, root: Path, out: Path, **kw: object) -> list:
-    """The entries a further run grades (the grading itself skipped when ``kw`` is a resume)."""
-    seen: list[str] = []
-    real = task.grade_student
-
-    def spy(t: task.Task, s: task.Settings) -> task.Graded:
-        seen.append(t.entry.name)
-        return real(t, s)
-
-    monkeypatch.setattr(runner, "grade_student", spy)
-    grade_class(root, out, jobs=2, settings=kw.pop("settings", ONE), **kw)
-    monkeypatch.undo()
-    return seen
+    """The entries a further run grades, on one item unless ``settings`` says otherwise."""
+    return graded_again(monkeypatch, root, out, settings=kw.pop("settings", ONE), **kw)
 
 
 def _full_marks(got: dict[str, dict[str, str]], names: list[str]) -> None:

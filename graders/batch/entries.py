@@ -7,7 +7,7 @@ an entry, and its row says why it could not be graded.  Only names starting with
 
 Convention: the student's id is the entry's name, less a file's suffix (``alice/`` and
 ``alice.zip`` are both ``alice``); it is what the per-student hidden seed is derived from
-(``graders.seeds``), as :func:`shown` shows it.
+(``graders.seeds``), as :func:`shown` (``graders.text.printable``) shows it.
 
 The name is the student's too (an LMS puts the upload's name into it): any bytes but ``/`` and
 NUL.  Every file a run writes shows it as :func:`shown` gives it, printable and on one line, and
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graders.batch import BatchError
-from graders.text import clean
+from graders.text import printable as shown  # (the batch calls it the name as shown)
 
 #: Entries that are never a student's: an archiver's folder (names starting with a dot, such as
 #: ``.DS_Store``, are set aside too).
@@ -40,29 +40,6 @@ class Entry:
     path: Path
     #: The student's id (``alice``): the name, less a file's suffix.
     student: str
-
-
-def shown(name: str) -> str:
-    """``name`` as the run's files show it: a byte that is not UTF-8 (``os.fsdecode`` gave it as
-    a surrogate) as ``\\xff``, a character that ``graders.text.clean`` would take out or change
-    (an escape sequence's ESC, a control character, a line break, an invisible one) as its code,
-    ``\\x1b`` or ``\\u200b``, and a backslash doubled, so that ``clean`` leaves the shown name
-    as it is and no two names are shown alike (every backslash starts an escape, and ``\\xNN``
-    is a character below 80, a byte from 80 on)."""
-    return "".join(map(_shown_char, name))
-
-
-def _shown_char(ch: str) -> str:
-    code = ord(ch)
-    if ch == "\\":
-        return "\\\\"
-    if 0xDC80 <= code <= 0xDCFF:  # (os.fsdecode's surrogateescape: the byte code - 0xDC00)
-        return f"\\x{code - 0xDC00:02x}"
-    if clean(ch, one_line=True) == ch:
-        return ch
-    if code < 0x80:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def student_id(path: Path) -> str:

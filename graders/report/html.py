@@ -20,7 +20,7 @@ import numpy as np
 
 from graders.report import feedback, plots
 from graders.score import CaseResult, ItemResult, SubmissionResult
-from graders.text import clean
+from graders.text import printable
 
 STATUS_LABEL = {
     "passed": "passed",
@@ -99,14 +99,6 @@ def _e(text: Any) -> str:
     return escape(str(text), quote=True)
 
 
-def _path(path: str) -> str:
-    """The submission's path as the page shows it: a byte that is not UTF-8 (``os.fsdecode``
-    gave it as a surrogate) as ``\\xff``, then without escape sequences or control characters
-    (``graders.text.clean``), on one line."""
-    raw = "".join(f"\\x{ord(c) - 0xDC00:02x}" if "\udc80" <= c <= "\udcff" else c for c in path)
-    return clean(raw, one_line=True)
-
-
 def _pts(x: float) -> str:
     """Points to two decimals at most (34.6504 -> "34.65", 3.0 -> "3")."""
     return f"{x:.2f}".rstrip("0").rstrip(".")
@@ -147,7 +139,7 @@ def _header(result: SubmissionResult) -> str:
     return (
         f'<header id="top"><h1>Score {_pts(score)} / {_pts(total)} '
         f'<span class="count">({percent:.0f}%)</span></h1>'
-        f'<p class="sub">{_e(_path(result.submission))}</p><p class="sub">{_e(oracle)}</p>'
+        f'<p class="sub">{_e(printable(result.submission))}</p><p class="sub">{_e(oracle)}</p>'
         f'<div class="meter" aria-hidden="true"><span style="width:{percent:.1f}%"></span></div>'
         f"{hidden}</header>"
     )

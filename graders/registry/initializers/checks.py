@@ -59,11 +59,15 @@ def ks_test(sample: np.ndarray, cdf: Cdf) -> tuple[float, float]:
     """One-sample two-sided KS: ``D = max_i max(i/n - F(x_(i)), F(x_(i)) - (i-1)/n)`` over the
     sorted sample and its asymptotic p-value ``P(K > sqrt(n) D)`` (``scipy.special.kolmogorov``);
     both as ``scipy.stats.kstest(sample, cdf, method="asymp")`` gives them."""
+    return ks_uniform(np.sort(cdf(np.ravel(sample))))
+
+
+def ks_uniform(f: np.ndarray) -> tuple[float, float]:
+    """:func:`ks_test` of the sorted values ``f = F(x_(i))`` (uniform under the law; F is
+    monotone, so sorting F(x) is F of the sorted x)."""
     from scipy.special import kolmogorov
 
-    x = np.sort(sample, axis=None)
-    n = x.size
-    f = cdf(x)
+    n = f.size
     d = max(float(np.max(np.arange(1, n + 1) / n - f)), float(np.max(f - np.arange(n) / n)))
     return d, float(kolmogorov(math.sqrt(n) * d))
 
@@ -79,9 +83,9 @@ TOO_CLOSE = 0.2
 SMOOTH_COMPONENTS = ("centre", "spread", "skew", "tails")
 
 
-def smooth_test(sample: np.ndarray, cdf: Cdf) -> tuple[np.ndarray, float]:
+def smooth_test(f: np.ndarray) -> tuple[np.ndarray, float]:
     r"""Neyman's smooth test of order 4 (Neyman 1937; Rayner & Best, *Smooth Tests of Goodness
-    of Fit*): with :math:`u_i = F(x_i)`, uniform under the law, the components
+    of Fit*) of ``f``, the values :math:`u_i = F(x_i)` (uniform under the law): the components
 
     .. math:: U_j = n^{-1/2} \sum_i \sqrt{2j + 1}\, P_j(2 u_i - 1), \qquad j = 1..4,
 
@@ -94,7 +98,7 @@ def smooth_test(sample: np.ndarray, cdf: Cdf) -> tuple[np.ndarray, float]:
     from numpy.polynomial import legendre
     from scipy.special import chdtrc
 
-    z = 2.0 * cdf(np.ravel(sample)) - 1.0
+    z = 2.0 * np.ravel(f) - 1.0
     order = len(SMOOTH_COMPONENTS)
     norms = np.sqrt(2.0 * np.arange(1, order + 1) + 1.0)
     u = norms * legendre.legvander(z, order)[:, 1:].sum(axis=0) / math.sqrt(z.size)
@@ -305,7 +309,8 @@ def check_law(t: np.ndarray, exp: dict[str, Any]) -> Verdict:
     bad = _independent(t) or (_outside(t, exp, support) if support else None)
     if bad:
         return bad
-    d, p = ks_test(t, cdf)
+    f = np.sort(cdf(np.ravel(t)))  # (F once: KS and the smooth test both read it)
+    d, p = ks_uniform(f)
     scale = float(t.std())
     law = f"{exp.get('what', '')}{label}"
     details: dict[str, Any] = dict(
@@ -326,7 +331,7 @@ def check_law(t: np.ndarray, exp: dict[str, Any]) -> Verdict:
             "grid of quantiles, a low-discrepancy sequence), not drawn from the `generator`",
             details,
         )
-    u, p_smooth = smooth_test(t, cdf)
+    u, p_smooth = smooth_test(f)
     details |= {"smooth_components": [round(float(c), 4) for c in u], "smooth_p_value": p_smooth}
     if p_smooth >= ALPHA:
         return Verdict(True, details=details)
